@@ -1,0 +1,33 @@
+# The two commands a new user runs: `make run` and `make test`. Both install what is needed.
+SHELL := /bin/bash
+export BATCH_DATA_DIR ?= $(CURDIR)/.data
+
+.PHONY: run test build install clean check-postgres
+
+# npm ci only when the lock file changed since the last install.
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.install-stamp
+
+build: install
+	npx tsc -b
+
+# Starts the controller with its embedded defaults: PGlite and data under $(BATCH_DATA_DIR),
+# two local agent processes. Prints the URL and the admin token.
+run: build
+	node dist/controller/main.js
+
+# The whole suite: unit, API and end-to-end tests (real processes, PGlite and PostgreSQL).
+test: build check-postgres
+	npx tap
+
+# The end-to-end tests also run against the PostgreSQL at 127.0.0.1:5432 (trust auth).
+check-postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  echo "PostgreSQL is not answering on 127.0.0.1:5432; starting the local cluster"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2 && pg_isready -h 127.0.0.1 -p 5432; }
+
+clean:
+	rm -rf dist node_modules/.install-stamp
