@@ -1,0 +1,134 @@
+/**
+ * Shapes of the HTTP API's resources (SPEC §6). The controller builds responses of these types,
+ * the SDK returns them, and the OpenAPI document is generated from these same schemas.
+ */
+import { z } from 'zod';
+import { ATTEMPT_STATES, FAILURE_REASONS, INSTANCE_STATES, JOB_STATES, NODE_STATES, PENDING_REASONS, TASK_STATES } from './states.js';
+import { nameSchema } from './spec.js';
+
+const timestamp = z.string().describe('ISO-8601 time');
+const counts = z.record(z.string(), z.number().int()).describe('instances per state');
+
+export const attemptSchema = z.object({
+  attempt: z.number().int().min(1),
+  id: z.number().int(),
+  nodeId: z.string().nullable(),
+  state: z.enum(ATTEMPT_STATES),
+  exitCode: z.number().int().nullable(),
+  failureReason: z.enum(FAILURE_REASONS).nullable(),
+  message: z.string().nullable(),
+  createdAt: timestamp,
+  startedAt: timestamp.nullable(),
+  endedAt: timestamp.nullable(),
+});
+
+export const instanceSchema = z.object({
+  index: z.number().int().min(0),
+  state: z.enum(INSTANCE_STATES),
+  pendingReason: z.enum(PENDING_REASONS).optional(),
+  attempts: z.array(attemptSchema),
+});
+
+export const taskViewSchema = z.object({
+  name: z.string(),
+  state: z.enum(TASK_STATES),
+  instances: z.number().int(),
+  counts,
+  dependsOn: z.array(z.object({ task: z.string(), on: z.string(), per: z.string() })),
+  computeEnvironment: z.string(),
+  command: z.string(),
+  template: z.string().optional(),
+});
+
+export const jobSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(JOB_STATES),
+  priority: z.number().int(),
+  owner: z.string(),
+  clientToken: z.string().optional(),
+  createdAt: timestamp,
+  startedAt: timestamp.nullable(),
+  endedAt: timestamp.nullable(),
+  counts,
+  tasks: z.array(taskViewSchema),
+});
+
+export const nodeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(NODE_STATES),
+  environment: z.string(),
+  labels: z.record(z.string(), z.string()),
+  capacity: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
+  allocated: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
+  metrics: z.record(z.string(), z.number()).nullable(),
+  agentVersion: z.string().nullable(),
+  lastHeartbeatAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+
+export const templateSchema = z.object({
+  name: z.string(),
+  owner: z.string(),
+  spec: z.record(z.string(), z.unknown()),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const computeEnvironmentSchema = z.object({
+  name: z.string(),
+  type: z.enum(['local', 'managed', 'auto']),
+  provider: z.string(),
+  owner: z.string(),
+  shared: z.boolean(),
+  desiredNodes: z.number().int(),
+  nodes: counts.describe('nodes per state'),
+  createdAt: timestamp,
+});
+
+export const createEnvironmentSchema = z.strictObject({
+  name: nameSchema,
+  type: z.enum(['managed', 'auto']).default('managed'),
+  provider: z.enum(['manual', 'command']).default('manual'),
+  desiredNodes: z.number().int().min(0).default(0),
+  shared: z.boolean().default(false),
+});
+
+export const scaleEnvironmentSchema = z.strictObject({ desiredNodes: z.number().int().min(0) });
+
+export const registrationTokenSchema = z.object({ environment: z.string(), token: z.string(), expiresAt: timestamp.nullable() });
+
+export const userSchema = z.object({ id: z.string(), name: z.string(), admin: z.boolean(), createdAt: timestamp });
+export const createUserSchema = z.strictObject({ name: nameSchema, admin: z.boolean().default(false) });
+export const createTokenSchema = z.strictObject({ name: z.string().min(1).max(64).default('cli') });
+export const tokenSchema = z.object({ token: z.string(), user: z.string(), name: z.string() });
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    field: z.string().optional(),
+    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export function listSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next: z.string().optional() });
+}
+
+export type Attempt = z.infer<typeof attemptSchema>;
+export type Instance = z.infer<typeof instanceSchema>;
+export type TaskView = z.infer<typeof taskViewSchema>;
+export type Job = z.infer<typeof jobSchema>;
+export type Node = z.infer<typeof nodeSchema>;
+export type Template = z.infer<typeof templateSchema>;
+export type ComputeEnvironment = z.infer<typeof computeEnvironmentSchema>;
+export type CreateEnvironment = z.input<typeof createEnvironmentSchema>;
+export type RegistrationToken = z.infer<typeof registrationTokenSchema>;
+export type User = z.infer<typeof userSchema>;
+export type Token = z.infer<typeof tokenSchema>;
+export interface List<T> {
+  items: T[];
+  next?: string;
+}

@@ -1,0 +1,182 @@
+/**
+ * The agent ↔ controller message catalogue. One entry per message, with its direction and the
+ * protocol version that introduced it. A WebSocket frame carries an array of messages, so both
+ * sides can batch (log chunks, status changes) without a second envelope type.
+ *
+ * Adding a message:
+ *  1. add its schema here with a `@since` and a direction, and add it to the right union;
+ *  2. handle it in the receiver's exhaustive `switch` (controller/gateway or agent/connection);
+ *  3. only ever add optional fields to an existing message; never rename or retype one;
+ *  4. bump PROTOCOL_VERSION in version.ts if an old peer would misread the new shape.
+ * Unknown kinds are logged and ignored by the receiver, so a newer peer can talk to an older one.
+ */
+import { z } from 'zod';
+import { FAILURE_REASONS } from './states.js';
+
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+export const MAX_LOG_CHUNK_BYTES = 256 * 1024;
+export const MAX_MESSAGES_PER_FRAME = 4096;
+
+const attemptId = z.number().int().positive();
+const capacity = z.strictObject({
+  cpu: z.number().positive(),
+  memoryMiB: z.number().int().min(0),
+  gpu: z.number().int().min(0),
+});
+const stream = z.enum(['stdout', 'stderr']);
+const attemptEndState = z.enum(['SUCCEEDED', 'FAILED', 'STOPPED']);
+const reportedState = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED']);
+
+export const metricsSchema = z.object({
+  cpuPercent: z.number(),
+  memoryUsedMiB: z.number(),
+  memoryTotalMiB: z.number(),
+  load1: z.number(),
+  diskFreeMiB: z.number(),
+  diskTotalMiB: z.number(),
+  at: z.number(),
+});
+export type NodeMetrics = z.infer<typeof metricsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// agent → controller
+
+/** @since 1 — first message on every connection; authenticates and describes the node. */
+export const helloSchema = z.object({
+  kind: z.literal('hello'),
+  protocolVersion: z.number().int(),
+  agentVersion: z.string().max(64),
+  /** First start: a registration token; afterwards the node's own id and credential. */
+  auth: z.union([
+    z.object({ registrationToken: z.string().min(1).max(256) }),
+    z.object({ nodeId: z.string().min(1).max(64), credential: z.string().min(1).max(256) }),
+  ]),
+  hostname: z.string().max(255),
+  os: z.string().max(32),
+  arch: z.string().max(32),
+  capacity,
+  labels: z.record(z.string(), z.string()),
+  capabilities: z.array(z.string().max(64)).max(64),
+  /** Attempts this agent is still running or holds unacknowledged results for (reconnect). */
+  running: z.array(attemptId).max(100_000),
+});
+
+/** @since 1 — periodic liveness and metrics. */
+export const heartbeatSchema = z.object({
+  kind: z.literal('heartbeat'),
+  metrics: metricsSchema.optional(),
+  running: z.array(attemptId).max(100_000),
+});
+
+/** @since 1 — an attempt started or ended on the node. `at` is the agent's clock (ms). */
+export const attemptStatusSchema = z.object({
+  kind: z.literal('attemptStatus'),
+  attemptId,
+  state: reportedState,
+  exitCode: z.number().int().nullable().optional(),
+  failureReason: z.enum(FAILURE_REASONS).optional(),
+  message: z.string().max(4096).optional(),
+  at: z.number(),
+});
+
+/** @since 1 — a piece of an attempt's stdout or stderr; `seq` counts from 0 per (attempt, stream). */
+export const logChunkSchema = z.object({
+  kind: z.literal('logChunk'),
+  attemptId,
+  stream,
+  seq: z.number().int().min(0),
+  data: z.instanceof(Uint8Array).refine((d) => d.byteLength <= MAX_LOG_CHUNK_BYTES, 'log chunk too large'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// controller → agent
+
+/** @since 1 — handshake accepted. `credential` is sent once, when a registration token was used. */
+export const welcomeSchema = z.object({
+  kind: z.literal('welcome'),
+  protocolVersion: z.number().int(),
+  controllerVersion: z.string(),
+  nodeId: z.string(),
+  credential: z.string().optional(),
+  heartbeatIntervalMs: z.number().int().positive(),
+  capabilities: z.array(z.string()),
+});
+
+/** @since 1 — handshake refused; the connection closes after it. The agent logs `message`. */
+export const rejectSchema = z.object({
+  kind: z.literal('reject'),
+  code: z.enum(['UNAUTHENTICATED', 'PROTOCOL_UNSUPPORTED', 'BAD_MESSAGE', 'NODE_TERMINATED']),
+  message: z.string(),
+  /** When false the agent should not retry with the same credentials. */
+  retryable: z.boolean(),
+});
+
+/** @since 1 — run one attempt of an instance. */
+export const startAttemptSchema = z.object({
+  kind: z.literal('startAttempt'),
+  attemptId,
+  jobId: z.string(),
+  jobName: z.string(),
+  taskName: z.string(),
+  index: z.number().int().min(0),
+  count: z.number().int().min(1),
+  attempt: z.number().int().min(1),
+  command: z.string(),
+  env: z.record(z.string(), z.string()),
+  timeoutSeconds: z.number().int().min(0),
+  computeEnvironment: z.string(),
+});
+
+/** @since 1 — stop an attempt and its whole process tree. */
+export const killAttemptSchema = z.object({
+  kind: z.literal('killAttempt'),
+  attemptId,
+  reason: z.enum(['STOPPED', 'TIMEOUT', 'SUPERSEDED']),
+});
+
+/**
+ * @since 1 — what the controller has durably stored: final statuses by attempt, and for each
+ * (attempt, stream) the highest seq below which every chunk is stored. The agent forgets those.
+ */
+export const ackSchema = z.object({
+  kind: z.literal('ack'),
+  statuses: z.array(z.object({ attemptId, state: reportedState })),
+  logs: z.array(z.object({ attemptId, stream, seq: z.number().int().min(0) })),
+});
+
+export const agentMessageSchema = z.discriminatedUnion('kind', [
+  helloSchema,
+  heartbeatSchema,
+  attemptStatusSchema,
+  logChunkSchema,
+]);
+export const controllerMessageSchema = z.discriminatedUnion('kind', [
+  welcomeSchema,
+  rejectSchema,
+  startAttemptSchema,
+  killAttemptSchema,
+  ackSchema,
+]);
+
+export type Hello = z.infer<typeof helloSchema>;
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+export type AttemptStatus = z.infer<typeof attemptStatusSchema>;
+export type LogChunk = z.infer<typeof logChunkSchema>;
+export type Welcome = z.infer<typeof welcomeSchema>;
+export type Reject = z.infer<typeof rejectSchema>;
+export type StartAttempt = z.infer<typeof startAttemptSchema>;
+export type KillAttempt = z.infer<typeof killAttemptSchema>;
+export type Ack = z.infer<typeof ackSchema>;
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+export type ControllerMessage = z.infer<typeof controllerMessageSchema>;
+export type AttemptEndState = z.infer<typeof attemptEndState>;
+export type NodeCapacity = z.infer<typeof capacity>;
+
+export const AGENT_MESSAGE_KINDS: ReadonlySet<string> = new Set(agentMessageSchema.options.map((o) => o.shape.kind.value));
+export const CONTROLLER_MESSAGE_KINDS: ReadonlySet<string> = new Set(
+  controllerMessageSchema.options.map((o) => o.shape.kind.value),
+);
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,104 @@
+/**
+ * The states of SPEC §3 and the only transitions allowed between them. Every write of a state
+ * goes through `canTransition`, in code and as the `allowedFrom` list of a guarded UPDATE.
+ */
+
+export const JOB_STATES = ['PENDING', 'RUNNING', 'STOPPING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
+export const TASK_STATES = ['WAITING', 'PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED'] as const;
+export const INSTANCE_STATES = ['PENDING', 'SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED'] as const;
+export const ATTEMPT_STATES = ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
+export const NODE_STATES = ['PROVISIONING', 'READY', 'DRAINING', 'TERMINATED', 'LOST'] as const;
+
+export type JobState = (typeof JOB_STATES)[number];
+export type TaskState = (typeof TASK_STATES)[number];
+export type InstanceState = (typeof INSTANCE_STATES)[number];
+export type AttemptState = (typeof ATTEMPT_STATES)[number];
+export type NodeState = (typeof NODE_STATES)[number];
+
+/** Why a PENDING instance is not running yet (SPEC §3). */
+export const PENDING_REASONS = ['DEPENDENCY', 'QUOTA', 'NO_CAPACITY', 'PROVISIONING', 'NO_MATCHING_NODE', 'PRIORITY'] as const;
+export type PendingReason = (typeof PENDING_REASONS)[number];
+
+/** Why an attempt failed (SPEC §3), a closed set. */
+export const FAILURE_REASONS = [
+  'EXIT_CODE',
+  'TIMEOUT',
+  'KILLED',
+  'NODE_LOST',
+  'PACKAGE_ERROR',
+  'MOUNT_ERROR',
+  'STAGE_IN_ERROR',
+  'STAGE_OUT_ERROR',
+  'AGENT_ERROR',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** Infrastructure failures are retried without spending the task's `retries`. */
+export const INFRASTRUCTURE_FAILURES: ReadonlySet<FailureReason> = new Set(['NODE_LOST', 'AGENT_ERROR']);
+
+type Table<S extends string> = { readonly [From in S]: readonly S[] };
+
+export const JOB_TRANSITIONS: Table<JobState> = {
+  PENDING: ['RUNNING', 'STOPPING', 'STOPPED', 'SUCCEEDED', 'FAILED'],
+  RUNNING: ['STOPPING', 'SUCCEEDED', 'FAILED', 'STOPPED'],
+  STOPPING: ['STOPPED', 'SUCCEEDED', 'FAILED'],
+  // restart re-arms a finished job
+  SUCCEEDED: [],
+  FAILED: ['PENDING'],
+  STOPPED: ['PENDING'],
+};
+
+export const TASK_TRANSITIONS: Table<TaskState> = {
+  WAITING: ['PENDING', 'SKIPPED', 'STOPPED'],
+  PENDING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED', 'WAITING'],
+  // SKIPPED: every instance ended, some skipped by a `per: instance` dependency, none failed
+  RUNNING: ['SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED'],
+  SUCCEEDED: [],
+  FAILED: ['WAITING', 'PENDING'],
+  STOPPED: ['WAITING', 'PENDING'],
+  SKIPPED: ['WAITING', 'PENDING'],
+};
+
+export const INSTANCE_TRANSITIONS: Table<InstanceState> = {
+  PENDING: ['SCHEDULED', 'STOPPED', 'SKIPPED'],
+  SCHEDULED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'PENDING'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'STOPPED', 'PENDING'],
+  SUCCEEDED: [],
+  FAILED: ['PENDING'],
+  STOPPED: ['PENDING'],
+  SKIPPED: ['PENDING'],
+};
+
+export const ATTEMPT_TRANSITIONS: Table<AttemptState> = {
+  SCHEDULED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'STOPPED'],
+  SUCCEEDED: [],
+  FAILED: [],
+  STOPPED: [],
+};
+
+export const NODE_TRANSITIONS: Table<NodeState> = {
+  PROVISIONING: ['READY', 'TERMINATED', 'LOST'],
+  READY: ['DRAINING', 'TERMINATED', 'LOST'],
+  DRAINING: ['READY', 'TERMINATED', 'LOST'],
+  LOST: ['READY', 'TERMINATED'],
+  TERMINATED: [],
+};
+
+export function canTransition<S extends string>(table: Table<S>, from: S, to: S): boolean {
+  return from === to || table[from].includes(to);
+}
+
+/** States from which `to` may be reached: the `allowedFrom` list of a guarded UPDATE. */
+export function statesLeadingTo<S extends string>(table: Table<S>, to: S): S[] {
+  return (Object.keys(table) as S[]).filter((from) => table[from].includes(to));
+}
+
+const FINISHED_INSTANCE: ReadonlySet<InstanceState> = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED']);
+const FINISHED_JOB: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'STOPPED']);
+const FINISHED_TASK: ReadonlySet<TaskState> = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED']);
+
+export const isInstanceFinished = (s: InstanceState): boolean => FINISHED_INSTANCE.has(s);
+export const isJobFinished = (s: JobState): boolean => FINISHED_JOB.has(s);
+export const isTaskFinished = (s: TaskState): boolean => FINISHED_TASK.has(s);
+export const isAttemptFinished = (s: AttemptState): boolean => s === 'SUCCEEDED' || s === 'FAILED' || s === 'STOPPED';
