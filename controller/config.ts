@@ -1,0 +1,58 @@
+/** The controller's configuration, read once from the environment (SPEC §7) and checked. */
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ControllerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  /** Agent processes of the built-in `local` environment started on this host. */
+  localNodes: number;
+  adminToken?: string;
+  /** The URL agents and users reach this controller at (printed at start). */
+  publicUrl?: string;
+  heartbeatIntervalMs: number;
+  /** A node silent for this long is LOST. */
+  nodeLostAfterMs: number;
+  /** Compute environment for tasks that name none. */
+  defaultEnvironment: string;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${raw}: must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConfig {
+  const databaseUrl = env.BATCH_DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('BATCH_DATABASE_URL: must be a postgres:// URL (leave it unset for the embedded PGlite)');
+  }
+  const config: ControllerConfig = {
+    host: env.BATCH_HOST || '127.0.0.1',
+    port: integer(env, 'BATCH_PORT', 8080, 0, 65535),
+    dataDir: path.resolve(env.BATCH_DATA_DIR || path.join(os.homedir(), '.batch')),
+    localNodes: integer(env, 'BATCH_LOCAL_NODES', 2, 0, 64),
+    heartbeatIntervalMs: integer(env, 'BATCH_HEARTBEAT_INTERVAL_MS', 5000, 100, 600_000),
+    nodeLostAfterMs: integer(env, 'BATCH_NODE_LOST_AFTER_MS', 20_000, 500, 3_600_000),
+    defaultEnvironment: env.BATCH_DEFAULT_ENVIRONMENT || 'local',
+  };
+  if (databaseUrl) config.databaseUrl = databaseUrl;
+  if (env.BATCH_ADMIN_TOKEN) {
+    if (env.BATCH_ADMIN_TOKEN.length < 16) throw new ConfigError('BATCH_ADMIN_TOKEN: must be at least 16 characters');
+    config.adminToken = env.BATCH_ADMIN_TOKEN;
+  }
+  if (env.BATCH_PUBLIC_URL) config.publicUrl = env.BATCH_PUBLIC_URL.replace(/\/+$/, '');
+  if (config.nodeLostAfterMs <= config.heartbeatIntervalMs) {
+    throw new ConfigError('BATCH_NODE_LOST_AFTER_MS: must be longer than BATCH_HEARTBEAT_INTERVAL_MS');
+  }
+  return config;
+}

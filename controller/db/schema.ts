@@ -1,0 +1,231 @@
+/**
+ * The controller's tables. Intent and observation are kept apart: `desired` columns are written
+ * by the controller (API, scheduler), `state` columns of attempts only from agents' reports.
+ * Instance and task states are derived by the scheduler from attempts and instance counts.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  admin: boolean('admin').notNull().default(false),
+  /** Overrides of the default quotas (SPEC §8); absent keys use the defaults. */
+  quotas: jsonb('quotas').$type<Record<string, number>>().notNull().default({}),
+  createdAt: createdAt(),
+});
+
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  /** sha256 of the token; the token itself is shown once and never stored. */
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: at('last_used_at'),
+});
+
+export const templates = pgTable(
+  'templates',
+  {
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.name] })],
+);
+
+export const computeEnvironments = pgTable('compute_environments', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  ownerId: text('owner_id')
+    .notNull()
+    .references(() => users.id),
+  type: text('type').$type<'local' | 'managed' | 'auto'>().notNull(),
+  provider: text('provider').notNull(),
+  /** A shared environment can be used by every user's tasks; others only by their owner's. */
+  shared: boolean('shared').notNull().default(false),
+  desiredNodes: integer('desired_nodes').notNull().default(0),
+  createdAt: createdAt(),
+});
+
+export const registrationTokens = pgTable('registration_tokens', {
+  id: text('id').primaryKey(),
+  environmentId: text('environment_id')
+    .notNull()
+    .references(() => computeEnvironments.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  expiresAt: at('expires_at'),
+});
+
+export const nodes = pgTable(
+  'nodes',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => computeEnvironments.id),
+    name: text('name').notNull(),
+    state: text('state').notNull(),
+    /** Set by `drain`: intent, kept apart from the observed `state`. */
+    desired: text('desired').$type<'run' | 'drain'>().notNull().default('run'),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
+    cpu: doublePrecision('cpu').notNull(),
+    memoryMiB: integer('memory_mib').notNull(),
+    gpu: integer('gpu').notNull().default(0),
+    metrics: jsonb('metrics').$type<Record<string, number>>(),
+    credentialHash: text('credential_hash').notNull(),
+    agentVersion: text('agent_version'),
+    protocolVersion: integer('protocol_version'),
+    hostname: text('hostname'),
+    os: text('os'),
+    arch: text('arch'),
+    lastHeartbeatAt: at('last_heartbeat_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('nodes_environment_idx').on(t.environmentId)],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    /** Submission order: FIFO within a priority. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    priority: integer('priority').notNull().default(0),
+    state: text('state').notNull(),
+    desired: text('desired').$type<'run' | 'stop'>().notNull().default('run'),
+    clientToken: text('client_token'),
+    spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    startedAt: at('started_at'),
+    endedAt: at('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('jobs_client_token_idx').on(t.ownerId, t.clientToken),
+    index('jobs_owner_seq_idx').on(t.ownerId, t.seq),
+    index('jobs_active_idx')
+      .on(t.priority, t.seq)
+      .where(sql`state IN ('PENDING', 'RUNNING', 'STOPPING')`),
+  ],
+);
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Position in the topological order of the DAG. */
+    position: integer('position').notNull(),
+    state: text('state').notNull(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => computeEnvironments.id),
+    instanceCount: integer('instance_count').notNull(),
+    /** The resolved task (template merged, defaults filled): immutable after submit. */
+    spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.name] })],
+);
+
+export const instances = pgTable(
+  'instances',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    taskName: text('task_name').notNull(),
+    index: integer('index').notNull(),
+    state: text('state').notNull(),
+    pendingReason: text('pending_reason'),
+    /** Attempts created so far; the next attempt's number is this plus one. */
+    attemptCount: integer('attempt_count').notNull().default(0),
+    /** The only attempt whose reports may change this instance (fencing token). */
+    currentAttemptId: bigint('current_attempt_id', { mode: 'number' }),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('instances_task_index_idx').on(t.jobId, t.taskName, t.index),
+    index('instances_pending_idx')
+      .on(t.jobId, t.taskName, t.index)
+      .where(sql`state = 'PENDING'`),
+  ],
+);
+
+export const attempts = pgTable(
+  'attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    instanceId: bigint('instance_id', { mode: 'number' })
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    jobId: text('job_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    nodeId: text('node_id').notNull(),
+    /** Written only from the node's reports (and by liveness when the node is lost). */
+    state: text('state').notNull(),
+    /** Intent: the controller wants this attempt killed. */
+    desired: text('desired').$type<'run' | 'stop'>().notNull().default('run'),
+    cpu: doublePrecision('cpu').notNull(),
+    memoryMiB: integer('memory_mib').notNull(),
+    gpu: integer('gpu').notNull(),
+    exitCode: integer('exit_code'),
+    failureReason: text('failure_reason'),
+    message: text('message'),
+    createdAt: createdAt(),
+    startedAt: at('started_at'),
+    endedAt: at('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('attempts_instance_attempt_idx').on(t.instanceId, t.attempt),
+    index('attempts_active_node_idx')
+      .on(t.nodeId)
+      .where(sql`state IN ('SCHEDULED', 'RUNNING')`),
+  ],
+);
+
+export const logChunks = pgTable(
+  'log_chunks',
+  {
+    attemptId: bigint('attempt_id', { mode: 'number' })
+      .notNull()
+      .references(() => attempts.id, { onDelete: 'cascade' }),
+    stream: text('stream').$type<'stdout' | 'stderr'>().notNull(),
+    seq: integer('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attemptId, t.stream, t.seq] })],
+);

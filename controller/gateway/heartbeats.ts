@@ -1,0 +1,74 @@
+/**
+ * Liveness. Heartbeats are kept in memory and written for all nodes in one statement a second;
+ * a node silent for the grace period becomes LOST and its running attempts fail with NODE_LOST
+ * (an infrastructure failure: re-queued without spending retries).
+ */
+import { sql } from 'drizzle-orm';
+import type { NodeMetrics } from '../../protocol/messages.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
+import type { ReportBatcher } from '../reports/batcher.js';
+import type { SessionRegistry } from './registry.js';
+
+export class HeartbeatTracker {
+  private seenSince = new Map<string, NodeMetrics | null>();
+
+  seen(nodeId: string, metrics?: NodeMetrics): void {
+    const prev = this.seenSince.get(nodeId);
+    this.seenSince.set(nodeId, metrics ?? prev ?? null);
+  }
+
+  /** Takes what was seen since the last call. */
+  take(): Map<string, NodeMetrics | null> {
+    const out = this.seenSince;
+    this.seenSince = new Map();
+    return out;
+  }
+}
+
+export async function flushHeartbeats(store: Database, tracker: HeartbeatTracker): Promise<void> {
+  const seen = tracker.take();
+  if (seen.size === 0) return;
+  const rows = [...seen].map(([id, metrics]) => ({ id, metrics }));
+  await store.db.execute(sql`
+    UPDATE nodes n SET last_heartbeat_at = now(), metrics = coalesce(r.metrics, n.metrics)
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, metrics jsonb)
+    WHERE n.id = r.id`);
+}
+
+/** Marks silent nodes LOST and fails their active attempts. Returns the lost node ids. */
+export async function detectLostNodes(
+  store: Database,
+  lostAfterMs: number,
+  batcher: ReportBatcher,
+  registry: SessionRegistry,
+  log: Logger,
+): Promise<string[]> {
+  const lost = await store.rows<{ id: string }>(sql`
+    UPDATE nodes SET state = 'LOST'
+    WHERE state IN ('READY', 'DRAINING', 'PROVISIONING')
+      AND last_heartbeat_at < now() - make_interval(secs => ${lostAfterMs / 1000})
+    RETURNING id`);
+  if (lost.length === 0) return [];
+  const ids = lost.map((n) => n.id);
+  const attempts = await store.rows<{ id: number; node_id: string }>(sql`
+    SELECT id, node_id FROM attempts
+    WHERE state IN ('SCHEDULED', 'RUNNING') AND node_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+  const now = Date.now();
+  for (const a of attempts) {
+    batcher.addStatus({
+      attemptId: a.id,
+      nodeId: a.node_id,
+      state: 'FAILED',
+      exitCode: null,
+      failureReason: 'NODE_LOST',
+      message: `node ${a.node_id} sent no heartbeat for ${Math.round(lostAfterMs / 1000)} s`,
+      at: now,
+    });
+  }
+  for (const id of ids) {
+    registry.get(id)?.close(4002, 'declared lost');
+    log.warn(`node ${id} is LOST (no heartbeat for ${Math.round(lostAfterMs / 1000)} s); ${attempts.filter((a) => a.node_id === id).length} attempt(s) re-queued`);
+  }
+  return ids;
+}

@@ -1,0 +1,20 @@
+/** Turns a claimed attempt into the `startAttempt` message its node runs. */
+import type { StartAttempt } from '../../protocol/messages.js';
+import type { StartedAttempt } from '../scheduler/apply.js';
+
+export function startMessage(a: StartedAttempt): StartAttempt {
+  return {
+    kind: 'startAttempt',
+    attemptId: a.attemptId,
+    jobId: a.jobId,
+    jobName: a.jobName,
+    taskName: a.taskName,
+    index: a.index,
+    count: a.count,
+    attempt: a.attempt,
+    command: a.spec.command,
+    env: a.spec.env,
+    timeoutSeconds: a.spec.timeoutSeconds,
+    computeEnvironment: a.environment,
+  };
+}

@@ -1,0 +1,109 @@
+/** /v1/jobs: submit, list, get, stop, restart, delete; instances and logs below a job's tasks. */
+import { Hono, type Context } from 'hono';
+import { BatchError } from '../../protocol/errors.js';
+import { JOB_STATES } from '../../protocol/states.js';
+import { listInstances } from '../jobs/instances.js';
+import { deleteJob } from '../jobs/remove.js';
+import { stopJob } from '../jobs/stop.js';
+import { submitJob } from '../jobs/submit.js';
+import { getJob, listJobs } from '../jobs/view.js';
+import { logStream, findAttempt } from '../logs/read.js';
+import type { AppEnv } from './auth.js';
+import { queryEnum, queryInt, readJson } from './body.js';
+import type { AppDeps } from './deps.js';
+import { notFound } from './errors.js';
+
+export function jobRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  const visibleJob = async (c: Context<AppEnv>) => {
+    const id = c.req.param('id')!;
+    const caller = c.get('caller');
+    const job = await getJob(deps.store, id, caller.id, caller.admin);
+    if (!job) throw notFound('job', id);
+    return job;
+  };
+
+  const taskOf = async (c: Context<AppEnv>) => {
+    const job = await visibleJob(c);
+    const name = c.req.param('task')!;
+    if (!job.tasks.some((t) => t.name === name)) throw notFound('task', `${job.id}/${name}`);
+    return { job, task: name };
+  };
+
+  app.post('/', async (c) => {
+    const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
+    if (result.created) deps.wakeScheduler('job-submitted');
+    const caller = c.get('caller');
+    const job = await getJob(deps.store, result.jobId, caller.id, caller.admin);
+    return c.json(job, result.created ? 201 : 200);
+  });
+
+  app.get('/', async (c) => {
+    const caller = c.get('caller');
+    const all = c.req.query('owner') === 'all';
+    if (all && !caller.admin) throw new BatchError('FORBIDDEN', 'owner=all: only an admin may list every user\'s jobs', 'owner');
+    const cursor = c.req.query('cursor');
+    const options: { limit: number; cursor?: number; state?: string } = { limit: queryInt(c, 'limit', 50, 1, 1000) };
+    if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
+    const state = queryEnum(c, 'state', JOB_STATES);
+    if (state) options.state = state;
+    return c.json(await listJobs(deps.store, all ? undefined : caller.id, options));
+  });
+
+  app.get('/:id', async (c) => c.json(await visibleJob(c)));
+
+  app.post('/:id/stop', async (c) => {
+    const job = await visibleJob(c);
+    await stopJob(deps.store, deps.registry, job.id, job.state);
+    deps.wakeScheduler('job-stopped');
+    return c.json(await visibleJob(c));
+  });
+
+  app.post('/:id/restart', async () => {
+    throw new BatchError('CONFLICT', 'restart is not available in this version yet');
+  });
+
+  app.delete('/:id', async (c) => {
+    const job = await visibleJob(c);
+    await deleteJob(deps.store, job.id, job.state);
+    return c.body(null, 204);
+  });
+
+  app.get('/:id/tasks/:task/instances', async (c) => {
+    const { job, task } = await taskOf(c);
+    const cursor = c.req.query('cursor');
+    const options: { limit: number; cursor?: number } = { limit: queryInt(c, 'limit', 100, 1, 1000) };
+    if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
+    return c.json(await listInstances(deps.store, job.id, task, options));
+  });
+
+  app.get('/:id/tasks/:task/instances/:index', async (c) => {
+    const { job, task } = await taskOf(c);
+    const index = Number(c.req.param('index'));
+    if (!Number.isInteger(index) || index < 0) throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
+    const found = await listInstances(deps.store, job.id, task, { limit: 1, index });
+    if (found.items.length === 0) throw notFound('instance', `${job.id}/${task}/${index}`);
+    return c.json(found.items[0]);
+  });
+
+  app.get('/:id/tasks/:task/instances/:index/logs', async (c) => {
+    const { job, task } = await taskOf(c);
+    const index = Number(c.req.param('index'));
+    if (!Number.isInteger(index) || index < 0) throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
+    const stream = queryEnum(c, 'stream', ['stdout', 'stderr'] as const, 'stdout')!;
+    const follow = queryEnum(c, 'follow', ['true', 'false', '1', '0'] as const, 'false')!;
+    const attemptParam = c.req.query('attempt');
+    const target: { jobId: string; task: string; index: number; attempt?: number } = { jobId: job.id, task, index };
+    if (attemptParam) target.attempt = queryInt(c, 'attempt', 1, 1, 1_000_000);
+    const found = await findAttempt(deps.store, job.id, task, index, target.attempt);
+    if (!found) throw notFound('instance', `${job.id}/${task}/${index}`);
+    if (target.attempt !== undefined && found.attemptId === undefined) throw notFound('attempt', `${job.id}/${task}/${index}/${target.attempt}`);
+    const body = logStream(deps.store, deps.logBus, target, stream, follow === 'true' || follow === '1');
+    return new Response(body, {
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+    });
+  });
+
+  return app;
+}

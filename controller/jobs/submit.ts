@@ -1,0 +1,149 @@
+/**
+ * Submitting a job: every rule is checked before anything is written (schema, templates, DAG,
+ * quotas, environments, placeability), then the job, its tasks and all their instances are
+ * inserted in one transaction. The same `clientToken` from the same owner returns the first job.
+ */
+import { and, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { BatchError } from '../../protocol/errors.js';
+import { checkJobSpec, jobSpecSchema, parseOrThrow, templateSpecSchema, type ResolvedTask, type TemplateSpec } from '../../protocol/spec.js';
+import type { Caller } from '../http/auth.js';
+import type { Database } from '../db/client.js';
+import { computeEnvironments, jobs, nodes, tasks, templates } from '../db/schema.js';
+import { quotaLimit } from '../quotas.js';
+import { canEverPlace } from '../scheduler/place.js';
+import { newId } from '../secrets.js';
+
+export interface SubmitResult {
+  jobId: string;
+  created: boolean;
+}
+
+export async function submitJob(store: Database, caller: Caller, body: unknown, defaultEnvironment: string): Promise<SubmitResult> {
+  const parsed = parseOrThrow(jobSpecSchema, body);
+  if (parsed.clientToken !== undefined) {
+    const existing = await findByClientToken(store, caller.id, parsed.clientToken);
+    if (existing) return { jobId: existing, created: false };
+  }
+  const { spec, tasks: resolved } = checkJobSpec(body, await loadTemplates(store, caller.id, parsed.tasks.map((t) => t.template)));
+  await checkQuotas(store, caller, resolved);
+  const environmentIds = await resolveEnvironments(store, caller, resolved, defaultEnvironment);
+
+  const jobId = newId('j');
+  try {
+    await store.db.transaction(async (tx) => {
+      await tx.insert(jobs).values({
+        id: jobId,
+        ownerId: caller.id,
+        name: spec.name,
+        priority: spec.priority,
+        state: 'PENDING',
+        clientToken: spec.clientToken ?? null,
+        spec: spec as unknown as Record<string, unknown>,
+      });
+      await tx.insert(tasks).values(
+        resolved.map((task, position) => ({
+          jobId,
+          name: task.name,
+          position,
+          state: task.dependsOn.length > 0 ? 'WAITING' : 'PENDING',
+          environmentId: environmentIds.get(task.name)!,
+          instanceCount: task.instances,
+          spec: task as unknown as Record<string, unknown>,
+        })),
+      );
+      const rows = resolved.map((t) => ({ task: t.name, n: t.instances, blocked: t.dependsOn.length > 0 }));
+      await tx.execute(sql`
+        INSERT INTO instances (job_id, task_name, index, state, pending_reason)
+        SELECT ${jobId}, r.task, g.i, 'PENDING', CASE WHEN r.blocked THEN 'DEPENDENCY' END
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(task text, n int, blocked boolean),
+             generate_series(0, r.n - 1) AS g(i)`);
+    });
+  } catch (err) {
+    // Two submits with the same clientToken raced: the unique index let one through.
+    if (spec.clientToken !== undefined && /jobs_client_token_idx|unique/i.test(String((err as Error).message))) {
+      const existing = await findByClientToken(store, caller.id, spec.clientToken);
+      if (existing) return { jobId: existing, created: false };
+    }
+    throw err;
+  }
+  return { jobId, created: true };
+}
+
+async function findByClientToken(store: Database, ownerId: string, clientToken: string): Promise<string | undefined> {
+  const [row] = await store.db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.ownerId, ownerId), eq(jobs.clientToken, clientToken)));
+  return row?.id;
+}
+
+async function loadTemplates(store: Database, ownerId: string, names: (string | undefined)[]): Promise<Map<string, TemplateSpec>> {
+  const wanted = [...new Set(names.filter((n): n is string => n !== undefined))];
+  if (wanted.length === 0) return new Map();
+  const rows = await store.db
+    .select({ name: templates.name, spec: templates.spec })
+    .from(templates)
+    .where(and(eq(templates.ownerId, ownerId), inArray(templates.name, wanted)));
+  return new Map(rows.map((r) => [r.name, templateSpecSchema.parse(r.spec)]));
+}
+
+async function checkQuotas(store: Database, caller: Caller, resolved: ResolvedTask[]): Promise<void> {
+  const tasksLimit = quotaLimit(caller.quotas, 'tasksPerJob');
+  if (resolved.length > tasksLimit) {
+    throw new BatchError('QUOTA_EXCEEDED', `tasks: quota "tasksPerJob" allows ${tasksLimit} tasks per job; this job has ${resolved.length}`, 'tasks');
+  }
+  const instancesLimit = quotaLimit(caller.quotas, 'instancesPerTask');
+  const big = resolved.find((t) => t.instances > instancesLimit);
+  if (big) {
+    throw new BatchError(
+      'QUOTA_EXCEEDED',
+      `task "${big.name}" instances: quota "instancesPerTask" allows ${instancesLimit}; it asks for ${big.instances}`,
+      'instances',
+    );
+  }
+  const jobsLimit = quotaLimit(caller.quotas, 'jobs');
+  const [row] = await store.db.select({ n: count() }).from(jobs).where(eq(jobs.ownerId, caller.id));
+  const used = row?.n ?? 0;
+  if (used >= jobsLimit) {
+    throw new BatchError('QUOTA_EXCEEDED', `quota "jobs" allows ${jobsLimit} jobs (not deleted); you have ${used}. Delete finished jobs first.`);
+  }
+}
+
+/** Maps each task to an environment the caller may use, and rejects what no node could ever run. */
+async function resolveEnvironments(
+  store: Database,
+  caller: Caller,
+  resolved: ResolvedTask[],
+  defaultEnvironment: string,
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(resolved.map((t) => t.computeEnvironment ?? defaultEnvironment))];
+  const envs = await store.db.select().from(computeEnvironments).where(inArray(computeEnvironments.name, wanted));
+  const byName = new Map(envs.filter((e) => e.shared || e.ownerId === caller.id || caller.admin).map((e) => [e.name, e]));
+  const known = await store.db
+    .select({ id: nodes.id, environmentId: nodes.environmentId, labels: nodes.labels, cpu: nodes.cpu, memoryMiB: nodes.memoryMiB, gpu: nodes.gpu })
+    .from(nodes)
+    .where(and(inArray(nodes.environmentId, envs.map((e) => e.id).concat('')), ne(nodes.state, 'TERMINATED')));
+
+  const out = new Map<string, string>();
+  resolved.forEach((task, index) => {
+    const envName = task.computeEnvironment ?? defaultEnvironment;
+    const env = byName.get(envName);
+    const field = `tasks[${index}].computeEnvironment`;
+    if (!env) throw new BatchError('VALIDATION', `${field}: unknown compute environment "${envName}"`, field);
+    const envNodes = known
+      .filter((n) => n.environmentId === env.id)
+      .map((n) => ({ id: n.id, environmentId: n.environmentId, labels: n.labels, capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, gpu: n.gpu }, allocated: { cpu: 0, memoryMiB: 0, gpu: 0 } }));
+    // With no node registered yet nothing is known about capacity; nodes may still join.
+    if (envNodes.length > 0 && !canEverPlace({ environmentId: env.id, resources: task.resources, nodeSelector: task.nodeSelector }, envNodes)) {
+      const biggest = envNodes.reduce((a, b) => (b.capacity.cpu > a.capacity.cpu ? b : a));
+      throw new BatchError(
+        'UNPLACEABLE',
+        `task "${task.name}": no node of environment "${envName}" can ever run it (needs cpu ${task.resources.cpu}, memoryMiB ${task.resources.memoryMiB}, gpu ${task.resources.gpu}` +
+          `${Object.keys(task.nodeSelector).length > 0 ? `, labels ${JSON.stringify(task.nodeSelector)}` : ''}; the largest node has cpu ${biggest.capacity.cpu}, memoryMiB ${biggest.capacity.memoryMiB}, gpu ${biggest.capacity.gpu})`,
+        `tasks[${index}].resources`,
+      );
+    }
+    out.set(task.name, env.id);
+  });
+  return out;
+}

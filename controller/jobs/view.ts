@@ -1,0 +1,120 @@
+/** Builds the API's job resources (SPEC §6) with per-task and per-job counts. */
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Job, TaskView } from '../../protocol/api.js';
+import type { ResolvedTask } from '../../protocol/spec.js';
+import type { JobState, TaskState } from '../../protocol/states.js';
+import type { Database } from '../db/client.js';
+import { computeEnvironments, jobs, tasks, users } from '../db/schema.js';
+
+type JobRow = typeof jobs.$inferSelect & { owner: string };
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+async function buildJobs(store: Database, rows: JobRow[]): Promise<Job[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [taskRows, countRows] = await Promise.all([
+    store.db
+      .select({ jobId: tasks.jobId, name: tasks.name, state: tasks.state, instanceCount: tasks.instanceCount, spec: tasks.spec, position: tasks.position, environment: computeEnvironments.name })
+      .from(tasks)
+      .innerJoin(computeEnvironments, eq(computeEnvironments.id, tasks.environmentId))
+      .where(inArray(tasks.jobId, ids))
+      .orderBy(tasks.jobId, tasks.position),
+    store.rows<{ job_id: string; task_name: string; state: string; n: number }>(sql`
+      SELECT job_id, task_name, state, count(*)::int AS n FROM instances
+      WHERE job_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+      GROUP BY 1, 2, 3`),
+  ]);
+  const counts = new Map<string, Record<string, number>>();
+  for (const c of countRows) {
+    const key = `${c.job_id}\u0000${c.task_name}`;
+    const entry = counts.get(key) ?? {};
+    entry[c.state] = c.n;
+    counts.set(key, entry);
+  }
+  const tasksByJob = new Map<string, TaskView[]>();
+  for (const t of taskRows) {
+    const spec = t.spec as unknown as ResolvedTask;
+    const view: TaskView = {
+      name: t.name,
+      state: t.state as TaskState,
+      instances: t.instanceCount,
+      counts: counts.get(`${t.jobId}\u0000${t.name}`) ?? {},
+      dependsOn: spec.dependsOn,
+      computeEnvironment: t.environment,
+      command: spec.command,
+    };
+    if (spec.template) view.template = spec.template;
+    const list = tasksByJob.get(t.jobId) ?? [];
+    list.push(view);
+    tasksByJob.set(t.jobId, list);
+  }
+  return rows.map((r) => {
+    const jobTasks = tasksByJob.get(r.id) ?? [];
+    const total: Record<string, number> = {};
+    for (const t of jobTasks) for (const [state, n] of Object.entries(t.counts)) total[state] = (total[state] ?? 0) + n;
+    const job: Job = {
+      id: r.id,
+      name: r.name,
+      state: r.state as JobState,
+      priority: r.priority,
+      owner: r.owner,
+      createdAt: r.createdAt.toISOString(),
+      startedAt: iso(r.startedAt),
+      endedAt: iso(r.endedAt),
+      counts: total,
+      tasks: jobTasks,
+    };
+    if (r.clientToken) job.clientToken = r.clientToken;
+    return job;
+  });
+}
+
+function selectJobs(store: Database) {
+  return store.db
+    .select({
+      id: jobs.id,
+      seq: jobs.seq,
+      ownerId: jobs.ownerId,
+      name: jobs.name,
+      priority: jobs.priority,
+      state: jobs.state,
+      desired: jobs.desired,
+      clientToken: jobs.clientToken,
+      spec: jobs.spec,
+      createdAt: jobs.createdAt,
+      startedAt: jobs.startedAt,
+      endedAt: jobs.endedAt,
+      owner: users.name,
+    })
+    .from(jobs)
+    .innerJoin(users, eq(users.id, jobs.ownerId));
+}
+
+/** One job, if the caller may see it (its owner, or an admin). */
+export async function getJob(store: Database, jobId: string, callerId: string, admin: boolean): Promise<Job | undefined> {
+  const rows = await selectJobs(store).where(eq(jobs.id, jobId));
+  const row = rows[0];
+  if (!row || (!admin && row.ownerId !== callerId)) return undefined;
+  return (await buildJobs(store, [row]))[0];
+}
+
+/** The caller's jobs, newest first; `cursor` is the `seq` to continue below. */
+export async function listJobs(
+  store: Database,
+  ownerId: string | undefined,
+  options: { limit: number; cursor?: number; state?: string },
+): Promise<{ items: Job[]; next?: string }> {
+  const where = [];
+  if (ownerId) where.push(eq(jobs.ownerId, ownerId));
+  if (options.cursor !== undefined) where.push(lt(jobs.seq, options.cursor));
+  if (options.state) where.push(eq(jobs.state, options.state));
+  const rows = await selectJobs(store)
+    .where(and(...where))
+    .orderBy(desc(jobs.seq))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const out: { items: Job[]; next?: string } = { items: await buildJobs(store, page) };
+  if (rows.length > options.limit) out.next = String(page[page.length - 1]!.seq);
+  return out;
+}

@@ -1,0 +1,119 @@
+/** batch-controller: wiring only. Configuration comes from the environment (SPEC §7). */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { BATCH_VERSION } from '../protocol/version.js';
+import { bootstrap, LOCAL_ENVIRONMENT } from './bootstrap.js';
+import { ConfigError, readConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { detectLostNodes, flushHeartbeats, HeartbeatTracker } from './gateway/heartbeats.js';
+import { SessionRegistry } from './gateway/registry.js';
+import { attachGateway } from './gateway/server.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './log.js';
+import { LogBus } from './logs/bus.js';
+import { LocalProvider } from './providers/local.js';
+import { ReportBatcher } from './reports/batcher.js';
+import { Scheduler } from './scheduler/loop.js';
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--version')) {
+    process.stdout.write(`batch-controller ${BATCH_VERSION}\n`);
+    return;
+  }
+  const log = createLogger('controller');
+  const config = readConfig();
+  const store = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) });
+  log.info(`store: ${store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`);
+  const boot = await bootstrap(store, config);
+
+  const registry = new SessionRegistry();
+  const logBus = new LogBus();
+  const heartbeats = new HeartbeatTracker();
+  const scheduler = new Scheduler(store, registry, createLogger('scheduler'));
+  const batcher = new ReportBatcher(store, () => scheduler.wake('attempt-reports'), logBus, createLogger('reports'));
+  let local: LocalProvider | undefined;
+
+  const app = createApp({
+    store,
+    registry,
+    logBus,
+    log: createLogger('http'),
+    defaultEnvironment: config.defaultEnvironment,
+    wakeScheduler: (reason) => scheduler.wake(reason),
+    onEnvironmentScaled: (name, desired) => {
+      if (name === LOCAL_ENVIRONMENT) void local?.scale(desired);
+    },
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  attachGateway(server, {
+    store,
+    batcher,
+    registry,
+    heartbeats,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    wakeScheduler: (reason) => scheduler.wake(reason),
+    log: createLogger('gateway'),
+  });
+
+  const livenessLog = createLogger('liveness');
+  const liveness = setInterval(() => {
+    void (async () => {
+      await flushHeartbeats(store, heartbeats);
+      const lost = await detectLostNodes(store, config.nodeLostAfterMs, batcher, registry, livenessLog);
+      if (lost.length > 0) scheduler.wake('nodes-lost');
+    })().catch((err: Error) => livenessLog.error(`liveness check failed: ${err.message}`));
+  }, 1000);
+
+  scheduler.start();
+  local = new LocalProvider({ store, environmentId: boot.localEnvironmentId, controllerUrl: url, dataDir: config.dataDir, log: createLogger('local') });
+  await local.scale(config.localNodes);
+
+  const token =
+    boot.adminToken && boot.adminTokenSource !== 'env' ? boot.adminToken : boot.adminTokenSource === 'env' ? '(the value of BATCH_ADMIN_TOKEN)' : `(see ${config.dataDir}/admin-token)`;
+  process.stdout.write(
+    [
+      `Batch controller ${BATCH_VERSION} is running`,
+      `  API:          ${url}/v1   (OpenAPI: ${url}/v1/openapi.json)`,
+      `  Admin token:  ${token}`,
+      `  Local nodes:  ${config.localNodes} agent process(es) in ${config.dataDir}/local-nodes`,
+      `In another shell:`,
+      `  export BATCH_URL=${url} BATCH_TOKEN=${boot.adminToken && boot.adminTokenSource !== 'env' ? boot.adminToken : '<admin token>'}`,
+      `  npx batchctl nodes`,
+      `BATCH_URL=${url}`,
+      '',
+    ].join('\n'),
+  );
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info(`${signal}: shutting down`);
+    clearInterval(liveness);
+    scheduler.stop();
+    await local?.stop();
+    await batcher.flushed();
+    batcher.stop();
+    registry.closeAll('controller shutting down');
+    server.close();
+    await flushHeartbeats(store, heartbeats).catch(() => {});
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`batch-controller: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`batch-controller: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+/**
+ * Coalesces agents' reports: everything that arrives while one write is in flight goes into the
+ * next write, so a busy fleet costs a few transactions per second, not one per message. After
+ * each write the senders get their acks and the scheduler and log followers are woken.
+ */
+import type { Ack } from '../../protocol/messages.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
+import type { LogBus } from '../logs/bus.js';
+import { recordReports, type ChunkReport, type StatusReport } from './record.js';
+
+/** Where acks for a report go: the agent session that sent it (absent for synthetic reports). */
+export interface AckTarget {
+  sendAck(ack: Ack): void;
+}
+
+interface Pending {
+  statuses: { report: StatusReport; from?: AckTarget }[];
+  chunks: { report: ChunkReport; from?: AckTarget }[];
+  bytes: number;
+  waiters: (() => void)[];
+}
+
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+export class ReportBatcher {
+  private pending: Pending = fresh();
+  private writing = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Database,
+    private readonly onRecorded: (jobIds: Set<string>) => void,
+    private readonly logBus: LogBus,
+    private readonly log: Logger,
+  ) {}
+
+  addStatus(report: StatusReport, from?: AckTarget): void {
+    this.pending.statuses.push(from ? { report, from } : { report });
+    this.kick();
+  }
+
+  addChunk(report: ChunkReport, from?: AckTarget): void {
+    this.pending.chunks.push(from ? { report, from } : { report });
+    this.pending.bytes += report.data.byteLength;
+    this.kick();
+  }
+
+  /** Resolves once everything queued so far is stored. */
+  flushed(): Promise<void> {
+    if (!this.writing && this.pending.statuses.length === 0 && this.pending.chunks.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.pending.waiters.push(resolve));
+  }
+
+  /** True when the queue holds more than one write's worth: the gateway pauses reading. */
+  get congested(): boolean {
+    return this.pending.bytes > MAX_BATCH_BYTES;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private kick(): void {
+    if (this.writing || this.stopped) return;
+    this.writing = true;
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && (this.pending.statuses.length > 0 || this.pending.chunks.length > 0)) {
+      const batch = this.pending;
+      this.pending = fresh();
+      try {
+        const result = await recordReports(
+          this.store,
+          batch.statuses.map((s) => s.report),
+          batch.chunks.map((c) => c.report),
+        );
+        sendAcks(batch);
+        for (const id of result.attemptIds) this.logBus.notify(id);
+        if (result.jobIds.size > 0) this.onRecorded(result.jobIds);
+      } catch (err) {
+        // Nothing was acked, so agents resend after reconnecting; requeue for the next try too.
+        this.log.error(`recording ${batch.statuses.length} statuses and ${batch.chunks.length} log chunks failed: ${(err as Error).message}`);
+        this.pending.statuses.unshift(...batch.statuses);
+        this.pending.chunks.unshift(...batch.chunks);
+        this.pending.bytes += batch.bytes;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      for (const resolve of batch.waiters) resolve();
+    }
+    this.writing = false;
+    const waiters = this.pending.waiters;
+    if (this.pending.statuses.length === 0 && this.pending.chunks.length === 0) {
+      this.pending.waiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
+
+function fresh(): Pending {
+  return { statuses: [], chunks: [], bytes: 0, waiters: [] };
+}
+
+function sendAcks(batch: Pending): void {
+  const acks = new Map<AckTarget, Ack>();
+  const ackFor = (target: AckTarget) => {
+    let ack = acks.get(target);
+    if (!ack) acks.set(target, (ack = { kind: 'ack', statuses: [], logs: [] }));
+    return ack;
+  };
+  for (const { report, from } of batch.statuses) {
+    if (from) ackFor(from).statuses.push({ attemptId: report.attemptId, state: report.state });
+  }
+  const highest = new Map<AckTarget, Map<string, { attemptId: number; stream: 'stdout' | 'stderr'; seq: number }>>();
+  for (const { report, from } of batch.chunks) {
+    if (!from) continue;
+    let perTarget = highest.get(from);
+    if (!perTarget) highest.set(from, (perTarget = new Map()));
+    const key = `${report.attemptId}/${report.stream}`;
+    const prev = perTarget.get(key);
+    if (!prev || report.seq > prev.seq) perTarget.set(key, { attemptId: report.attemptId, stream: report.stream, seq: report.seq });
+  }
+  for (const [target, perTarget] of highest) ackFor(target).logs.push(...perTarget.values());
+  for (const [target, ack] of acks) target.sendAck(ack);
+}

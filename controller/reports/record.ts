@@ -1,0 +1,162 @@
+/**
+ * Records a batch of agents' reports in one transaction: log chunks first (so an instance is
+ * never SUCCEEDED with part of its log missing), then attempt states, then instance states.
+ * Every write is fenced: an attempt only accepts reports from the node it was placed on and only
+ * forward transitions; an instance only follows its current attempt.
+ */
+import { sql } from 'drizzle-orm';
+import type { FailureReason } from '../../protocol/states.js';
+import { rowsOf, type Database } from '../db/client.js';
+import { nextInstanceState, type AttemptOutcome } from './outcome.js';
+
+export interface StatusReport {
+  attemptId: number;
+  nodeId: string;
+  state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
+  exitCode: number | null;
+  failureReason: FailureReason | null;
+  message: string | null;
+  /** Controller's receive time, ms since the epoch. */
+  at: number;
+}
+
+export interface ChunkReport {
+  attemptId: number;
+  nodeId: string;
+  stream: 'stdout' | 'stderr';
+  seq: number;
+  data: Uint8Array;
+}
+
+export interface RecordResult {
+  /** Jobs whose instances changed state. */
+  jobIds: Set<string>;
+  /** Attempts whose logs or state changed (wakes log followers). */
+  attemptIds: Set<number>;
+}
+
+const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+
+/** One row per attempt: a RUNNING report followed by its end in the same batch becomes one row. */
+function collapse(reports: readonly StatusReport[]) {
+  const byAttempt = new Map<number, StatusReport & { startedAt: number | null }>();
+  for (const r of reports) {
+    const prev = byAttempt.get(r.attemptId);
+    const startedAt = r.state === 'RUNNING' ? r.at : (prev?.startedAt ?? null);
+    if (prev && prev.state !== 'RUNNING' && r.state === 'RUNNING') continue;
+    byAttempt.set(r.attemptId, { ...r, startedAt });
+  }
+  return [...byAttempt.values()].map((r) => ({
+    attempt_id: r.attemptId,
+    node_id: r.nodeId,
+    state: r.state,
+    exit_code: r.exitCode,
+    failure_reason: r.failureReason,
+    message: r.message,
+    started_ms: r.startedAt,
+    at_ms: r.at,
+  }));
+}
+
+interface ChangedAttempt {
+  id: number;
+  instance_id: number;
+  job_id: string;
+  state: AttemptOutcome['state'];
+  failure_reason: FailureReason | null;
+  exit_code: number | null;
+}
+
+interface PolicyRow {
+  instance_id: number;
+  desired: 'run' | 'stop';
+  retries: number | null;
+  retry_on: string[] | null;
+  failures_before: number;
+}
+
+export async function recordReports(
+  store: Database,
+  statuses: readonly StatusReport[],
+  chunks: readonly ChunkReport[],
+): Promise<RecordResult> {
+  const result: RecordResult = { jobIds: new Set(), attemptIds: new Set() };
+  await store.db.transaction(async (tx) => {
+    for (const [nodeId, nodeChunks] of groupBy(chunks, (c) => c.nodeId)) {
+      for (let i = 0; i < nodeChunks.length; i += 1000) {
+        const slice = nodeChunks.slice(i, i + 1000);
+        const values = sql.join(
+          slice.map((c) => sql`(${c.attemptId}::bigint, ${c.stream}, ${c.seq}::int, ${Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength)}::bytea)`),
+          sql`, `,
+        );
+        await tx.execute(sql`
+          INSERT INTO log_chunks (attempt_id, stream, seq, data)
+          SELECT v.attempt_id, v.stream, v.seq, v.data FROM (VALUES ${values}) AS v(attempt_id, stream, seq, data)
+          JOIN attempts a ON a.id = v.attempt_id AND a.node_id = ${nodeId}
+          ON CONFLICT DO NOTHING`);
+        for (const c of slice) result.attemptIds.add(c.attemptId);
+      }
+    }
+    if (statuses.length === 0) return;
+
+    const changedResult = await tx.execute(sql`
+      UPDATE attempts a SET state = r.state,
+             exit_code = coalesce(r.exit_code, a.exit_code),
+             failure_reason = r.failure_reason,
+             message = coalesce(r.message, a.message),
+             started_at = coalesce(a.started_at, to_timestamp(r.started_ms / 1000.0)),
+             ended_at = CASE WHEN r.state <> 'RUNNING' THEN to_timestamp(r.at_ms / 1000.0) ELSE NULL END
+      FROM jsonb_to_recordset(${json(collapse(statuses))})
+        AS r(attempt_id bigint, node_id text, state text, exit_code int, failure_reason text, message text, started_ms float8, at_ms float8)
+      WHERE a.id = r.attempt_id AND a.node_id = r.node_id
+        AND (a.state = 'SCHEDULED' OR (a.state = 'RUNNING' AND r.state <> 'RUNNING'))
+      RETURNING a.id, a.instance_id, a.job_id, a.state, a.failure_reason, a.exit_code`);
+    const changed = rowsOf<ChangedAttempt>(changedResult);
+    if (changed.length === 0) return;
+
+    const failed = changed.filter((c) => c.state === 'FAILED').map((c) => c.instance_id);
+    const policies = new Map<number, PolicyRow>();
+    if (failed.length > 0) {
+      const policyResult = await tx.execute(sql`
+        SELECT i.id AS instance_id, j.desired, (t.spec->>'retries')::int AS retries, t.spec->'retryOn' AS retry_on,
+               (SELECT count(*)::int FROM attempts x
+                WHERE x.instance_id = i.id AND x.id <> i.current_attempt_id AND x.state = 'FAILED'
+                  AND x.failure_reason NOT IN ('NODE_LOST', 'AGENT_ERROR')) AS failures_before
+        FROM instances i
+        JOIN jobs j ON j.id = i.job_id
+        JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task_name
+        WHERE i.id IN (SELECT (jsonb_array_elements_text(${json(failed)}))::bigint)`);
+      for (const row of rowsOf<PolicyRow>(policyResult)) policies.set(row.instance_id, row);
+    }
+
+    const next = changed.map((c) => {
+      const policy = policies.get(c.instance_id);
+      const state = nextInstanceState(
+        { state: c.state, failureReason: c.failure_reason, exitCode: c.exit_code },
+        { retries: policy?.retries ?? 0, failuresBefore: policy?.failures_before ?? 0, ...(policy?.retry_on ? { retryOn: policy.retry_on } : {}) },
+        policy?.desired ?? 'run',
+      );
+      return { id: c.instance_id, attempt_id: c.id, state };
+    });
+    await tx.execute(sql`
+      UPDATE instances i SET state = r.state, pending_reason = NULL, updated_at = now()
+      FROM jsonb_to_recordset(${json(next)}) AS r(id bigint, attempt_id bigint, state text)
+      WHERE i.id = r.id AND i.current_attempt_id = r.attempt_id AND i.state IN ('SCHEDULED', 'RUNNING')`);
+    for (const c of changed) {
+      result.jobIds.add(c.job_id);
+      result.attemptIds.add(c.id);
+    }
+  });
+  return result;
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs scheduling passes: snapshot → plan → apply, then hands new attempts to their nodes.
+ * Wake-ups carry a reason and are coalesced: any number of wakes during a pass cause exactly
+ * one more pass. A slow periodic tick is the safety net for anything missed.
+ */
+import type { Database } from '../db/client.js';
+import { startMessage } from '../gateway/start-message.js';
+import type { SessionRegistry } from '../gateway/registry.js';
+import type { Logger } from '../log.js';
+import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
+import { place } from './place.js';
+import { reconcile } from './reconcile.js';
+import { loadActiveJobs, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
+
+export interface PassResult {
+  reasons: string[];
+  stateChanges: number;
+  started: number;
+}
+
+export class Scheduler {
+  private running = false;
+  private wakeReasons = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Database,
+    private readonly registry: SessionRegistry,
+    private readonly log: Logger,
+    private readonly onPass: (result: PassResult) => void = () => {},
+  ) {}
+
+  start(tickMs = 2000): void {
+    this.ticker = setInterval(() => this.wake('tick'), tickMs);
+    this.wake('start');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    clearTimeout(this.timer);
+  }
+
+  wake(reason: string): void {
+    if (this.stopped) return;
+    this.wakeReasons.add(reason);
+    if (this.running || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runPasses();
+    }, 0);
+  }
+
+  /** Resolves when no pass is running or queued (tests and shutdown). */
+  idle(): Promise<void> {
+    if (!this.running && !this.timer) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async runPasses(): Promise<void> {
+    this.running = true;
+    while (this.wakeReasons.size > 0 && !this.stopped) {
+      const reasons = [...this.wakeReasons];
+      this.wakeReasons.clear();
+      try {
+        const result = await this.pass(reasons);
+        this.onPass(result);
+        // Changes made by this pass can unlock more (a task finishing releases its dependents).
+        if (result.stateChanges > 0 || result.started > 0) this.wakeReasons.add('follow-up');
+      } catch (err) {
+        this.log.error(`scheduling pass failed (${reasons.join(', ')}): ${(err as Error).stack ?? err}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    this.running = false;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  async pass(reasons: string[]): Promise<PassResult> {
+    const jobs = await loadActiveJobs(this.store);
+    const reconcilePlan = reconcile(jobs);
+    await applyReconcile(this.store, reconcilePlan);
+
+    const groups = await loadReadyGroups(this.store);
+    let started = 0;
+    if (groups.length > 0) {
+      const [nodes, quotas] = await Promise.all([
+        loadReadyNodes(this.store, this.registry.connected()),
+        loadQuotas(this.store, [...new Set(groups.map((g) => g.ownerId))]),
+      ]);
+      const plan = place(groups, nodes, quotas);
+      const attempts = await applyPlacements(this.store, plan.placements);
+      await applyPendingReasons(this.store, plan.reasons);
+      started = attempts.length;
+      const byNode = new Map<string, ReturnType<typeof startMessage>[]>();
+      for (const attempt of attempts) {
+        const list = byNode.get(attempt.nodeId) ?? [];
+        list.push(startMessage(attempt));
+        byNode.set(attempt.nodeId, list);
+      }
+      // A node that went away meanwhile gets these on reconnect (resync re-sends SCHEDULED attempts).
+      for (const [nodeId, messages] of byNode) this.registry.send(nodeId, messages);
+    }
+    const stateChanges = reconcilePlan.releases.length + reconcilePlan.tasks.length + reconcilePlan.jobs.length;
+    return { reasons, stateChanges, started };
+  }
+}

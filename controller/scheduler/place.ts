@@ -1,0 +1,100 @@
+/**
+ * Pure: places ready instances onto nodes. Groups are taken in order (job priority, then FIFO,
+ * then DAG position); each group fills the matching nodes with the most free room first. What
+ * cannot be placed gets a pending reason saying why.
+ */
+import type { PendingReason } from '../../protocol/states.js';
+import type { NodeSnapshot, OwnerQuota, Placement, PlacementPlan, ReadyGroup, Resources } from './types.js';
+
+export function compareGroups(a: ReadyGroup, b: ReadyGroup): number {
+  return b.priority - a.priority || a.seq - b.seq || a.position - b.position;
+}
+
+function fits(need: Resources, room: Resources): boolean {
+  return need.cpu <= room.cpu + 1e-9 && need.memoryMiB <= room.memoryMiB && need.gpu <= room.gpu;
+}
+
+/** How many instances needing `need` fit into `room`. */
+function howMany(need: Resources, room: Resources): number {
+  let n = Math.floor((room.cpu + 1e-9) / need.cpu);
+  if (need.memoryMiB > 0) n = Math.min(n, Math.floor(room.memoryMiB / need.memoryMiB));
+  if (need.gpu > 0) n = Math.min(n, Math.floor(room.gpu / need.gpu));
+  return Math.max(0, n);
+}
+
+export function matchesSelector(labels: Record<string, string>, selector: Record<string, string>): boolean {
+  for (const [key, value] of Object.entries(selector)) if (labels[key] !== value) return false;
+  return true;
+}
+
+/** Whether any node of the list could ever run one instance of the group (ignoring load). */
+export function canEverPlace(group: Pick<ReadyGroup, 'environmentId' | 'resources' | 'nodeSelector'>, nodes: readonly NodeSnapshot[]): boolean {
+  return nodes.some(
+    (n) => n.environmentId === group.environmentId && matchesSelector(n.labels, group.nodeSelector) && fits(group.resources, n.capacity),
+  );
+}
+
+export function place(
+  groups: readonly ReadyGroup[],
+  nodes: readonly NodeSnapshot[],
+  quotas: ReadonlyMap<string, OwnerQuota>,
+): PlacementPlan {
+  const free = new Map<string, Resources>(
+    nodes.map((n) => [
+      n.id,
+      { cpu: n.capacity.cpu - n.allocated.cpu, memoryMiB: n.capacity.memoryMiB - n.allocated.memoryMiB, gpu: n.capacity.gpu - n.allocated.gpu },
+    ]),
+  );
+  const freeAtStart = new Map([...free].map(([id, r]) => [id, { ...r }]));
+  const running = new Map([...quotas].map(([owner, q]) => [owner, q.running]));
+  const placements: Placement[] = [];
+  const reasons: PlacementPlan['reasons'] = [];
+
+  for (const group of [...groups].sort(compareGroups)) {
+    const eligible = nodes.filter(
+      (n) => n.environmentId === group.environmentId && matchesSelector(n.labels, group.nodeSelector) && fits(group.resources, n.capacity),
+    );
+    if (eligible.length === 0) {
+      reasons.push({ jobId: group.jobId, task: group.taskName, reason: 'NO_MATCHING_NODE' });
+      continue;
+    }
+    const quota = quotas.get(group.ownerId);
+    let allowed = group.pending;
+    if (quota) allowed = Math.min(allowed, Math.max(0, quota.maxRunning - (running.get(group.ownerId) ?? 0)));
+
+    let left = allowed;
+    const byRoom = eligible
+      .map((n) => ({ node: n, room: free.get(n.id)! }))
+      .filter((e) => fits(group.resources, e.room))
+      .sort((a, b) => b.room.cpu - a.room.cpu || a.node.id.localeCompare(b.node.id));
+    for (const { node, room } of byRoom) {
+      if (left === 0) break;
+      const count = Math.min(left, howMany(group.resources, room));
+      if (count === 0) continue;
+      room.cpu -= count * group.resources.cpu;
+      room.memoryMiB -= count * group.resources.memoryMiB;
+      room.gpu -= count * group.resources.gpu;
+      placements.push({ jobId: group.jobId, task: group.taskName, nodeId: node.id, count, resources: group.resources });
+      left -= count;
+    }
+    running.set(group.ownerId, (running.get(group.ownerId) ?? 0) + (allowed - left));
+
+    if (group.pending > allowed - left) {
+      reasons.push({ jobId: group.jobId, task: group.taskName, reason: whyWaiting(group, allowed, left, eligible, freeAtStart) });
+    }
+  }
+  return { placements, reasons };
+}
+
+function whyWaiting(
+  group: ReadyGroup,
+  allowed: number,
+  left: number,
+  eligible: readonly NodeSnapshot[],
+  freeAtStart: ReadonlyMap<string, Resources>,
+): PendingReason {
+  if (allowed < group.pending && left === 0) return 'QUOTA';
+  // Room existed before this pass and the group got none of it: work ahead of it took the room.
+  const hadRoom = eligible.some((n) => fits(group.resources, freeAtStart.get(n.id)!));
+  return hadRoom && allowed - left === 0 ? 'PRIORITY' : 'NO_CAPACITY';
+}

@@ -1,0 +1,189 @@
+/** Reads what the scheduler plans from: active jobs with per-task counts, ready work, nodes, quotas. */
+import { sql } from 'drizzle-orm';
+import type { ResolvedDependency, ResolvedTask } from '../../protocol/spec.js';
+import type { InstanceState, JobState, TaskState } from '../../protocol/states.js';
+import type { Database } from '../db/client.js';
+import { DEFAULT_QUOTAS } from '../quotas.js';
+import { emptyCounts } from './derive.js';
+import type { JobSnapshot, NodeSnapshot, OwnerQuota, ReadyGroup, TaskSnapshot } from './types.js';
+
+interface JobRow {
+  id: string;
+  state: JobState;
+  desired: 'run' | 'stop';
+}
+interface TaskRow {
+  job_id: string;
+  name: string;
+  position: number;
+  state: TaskState;
+  instance_count: number;
+  depends_on: ResolvedDependency[];
+}
+interface CountRow {
+  job_id: string;
+  task_name: string;
+  state: InstanceState;
+  blocked: boolean;
+  n: number;
+}
+interface InstanceRow {
+  job_id: string;
+  task_name: string;
+  index: number;
+  state: InstanceState;
+  blocked: boolean;
+}
+
+/** Every unfinished job (or just `jobIds`), with its tasks in DAG order and instance counts. */
+export async function loadActiveJobs(store: Database, jobIds?: readonly string[]): Promise<JobSnapshot[]> {
+  const only = jobIds ? sql`AND id IN (SELECT jsonb_array_elements_text(${JSON.stringify(jobIds)}::jsonb))` : sql``;
+  const jobRows = await store.rows<JobRow>(
+    sql`SELECT id, state, desired FROM jobs WHERE state IN ('PENDING', 'RUNNING', 'STOPPING') ${only}`,
+  );
+  if (jobRows.length === 0) return [];
+  const ids = JSON.stringify(jobRows.map((j) => j.id));
+  const inJobs = sql`job_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))`;
+  const [taskRows, countRows] = await Promise.all([
+    store.rows<TaskRow>(
+      sql`SELECT job_id, name, position, state, instance_count, spec->'dependsOn' AS depends_on
+          FROM tasks WHERE ${inJobs} ORDER BY job_id, position`,
+    ),
+    store.rows<CountRow>(
+      sql`SELECT job_id, task_name, state, coalesce(pending_reason = 'DEPENDENCY', false) AS blocked, count(*)::int AS n
+          FROM instances WHERE ${inJobs} GROUP BY 1, 2, 3, 4`,
+    ),
+  ]);
+
+  const jobs = new Map<string, JobSnapshot>(jobRows.map((j) => [j.id, { id: j.id, state: j.state, desired: j.desired, tasks: [] }]));
+  const taskKey = (job: string, task: string) => `${job}\u0000${task}`;
+  const tasks = new Map<string, TaskSnapshot>();
+  for (const row of taskRows) {
+    const task: TaskSnapshot = {
+      name: row.name,
+      position: row.position,
+      state: row.state,
+      instanceCount: row.instance_count,
+      dependsOn: row.depends_on ?? [],
+      counts: emptyCounts(),
+      blocked: 0,
+    };
+    jobs.get(row.job_id)?.tasks.push(task);
+    tasks.set(taskKey(row.job_id, row.name), task);
+  }
+  for (const row of countRows) {
+    const task = tasks.get(taskKey(row.job_id, row.task_name));
+    if (!task) continue;
+    task.counts[row.state] += row.n;
+    if (row.state === 'PENDING' && row.blocked) task.blocked += row.n;
+  }
+
+  // Per-instance dependencies need instance-level states of both sides, but only while blocked.
+  const perInstance: { job: string; task: string }[] = [];
+  for (const job of jobs.values()) {
+    for (const task of job.tasks) {
+      if (task.blocked === 0) continue;
+      const deps = task.dependsOn.filter((d) => d.per === 'instance');
+      if (deps.length === 0) continue;
+      perInstance.push({ job: job.id, task: task.name }, ...deps.map((d) => ({ job: job.id, task: d.task })));
+    }
+  }
+  if (perInstance.length > 0) {
+    const rows = await store.rows<InstanceRow>(
+      sql`SELECT i.job_id, i.task_name, i.index, i.state, coalesce(i.pending_reason = 'DEPENDENCY', false) AS blocked
+          FROM instances i
+          JOIN jsonb_to_recordset(${JSON.stringify(perInstance)}::jsonb) AS w(job text, task text)
+            ON i.job_id = w.job AND i.task_name = w.task`,
+    );
+    for (const row of rows) {
+      const task = tasks.get(taskKey(row.job_id, row.task_name))!;
+      task.instanceStates ??= new Array<InstanceState>(task.instanceCount).fill('PENDING');
+      task.instanceStates[row.index] = row.state;
+      if (row.state === 'PENDING' && row.blocked) (task.blockedIndexes ??= []).push(row.index);
+    }
+  }
+  return [...jobs.values()];
+}
+
+interface GroupRow {
+  job_id: string;
+  owner_id: string;
+  priority: number;
+  seq: number;
+  task_name: string;
+  position: number;
+  environment_id: string;
+  spec: ResolvedTask;
+  pending: number;
+}
+
+/** Tasks with instances whose dependencies are met, waiting for a node. */
+export async function loadReadyGroups(store: Database): Promise<ReadyGroup[]> {
+  const rows = await store.rows<GroupRow>(
+    sql`SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
+               t.spec, p.pending
+        FROM (SELECT job_id, task_name, count(*)::int AS pending FROM instances
+              WHERE state = 'PENDING' AND pending_reason IS DISTINCT FROM 'DEPENDENCY'
+              GROUP BY job_id, task_name) p
+        JOIN jobs j ON j.id = p.job_id AND j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING')
+        JOIN tasks t ON t.job_id = p.job_id AND t.name = p.task_name`,
+  );
+  return rows.map((r) => ({
+    jobId: r.job_id,
+    ownerId: r.owner_id,
+    priority: r.priority,
+    seq: r.seq,
+    taskName: r.task_name,
+    position: r.position,
+    environmentId: r.environment_id,
+    resources: r.spec.resources,
+    nodeSelector: r.spec.nodeSelector ?? {},
+    pending: r.pending,
+  }));
+}
+
+interface NodeRow {
+  id: string;
+  environment_id: string;
+  labels: Record<string, string>;
+  cpu: number;
+  memory_mib: number;
+  gpu: number;
+  used_cpu: number;
+  used_memory_mib: number;
+  used_gpu: number;
+}
+
+/** Nodes that accept new work, with what their active attempts hold. */
+export async function loadReadyNodes(store: Database, connected: ReadonlySet<string>): Promise<NodeSnapshot[]> {
+  const rows = await store.rows<NodeRow>(
+    sql`SELECT n.id, n.environment_id, n.labels, n.cpu, n.memory_mib, n.gpu,
+               coalesce(sum(a.cpu), 0)::float8 AS used_cpu, coalesce(sum(a.memory_mib), 0)::int AS used_memory_mib,
+               coalesce(sum(a.gpu), 0)::int AS used_gpu
+        FROM nodes n
+        LEFT JOIN attempts a ON a.node_id = n.id AND a.state IN ('SCHEDULED', 'RUNNING')
+        WHERE n.state = 'READY' AND n.desired = 'run'
+        GROUP BY n.id`,
+  );
+  return rows
+    .filter((r) => connected.has(r.id))
+    .map((r) => ({
+      id: r.id,
+      environmentId: r.environment_id,
+      labels: r.labels,
+      capacity: { cpu: r.cpu, memoryMiB: r.memory_mib, gpu: r.gpu },
+      allocated: { cpu: r.used_cpu, memoryMiB: r.used_memory_mib, gpu: r.used_gpu },
+    }));
+}
+
+/** Running instances and the concurrency limit of every owner with ready work. */
+export async function loadQuotas(store: Database, owners: readonly string[]): Promise<Map<string, OwnerQuota>> {
+  if (owners.length === 0) return new Map();
+  const rows = await store.rows<{ id: string; limit: number | null; running: number }>(
+    sql`SELECT u.id, (u.quotas->>'runningInstances')::int AS limit,
+               (SELECT count(*)::int FROM instances i JOIN jobs j ON j.id = i.job_id
+                WHERE j.owner_id = u.id AND i.state IN ('SCHEDULED', 'RUNNING')) AS running
+        FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb))`,
+  );
+  return new Map(rows.map((r) => [r.id, { running: r.running, maxRunning: r.limit ?? DEFAULT_QUOTAS.runningInstances }]));
+}

@@ -1,0 +1,115 @@
+/**
+ * What the scheduler sees (a snapshot read from the database) and what it decides (a plan).
+ * Both are plain data: the planning functions are pure and tested without a database.
+ */
+import type { ResolvedDependency } from '../../protocol/spec.js';
+import type { InstanceState, JobState, PendingReason, TaskState } from '../../protocol/states.js';
+
+export type Counts = Record<InstanceState, number>;
+
+export interface Resources {
+  cpu: number;
+  memoryMiB: number;
+  gpu: number;
+}
+
+export interface TaskSnapshot {
+  name: string;
+  position: number;
+  state: TaskState;
+  instanceCount: number;
+  dependsOn: ResolvedDependency[];
+  counts: Counts;
+  /** PENDING instances still held by a dependency (pending reason DEPENDENCY). */
+  blocked: number;
+  /**
+   * State of every instance by index. Loaded only for tasks that take part in a `per: instance`
+   * dependency (as upstream or downstream); `undefined` otherwise.
+   */
+  instanceStates?: InstanceState[];
+  /** For tasks with `per: instance` dependencies: which PENDING indexes are still blocked. */
+  blockedIndexes?: number[];
+}
+
+export interface JobSnapshot {
+  id: string;
+  state: JobState;
+  desired: 'run' | 'stop';
+  /** Tasks in topological order. */
+  tasks: TaskSnapshot[];
+}
+
+/** Instances of one task that are free to run (dependencies met) and waiting for a node. */
+export interface ReadyGroup {
+  jobId: string;
+  ownerId: string;
+  priority: number;
+  seq: number;
+  taskName: string;
+  position: number;
+  environmentId: string;
+  resources: Resources;
+  nodeSelector: Record<string, string>;
+  pending: number;
+}
+
+export interface NodeSnapshot {
+  id: string;
+  environmentId: string;
+  labels: Record<string, string>;
+  capacity: Resources;
+  allocated: Resources;
+}
+
+export interface OwnerQuota {
+  running: number;
+  maxRunning: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface TaskChange {
+  jobId: string;
+  task: string;
+  from: TaskState;
+  to: TaskState;
+}
+
+export interface JobChange {
+  jobId: string;
+  from: JobState;
+  to: JobState;
+}
+
+/** Instances whose dependency wait is over: `indexes` undefined means every blocked one. */
+export interface InstanceRelease {
+  jobId: string;
+  task: string;
+  to: 'ready' | 'skip';
+  indexes?: number[];
+}
+
+export interface ReconcilePlan {
+  releases: InstanceRelease[];
+  tasks: TaskChange[];
+  jobs: JobChange[];
+}
+
+export interface Placement {
+  jobId: string;
+  task: string;
+  nodeId: string;
+  count: number;
+  resources: Resources;
+}
+
+export interface PendingReasonChange {
+  jobId: string;
+  task: string;
+  reason: PendingReason;
+}
+
+export interface PlacementPlan {
+  placements: Placement[];
+  reasons: PendingReasonChange[];
+}
