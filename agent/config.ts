@@ -1,0 +1,152 @@
+/**
+ * The agent's configuration: flags, each with an environment variable, validated once here so
+ * the rest of the agent trusts it. A bad value is reported with its flag and variable name and
+ * the process exits with EXIT_BAD_CONFIG, since restarting with the same config cannot help.
+ */
+import { hostname, totalmem, availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import type { NodeCapacity } from '../protocol/messages.js';
+import { BATCH_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
+import { agentEndpoint, InvalidControllerUrlError } from './controller-url.js';
+import { EXIT_BAD_CONFIG, EXIT_OK } from './exit-codes.js';
+
+export interface AgentConfig {
+  /** The URL as the operator wrote it, for log lines. */
+  controllerUrl: string;
+  /** The WebSocket endpoint derived from it: ws(s)://host[/prefix]/v1/agent. */
+  endpoint: string;
+  registrationToken: string | undefined;
+  /** Absolute; holds node.json and the work dirs. */
+  dir: string;
+  labels: Record<string, string>;
+  name: string;
+  capacity: NodeCapacity;
+  killGraceMs: number;
+}
+
+export type ConfigOutcome = { run: AgentConfig } | { exit: number };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIB = 1024 * 1024;
+const MAX_TOKEN_LENGTH = 256; // helloSchema's limit
+const MAX_NAME_LENGTH = 255;
+
+function program(): Command {
+  return new Command('batch-agent')
+    .description('Runs task instances for a Batch controller on this host.')
+    .version(`batch-agent ${BATCH_VERSION} (protocol ${PROTOCOL_VERSION})`, '-v, --version', 'print the agent and protocol versions')
+    .helpOption('-h, --help', 'show this help')
+    .addOption(new Option('--controller-url <url>', 'controller URL, http(s):// or ws(s)://, optionally with a path prefix').env('BATCH_CONTROLLER_URL'))
+    .addOption(
+      new Option('--registration-token <token>', 'token from `batchctl envs token ENV`, exchanged at first start for a node credential; prefer the env var, flags show in `ps`').env(
+        'BATCH_REGISTRATION_TOKEN',
+      ),
+    )
+    .addOption(new Option('--dir <path>', 'data directory: node credential and work dirs').env('BATCH_AGENT_DIR').default('./batch-agent-data'))
+    .addOption(new Option('--labels <k=v,...>', 'node labels matched by task nodeSelector').env('BATCH_NODE_LABELS'))
+    .addOption(new Option('--name <name>', 'node name (default: the hostname)').env('BATCH_NODE_NAME'))
+    .addOption(new Option('--cpu <n>', 'CPUs offered to tasks (default: detected)').env('BATCH_NODE_CPU'))
+    .addOption(new Option('--memory-mib <n>', 'memory offered to tasks in MiB (default: detected)').env('BATCH_NODE_MEMORY_MIB'))
+    .addOption(new Option('--gpu <n>', 'GPUs offered to tasks').env('BATCH_NODE_GPU').default('0'))
+    .addOption(
+      new Option('--kill-grace-seconds <s>', 'seconds between SIGTERM and SIGKILL when stopping an instance').env('BATCH_KILL_GRACE_SECONDS').default('5'),
+    )
+    .addHelpText('after', '\nExit codes: 0 stopped by a signal, 1 internal error, 2 bad configuration, 3 refused by the controller.')
+    .exitOverride()
+    .showSuggestionAfterError();
+}
+
+/** Parses argv (without the node and script entries) and the environment. */
+export function loadConfig(argv: readonly string[]): ConfigOutcome {
+  const cmd = program();
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    // commander has already printed help, the version or its own error message
+    if (err instanceof CommanderError) return { exit: err.exitCode === 0 ? EXIT_OK : EXIT_BAD_CONFIG };
+    throw err;
+  }
+  return { run: resolveConfig(cmd.opts()) };
+}
+
+interface RawOptions {
+  controllerUrl?: string;
+  registrationToken?: string;
+  dir: string;
+  labels?: string;
+  name?: string;
+  cpu?: string;
+  memoryMib?: string;
+  gpu: string;
+  killGraceSeconds: string;
+}
+
+function resolveConfig(raw: RawOptions): AgentConfig {
+  const controllerUrl = nonEmpty(raw.controllerUrl);
+  if (controllerUrl === undefined) throw new ConfigError('--controller-url / BATCH_CONTROLLER_URL is required');
+  let endpoint: string;
+  try {
+    endpoint = agentEndpoint(controllerUrl);
+  } catch (err) {
+    if (err instanceof InvalidControllerUrlError) throw new ConfigError(`--controller-url / BATCH_CONTROLLER_URL: ${err.message}`);
+    throw err;
+  }
+  const registrationToken = nonEmpty(raw.registrationToken);
+  if (registrationToken !== undefined && registrationToken.length > MAX_TOKEN_LENGTH) {
+    throw new ConfigError(`--registration-token / BATCH_REGISTRATION_TOKEN is longer than ${MAX_TOKEN_LENGTH} characters`);
+  }
+  const name = nonEmpty(raw.name) ?? hostname();
+  if (name.length > MAX_NAME_LENGTH) throw new ConfigError(`--name / BATCH_NODE_NAME is longer than ${MAX_NAME_LENGTH} characters`);
+  return {
+    controllerUrl,
+    endpoint,
+    registrationToken,
+    dir: resolve(nonEmpty(raw.dir) ?? './batch-agent-data'),
+    labels: parseLabels(nonEmpty(raw.labels) ?? ''),
+    name,
+    capacity: {
+      cpu: positiveNumber(raw.cpu, '--cpu / BATCH_NODE_CPU') ?? availableParallelism(),
+      memoryMiB: wholeNumber(raw.memoryMib, '--memory-mib / BATCH_NODE_MEMORY_MIB') ?? Math.floor(totalmem() / MIB),
+      gpu: wholeNumber(raw.gpu, '--gpu / BATCH_NODE_GPU') ?? 0,
+    },
+    killGraceMs: Math.round((nonNegativeNumber(raw.killGraceSeconds, '--kill-grace-seconds / BATCH_KILL_GRACE_SECONDS') ?? 5) * 1000),
+  };
+}
+
+/** An empty environment variable means "not set", as in most shells' `${VAR:-default}`. */
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/** "k=v,k2=v2" → { k: 'v', k2: 'v2' }. */
+export function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq).trim();
+    if (key === '') throw new ConfigError(`--labels / BATCH_NODE_LABELS: "${pair}" is not of the form key=value`);
+    if (Object.hasOwn(labels, key)) throw new ConfigError(`--labels / BATCH_NODE_LABELS: label "${key}" is given twice`);
+    labels[key] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+function number(value: string | undefined, what: string, ok: (n: number) => boolean, rule: string): number | undefined {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || !ok(n)) throw new ConfigError(`${what} must be ${rule}, got "${text}"`);
+  return n;
+}
+
+const positiveNumber = (v: string | undefined, what: string) => number(v, what, (n) => n > 0, 'a positive number');
+const nonNegativeNumber = (v: string | undefined, what: string) => number(v, what, (n) => n >= 0, 'a number >= 0');
+const wholeNumber = (v: string | undefined, what: string) => number(v, what, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0');

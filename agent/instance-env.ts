@@ -1,0 +1,33 @@
+/**
+ * The environment an instance sees (SPEC §5): the agent's own environment without anything
+ * `BATCH_` (the agent's configuration, including its registration token, is not for user code),
+ * then the task's `env`, then the reserved `BATCH_*` variables, which nothing can override.
+ */
+import { INSTANCE_ENV } from '../protocol/environment.js';
+import type { StartAttempt } from '../protocol/messages.js';
+
+const RESERVED_PREFIX = 'BATCH_';
+
+export interface InstanceContext {
+  nodeId: string;
+  workDir: string;
+}
+
+export function instanceEnv(agentEnv: NodeJS.ProcessEnv, spec: StartAttempt, ctx: InstanceContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(agentEnv)) {
+    // case-insensitive: on Windows `batch_registration_token` is the same variable
+    if (value !== undefined && !name.toUpperCase().startsWith(RESERVED_PREFIX)) env[name] = value;
+  }
+  Object.assign(env, spec.env);
+  env[INSTANCE_ENV.jobId] = spec.jobId;
+  env[INSTANCE_ENV.jobName] = spec.jobName;
+  env[INSTANCE_ENV.taskName] = spec.taskName;
+  env[INSTANCE_ENV.instanceIndex] = String(spec.index);
+  env[INSTANCE_ENV.instanceCount] = String(spec.count);
+  env[INSTANCE_ENV.attempt] = String(spec.attempt);
+  env[INSTANCE_ENV.nodeId] = ctx.nodeId;
+  env[INSTANCE_ENV.computeEnv] = spec.computeEnvironment;
+  env[INSTANCE_ENV.workDir] = ctx.workDir;
+  return env;
+}

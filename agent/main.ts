@@ -1,0 +1,54 @@
+/**
+ * batch-agent: wiring only. Configuration problems exit with 2 before anything starts; from then
+ * on the agent runs until a signal or a final rejection by the controller stops it.
+ */
+import { mkdir } from 'node:fs/promises';
+import { Agent } from './agent.js';
+import { ConfigError, loadConfig } from './config.js';
+import { CredentialFileError, CredentialStore } from './credentials.js';
+import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
+import { describeError, log } from './log.js';
+import { sweepWorkDirs } from './workdir.js';
+
+async function main(): Promise<void> {
+  const outcome = loadConfig(process.argv.slice(2));
+  if ('exit' in outcome) process.exit(outcome.exit);
+  const config = outcome.run;
+
+  await mkdir(config.dir, { recursive: true });
+  const credentials = new CredentialStore(config.dir);
+  const credential = await credentials.load();
+  if (credential === undefined && config.registrationToken === undefined) {
+    throw new ConfigError(`no node credential in ${credentials.path} and no --registration-token / BATCH_REGISTRATION_TOKEN to register with`);
+  }
+  await sweepWorkDirs(config.dir).then(
+    (removed) => removed > 0 && log(`removed ${removed} work dir(s) older than a day`),
+    (err: unknown) => log(`could not sweep old work dirs: ${describeError(err)}`),
+  );
+
+  const agent = new Agent(config, credentials, credential);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      log(`${signal} again: exiting without waiting for attempts`);
+      process.exit(EXIT_FAILURE);
+    }
+    void agent.stop(EXIT_OK, `received ${signal}`);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // an agent bug must not leave attempts running unsupervised: stop them, then exit
+  process.on('uncaughtException', (err) => void agent.stop(EXIT_FAILURE, `internal error: ${err.stack ?? describeError(err)}`));
+  process.on('unhandledRejection', (err) => void agent.stop(EXIT_FAILURE, `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  agent.start();
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof CredentialFileError) {
+    process.stderr.write(`batch-agent: ${err.message}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+  log(`batch-agent failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(EXIT_FAILURE);
+});
