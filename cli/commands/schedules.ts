@@ -1,0 +1,43 @@
+/** `schedules create|list|delete`. */
+import type { Command } from 'commander';
+import { collectAll, type ScheduleSpec } from '../../sdk/index.js';
+import { contextOf } from '../context.js';
+import { printJson, printLine } from '../output.js';
+import { readSpecFile } from '../spec-file.js';
+import { schedulesTable } from '../views/schedules.js';
+
+export function registerSchedules(program: Command): void {
+  const schedules = program.command('schedules').description('cron schedules that submit a job spec');
+
+  schedules
+    .command('create')
+    .description('create a schedule from a YAML or JSON file ({ name, cron, timezone?, overlap?, job })')
+    .requiredOption('-f, --file <FILE>', 'the schedule, YAML or JSON; "-" reads stdin')
+    .action(async (options: { file: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const spec = (await readSpecFile(options.file)) as unknown as ScheduleSpec;
+      const schedule = await ctx.api.createSchedule(spec);
+      if (ctx.json) printJson(schedule);
+      else printLine(`created schedule ${schedule.name} (${schedule.cron})`);
+    });
+
+  schedules
+    .command('list')
+    .description('list schedules')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const page = await collectAll((cursor) => ctx.api.listSchedules({ cursor }));
+      if (ctx.json) printJson(page);
+      else printLine(schedulesTable(page.items));
+    });
+
+  schedules
+    .command('delete')
+    .description('delete a schedule (jobs it already submitted are kept)')
+    .argument('<NAME>', 'schedule name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      await ctx.api.deleteSchedule(name);
+      if (!ctx.json) printLine(`deleted schedule ${name}`);
+    });
+}

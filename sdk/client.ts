@@ -1,0 +1,200 @@
+/**
+ * BatchClient: one typed method per endpoint of the HTTP API (SPEC §6). Responses are returned as
+ * the controller sent them — not re-validated — so fields a newer controller adds are kept.
+ */
+import type {
+  ComputeEnvironment,
+  CreateEnvironment,
+  Instance,
+  Job,
+  List,
+  Node,
+  RegistrationToken,
+  Template,
+  Token,
+  User,
+} from '../protocol/api.js';
+import type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
+import { paginate } from './paginate.js';
+import { segment, Transport } from './transport.js';
+import type { ClientOptions, CreatedUser, JobQuery, LogOptions, PageQuery, Schedule, ScheduleSpec } from './types.js';
+
+export class BatchClient {
+  private readonly http: Transport;
+
+  constructor(options: ClientOptions) {
+    this.http = new Transport(options);
+  }
+
+  /** The base URL requests go to, without a trailing slash. */
+  get url(): string {
+    return this.http.baseUrl;
+  }
+
+  health(): Promise<unknown> {
+    return this.http.json('GET', '/healthz');
+  }
+
+  openapi(): Promise<Record<string, unknown>> {
+    return this.http.json('GET', '/v1/openapi.json');
+  }
+
+  // --- jobs ------------------------------------------------------------------------------------
+
+  /** Submits a job. With a `clientToken` used before, returns that earlier job instead. */
+  submitJob(spec: JobSpecInput): Promise<Job> {
+    return this.http.json('POST', '/v1/jobs', { body: spec });
+  }
+
+  listJobs(query: JobQuery = {}): Promise<List<Job>> {
+    return this.http.json('GET', '/v1/jobs', { query: { ...query } });
+  }
+
+  /** Every job matching `query`, page after page. */
+  listAllJobs(query: Omit<JobQuery, 'cursor'> = {}): AsyncGenerator<Job> {
+    return paginate((cursor) => this.listJobs({ ...query, cursor }));
+  }
+
+  getJob(id: string): Promise<Job> {
+    return this.http.json('GET', jobPath(id));
+  }
+
+  stopJob(id: string): Promise<Job> {
+    return this.http.json('POST', `${jobPath(id)}/stop`);
+  }
+
+  /** Re-runs the instances of a FAILED/STOPPED job that did not succeed. */
+  restartJob(id: string): Promise<Job> {
+    return this.http.json('POST', `${jobPath(id)}/restart`);
+  }
+
+  deleteJob(id: string): Promise<void> {
+    return this.http.empty('DELETE', jobPath(id));
+  }
+
+  // --- instances and logs ----------------------------------------------------------------------
+
+  listInstances(jobId: string, task: string, query: PageQuery = {}): Promise<List<Instance>> {
+    return this.http.json('GET', instancesPath(jobId, task), { query: { ...query } });
+  }
+
+  listAllInstances(jobId: string, task: string, query: Omit<PageQuery, 'cursor'> = {}): AsyncGenerator<Instance> {
+    return paginate((cursor) => this.listInstances(jobId, task, { ...query, cursor }));
+  }
+
+  getInstance(jobId: string, task: string, index: number): Promise<Instance> {
+    return this.http.json('GET', `${instancesPath(jobId, task)}/${segment(index)}`);
+  }
+
+  /**
+   * The raw output of one attempt of an instance, as chunks of bytes. With `follow`, the stream
+   * stays open until the attempt ends; break out of the loop (or abort `signal`) to stop early.
+   */
+  logs(jobId: string, task: string, index: number, options: LogOptions = {}): Promise<AsyncIterable<Uint8Array>> {
+    const { stream, follow, attempt, signal } = options;
+    return this.http.stream(`${instancesPath(jobId, task)}/${segment(index)}/logs`, {
+      query: { stream, follow: follow ? true : undefined, attempt },
+      signal,
+    });
+  }
+
+  // --- templates -------------------------------------------------------------------------------
+
+  /** Creates a template; fails with 409 CONFLICT when the name is taken (see `replaceTemplate`). */
+  createTemplate(spec: TemplateSpec): Promise<Template> {
+    return this.http.json('POST', '/v1/templates', { body: spec });
+  }
+
+  replaceTemplate(name: string, spec: TemplateSpec): Promise<Template> {
+    return this.http.json('PUT', templatePath(name), { body: spec });
+  }
+
+  listTemplates(query: PageQuery = {}): Promise<List<Template>> {
+    return this.http.json('GET', '/v1/templates', { query: { ...query } });
+  }
+
+  getTemplate(name: string): Promise<Template> {
+    return this.http.json('GET', templatePath(name));
+  }
+
+  deleteTemplate(name: string): Promise<void> {
+    return this.http.empty('DELETE', templatePath(name));
+  }
+
+  // --- compute environments --------------------------------------------------------------------
+
+  listEnvironments(query: PageQuery = {}): Promise<List<ComputeEnvironment>> {
+    return this.http.json('GET', '/v1/compute-environments', { query: { ...query } });
+  }
+
+  createEnvironment(spec: CreateEnvironment): Promise<ComputeEnvironment> {
+    return this.http.json('POST', '/v1/compute-environments', { body: spec });
+  }
+
+  getEnvironment(name: string): Promise<ComputeEnvironment> {
+    return this.http.json('GET', environmentPath(name));
+  }
+
+  scaleEnvironment(name: string, desiredNodes: number): Promise<ComputeEnvironment> {
+    return this.http.json('POST', `${environmentPath(name)}/scale`, { body: { desiredNodes } });
+  }
+
+  deleteEnvironment(name: string): Promise<void> {
+    return this.http.empty('DELETE', environmentPath(name));
+  }
+
+  /** A token a new node exchanges, at its first start, for its own credential. */
+  createRegistrationToken(environment: string): Promise<RegistrationToken> {
+    return this.http.json('POST', `${environmentPath(environment)}/tokens`);
+  }
+
+  // --- nodes -----------------------------------------------------------------------------------
+
+  listNodes(query: PageQuery = {}): Promise<List<Node>> {
+    return this.http.json('GET', '/v1/nodes', { query: { ...query } });
+  }
+
+  getNode(id: string): Promise<Node> {
+    return this.http.json('GET', `/v1/nodes/${segment(id)}`);
+  }
+
+  /** Stops placing work on a node; running instances finish. */
+  drainNode(id: string): Promise<Node> {
+    return this.http.json('POST', `/v1/nodes/${segment(id)}/drain`);
+  }
+
+  // --- users and tokens ------------------------------------------------------------------------
+
+  /** Admin only. The returned token is shown only this once. */
+  createUser(spec: { name: string; admin?: boolean }): Promise<CreatedUser> {
+    return this.http.json('POST', '/v1/users', { body: spec });
+  }
+
+  listUsers(query: PageQuery = {}): Promise<List<User>> {
+    return this.http.json('GET', '/v1/users', { query: { ...query } });
+  }
+
+  /** A new token for the calling user. */
+  createToken(spec: { name?: string } = {}): Promise<Token> {
+    return this.http.json('POST', '/v1/tokens', { body: spec });
+  }
+
+  // --- schedules -------------------------------------------------------------------------------
+
+  listSchedules(query: PageQuery = {}): Promise<List<Schedule>> {
+    return this.http.json('GET', '/v1/schedules', { query: { ...query } });
+  }
+
+  createSchedule(spec: ScheduleSpec): Promise<Schedule> {
+    return this.http.json('POST', '/v1/schedules', { body: spec });
+  }
+
+  deleteSchedule(name: string): Promise<void> {
+    return this.http.empty('DELETE', `/v1/schedules/${segment(name)}`);
+  }
+}
+
+const jobPath = (id: string) => `/v1/jobs/${segment(id)}`;
+const instancesPath = (jobId: string, task: string) => `${jobPath(jobId)}/tasks/${segment(task)}/instances`;
+const templatePath = (name: string) => `/v1/templates/${segment(name)}`;
+const environmentPath = (name: string) => `/v1/compute-environments/${segment(name)}`;

@@ -1,0 +1,20 @@
+/** The typed TypeScript client of the Batch HTTP API, used by batchctl and the console. */
+export { BatchClient } from './client.js';
+export { ApiRequestError, ConnectionError, type ErrorDetail } from './errors.js';
+export { collectAll, paginate } from './paginate.js';
+export type { ClientOptions, CreatedUser, JobQuery, LogOptions, PageQuery, Schedule, ScheduleSpec } from './types.js';
+export type {
+  Attempt,
+  ComputeEnvironment,
+  CreateEnvironment,
+  Instance,
+  Job,
+  List,
+  Node,
+  RegistrationToken,
+  TaskView,
+  Template,
+  Token,
+  User,
+} from '../protocol/api.js';
+export type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';

@@ -1,0 +1,67 @@
+/**
+ * Request options and the few response shapes the SDK needs that protocol/api.ts does not
+ * (yet) define. Resource shapes themselves come from protocol/api.ts and are not repeated here.
+ */
+import type { JobState } from '../protocol/states.js';
+import type { JobSpecInput } from '../protocol/spec.js';
+import type { User } from '../protocol/api.js';
+
+export interface ClientOptions {
+  /** Base URL of a controller, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** API token sent as `Authorization: Bearer <token>`; omit for unauthenticated calls (`health`). */
+  token?: string;
+  /** Replaces the global fetch (tests, proxies, a browser's fetch with credentials). */
+  fetch?: typeof fetch;
+}
+
+export interface PageQuery {
+  limit?: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+export interface JobQuery extends PageQuery {
+  state?: JobState;
+}
+
+export interface LogOptions {
+  stream?: 'stdout' | 'stderr';
+  /** Keep the response open and stream new output until the attempt ends. */
+  follow?: boolean;
+  /** 1-based attempt number; the controller defaults to the latest. */
+  attempt?: number;
+  signal?: AbortSignal;
+}
+
+/** `POST /v1/users` returns the new user and their first token, shown only this once. */
+export interface CreatedUser {
+  user: User;
+  token: string;
+}
+
+/**
+ * A schedule (SPEC §1): a cron expression that submits a job spec. Not in protocol/api.ts yet;
+ * these are the fields the CLI shows, and any others the controller returns are kept.
+ */
+export interface Schedule {
+  name: string;
+  cron: string;
+  timezone?: string;
+  overlap?: 'skip' | 'allow';
+  job?: JobSpecInput;
+  nextRunAt?: string | null;
+  lastRunAt?: string | null;
+  createdAt?: string;
+  [field: string]: unknown;
+}
+
+/** What `POST /v1/schedules` takes; the controller validates it. */
+export interface ScheduleSpec {
+  name: string;
+  cron: string;
+  timezone?: string;
+  overlap?: 'skip' | 'allow';
+  job: JobSpecInput;
+  [field: string]: unknown;
+}
