@@ -1,0 +1,174 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { startFakeHttpServer } from '../support/fake-http-server.js';
+import { environment, failedAttempt, instance, node, template } from '../support/api-fixtures.js';
+import { EXAMPLES, runBatchctl } from '../support/batchctl.js';
+
+const calls = (server: { requests: { method: string; path: string; body: string }[] }) =>
+  server.requests.map((r) => [`${r.method} ${r.path}`, r.body === '' ? undefined : JSON.parse(r.body)]);
+
+t.test('templates create fails on a taken name unless --replace, which PUTs it', async (t) => {
+  const server = await startFakeHttpServer(t);
+  server.route('POST /v1/templates', { status: 409, json: { error: { code: 'CONFLICT', message: 'template "batch-hello" already exists' } } });
+  server.route('PUT /v1/templates/batch-hello', { json: template() });
+  const file = join(EXAMPLES, 'batch-hello.yaml');
+
+  const refused = await runBatchctl(['templates', 'create', '-f', file], { url: server.url });
+  t.equal(refused.code, 1);
+  t.equal(refused.stderr, 'batchctl: template "batch-hello" already exists\n');
+  t.equal(server.requestsTo('PUT /v1/templates/batch-hello').length, 0, 'no automatic replace');
+
+  const replaced = await runBatchctl(['templates', 'create', '-f', file, '--replace'], { url: server.url });
+  t.equal(replaced.code, 0, replaced.stderr);
+  t.equal(replaced.stdout, 'replaced template batch-hello\n');
+  const [post, put] = server.requests.slice(1);
+  t.same(JSON.parse(put!.body), JSON.parse(post!.body), 'the PUT sends the same spec');
+  t.equal(JSON.parse(put!.body).command, 'echo "$GREETING from instance $BATCH_INSTANCE_INDEX of $BATCH_INSTANCE_COUNT on $BATCH_NODE_ID"');
+});
+
+t.test('templates create, list, show and delete', async (t) => {
+  const server = await startFakeHttpServer(t);
+  server.route('POST /v1/templates', { status: 201, json: template() });
+  server.route('GET /v1/templates', { json: { items: [template()] } });
+  server.route('GET /v1/templates/batch-hello', { json: template() });
+  server.route('DELETE /v1/templates/batch-hello', { status: 204 });
+
+  const created = await runBatchctl(['templates', 'create', '-f', join(EXAMPLES, 'batch-hello.yaml'), '--json'], { url: server.url });
+  t.same(JSON.parse(created.stdout), template());
+  const list = await runBatchctl(['templates', 'list'], { url: server.url });
+  t.match(list.stdout, /^NAME\s+COMMAND\s+DESCRIPTION\s+OWNER\s+UPDATED\nbatch-hello\s+echo hello\s+admin\s+/);
+  const listJson = await runBatchctl(['templates', 'list', '--json'], { url: server.url });
+  t.same(JSON.parse(listJson.stdout), { items: [template()] });
+  const show = await runBatchctl(['templates', 'show', 'batch-hello'], { url: server.url });
+  t.same(parse(show.stdout), template().spec, 'show prints the spec as YAML');
+  const del = await runBatchctl(['templates', 'delete', 'batch-hello'], { url: server.url });
+  t.equal(del.stdout, 'deleted template batch-hello\n');
+  t.same(
+    calls(server).map(([call]) => call),
+    ['POST /v1/templates', 'GET /v1/templates', 'GET /v1/templates', 'GET /v1/templates/batch-hello', 'DELETE /v1/templates/batch-hello'],
+  );
+});
+
+t.test('envs create, list, show, scale, delete and token', async (t) => {
+  const server = await startFakeHttpServer(t);
+  server.route('POST /v1/compute-environments', { status: 201, json: environment() });
+  server.route('GET /v1/compute-environments', { json: { items: [environment()] } });
+  server.route('GET /v1/compute-environments/render-pool', { json: environment() });
+  server.route('POST /v1/compute-environments/render-pool/scale', { json: environment({ desiredNodes: 5 }) });
+  server.route('DELETE /v1/compute-environments/render-pool', { status: 204 });
+  const registration = { environment: 'render-pool', token: 'reg-abc', expiresAt: null };
+  server.route('POST /v1/compute-environments/render-pool/tokens', { status: 201, json: registration });
+
+  const bare = await runBatchctl(['envs', 'create', 'render-pool'], { url: server.url });
+  t.equal(bare.stdout, 'created compute environment render-pool (managed, 3 desired nodes)\n');
+  await runBatchctl(['envs', 'create', 'render-pool', '--type', 'auto', '--desired', '3', '--shared'], { url: server.url });
+  const badType = await runBatchctl(['envs', 'create', 'x', '--type', 'cloud'], { url: server.url });
+  t.equal(badType.code, 2);
+  const list = await runBatchctl(['envs', 'list'], { url: server.url });
+  t.match(list.stdout, /^NAME\s+TYPE\s+PROVIDER\s+DESIRED\s+NODES\s+SHARED\s+OWNER\s+CREATED\nrender-pool\s+managed\s+manual\s+3\s+READY 2, PROVISIONING 1\s+no\s+admin/);
+  const show = await runBatchctl(['envs', 'show', 'render-pool'], { url: server.url });
+  t.match(show.stdout, /^name\s+render-pool\ntype\s+managed\n/);
+  const scale = await runBatchctl(['envs', 'scale', 'render-pool', '5'], { url: server.url });
+  t.equal(scale.stdout, 'compute environment render-pool: 5 desired nodes\n');
+  await runBatchctl(['envs', 'delete', 'render-pool'], { url: server.url });
+  const token = await runBatchctl(['envs', 'token', 'render-pool'], { url: server.url });
+  t.equal(token.stdout, 'reg-abc\n', 'only the token, for $(batchctl envs token NAME)');
+  const tokenJson = await runBatchctl(['envs', 'token', 'render-pool', '--json'], { url: server.url });
+  t.same(JSON.parse(tokenJson.stdout), registration);
+
+  t.same(calls(server), [
+    ['POST /v1/compute-environments', { name: 'render-pool' }],
+    ['POST /v1/compute-environments', { name: 'render-pool', type: 'auto', desiredNodes: 3, shared: true }],
+    ['GET /v1/compute-environments', undefined],
+    ['GET /v1/compute-environments/render-pool', undefined],
+    ['POST /v1/compute-environments/render-pool/scale', { desiredNodes: 5 }],
+    ['DELETE /v1/compute-environments/render-pool', undefined],
+    ['POST /v1/compute-environments/render-pool/tokens', undefined],
+    ['POST /v1/compute-environments/render-pool/tokens', undefined],
+  ]);
+});
+
+t.test('nodes shows capacity, allocation, load and heartbeat; drain drains', async (t) => {
+  const server = await startFakeHttpServer(t);
+  const nodes = { items: [node(), node({ id: 'n-2', name: 'worker-2', state: 'LOST', metrics: null, lastHeartbeatAt: null })] };
+  server.route('GET /v1/nodes', { json: nodes });
+  server.route('POST /v1/nodes/n-2/drain', { json: node({ id: 'n-2', state: 'DRAINING' }) });
+  const list = await runBatchctl(['nodes'], { url: server.url });
+  t.equal(list.code, 0, list.stderr);
+  const lines = list.stdout.trimEnd().split('\n');
+  t.equal(lines[0], 'ID   NAME      STATE  ENVIRONMENT    CPU  MEMORY MiB  GPU  LOAD  HEARTBEAT');
+  t.match(lines[1], /^n-1  worker-1  READY  local        2.5\/8  4096\/16384  0\/0  0\.50  (\d+[smhd] ago|20\d\d-)/);
+  t.equal(lines[2], 'n-2  worker-2  LOST   local        2.5/8  4096/16384  0/0     -  -');
+  const json = await runBatchctl(['nodes', '--json'], { url: server.url });
+  t.same(JSON.parse(json.stdout), nodes);
+  const drain = await runBatchctl(['drain', 'n-2'], { url: server.url });
+  t.equal(drain.stdout, 'node n-2 DRAINING\n');
+});
+
+t.test('instances shows state, pending reason, attempts and the last attempt', async (t) => {
+  const server = await startFakeHttpServer(t);
+  const page = {
+    items: [
+      instance({ index: 0, state: 'FAILED', attempts: [failedAttempt('n-1', 3), failedAttempt('n-2', 137)] }),
+      instance({ index: 1, state: 'PENDING', pendingReason: 'NO_MATCHING_NODE' }),
+    ],
+  };
+  server.route('GET /v1/jobs/j-1/tasks/render/instances', { json: page });
+  const result = await runBatchctl(['instances', 'j-1', 'render'], { url: server.url });
+  t.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.trimEnd().split('\n');
+  t.match(lines[0], /^INDEX\s+STATE\s+PENDING REASON\s+ATTEMPTS\s+NODE\s+EXIT\s+FAILURE\s+ENDED\s+MESSAGE$/);
+  t.match(lines[1], /^\s+0\s+FAILED\s+2\s+n-2\s+137\s+EXIT_CODE\s+\S+ (ago|\S*)\s*exited with code 137$/);
+  t.match(lines[2], /^\s+1\s+PENDING\s+NO_MATCHING_NODE\s+0\s+-\s+-\s+-$/);
+  const json = await runBatchctl(['instances', 'j-1', 'render', '--json', '--limit', '5'], { url: server.url });
+  t.same(JSON.parse(json.stdout), page);
+  t.equal(server.requests.at(-1)!.query.get('limit'), '5');
+});
+
+t.test('schedules create, list and delete', async (t) => {
+  const server = await startFakeHttpServer(t);
+  const schedule = { name: 'nightly', cron: '0 2 * * *', timezone: 'UTC', overlap: 'skip', job: { name: 'n', tasks: [] } };
+  server.route('POST /v1/schedules', { status: 201, json: schedule });
+  server.route('GET /v1/schedules', { json: { items: [schedule] } });
+  server.route('DELETE /v1/schedules/nightly', { status: 204 });
+  const dir = t.testdir({ 's.yaml': 'name: nightly\ncron: "0 2 * * *"\njob: { name: n, tasks: [] }\n' });
+  const created = await runBatchctl(['schedules', 'create', '-f', join(dir, 's.yaml')], { url: server.url });
+  t.equal(created.stdout, 'created schedule nightly (0 2 * * *)\n');
+  const list = await runBatchctl(['schedules', 'list'], { url: server.url });
+  t.match(list.stdout, /^NAME\s+CRON\s+TIMEZONE\s+OVERLAP\s+JOB\s+LAST RUN\s+NEXT RUN\nnightly\s+0 2 \* \* \*\s+UTC\s+skip\s+n\s+-\s+-\n$/);
+  await runBatchctl(['schedules', 'delete', 'nightly'], { url: server.url });
+  t.same(calls(server), [
+    ['POST /v1/schedules', { name: 'nightly', cron: '0 2 * * *', job: { name: 'n', tasks: [] } }],
+    ['GET /v1/schedules', undefined],
+    ['DELETE /v1/schedules/nightly', undefined],
+  ]);
+});
+
+t.test('users create prints the new token alone on stdout; tokens create too', async (t) => {
+  const server = await startFakeHttpServer(t);
+  const created = { user: { id: 'u-2', name: 'alice', admin: true, createdAt: '2026-11-27T10:00:00.000Z' }, token: 'tok-alice' };
+  server.route('POST /v1/users', { status: 201, json: created });
+  server.route('POST /v1/tokens', { status: 201, json: { token: 'tok-new', user: 'admin', name: 'laptop' } });
+  server.route('GET /v1/users', { json: { items: [created.user] } });
+
+  const user = await runBatchctl(['users', 'create', 'alice', '--admin'], { url: server.url });
+  t.equal(user.stdout, 'tok-alice\n');
+  t.match(user.stderr, /created admin user alice/);
+  const userJson = await runBatchctl(['users', 'create', 'alice', '--admin', '--json'], { url: server.url });
+  t.same(JSON.parse(userJson.stdout), created);
+  const users = await runBatchctl(['users', 'list'], { url: server.url });
+  t.match(users.stdout, /^ID\s+NAME\s+ADMIN\s+CREATED\nu-2\s+alice\s+yes\s+/);
+  const token = await runBatchctl(['tokens', 'create', '--name', 'laptop'], { url: server.url });
+  t.equal(token.stdout, 'tok-new\n');
+  const plain = await runBatchctl(['tokens', 'create'], { url: server.url });
+  t.equal(plain.code, 0);
+
+  t.same(calls(server), [
+    ['POST /v1/users', { name: 'alice', admin: true }],
+    ['POST /v1/users', { name: 'alice', admin: true }],
+    ['GET /v1/users', undefined],
+    ['POST /v1/tokens', { name: 'laptop' }],
+    ['POST /v1/tokens', {}],
+  ]);
+});

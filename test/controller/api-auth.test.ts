@@ -1,0 +1,103 @@
+import t from 'tap';
+import { makeApi } from './api-harness.js';
+
+const job = { name: 'j', tasks: [{ name: 'a', command: 'echo a' }] };
+
+t.test('every route but /healthz needs a valid bearer token', async (t) => {
+  const api = await makeApi(t);
+  t.equal((await api.request('GET', '/healthz', undefined, null)).status, 200);
+  for (const [method, path] of [
+    ['GET', '/v1/jobs'],
+    ['POST', '/v1/jobs'],
+    ['GET', '/v1/openapi.json'],
+    ['GET', '/v1/nodes'],
+    ['GET', '/v1/templates'],
+    ['GET', '/v1/compute-environments'],
+    ['POST', '/v1/tokens'],
+  ] as const) {
+    const none = await api.request(method, path, undefined, null);
+    t.equal(none.status, 401, `${method} ${path} without a token`);
+    t.equal(none.body.error.code, 'UNAUTHENTICATED');
+    const wrong = await api.request(method, path, undefined, 'bat_wrong');
+    t.equal(wrong.status, 401, `${method} ${path} with a wrong token`);
+  }
+});
+
+t.test('users see only their own jobs and templates', async (t) => {
+  const api = await makeApi(t);
+  const alice = await api.request('POST', '/v1/users', { name: 'alice' });
+  t.equal(alice.status, 201);
+  t.match(alice.body, { user: { name: 'alice', admin: false }, token: /^bat_/ });
+  const bob = await api.request('POST', '/v1/users', { name: 'bob' });
+  const a = alice.body.token as string;
+  const b = bob.body.token as string;
+
+  const submitted = await api.request('POST', '/v1/jobs', job, a);
+  t.equal(submitted.status, 201);
+  t.equal(submitted.body.owner, 'alice');
+  const id = submitted.body.id as string;
+
+  t.equal((await api.request('GET', `/v1/jobs/${id}`, undefined, b)).status, 404, 'bob cannot see it');
+  t.equal((await api.request('POST', `/v1/jobs/${id}/stop`, undefined, b)).status, 404, 'bob cannot stop it');
+  t.equal((await api.request('DELETE', `/v1/jobs/${id}`, undefined, b)).status, 404, 'bob cannot delete it');
+  t.same((await api.request('GET', '/v1/jobs', undefined, b)).body.items, [], 'bob lists nothing');
+  t.equal((await api.request('GET', '/v1/jobs', undefined, a)).body.items.length, 1);
+  t.equal((await api.request('GET', `/v1/jobs/${id}`)).status, 200, 'the admin can');
+  t.equal((await api.request('GET', '/v1/jobs?owner=all', undefined, b)).status, 403);
+
+  await api.request('POST', '/v1/templates', { name: 'mine', command: 'x' }, a);
+  t.equal((await api.request('GET', '/v1/templates/mine', undefined, b)).status, 404);
+  const bobJob = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', template: 'mine' }] }, b);
+  t.equal(bobJob.status, 422, "bob cannot use alice's template");
+
+  t.equal((await api.request('POST', '/v1/users', { name: 'eve' }, a)).status, 403, 'only an admin creates users');
+  t.equal((await api.request('POST', '/v1/compute-environments/local/tokens', undefined, a)).status, 403, "only the local env's owner mints tokens");
+  const own = await api.request('POST', '/v1/tokens', { name: 'laptop' }, a);
+  t.equal(own.status, 201);
+  t.equal((await api.request('GET', '/v1/jobs', undefined, own.body.token)).body.items.length, 1, 'a new token acts as its user');
+});
+
+t.test('stop and delete follow the job lifecycle', async (t) => {
+  const api = await makeApi(t);
+  const submitted = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 3 }] });
+  const id = submitted.body.id as string;
+  const early = await api.request('DELETE', `/v1/jobs/${id}`);
+  t.equal(early.status, 409);
+  t.match(early.body.error.message, /stop it first/);
+  const stopped = await api.request('POST', `/v1/jobs/${id}/stop`);
+  t.equal(stopped.status, 200);
+  t.same(stopped.body.counts, { STOPPED: 3 }, 'pending instances stop at once');
+  t.same(api.wakes, ['job-submitted', 'job-stopped']);
+});
+
+t.test('pagination of jobs and instances', async (t) => {
+  const api = await makeApi(t);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push((await api.request('POST', '/v1/jobs', { ...job, name: `j${i}` })).body.id);
+  const page1 = await api.request('GET', '/v1/jobs?limit=2');
+  t.same(page1.body.items.map((j: any) => j.name), ['j4', 'j3']);
+  t.ok(page1.body.next);
+  const page2 = await api.request('GET', `/v1/jobs?limit=2&cursor=${page1.body.next}`);
+  t.same(page2.body.items.map((j: any) => j.name), ['j2', 'j1']);
+  const page3 = await api.request('GET', `/v1/jobs?limit=2&cursor=${page2.body.next}`);
+  t.same(page3.body.items.map((j: any) => j.name), ['j0']);
+  t.notOk(page3.body.next);
+  t.equal((await api.request('GET', '/v1/jobs?limit=0')).status, 422);
+
+  const big = await api.request('POST', '/v1/jobs', { name: 'big', tasks: [{ name: 'a', command: 'x', instances: 7 }] });
+  const i1 = await api.request('GET', `/v1/jobs/${big.body.id}/tasks/a/instances?limit=4`);
+  t.same(i1.body.items.map((i: any) => i.index), [0, 1, 2, 3]);
+  const i2 = await api.request('GET', `/v1/jobs/${big.body.id}/tasks/a/instances?limit=4&cursor=${i1.body.next}`);
+  t.same(i2.body.items.map((i: any) => i.index), [4, 5, 6]);
+  t.equal((await api.request('GET', `/v1/jobs/${big.body.id}/tasks/nope/instances`)).status, 404);
+});
+
+t.test('the OpenAPI document lists the resources', async (t) => {
+  const api = await makeApi(t);
+  const doc = await api.request('GET', '/v1/openapi.json');
+  t.equal(doc.body.openapi, '3.1.0');
+  for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/stop', '/v1/jobs/{id}/tasks/{task}/instances/{index}/logs', '/v1/templates', '/v1/nodes', '/v1/compute-environments']) {
+    t.ok(doc.body.paths[path], path);
+  }
+  t.ok(doc.body.paths['/v1/jobs'].post.requestBody.content['application/json'].schema.properties.tasks, 'the job spec schema is inlined');
+});

@@ -1,0 +1,55 @@
+/** The HTTP app over a real embedded database, called with `app.request()`: no sockets. */
+import { openDatabase, type Database } from '../../controller/db/client.js';
+import { bootstrap } from '../../controller/bootstrap.js';
+import { readConfig } from '../../controller/config.js';
+import { SessionRegistry } from '../../controller/gateway/registry.js';
+import { createApp } from '../../controller/http/app.js';
+import { silentLogger } from '../../controller/log.js';
+import { LogBus } from '../../controller/logs/bus.js';
+import { tmpDir, type Teardown } from '../support/tmp.js';
+
+export const ADMIN = 'bat_api-test-admin-token-000000';
+
+export interface Api {
+  store: Database;
+  wakes: string[];
+  request(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any; text: string }>;
+}
+
+export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void }): Promise<Api> {
+  const dataDir = tmpDir(t, 'batch-api-');
+  const store = await openDatabase({ dataDir });
+  t.teardown(() => store.close());
+  await bootstrap(store, { ...readConfig({ BATCH_DATA_DIR: dataDir, BATCH_LOCAL_NODES: '0' }), adminToken: ADMIN });
+  const wakes: string[] = [];
+  const app = createApp({
+    store,
+    registry: new SessionRegistry(),
+    logBus: new LogBus(),
+    log: silentLogger,
+    defaultEnvironment: 'local',
+    wakeScheduler: (reason) => wakes.push(reason),
+  });
+  return {
+    store,
+    wakes,
+    async request(method, path, body, token = ADMIN) {
+      const headers: Record<string, string> = {};
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      let payload: string | undefined;
+      if (body !== undefined) {
+        payload = typeof body === 'string' ? body : JSON.stringify(body);
+        headers['content-type'] = 'application/json';
+      }
+      const res = await app.request(path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, body: parsed, text };
+    },
+  };
+}

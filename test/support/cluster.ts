@@ -1,0 +1,162 @@
+/**
+ * Real processes for end-to-end tests: a batch-controller and batch-agents started from the
+ * compiled build, each with its own data dir, killed at teardown.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './postgres.js';
+import { tmpDir, type Teardown } from './tmp.js';
+import { waitFor } from './wait.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const CONTROLLER_MAIN = path.join(ROOT, 'dist/controller/main.js');
+export const AGENT_MAIN = path.join(ROOT, 'dist/agent/main.js');
+export const CLI_MAIN = path.join(ROOT, 'dist/cli/main.js');
+
+export type StoreKind = 'pglite' | 'postgres';
+export const STORES: StoreKind[] = ['pglite', 'postgres'];
+
+export interface Controller {
+  url: string;
+  token: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** Everything the controller wrote to stderr so far (its log). */
+  log(): string;
+  /** SIGKILL, no cleanup: what a crash looks like. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<void>;
+}
+
+export interface ControllerOptions {
+  store: StoreKind;
+  /** Reuse a data dir / database (restart tests). */
+  dataDir?: string;
+  databaseUrl?: string;
+  port?: number;
+  localNodes?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const ADMIN_TOKEN = 'bat_test-admin-token-0123456789';
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startController(t: Teardown, options: ControllerOptions): Promise<Controller & { databaseUrl?: string }> {
+  const dataDir = options.dataDir ?? tmpDir(t, 'batch-controller-');
+  const databaseUrl = options.store === 'postgres' ? (options.databaseUrl ?? (await freshDatabase(t))) : undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BATCH_DATA_DIR: dataDir,
+    BATCH_PORT: String(options.port ?? 0),
+    BATCH_LOCAL_NODES: String(options.localNodes ?? 0),
+    BATCH_ADMIN_TOKEN: ADMIN_TOKEN,
+    BATCH_HEARTBEAT_INTERVAL_MS: '1000',
+    ...options.env,
+  };
+  if (databaseUrl) env.BATCH_DATABASE_URL = databaseUrl;
+  else delete env.BATCH_DATABASE_URL;
+  const logFile = path.join(dataDir, `controller-${Date.now()}.log`);
+  mkdirSync(dataDir, { recursive: true });
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [CONTROLLER_MAIN], { env, stdio: ['ignore', 'pipe', logFd] });
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  const log = () => readFileSync(logFile, 'utf8');
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    killLocalAgents(dataDir);
+  });
+  const url = await waitFor('the controller to print BATCH_URL', () => /^BATCH_URL=(\S+)$/m.exec(stdout)?.[1], {
+    timeoutMs: 30_000,
+    intervalMs: 25,
+    describe: () => `stdout: ${stdout}\nlog: ${log()}`,
+  });
+  const controller: Controller & { databaseUrl?: string } = {
+    url,
+    token: ADMIN_TOKEN,
+    dataDir,
+    process: child,
+    log,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+  };
+  if (databaseUrl) controller.databaseUrl = databaseUrl;
+  return controller;
+}
+
+/** Local agents outlive a killed controller by design; a test must not leave them behind. */
+function killLocalAgents(dataDir: string): void {
+  const root = path.join(dataDir, 'local-nodes');
+  if (!existsSync(root)) return;
+  for (const node of readdirSync(root)) {
+    try {
+      const pid = Number(readFileSync(path.join(root, node, 'agent.pid'), 'utf8'));
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // no pid file, or the agent is already gone
+    }
+  }
+}
+
+export interface Agent {
+  dir: string;
+  process: ChildProcess;
+  log(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startAgent(
+  t: Teardown,
+  options: { controllerUrl: string; registrationToken?: string; dir?: string; name?: string; cpu?: number; labels?: string; env?: NodeJS.ProcessEnv },
+): Promise<Agent> {
+  const dir = options.dir ?? tmpDir(t, 'batch-agent-');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BATCH_CONTROLLER_URL: options.controllerUrl,
+    BATCH_AGENT_DIR: dir,
+    BATCH_NODE_NAME: options.name ?? path.basename(dir),
+    ...options.env,
+  };
+  if (options.registrationToken) env.BATCH_REGISTRATION_TOKEN = options.registrationToken;
+  if (options.cpu !== undefined) env.BATCH_NODE_CPU = String(options.cpu);
+  if (options.labels) env.BATCH_NODE_LABELS = options.labels;
+  const logFile = path.join(dir, `agent-${Date.now()}.log`);
+  const logFd = openSync(logFile, 'a');
+  // detached: its own process group, like a real node; teardown kills the group (its instances too).
+  const child = spawn(process.execPath, [AGENT_MAIN], { env, stdio: ['ignore', logFd, logFd], detached: true });
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+      await exited(child);
+    }
+  });
+  return {
+    dir,
+    process: child,
+    log: () => readFileSync(logFile, 'utf8'),
+    kill: async (signal = 'SIGKILL') => {
+      child.kill(signal);
+      await exited(child);
+    },
+  };
+}
