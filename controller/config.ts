@@ -17,6 +17,9 @@ export interface ControllerConfig {
   nodeLostAfterMs: number;
   /** Compute environment for tasks that name none. */
   defaultEnvironment: string;
+  /** Delay before the first retry of a failed attempt; doubles each retry up to the max. */
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -42,8 +45,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     dataDir: path.resolve(env.BATCH_DATA_DIR || path.join(os.homedir(), '.batch')),
     localNodes: integer(env, 'BATCH_LOCAL_NODES', 2, 0, 64),
     heartbeatIntervalMs: integer(env, 'BATCH_HEARTBEAT_INTERVAL_MS', 5000, 100, 600_000),
-    nodeLostAfterMs: integer(env, 'BATCH_NODE_LOST_AFTER_MS', 20_000, 500, 3_600_000),
+    nodeLostAfterMs: integer(env, 'BATCH_NODE_LOST_AFTER_MS', 30_000, 500, 3_600_000),
     defaultEnvironment: env.BATCH_DEFAULT_ENVIRONMENT || 'local',
+    retryBackoffMs: integer(env, 'BATCH_RETRY_BACKOFF_MS', 1000, 0, 3_600_000),
+    retryBackoffMaxMs: integer(env, 'BATCH_RETRY_BACKOFF_MAX_MS', 300_000, 0, 86_400_000),
   };
   if (databaseUrl) config.databaseUrl = databaseUrl;
   if (env.BATCH_ADMIN_TOKEN) {

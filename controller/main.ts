@@ -6,7 +6,7 @@ import { BATCH_VERSION } from '../protocol/version.js';
 import { bootstrap, LOCAL_ENVIRONMENT } from './bootstrap.js';
 import { ConfigError, readConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { detectLostNodes, flushHeartbeats, HeartbeatTracker } from './gateway/heartbeats.js';
+import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClock } from './gateway/heartbeats.js';
 import { SessionRegistry } from './gateway/registry.js';
 import { attachGateway } from './gateway/server.js';
 import { createApp } from './http/app.js';
@@ -31,7 +31,12 @@ async function main(): Promise<void> {
   const logBus = new LogBus();
   const heartbeats = new HeartbeatTracker();
   const scheduler = new Scheduler(store, registry, createLogger('scheduler'));
-  const batcher = new ReportBatcher(store, () => scheduler.wake('attempt-reports'), logBus, createLogger('reports'));
+  const batcher = new ReportBatcher(store, () => scheduler.wake('attempt-reports'), logBus, createLogger('reports'), {
+    baseMs: config.retryBackoffMs,
+    maxMs: config.retryBackoffMaxMs,
+  });
+  // The controller was away, not the nodes: their grace period starts now.
+  await restartHeartbeatClock(store);
   let local: LocalProvider | undefined;
 
   const app = createApp({

@@ -15,8 +15,11 @@ export type InstanceState = (typeof INSTANCE_STATES)[number];
 export type AttemptState = (typeof ATTEMPT_STATES)[number];
 export type NodeState = (typeof NODE_STATES)[number];
 
-/** Why a PENDING instance is not running yet (SPEC §3). */
-export const PENDING_REASONS = ['DEPENDENCY', 'QUOTA', 'NO_CAPACITY', 'PROVISIONING', 'NO_MATCHING_NODE', 'PRIORITY'] as const;
+/**
+ * Why a PENDING instance is not running yet (SPEC §3). `BACKOFF` extends the SPEC's list: a
+ * retry waiting out its delay is none of the others.
+ */
+export const PENDING_REASONS = ['DEPENDENCY', 'QUOTA', 'NO_CAPACITY', 'PROVISIONING', 'NO_MATCHING_NODE', 'PRIORITY', 'BACKOFF'] as const;
 export type PendingReason = (typeof PENDING_REASONS)[number];
 
 /** Why an attempt failed (SPEC §3), a closed set. */
@@ -49,7 +52,8 @@ export const JOB_TRANSITIONS: Table<JobState> = {
 };
 
 export const TASK_TRANSITIONS: Table<TaskState> = {
-  WAITING: ['PENDING', 'SKIPPED', 'STOPPED'],
+  // RUNNING/SUCCEEDED/FAILED: a restarted `per: instance` task may hold instances that already ran.
+  WAITING: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED', 'STOPPED'],
   PENDING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED', 'WAITING'],
   // SKIPPED: every instance ended, some skipped by a `per: instance` dependency, none failed
   RUNNING: ['SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED'],

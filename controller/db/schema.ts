@@ -175,6 +175,10 @@ export const instances = pgTable(
     attemptCount: integer('attempt_count').notNull().default(0),
     /** The only attempt whose reports may change this instance (fencing token). */
     currentAttemptId: bigint('current_attempt_id', { mode: 'number' }),
+    /** A retry waits until then (backoff); NULL = as soon as placed. */
+    notBefore: at('not_before'),
+    /** Attempts up to this number belong to runs before the last restart: they spend no retries. */
+    retryFloor: integer('retry_floor').notNull().default(0),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [

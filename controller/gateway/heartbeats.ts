@@ -36,6 +36,15 @@ export async function flushHeartbeats(store: Database, tracker: HeartbeatTracker
     WHERE n.id = r.id`);
 }
 
+/**
+ * At controller start every live node gets a fresh grace period: silence while the controller
+ * itself was down says nothing about the nodes, and declaring them lost would re-run their work.
+ */
+export async function restartHeartbeatClock(store: Database): Promise<void> {
+  await store.db.execute(sql`
+    UPDATE nodes SET last_heartbeat_at = now() WHERE state IN ('READY', 'DRAINING', 'PROVISIONING')`);
+}
+
 /** Marks silent nodes LOST and fails their active attempts. Returns the lost node ids. */
 export async function detectLostNodes(
   store: Database,

@@ -7,6 +7,7 @@ import type { Ack } from '../../protocol/messages.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { LogBus } from '../logs/bus.js';
+import type { Backoff } from './outcome.js';
 import { recordReports, type ChunkReport, type StatusReport } from './record.js';
 
 /** Where acks for a report go: the agent session that sent it (absent for synthetic reports). */
@@ -33,6 +34,7 @@ export class ReportBatcher {
     private readonly onRecorded: (jobIds: Set<string>) => void,
     private readonly logBus: LogBus,
     private readonly log: Logger,
+    private readonly backoff: Backoff = { baseMs: 1000, maxMs: 300_000 },
   ) {}
 
   addStatus(report: StatusReport, from?: AckTarget): void {
@@ -76,6 +78,7 @@ export class ReportBatcher {
           this.store,
           batch.statuses.map((s) => s.report),
           batch.chunks.map((c) => c.report),
+          this.backoff,
         );
         sendAcks(batch);
         for (const id of result.attemptIds) this.logBus.notify(id);

@@ -17,7 +17,15 @@ export interface RetryPolicy {
   retryOn?: string[];
   /** Application failures of earlier attempts of this instance (this one excluded). */
   failuresBefore: number;
+  /** Infrastructure failures of earlier attempts (this one excluded). */
+  infraFailuresBefore?: number;
 }
+
+/**
+ * Infrastructure failures are free, but not endless: an instance that keeps losing its node or
+ * crashing its agent (a command that kills the host, say) fails after this many.
+ */
+export const MAX_INFRASTRUCTURE_FAILURES = 10;
 
 export function retryRuleMatches(rules: readonly string[] | undefined, outcome: AttemptOutcome): boolean {
   if (!rules || rules.length === 0) return true;
@@ -36,9 +44,30 @@ export function nextInstanceState(outcome: AttemptOutcome, policy: RetryPolicy, 
       return outcome.state;
     case 'FAILED': {
       if (jobDesired === 'stop') return 'FAILED';
-      if (outcome.failureReason !== null && INFRASTRUCTURE_FAILURES.has(outcome.failureReason)) return 'PENDING';
+      if (outcome.failureReason !== null && INFRASTRUCTURE_FAILURES.has(outcome.failureReason)) {
+        return (policy.infraFailuresBefore ?? 0) + 1 < MAX_INFRASTRUCTURE_FAILURES ? 'PENDING' : 'FAILED';
+      }
       const retriesLeft = policy.retries - policy.failuresBefore;
       return retriesLeft > 0 && retryRuleMatches(policy.retryOn, outcome) ? 'PENDING' : 'FAILED';
     }
   }
+}
+
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * Delay before retry number `retry` (1 = the first retry): exponential, capped, with jitter in
+ * [50 %, 100 %] of the step so instances that failed together do not retry in lockstep.
+ */
+export function retryDelayMs(retry: number, backoff: Backoff, random: () => number = Math.random): number {
+  const step = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, retry - 1));
+  return Math.round(step * (0.5 + random() * 0.5));
+}
+
+/** Whether a PENDING outcome is an application retry (which waits) rather than a free re-queue. */
+export function isApplicationRetry(outcome: AttemptOutcome): boolean {
+  return outcome.state === 'FAILED' && !(outcome.failureReason !== null && INFRASTRUCTURE_FAILURES.has(outcome.failureReason));
 }

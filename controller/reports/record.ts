@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { FailureReason } from '../../protocol/states.js';
 import { rowsOf, type Database } from '../db/client.js';
-import { nextInstanceState, type AttemptOutcome } from './outcome.js';
+import { isApplicationRetry, nextInstanceState, retryDelayMs, type AttemptOutcome, type Backoff } from './outcome.js';
 
 export interface StatusReport {
   attemptId: number;
@@ -73,12 +73,14 @@ interface PolicyRow {
   retries: number | null;
   retry_on: string[] | null;
   failures_before: number;
+  infra_failures_before: number;
 }
 
 export async function recordReports(
   store: Database,
   statuses: readonly StatusReport[],
   chunks: readonly ChunkReport[],
+  backoff: Backoff,
 ): Promise<RecordResult> {
   const result: RecordResult = { jobIds: new Set(), attemptIds: new Set() };
   await store.db.transaction(async (tx) => {
@@ -121,7 +123,11 @@ export async function recordReports(
         SELECT i.id AS instance_id, j.desired, (t.spec->>'retries')::int AS retries, t.spec->'retryOn' AS retry_on,
                (SELECT count(*)::int FROM attempts x
                 WHERE x.instance_id = i.id AND x.id <> i.current_attempt_id AND x.state = 'FAILED'
-                  AND x.failure_reason NOT IN ('NODE_LOST', 'AGENT_ERROR')) AS failures_before
+                  AND x.attempt > i.retry_floor
+                  AND x.failure_reason NOT IN ('NODE_LOST', 'AGENT_ERROR')) AS failures_before,
+               (SELECT count(*)::int FROM attempts x
+                WHERE x.instance_id = i.id AND x.id <> i.current_attempt_id AND x.attempt > i.retry_floor
+                  AND x.failure_reason IN ('NODE_LOST', 'AGENT_ERROR')) AS infra_failures_before
         FROM instances i
         JOIN jobs j ON j.id = i.job_id
         JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task_name
@@ -131,16 +137,27 @@ export async function recordReports(
 
     const next = changed.map((c) => {
       const policy = policies.get(c.instance_id);
+      const outcome: AttemptOutcome = { state: c.state, failureReason: c.failure_reason, exitCode: c.exit_code };
+      const failuresBefore = policy?.failures_before ?? 0;
       const state = nextInstanceState(
-        { state: c.state, failureReason: c.failure_reason, exitCode: c.exit_code },
-        { retries: policy?.retries ?? 0, failuresBefore: policy?.failures_before ?? 0, ...(policy?.retry_on ? { retryOn: policy.retry_on } : {}) },
+        outcome,
+        {
+          retries: policy?.retries ?? 0,
+          failuresBefore,
+          infraFailuresBefore: policy?.infra_failures_before ?? 0,
+          ...(policy?.retry_on ? { retryOn: policy.retry_on } : {}),
+        },
         policy?.desired ?? 'run',
       );
-      return { id: c.instance_id, attempt_id: c.id, state };
+      // Infrastructure failures re-queue at once; an application retry waits out its backoff.
+      const delay_ms = state === 'PENDING' && isApplicationRetry(outcome) ? retryDelayMs(failuresBefore + 1, backoff) : 0;
+      return { id: c.instance_id, attempt_id: c.id, state, delay_ms };
     });
     await tx.execute(sql`
-      UPDATE instances i SET state = r.state, pending_reason = NULL, updated_at = now()
-      FROM jsonb_to_recordset(${json(next)}) AS r(id bigint, attempt_id bigint, state text)
+      UPDATE instances i SET state = r.state, updated_at = now(),
+             pending_reason = CASE WHEN r.delay_ms > 0 THEN 'BACKOFF' END,
+             not_before = CASE WHEN r.delay_ms > 0 THEN now() + make_interval(secs => r.delay_ms / 1000.0) END
+      FROM jsonb_to_recordset(${json(next)}) AS r(id bigint, attempt_id bigint, state text, delay_ms int)
       WHERE i.id = r.id AND i.current_attempt_id = r.attempt_id AND i.state IN ('SCHEDULED', 'RUNNING')`);
     for (const c of changed) {
       result.jobIds.add(c.job_id);

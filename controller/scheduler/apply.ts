@@ -104,14 +104,14 @@ export async function applyPlacements(store: Database, placements: readonly Plac
       CROSS JOIN LATERAL (
         SELECT i.id, i.index FROM instances i
         WHERE i.job_id = w.job AND i.task_name = w.task AND i.state = 'PENDING'
-          AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY'
+          AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
         ORDER BY i.index LIMIT w.n
         FOR UPDATE SKIP LOCKED
       ) c
     ),
     scheduled AS (
       UPDATE instances i
-      SET state = 'SCHEDULED', pending_reason = NULL, attempt_count = i.attempt_count + 1,
+      SET state = 'SCHEDULED', pending_reason = NULL, not_before = NULL, attempt_count = i.attempt_count + 1,
           current_attempt_id = nextval('attempts_id_seq'), updated_at = now()
       FROM claimed c JOIN slots s ON s.job = c.job AND s.task = c.task AND s.slot = c.slot
       WHERE i.id = c.id AND i.state = 'PENDING'
@@ -155,5 +155,6 @@ export async function applyPendingReasons(store: Database, reasons: readonly Pen
     UPDATE instances i SET pending_reason = r.reason
     FROM jsonb_to_recordset(${json(rows)}) AS r(job text, task text, reason text)
     WHERE i.job_id = r.job AND i.task_name = r.task AND i.state = 'PENDING'
-      AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND i.pending_reason IS DISTINCT FROM r.reason`);
+      AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND i.pending_reason IS DISTINCT FROM r.reason
+      AND (i.not_before IS NULL OR i.not_before <= now())`);
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import { place } from './place.js';
 import { reconcile } from './reconcile.js';
-import { loadActiveJobs, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
+import { loadActiveJobs, loadNextBackoffEnd, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
 
 export interface PassResult {
   reasons: string[];
@@ -23,6 +23,7 @@ export class Scheduler {
   private wakeReasons = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -42,6 +43,7 @@ export class Scheduler {
     this.stopped = true;
     clearInterval(this.ticker);
     clearTimeout(this.timer);
+    clearTimeout(this.backoffTimer);
   }
 
   wake(reason: string): void {
@@ -76,7 +78,19 @@ export class Scheduler {
       }
     }
     this.running = false;
+    if (!this.stopped) await this.armBackoffTimer();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Wakes when the earliest retry backoff ends, rather than waiting for the next tick. */
+  private async armBackoffTimer(): Promise<void> {
+    clearTimeout(this.backoffTimer);
+    try {
+      const end = await loadNextBackoffEnd(this.store);
+      if (end !== undefined) this.backoffTimer = setTimeout(() => this.wake('backoff-ended'), Math.max(0, end - Date.now()) + 5);
+    } catch (err) {
+      this.log.warn(`could not read retry backoffs: ${(err as Error).message}`);
+    }
   }
 
   async pass(reasons: string[]): Promise<PassResult> {

@@ -124,6 +124,7 @@ export async function loadReadyGroups(store: Database): Promise<ReadyGroup[]> {
                t.spec, p.pending
         FROM (SELECT job_id, task_name, count(*)::int AS pending FROM instances
               WHERE state = 'PENDING' AND pending_reason IS DISTINCT FROM 'DEPENDENCY'
+                AND (not_before IS NULL OR not_before <= now())
               GROUP BY job_id, task_name) p
         JOIN jobs j ON j.id = p.job_id AND j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING')
         JOIN tasks t ON t.job_id = p.job_id AND t.name = p.task_name`,
@@ -186,4 +187,13 @@ export async function loadQuotas(store: Database, owners: readonly string[]): Pr
         FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb))`,
   );
   return new Map(rows.map((r) => [r.id, { running: r.running, maxRunning: r.limit ?? DEFAULT_QUOTAS.runningInstances }]));
+}
+
+/** When the earliest retry backoff ends, so the scheduler can wake for it. */
+export async function loadNextBackoffEnd(store: Database): Promise<number | undefined> {
+  const [row] = await store.rows<{ ms: number | null }>(
+    sql`SELECT (extract(epoch FROM min(not_before)) * 1000)::float8 AS ms FROM instances
+        WHERE state = 'PENDING' AND not_before > now()`,
+  );
+  return row?.ms ?? undefined;
 }

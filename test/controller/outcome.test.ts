@@ -4,7 +4,7 @@
  * and must match a `retryOn` rule when there are any, and nothing is retried once a stop is asked.
  */
 import t from 'tap';
-import { nextInstanceState, retryRuleMatches, type AttemptOutcome, type RetryPolicy } from '../../controller/reports/outcome.js';
+import { isApplicationRetry, MAX_INFRASTRUCTURE_FAILURES, nextInstanceState, retryDelayMs, retryRuleMatches, type AttemptOutcome, type RetryPolicy } from '../../controller/reports/outcome.js';
 import { FAILURE_REASONS, type FailureReason } from '../../protocol/states.js';
 
 const failed = (failureReason: FailureReason | null, exitCode: number | null = null): AttemptOutcome => ({ state: 'FAILED', failureReason, exitCode });
@@ -106,4 +106,27 @@ t.test('a failure while the job is stopping is final: FAILED, no retry', async (
   t.equal(nextInstanceState(failed('TIMEOUT'), policy(3, 0, ['TIMEOUT']), 'stop'), 'FAILED');
   t.equal(nextInstanceState(failed('NODE_LOST'), policy(3), 'stop'), 'FAILED', 'not even an infrastructure failure');
   t.equal(nextInstanceState(failed('AGENT_ERROR'), policy(0), 'stop'), 'FAILED');
+});
+
+t.test('retry backoff doubles per retry, is capped, and jitters within [50 %, 100 %] of its step', async (t) => {
+  const backoff = { baseMs: 1000, maxMs: 5000 };
+  t.equal(retryDelayMs(1, backoff, () => 1), 1000);
+  t.equal(retryDelayMs(2, backoff, () => 1), 2000);
+  t.equal(retryDelayMs(3, backoff, () => 1), 4000);
+  t.equal(retryDelayMs(4, backoff, () => 1), 5000, 'capped');
+  t.equal(retryDelayMs(9, backoff, () => 0), 2500, 'the lowest jitter is half the step');
+  t.equal(retryDelayMs(1, { baseMs: 0, maxMs: 0 }), 0, 'a zero base retries at once');
+});
+
+t.test('only application failures wait before a retry', async (t) => {
+  t.ok(isApplicationRetry({ state: 'FAILED', failureReason: 'EXIT_CODE', exitCode: 1 }));
+  t.ok(isApplicationRetry({ state: 'FAILED', failureReason: 'TIMEOUT', exitCode: null }));
+  t.notOk(isApplicationRetry({ state: 'FAILED', failureReason: 'NODE_LOST', exitCode: null }));
+  t.notOk(isApplicationRetry({ state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null }));
+});
+
+t.test('infrastructure failures are free but not endless', async (t) => {
+  const lost = failed('NODE_LOST');
+  t.equal(nextInstanceState(lost, { retries: 0, failuresBefore: 0, infraFailuresBefore: MAX_INFRASTRUCTURE_FAILURES - 2 }, 'run'), 'PENDING');
+  t.equal(nextInstanceState(lost, { retries: 0, failuresBefore: 0, infraFailuresBefore: MAX_INFRASTRUCTURE_FAILURES - 1 }, 'run'), 'FAILED');
 });
