@@ -4,6 +4,7 @@ import { BatchError } from '../../protocol/errors.js';
 import { JOB_STATES } from '../../protocol/states.js';
 import { listInstances } from '../jobs/instances.js';
 import { deleteJob } from '../jobs/remove.js';
+import { restartJob } from '../jobs/restart.js';
 import { stopJob } from '../jobs/stop.js';
 import { submitJob } from '../jobs/submit.js';
 import { getJob, listJobs } from '../jobs/view.js';
@@ -60,8 +61,11 @@ export function jobRoutes(deps: AppDeps) {
     return c.json(await visibleJob(c));
   });
 
-  app.post('/:id/restart', async () => {
-    throw new BatchError('CONFLICT', 'restart is not available in this version yet');
+  app.post('/:id/restart', async (c) => {
+    const job = await visibleJob(c);
+    await restartJob(deps.store, job.id, job.state);
+    deps.wakeScheduler('job-restarted');
+    return c.json(await visibleJob(c));
   });
 
   app.delete('/:id', async (c) => {
