@@ -10,6 +10,7 @@ import { describeError, log } from './log.js';
 import type { LogShipper } from './log-shipper.js';
 import { exitCodeOf, killTree, spawnShell, type ProcessEnd, type ShellChild } from './process.js';
 import type { StatusReport, StatusReporter } from './status-reporter.js';
+import { forgetGroup, recordGroup } from './process-groups.js';
 import { prepareWorkDir, workDirOf } from './workdir.js';
 
 export type KillReason = KillAttempt['reason'];
@@ -85,6 +86,7 @@ export class Attempt {
       return;
     }
     this.#pid = child.pid;
+    recordGroup(this.deps.agentDir, this.id, child.pid);
     log(`${this.label}: started as pid ${child.pid} in ${workDir}`);
     this.deps.statuses.report({ attemptId: this.id, state: 'RUNNING' });
     child.stdout.on('data', (data: Buffer) => this.deps.logs.write(this.id, 'stdout', data));
@@ -97,6 +99,7 @@ export class Attempt {
     const end = await ended;
     clearTimeout(timeout);
     stopWaiting();
+    forgetGroup(this.deps.agentDir, this.id);
     this.deps.logs.close(this.id);
     this.#finish(end instanceof Error ? this.#agentError(end) : this.#endReport(end));
   }

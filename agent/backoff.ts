@@ -1,5 +1,5 @@
 /**
- * Reconnect delays: exponential from 0.5 s to 30 s with jitter, so that the agents of a whole
+ * Reconnect delays: exponential with jitter (the connection uses 0.5 s to 10 s), so that the agents of a whole
  * fleet do not reconnect in lockstep after a controller restart.
  */
 export interface BackoffOptions {

@@ -69,7 +69,8 @@ interface Link {
 
 export class Connection {
   readonly #opts: ConnectionOptions;
-  readonly #backoff = new Backoff();
+  // Capped at 10 s so a restarted controller hears from every agent well within its lost-node grace.
+  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
   #credential: NodeCredential | undefined;
   #link: Link | undefined;
   #nodeId = '';

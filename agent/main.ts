@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { CredentialFileError, CredentialStore } from './credentials.js';
 import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 import { describeError, log } from './log.js';
+import { killLeftoverGroups } from './process-groups.js';
 import { sweepWorkDirs } from './workdir.js';
 
 async function main(): Promise<void> {
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   if (credential === undefined && config.registrationToken === undefined) {
     throw new ConfigError(`no node credential in ${credentials.path} and no --registration-token / BATCH_REGISTRATION_TOKEN to register with`);
   }
+  const leftovers = killLeftoverGroups(config.dir);
+  if (leftovers > 0) log(`killed ${leftovers} process group(s) a previous agent run left behind`);
   await sweepWorkDirs(config.dir).then(
     (removed) => removed > 0 && log(`removed ${removed} work dir(s) older than a day`),
     (err: unknown) => log(`could not sweep old work dirs: ${describeError(err)}`),
