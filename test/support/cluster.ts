@@ -41,6 +41,14 @@ export interface ControllerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * A port for a controller that must come back on the same address after a restart. Chosen below
+ * Linux's ephemeral range (32768+), so no process started meanwhile with port 0 can take it.
+ */
+export function fixedPort(): number {
+  return 10_000 + Math.floor(Math.random() * 20_000);
+}
+
 export const ADMIN_TOKEN = 'bat_test-admin-token-0123456789';
 
 function exited(child: ChildProcess): Promise<void> {
@@ -62,6 +70,8 @@ export async function startController(t: Teardown, options: ControllerOptions): 
   };
   if (databaseUrl) env.BATCH_DATABASE_URL = databaseUrl;
   else delete env.BATCH_DATABASE_URL;
+  // tap's process-tracking loader is of no use in these processes and slows every start.
+  delete env.NODE_OPTIONS;
   const logFile = path.join(dataDir, `controller-${Date.now()}.log`);
   mkdirSync(dataDir, { recursive: true });
   const logFd = openSync(logFile, 'a');
@@ -133,6 +143,7 @@ export async function startAgent(
     BATCH_NODE_NAME: options.name ?? path.basename(dir),
     ...options.env,
   };
+  delete env.NODE_OPTIONS;
   if (options.registrationToken) env.BATCH_REGISTRATION_TOKEN = options.registrationToken;
   if (options.cpu !== undefined) env.BATCH_NODE_CPU = String(options.cpu);
   if (options.labels) env.BATCH_NODE_LABELS = options.labels;
