@@ -22,7 +22,24 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres';
   /** Runs raw SQL (the set-based hot paths) and returns its rows, whatever the driver. */
   rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Runs several reads against one snapshot (a read-only REPEATABLE READ transaction), so a
+   * resource assembled from several queries never mixes states from before and after a write.
+   */
+  readConsistent<T>(fn: (view: Database) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+function view(db: Db, kind: Database['kind'], close: () => Promise<void>): Database {
+  const self: Database = {
+    db,
+    kind,
+    rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
+    readConsistent: <T>(fn: (v: Database) => Promise<T>) =>
+      db.transaction((tx) => fn(view(tx as unknown as Db, kind, close)), { isolationLevel: 'repeatable read', accessMode: 'read only' }),
+    close,
+  };
+  return self;
 }
 
 /** Migrations ship as SQL files beside the source, found from the compiled file's location. */
@@ -43,14 +60,7 @@ async function openPglite(dir: string): Promise<Database> {
   const client = new PGlite(dir);
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
-  return {
-    db: db as unknown as Db,
-    kind: 'pglite',
-    async rows<T>(query: SQL) {
-      return rowsOf<T>(await db.execute(query));
-    },
-    close: () => client.close(),
-  };
+  return view(db as unknown as Db, 'pglite', () => client.close());
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -62,12 +72,5 @@ async function openPostgres(url: string): Promise<Database> {
   });
   const db = drizzlePostgres({ client, schema });
   await migratePostgres(db, { migrationsFolder: MIGRATIONS_DIR });
-  return {
-    db: db as unknown as Db,
-    kind: 'postgres',
-    async rows<T>(query: SQL) {
-      return rowsOf<T>(await db.execute(query));
-    },
-    close: () => client.end({ timeout: 5 }),
-  };
+  return view(db as unknown as Db, 'postgres', () => client.end({ timeout: 5 }));
 }

@@ -7,7 +7,16 @@ import { attempts, instances } from '../db/schema.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export async function listInstances(
+export function listInstances(
+  store: Database,
+  jobId: string,
+  task: string,
+  options: { limit: number; cursor?: number; index?: number },
+): Promise<{ items: Instance[]; next?: string }> {
+  return store.readConsistent((view) => readInstances(view, jobId, task, options));
+}
+
+async function readInstances(
   store: Database,
   jobId: string,
   task: string,

@@ -92,7 +92,11 @@ function selectJobs(store: Database) {
 }
 
 /** One job, if the caller may see it (its owner, or an admin). */
-export async function getJob(store: Database, jobId: string, callerId: string, admin: boolean): Promise<Job | undefined> {
+export function getJob(store: Database, jobId: string, callerId: string, admin: boolean): Promise<Job | undefined> {
+  return store.readConsistent((view) => readJob(view, jobId, callerId, admin));
+}
+
+async function readJob(store: Database, jobId: string, callerId: string, admin: boolean): Promise<Job | undefined> {
   const rows = await selectJobs(store).where(eq(jobs.id, jobId));
   const row = rows[0];
   if (!row || (!admin && row.ownerId !== callerId)) return undefined;
@@ -100,7 +104,15 @@ export async function getJob(store: Database, jobId: string, callerId: string, a
 }
 
 /** The caller's jobs, newest first; `cursor` is the `seq` to continue below. */
-export async function listJobs(
+export function listJobs(
+  store: Database,
+  ownerId: string | undefined,
+  options: { limit: number; cursor?: number; state?: string },
+): Promise<{ items: Job[]; next?: string }> {
+  return store.readConsistent((view) => readJobs(view, ownerId, options));
+}
+
+async function readJobs(
   store: Database,
   ownerId: string | undefined,
   options: { limit: number; cursor?: number; state?: string },
