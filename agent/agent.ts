@@ -11,8 +11,10 @@ import { Heartbeats } from './heartbeat.js';
 import { log } from './log.js';
 import { LogShipper } from './log-shipper.js';
 import { Outbox } from './outbox.js';
+import { PackageCache } from './staging/package-cache.js';
 import { StatusReporter } from './status-reporter.js';
 import { Supervisor } from './supervisor.js';
+import { UploadGrants } from './upload-grants.js';
 
 /** How long a stopping agent tries to get its attempts' final statuses acknowledged. */
 const FINAL_STATUS_DEADLINE_MS = 2_000;
@@ -25,6 +27,7 @@ export class Agent {
   readonly #outbox = new Outbox();
   readonly #logs: LogShipper;
   readonly #statuses: StatusReporter;
+  readonly #uploads: UploadGrants;
   readonly #supervisor: Supervisor;
   readonly #heartbeats: Heartbeats;
   readonly #connection: Connection;
@@ -34,12 +37,16 @@ export class Agent {
     this.#config = config;
     this.#logs = new LogShipper(this.#outbox);
     this.#statuses = new StatusReporter(this.#outbox);
+    this.#uploads = new UploadGrants(this.#outbox);
     this.#supervisor = new Supervisor({
       agentDir: config.dir,
       killGraceMs: config.killGraceMs,
       agentEnv: process.env,
       logs: this.#logs,
       statuses: this.#statuses,
+      packages: new PackageCache(config.dir),
+      unzipLimits: config.packageLimits,
+      uploads: this.#uploads,
     });
     this.#heartbeats = new Heartbeats({ agentDir: config.dir, outbox: this.#outbox, running: () => this.#running() });
     this.#connection = new Connection({
@@ -58,6 +65,7 @@ export class Agent {
           this.#statuses.ack(msg.statuses);
           this.#logs.ack(msg.logs);
         },
+        uploadGrant: (msg) => this.#uploads.receive(msg),
         fatal: (exitCode, why) => void this.stop(exitCode, why),
       },
     });
@@ -92,6 +100,7 @@ export class Agent {
     // chunks before statuses, so an attempt's end never overtakes its output
     this.#logs.resend();
     this.#statuses.resend();
+    this.#uploads.resend();
     this.#heartbeats.start(welcome.heartbeatIntervalMs);
   }
 

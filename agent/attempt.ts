@@ -1,17 +1,35 @@
 /**
- * One attempt of an instance on this node, from `startAttempt` to its final status:
- * fresh work dir → spawn → RUNNING → wait until the process has ended AND both pipes are closed →
- * flush its logs → final status. The order is the contract: the controller has every log chunk
- * of an attempt before it sees the attempt end.
+ * One attempt of an instance on this node, from `startAttempt` to its final status, through the
+ * lifecycle hooks of runner/ (see hook.ts for the contract):
+ *
+ *   work dir → mounts → package → inputs → command → outputs → unmount → logs closed → final status
+ *
+ * A failed step fails the attempt with its typed reason, and its message is written into the
+ * attempt's stderr as a `[batch]` line too; the steps after it are skipped, every cleanup runs.
+ * The command's part keeps its contract: the attempt is RUNNING from the spawn, and its end is
+ * awaited until the process has ended AND both pipes are closed, so the controller has every log
+ * chunk of an attempt before it sees the attempt end.
  */
 import type { KillAttempt, StartAttempt } from '../protocol/messages.js';
 import { instanceEnv } from './instance-env.js';
 import { describeError, log } from './log.js';
 import type { LogShipper } from './log-shipper.js';
 import { exitCodeOf, killTree, spawnShell, type ProcessEnd, type ShellChild } from './process.js';
-import type { StatusReport, StatusReporter } from './status-reporter.js';
 import { forgetGroup, recordGroup } from './process-groups.js';
-import { prepareWorkDir, workDirOf } from './workdir.js';
+import { StepFailed, type Failure } from './runner/failure.js';
+import { cleanupAll, type AttemptHook } from './runner/hook.js';
+import { inputsHook } from './runner/inputs-hook.js';
+import { logsHook } from './runner/logs-hook.js';
+import { mountsHook } from './runner/mounts-hook.js';
+import { outputsHook } from './runner/outputs-hook.js';
+import { packageHook } from './runner/package-hook.js';
+import { setupLog, type Say } from './runner/setup-log.js';
+import { workDirHook } from './runner/workdir-hook.js';
+import type { PackageCache } from './staging/package-cache.js';
+import type { UnzipLimits } from './staging/unzip.js';
+import type { StatusReport, StatusReporter } from './status-reporter.js';
+import type { UploadGrants } from './upload-grants.js';
+import { workDirOf } from './workdir.js';
 
 export type KillReason = KillAttempt['reason'];
 
@@ -22,13 +40,25 @@ export interface AttemptDeps {
   agentEnv: NodeJS.ProcessEnv;
   logs: LogShipper;
   statuses: StatusReporter;
+  packages: PackageCache;
+  unzipLimits: UnzipLimits;
+  uploads: UploadGrants;
 }
 
 /** How long pipes may stay open after the process exited before we stop waiting for them. */
 const PIPE_DRAIN_EXTRA_MS = 2000;
 
+/**
+ * What a kill does depends on where the attempt is: before and after the command it aborts the
+ * step in progress (a download, a mount, an upload); during it, it kills the process tree; once
+ * cleanup has begun the outcome is decided and cleanup runs to its end.
+ */
+type Phase = 'setup' | 'command' | 'outputs' | 'cleanup';
+
 export class Attempt {
   readonly id: number;
+  #phase: Phase = 'setup';
+  #abort = new AbortController();
   #killReason: KillReason | undefined;
   #pid: number | undefined;
   #exited = false;
@@ -50,13 +80,22 @@ export class Attempt {
     try {
       await this.#run();
     } catch (err) {
-      this.#finish({ attemptId: this.id, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: `agent error: ${describeError(err)}` });
+      this.#finish(this.#agentError(err));
     }
   }
 
-  /** Stops the attempt with its whole process tree; the first reason given is the one reported. */
+  /** Stops the attempt; the first reason given is the one reported. */
   kill(reason: KillReason): void {
-    if (this.#killReason !== undefined || this.#finished) return;
+    if (this.#finished || this.#phase === 'cleanup') return;
+    if (this.#phase !== 'command') {
+      if (this.#killReason === undefined) {
+        this.#killReason = reason;
+        log(`${this.label}: killing (${reason}) during ${this.#phase}`);
+      }
+      this.#abort.abort(new Error(`attempt killed (${reason})`));
+      return;
+    }
+    if (this.#killReason !== undefined) return;
     // after the main process exited on its own, its exit code stands; only leftovers remain
     if (!this.#exited) this.#killReason = reason;
     log(`${this.label}: killing (${reason})`);
@@ -65,25 +104,71 @@ export class Attempt {
 
   async #run(): Promise<void> {
     const workDir = workDirOf(this.deps.agentDir, this.spec);
+    const say = setupLog(this.deps.logs, this.id, this.label);
+    const hooks: AttemptHook[] = [
+      logsHook(this.deps.logs, this.id),
+      workDirHook(workDir),
+      mountsHook({ agentDir: this.deps.agentDir, attemptId: this.id, mounts: this.spec.mounts ?? [], say }),
+      packageHook({ pkg: this.spec.package, workDir, cache: this.deps.packages, limits: this.deps.unzipLimits, say }),
+      inputsHook({ inputs: this.spec.inputs ?? [], workDir, say }),
+      outputsHook({ spec: this.spec, workDir, grants: this.deps.uploads, say }),
+    ];
+    let report: StatusReport;
     try {
-      await prepareWorkDir(workDir);
-    } catch (err) {
-      this.#finish({ attemptId: this.id, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: `cannot create work dir ${workDir}: ${describeError(err)}` });
-      return;
+      report = await this.#lifecycle(hooks, workDir, say);
+    } finally {
+      this.#phase = 'cleanup';
+      await cleanupAll(hooks, (problem) => say(problem));
     }
-    if (this.#killReason !== undefined) {
-      this.#finish(this.#killedReport());
-      return;
+    this.#finish(report);
+  }
+
+  async #lifecycle(hooks: readonly AttemptHook[], workDir: string, say: Say): Promise<StatusReport> {
+    for (const hook of hooks) {
+      if (this.#killReason !== undefined) return this.#killedReport(' before the command started');
+      try {
+        await hook.prepare?.(this.#abort.signal);
+      } catch (err) {
+        if (this.#killReason !== undefined) return this.#killedReport(' before the command started');
+        return this.#stepFailed(hook, err, say, null);
+      }
     }
 
+    this.#phase = 'command';
+    if (this.#killReason !== undefined) return this.#killedReport(' before the command started');
+    const command = await this.#command(workDir);
+    if (command.state === 'STOPPED' || command.failureReason === 'AGENT_ERROR') return command;
+
+    this.#phase = 'outputs';
+    this.#abort = new AbortController();
+    const outcome = { succeeded: command.state === 'SUCCEEDED' };
+    for (const hook of hooks) {
+      try {
+        await hook.afterCommand?.(outcome, this.#abort.signal);
+      } catch (err) {
+        if (this.#abort.signal.aborted) return this.#killedReport(' while its outputs were uploaded');
+        // a failed command keeps its own reason; a succeeded one fails for what went wrong after it
+        if (!outcome.succeeded) {
+          const failure = this.#failureOf(hook, err, say);
+          return { ...command, message: `${command.message ?? 'the command failed'}; ${failure.message}` };
+        }
+        return this.#stepFailed(hook, err, say, command.exitCode ?? null);
+      }
+    }
+    return command;
+  }
+
+  /** Spawns the command and waits for its end (process gone, pipes drained). */
+  async #command(workDir: string): Promise<StatusReport> {
     const env = instanceEnv(this.deps.agentEnv, this.spec, { nodeId: this.deps.nodeId, workDir });
+    // the setup lines go out before the command's first output
+    this.deps.logs.flush(this.id);
     const child = spawnShell(this.spec.command, { cwd: workDir, env });
     const ended = endOf(child);
     if (child.pid === undefined) {
       const end = await ended;
       const why = end instanceof Error ? describeError(end) : 'no process id';
-      this.#finish({ attemptId: this.id, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: `cannot start the command: ${why}` });
-      return;
+      return { attemptId: this.id, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: `cannot start the command: ${why}` };
     }
     this.#pid = child.pid;
     recordGroup(this.deps.agentDir, this.id, child.pid);
@@ -100,8 +185,7 @@ export class Attempt {
     clearTimeout(timeout);
     stopWaiting();
     forgetGroup(this.deps.agentDir, this.id);
-    this.deps.logs.close(this.id);
-    this.#finish(end instanceof Error ? this.#agentError(end) : this.#endReport(end));
+    return end instanceof Error ? this.#agentError(end) : this.#endReport(end);
   }
 
   /**
@@ -124,7 +208,7 @@ export class Attempt {
   }
 
   #endReport(end: ProcessEnd): StatusReport {
-    if (this.#killReason !== undefined) return this.#killedReport(end);
+    if (this.#killReason !== undefined) return this.#killedReport(`, process tree killed${end.signal ? `; ended by ${end.signal}` : ''}`);
     const exitCode = exitCodeOf(end);
     if (end.code === 0) return { attemptId: this.id, state: 'SUCCEEDED', exitCode: 0 };
     if (end.code !== null) return { attemptId: this.id, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode, message: `exited with code ${end.code}` };
@@ -134,16 +218,30 @@ export class Attempt {
     return this.#agentError(new Error('the process ended with neither an exit code nor a signal'));
   }
 
-  #killedReport(end?: ProcessEnd): StatusReport {
-    const how = end?.signal ? `; ended by ${end.signal}` : '';
+  /** `how` completes the message: `, process tree killed; ended by SIGTERM`, ` before the command started`. */
+  #killedReport(how: string): StatusReport {
     if (this.#killReason === 'TIMEOUT') {
       const limit = this.spec.timeoutSeconds > 0 ? ` of ${this.spec.timeoutSeconds} s` : '';
-      return { attemptId: this.id, state: 'FAILED', failureReason: 'TIMEOUT', exitCode: null, message: `timeout${limit} reached, process tree killed${how}` };
+      return { attemptId: this.id, state: 'FAILED', failureReason: 'TIMEOUT', exitCode: null, message: `timeout${limit} reached${how}` };
     }
-    return { attemptId: this.id, state: 'STOPPED', exitCode: null, message: `stopped (${this.#killReason ?? 'STOPPED'}), process tree killed${how}` };
+    return { attemptId: this.id, state: 'STOPPED', exitCode: null, message: `stopped (${this.#killReason ?? 'STOPPED'})${how}` };
   }
 
-  #agentError(err: Error): StatusReport {
+  #stepFailed(hook: AttemptHook, err: unknown, say: Say, exitCode: number | null): StatusReport {
+    const failure = this.#failureOf(hook, err, say);
+    return { attemptId: this.id, state: 'FAILED', failureReason: failure.reason, exitCode, message: failure.message };
+  }
+
+  /** A step's typed failure, told to the user in the attempt's stderr; anything else is an agent fault. */
+  #failureOf(hook: AttemptHook, err: unknown, say: Say): Failure {
+    const failure: Failure =
+      err instanceof StepFailed ? err.failure : { reason: 'AGENT_ERROR', message: `agent error in ${hook.name}: ${describeError(err)}`, retryable: true };
+    say(`${failure.reason}: ${failure.message}`);
+    log(`${this.label}: ${hook.name} failed (${failure.retryable ? 'retryable' : 'not retryable'})`);
+    return failure;
+  }
+
+  #agentError(err: unknown): StatusReport {
     return { attemptId: this.id, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: `agent error: ${describeError(err)}` };
   }
 

@@ -10,6 +10,7 @@ import type { NodeCapacity } from '../protocol/messages.js';
 import { BATCH_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { agentEndpoint, InvalidControllerUrlError } from './controller-url.js';
 import { EXIT_BAD_CONFIG, EXIT_OK } from './exit-codes.js';
+import { DEFAULT_UNZIP_LIMITS, type UnzipLimits } from './staging/unzip.js';
 
 export interface AgentConfig {
   /** The URL as the operator wrote it, for log lines. */
@@ -23,6 +24,8 @@ export interface AgentConfig {
   name: string;
   capacity: NodeCapacity;
   killGraceMs: number;
+  /** What one package may unpack to; beyond it the attempt fails with PACKAGE_ERROR. */
+  packageLimits: UnzipLimits;
 }
 
 export type ConfigOutcome = { run: AgentConfig } | { exit: number };
@@ -58,6 +61,14 @@ function program(): Command {
     .addOption(
       new Option('--kill-grace-seconds <s>', 'seconds between SIGTERM and SIGKILL when stopping an instance').env('BATCH_KILL_GRACE_SECONDS').default('5'),
     )
+    .addOption(
+      new Option('--package-max-bytes <n>', `most bytes a task package may unpack to (default ${DEFAULT_UNZIP_LIMITS.maxBytes}, 1 GiB)`).env('BATCH_PACKAGE_MAX_BYTES'),
+    )
+    .addOption(
+      new Option('--package-max-entries <n>', `most files and directories in a task package (default ${DEFAULT_UNZIP_LIMITS.maxEntries})`).env(
+        'BATCH_PACKAGE_MAX_ENTRIES',
+      ),
+    )
     .addHelpText('after', '\nExit codes: 0 stopped by a signal, 1 internal error, 2 bad configuration, 3 refused by the controller.')
     .exitOverride()
     .showSuggestionAfterError();
@@ -86,6 +97,8 @@ interface RawOptions {
   memoryMib?: string;
   gpu: string;
   killGraceSeconds: string;
+  packageMaxBytes?: string;
+  packageMaxEntries?: string;
 }
 
 function resolveConfig(raw: RawOptions): AgentConfig {
@@ -117,6 +130,10 @@ function resolveConfig(raw: RawOptions): AgentConfig {
       gpu: wholeNumber(raw.gpu, '--gpu / BATCH_NODE_GPU') ?? 0,
     },
     killGraceMs: Math.round((nonNegativeNumber(raw.killGraceSeconds, '--kill-grace-seconds / BATCH_KILL_GRACE_SECONDS') ?? 5) * 1000),
+    packageLimits: {
+      maxBytes: positiveWholeNumber(raw.packageMaxBytes, '--package-max-bytes / BATCH_PACKAGE_MAX_BYTES') ?? DEFAULT_UNZIP_LIMITS.maxBytes,
+      maxEntries: positiveWholeNumber(raw.packageMaxEntries, '--package-max-entries / BATCH_PACKAGE_MAX_ENTRIES') ?? DEFAULT_UNZIP_LIMITS.maxEntries,
+    },
   };
 }
 
@@ -150,3 +167,4 @@ function number(value: string | undefined, what: string, ok: (n: number) => bool
 const positiveNumber = (v: string | undefined, what: string) => number(v, what, (n) => n > 0, 'a positive number');
 const nonNegativeNumber = (v: string | undefined, what: string) => number(v, what, (n) => n >= 0, 'a number >= 0');
 const wholeNumber = (v: string | undefined, what: string) => number(v, what, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0');
+const positiveWholeNumber = (v: string | undefined, what: string) => number(v, what, (n) => Number.isSafeInteger(n) && n > 0, 'a whole number > 0');

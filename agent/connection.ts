@@ -18,6 +18,7 @@ import {
   type KillAttempt,
   type Reject,
   type StartAttempt,
+  type UploadGrant,
   type Welcome,
 } from '../protocol/messages.js';
 import { BATCH_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
@@ -37,6 +38,7 @@ export interface SessionEvents {
   startAttempt(msg: StartAttempt, nodeId: string): void;
   killAttempt(msg: KillAttempt): void;
   ack(msg: Ack): void;
+  uploadGrant(msg: UploadGrant): void;
   /** The agent must stop: the controller refused it for good, or its identity cannot be kept. */
   fatal(exitCode: number, why: string): void;
 }
@@ -210,6 +212,9 @@ export class Connection {
         return;
       case 'ack':
         this.#opts.events.ack(msg);
+        return;
+      case 'uploadGrant':
+        this.#opts.events.uploadGrant(msg);
         return;
       default:
         assertNever(msg);

@@ -54,6 +54,16 @@ export class LogShipper {
     }
   }
 
+  /**
+   * Emits the attempt's buffered output now without waiting for the linger time: the `[batch]`
+   * setup lines are sent before the command starts, so they precede its output.
+   */
+  flush(attemptId: number): void {
+    const attempt = this.#attempts.get(attemptId);
+    if (attempt === undefined) return;
+    for (const stream of ['stdout', 'stderr'] as const) this.#emit(attemptId, stream, attempt.streams[stream], true);
+  }
+
   /** Emits all buffered output of the attempt now and expects no more (the process has ended). */
   close(attemptId: number): void {
     const attempt = this.#attempts.get(attemptId);

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { CredentialFileError, CredentialStore } from './credentials.js';
 import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 import { describeError, log } from './log.js';
+import { unmountLeftovers } from './mounts/mount-records.js';
 import { killLeftoverGroups } from './process-groups.js';
 import { sweepWorkDirs } from './workdir.js';
 
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   }
   const leftovers = killLeftoverGroups(config.dir);
   if (leftovers > 0) log(`killed ${leftovers} process group(s) a previous agent run left behind`);
+  // after the kill: a process still using a mount would keep it busy
+  const mountRecords = await unmountLeftovers(config.dir);
+  if (mountRecords > 0) log(`undid the mounts of ${mountRecords} attempt(s) a previous agent run left behind`);
   await sweepWorkDirs(config.dir).then(
     (removed) => removed > 0 && log(`removed ${removed} work dir(s) older than a day`),
     (err: unknown) => log(`could not sweep old work dirs: ${describeError(err)}`),

@@ -28,6 +28,8 @@ function estimateBytes(message: AgentMessage): number {
     case 'heartbeat':
     case 'hello':
       return message.running.length * 9 + 4 * MESSAGE_OVERHEAD_BYTES;
+    case 'uploadRequest':
+      return message.files.reduce((n, f) => n + f.path.length * 3 + 16, MESSAGE_OVERHEAD_BYTES);
   }
 }
 

@@ -1,6 +1,7 @@
 /** The controller's configuration, read once from the environment (SPEC §7) and checked. */
 import os from 'node:os';
 import path from 'node:path';
+import type { S3Settings } from './storage/s3-store.js';
 
 export interface ControllerConfig {
   host: string;
@@ -20,6 +21,11 @@ export interface ControllerConfig {
   /** Delay before the first retry of a failed attempt; doubles each retry up to the max. */
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
+  /** S3-compatible object storage; absent = a local directory store under the data dir. */
+  oss?: S3Settings;
+  /** A key pair only for `oss` mounts (FUSE needs keys); absent = oss mounts are refused. */
+  ossMount?: { accessKeyId: string; secretAccessKey: string };
+  ossMaxUploadBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -49,11 +55,27 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     defaultEnvironment: env.BATCH_DEFAULT_ENVIRONMENT || 'local',
     retryBackoffMs: integer(env, 'BATCH_RETRY_BACKOFF_MS', 1000, 0, 3_600_000),
     retryBackoffMaxMs: integer(env, 'BATCH_RETRY_BACKOFF_MAX_MS', 300_000, 0, 86_400_000),
+    ossMaxUploadBytes: integer(env, 'BATCH_OSS_MAX_UPLOAD_BYTES', 5 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
   };
   if (databaseUrl) config.databaseUrl = databaseUrl;
   if (env.BATCH_ADMIN_TOKEN) {
     if (env.BATCH_ADMIN_TOKEN.length < 16) throw new ConfigError('BATCH_ADMIN_TOKEN: must be at least 16 characters');
     config.adminToken = env.BATCH_ADMIN_TOKEN;
+  }
+  if (env.BATCH_OSS_ENDPOINT || env.BATCH_OSS_ACCESS_KEY_ID) {
+    for (const name of ['BATCH_OSS_ACCESS_KEY_ID', 'BATCH_OSS_SECRET_ACCESS_KEY'] as const) {
+      if (!env[name]) throw new ConfigError(`${name}: required when object storage is S3-compatible (BATCH_OSS_ENDPOINT is set)`);
+    }
+    config.oss = {
+      region: env.BATCH_OSS_REGION || 'us-east-1',
+      accessKeyId: env.BATCH_OSS_ACCESS_KEY_ID!,
+      secretAccessKey: env.BATCH_OSS_SECRET_ACCESS_KEY!,
+      forcePathStyle: ['1', 'true', 'yes'].includes((env.BATCH_OSS_FORCE_PATH_STYLE ?? '').toLowerCase()),
+    };
+    if (env.BATCH_OSS_ENDPOINT) config.oss.endpoint = env.BATCH_OSS_ENDPOINT;
+    if (env.BATCH_OSS_MOUNT_ACCESS_KEY_ID && env.BATCH_OSS_MOUNT_SECRET_ACCESS_KEY) {
+      config.ossMount = { accessKeyId: env.BATCH_OSS_MOUNT_ACCESS_KEY_ID, secretAccessKey: env.BATCH_OSS_MOUNT_SECRET_ACCESS_KEY };
+    }
   }
   if (env.BATCH_PUBLIC_URL) config.publicUrl = env.BATCH_PUBLIC_URL.replace(/\/+$/, '');
   if (config.nodeLostAfterMs <= config.heartbeatIntervalMs) {

@@ -13,6 +13,9 @@ import { createApp } from './http/app.js';
 import { createLogger } from './log.js';
 import { LogBus } from './logs/bus.js';
 import { LocalProvider } from './providers/local.js';
+import { startDelivery } from './gateway/deliver-starts.js';
+import { LogArchiver } from './logs/archive.js';
+import { openObjectStore } from './storage/open-store.js';
 import { ReportBatcher } from './reports/batcher.js';
 import { Scheduler } from './scheduler/loop.js';
 
@@ -30,17 +33,27 @@ async function main(): Promise<void> {
   const registry = new SessionRegistry();
   const logBus = new LogBus();
   const heartbeats = new HeartbeatTracker();
-  const scheduler = new Scheduler(store, registry, createLogger('scheduler'));
-  const batcher = new ReportBatcher(store, () => scheduler.wake('attempt-reports'), logBus, createLogger('reports'), {
+  let publicUrl = '';
+  const objects = openObjectStore(config, () => publicUrl);
+  log.info(`object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`);
+  const archiver = new LogArchiver(store, objects, createLogger('logs'));
+  let scheduler: Scheduler | undefined;
+  const batcher = new ReportBatcher(store, () => {
+    scheduler?.wake('attempt-reports');
+    archiver.wake();
+  }, logBus, createLogger('reports'), {
     baseMs: config.retryBackoffMs,
     maxMs: config.retryBackoffMaxMs,
   });
+  const starts = startDelivery(registry, batcher, objects, { ...(config.oss ? { oss: config.oss } : {}), ...(config.ossMount ? { ossMount: config.ossMount } : {}) });
+  scheduler = new Scheduler(store, registry, starts, createLogger('scheduler'));
   // The controller was away, not the nodes: their grace period starts now.
   await restartHeartbeatClock(store);
   let local: LocalProvider | undefined;
 
   const app = createApp({
     store,
+    objects,
     registry,
     logBus,
     log: createLogger('http'),
@@ -55,8 +68,11 @@ async function main(): Promise<void> {
   });
   const port = (server.address() as AddressInfo).port;
   const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  publicUrl = url;
   attachGateway(server, {
     store,
+    objects,
+    starts,
     batcher,
     registry,
     heartbeats,
@@ -75,6 +91,7 @@ async function main(): Promise<void> {
   }, 1000);
 
   scheduler.start();
+  archiver.start();
   local = new LocalProvider({ store, environmentId: boot.localEnvironmentId, controllerUrl: url, dataDir: config.dataDir, log: createLogger('local') });
   await local.scale(config.localNodes);
 
@@ -101,6 +118,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: shutting down`);
     clearInterval(liveness);
     scheduler.stop();
+    archiver.stop();
     await local?.stop();
     await batcher.flushed();
     batcher.stop();

@@ -88,6 +88,17 @@ export const logChunkSchema = z.object({
   data: z.instanceof(Uint8Array).refine((d) => d.byteLength <= MAX_LOG_CHUNK_BYTES, 'log chunk too large'),
 });
 
+/**
+ * @since 1 — after the command, the files the agent is about to upload (per `outputs`). The
+ * controller answers with an `uploadGrant` holding one signed PUT URL per file.
+ */
+export const uploadRequestSchema = z.object({
+  kind: z.literal('uploadRequest'),
+  attemptId,
+  requestId: z.number().int().min(0),
+  files: z.array(z.object({ path: z.string().min(1).max(4096), size: z.number().int().min(0) })).max(100_000),
+});
+
 // ---------------------------------------------------------------------------------------------
 // controller → agent
 
@@ -111,6 +122,51 @@ export const rejectSchema = z.object({
   retryable: z.boolean(),
 });
 
+/** A presigned (or controller-signed) URL: the only way an agent reaches object storage. */
+const signedUrl = z.string().url().max(8192);
+
+const packageSchema = z.object({
+  /** The oss:// URL the user wrote, for messages. */
+  source: z.string(),
+  url: signedUrl,
+  /** Cache key and check: `sha256:<hex>` (verified after download) or `etag:<value>` (size only). */
+  digest: z.string().max(200),
+  size: z.number().int().min(0),
+});
+
+const stagedInputSchema = z.object({
+  source: z.string(),
+  url: signedUrl,
+  /** Relative to the work dir, `/`-separated, never absolute and never with `..`. */
+  path: z.string().min(1).max(4096),
+  size: z.number().int().min(0).optional(),
+});
+
+const outputSchema = z.object({
+  /** A file or directory relative to the work dir (a trailing `/` means a directory). */
+  path: z.string().min(1).max(4096),
+  /** Where it goes, for messages: an oss:// key or prefix. */
+  destination: z.string(),
+});
+
+const mountSchema = z.object({
+  type: z.enum(['cfs', 'oss', 'disk']),
+  source: z.string(),
+  target: z.string(),
+  readOnly: z.boolean().optional(),
+  options: z.string().optional(),
+  fsType: z.string().optional(),
+  formatIfEmpty: z.boolean().optional(),
+  /**
+   * For `oss` mounts only: the S3 endpoint and a key pair the operator set aside for mounts
+   * (FUSE needs keys; presigned URLs cannot serve a file system). Written to a 0600 file for
+   * the mount and removed after it.
+   */
+  s3: z
+    .object({ endpoint: z.string(), region: z.string(), bucket: z.string(), prefix: z.string(), accessKeyId: z.string(), secretAccessKey: z.string(), pathStyle: z.boolean() })
+    .optional(),
+});
+
 /** @since 1 — run one attempt of an instance. */
 export const startAttemptSchema = z.object({
   kind: z.literal('startAttempt'),
@@ -125,6 +181,15 @@ export const startAttemptSchema = z.object({
   env: z.record(z.string(), z.string()),
   timeoutSeconds: z.number().int().min(0),
   computeEnvironment: z.string(),
+  /** @since 1 — a zip to unpack into the work dir before the command; `url` is a signed GET. */
+  package: packageSchema.optional(),
+  /** @since 1 — objects to download before the command, each to a path in the work dir. */
+  inputs: z.array(stagedInputSchema).max(100_000).optional(),
+  /** @since 1 — work-dir paths to upload afterwards; the agent asks for upload URLs then. */
+  outputs: z.array(outputSchema).max(1000).optional(),
+  uploadOn: z.enum(['success', 'failure', 'always']).optional(),
+  /** @since 1 — storage to mount before the command and unmount after it. */
+  mounts: z.array(mountSchema).max(64).optional(),
 });
 
 /** @since 1 — stop an attempt and its whole process tree. */
@@ -144,11 +209,21 @@ export const ackSchema = z.object({
   logs: z.array(z.object({ attemptId, stream, seq: z.number().int().min(0) })),
 });
 
+/** @since 1 — answer to `uploadRequest`: where to PUT each file, or why not. */
+export const uploadGrantSchema = z.object({
+  kind: z.literal('uploadGrant'),
+  attemptId,
+  requestId: z.number().int().min(0),
+  uploads: z.array(z.object({ path: z.string(), destination: z.string(), url: signedUrl })),
+  error: z.string().optional(),
+});
+
 export const agentMessageSchema = z.discriminatedUnion('kind', [
   helloSchema,
   heartbeatSchema,
   attemptStatusSchema,
   logChunkSchema,
+  uploadRequestSchema,
 ]);
 export const controllerMessageSchema = z.discriminatedUnion('kind', [
   welcomeSchema,
@@ -156,6 +231,7 @@ export const controllerMessageSchema = z.discriminatedUnion('kind', [
   startAttemptSchema,
   killAttemptSchema,
   ackSchema,
+  uploadGrantSchema,
 ]);
 
 export type Hello = z.infer<typeof helloSchema>;
@@ -167,6 +243,12 @@ export type Reject = z.infer<typeof rejectSchema>;
 export type StartAttempt = z.infer<typeof startAttemptSchema>;
 export type KillAttempt = z.infer<typeof killAttemptSchema>;
 export type Ack = z.infer<typeof ackSchema>;
+export type UploadRequest = z.infer<typeof uploadRequestSchema>;
+export type UploadGrant = z.infer<typeof uploadGrantSchema>;
+export type StagedPackage = z.infer<typeof packageSchema>;
+export type StagedInput = z.infer<typeof stagedInputSchema>;
+export type StagedOutput = z.infer<typeof outputSchema>;
+export type MountRequest = z.infer<typeof mountSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 export type ControllerMessage = z.infer<typeof controllerMessageSchema>;
 export type AttemptEndState = z.infer<typeof attemptEndState>;

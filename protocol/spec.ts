@@ -193,6 +193,19 @@ function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** A `/`-separated path that stays inside the directory it is relative to. */
+export function isRelativePath(path: string): boolean {
+  const normal = path.replace(/\\/g, '/');
+  return !normal.startsWith('/') && !/^[A-Za-z]:/.test(normal) && !normal.split('/').some((s) => s === '..');
+}
+
+/** `./output//a/` → `output/a/`: the one spelling agents and the controller compare paths in. */
+export function normalizeRelative(path: string): string {
+  const trailing = /[\\/]$/.test(path);
+  const parts = path.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  return parts.join('/') + (trailing && parts.length > 0 ? '/' : '');
+}
+
 /** Fills defaults and checks what a task needs once its template is merged in. */
 export function resolveTask(task: TaskSpec, index: number): ResolvedTask {
   const at = (field: string) => `tasks[${index}].${field}`;
@@ -200,11 +213,27 @@ export function resolveTask(task: TaskSpec, index: number): ResolvedTask {
     const why = task.template ? ` (neither the task nor template "${task.template}" sets it)` : '';
     throw new BatchError('VALIDATION', `${at('command')}: must not be empty${why}`, at('command'));
   }
+  for (const [source, target] of Object.entries(task.inputs ?? {})) {
+    const field = at(`inputs["${source}"]`);
+    if (!isRelativePath(target)) throw new BatchError('VALIDATION', `${field}: "${target}" must be a relative path inside the work dir`, field);
+    if (source.endsWith('/') && !target.endsWith('/')) {
+      throw new BatchError('VALIDATION', `${field}: a prefix (ending in "/") must be staged into a directory (a target ending in "/")`, field);
+    }
+  }
+  for (const path of Object.keys(task.outputs ?? {})) {
+    const field = at(`outputs["${path}"]`);
+    if (!isRelativePath(path)) throw new BatchError('VALIDATION', `${field}: "${path}" must be a relative path inside the work dir`, field);
+    if (path.endsWith('/') && !task.outputs![path]!.endsWith('/')) {
+      throw new BatchError('VALIDATION', `${field}: a directory (ending in "/") must go to a prefix (ending in "/")`, field);
+    }
+  }
   for (const key of Object.keys(task.env ?? {})) {
     if (key.startsWith('BATCH_')) {
       throw new BatchError('VALIDATION', `${at(`env.${key}`)}: the prefix BATCH_ is reserved`, at(`env.${key}`));
     }
   }
+  const inputs = Object.fromEntries(Object.entries(task.inputs ?? {}).map(([source, target]) => [source, normalizeRelative(target)]));
+  const outputs = Object.fromEntries(Object.entries(task.outputs ?? {}).map(([path, destination]) => [normalizeRelative(path), destination]));
   const resolved: ResolvedTask = {
     name: task.name,
     command: task.command,
@@ -214,8 +243,8 @@ export function resolveTask(task: TaskSpec, index: number): ResolvedTask {
     env: task.env ?? {},
     timeoutSeconds: task.timeoutSeconds ?? 0,
     retries: task.retries ?? 0,
-    inputs: task.inputs ?? {},
-    outputs: task.outputs ?? {},
+    inputs,
+    outputs,
     uploadOn: task.uploadOn ?? 'success',
     mounts: task.mounts ?? [],
     dependsOn: (task.dependsOn ?? []).map(normalizeDependency),

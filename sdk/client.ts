@@ -17,7 +17,7 @@ import type {
 import type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
 import { paginate } from './paginate.js';
 import { segment, Transport } from './transport.js';
-import type { ClientOptions, CreatedUser, JobQuery, LogOptions, PageQuery, Schedule, ScheduleSpec } from './types.js';
+import type { Bucket, ClientOptions, CreatedUser, JobQuery, LogOptions, ObjectEntry, PageQuery, Schedule, ScheduleSpec } from './types.js';
 
 export class BatchClient {
   private readonly http: Transport;
@@ -179,6 +179,31 @@ export class BatchClient {
     return this.http.json('POST', '/v1/tokens', { body: spec });
   }
 
+  // --- object storage ------------------------------------------------------------------------
+
+  /** Buckets the caller owns (all of them for an admin). */
+  listBuckets(): Promise<List<Bucket>> {
+    return this.http.json('GET', '/v1/oss');
+  }
+
+  /** Objects under an `oss://bucket/prefix` URL, one page. */
+  listObjects(url: string, query: PageQuery = {}): Promise<List<ObjectEntry>> {
+    const { bucket, key } = parseOssUrl(url);
+    return this.http.json('GET', `/v1/oss/${segment(bucket)}`, { query: { prefix: key, ...query } });
+  }
+
+  /** Uploads bytes to an `oss://bucket/key` URL; with `sha256`, the controller rejects a corrupted upload. */
+  putObject(url: string, body: BodyInit, options: { sha256?: string } = {}): Promise<ObjectEntry> {
+    const { bucket, key } = parseOssUrl(url);
+    return this.http.json('PUT', objectPath(bucket, key), { raw: body, ...(options.sha256 ? { headers: { 'x-batch-sha256': options.sha256 } } : {}) });
+  }
+
+  /** Downloads an object as chunks of bytes. */
+  getObject(url: string): Promise<AsyncIterable<Uint8Array>> {
+    const { bucket, key } = parseOssUrl(url);
+    return this.http.stream(objectPath(bucket, key));
+  }
+
   // --- schedules -------------------------------------------------------------------------------
 
   listSchedules(query: PageQuery = {}): Promise<List<Schedule>> {
@@ -192,6 +217,15 @@ export class BatchClient {
   deleteSchedule(name: string): Promise<void> {
     return this.http.empty('DELETE', `/v1/schedules/${segment(name)}`);
   }
+}
+
+const objectPath = (bucket: string, key: string) => `/v1/oss/${segment(bucket)}/${key.split('/').map(segment).join('/')}`;
+
+/** Splits `oss://bucket/key`; the controller checks the rest. */
+export function parseOssUrl(url: string): { bucket: string; key: string } {
+  const m = /^oss:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m) throw new TypeError(`"${url}" is not an oss://bucket/key URL`);
+  return { bucket: m[1]!, key: m[2]! };
 }
 
 const jobPath = (id: string) => `/v1/jobs/${segment(id)}`;

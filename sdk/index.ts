@@ -1,8 +1,8 @@
 /** The typed TypeScript client of the Batch HTTP API, used by batchctl and the console. */
-export { BatchClient } from './client.js';
+export { BatchClient, parseOssUrl } from './client.js';
 export { ApiRequestError, ConnectionError, type ErrorDetail } from './errors.js';
 export { collectAll, paginate } from './paginate.js';
-export type { ClientOptions, CreatedUser, JobQuery, LogOptions, PageQuery, Schedule, ScheduleSpec } from './types.js';
+export type { Bucket, ClientOptions, CreatedUser, JobQuery, LogOptions, ObjectEntry, PageQuery, Schedule, ScheduleSpec } from './types.js';
 export type {
   Attempt,
   ComputeEnvironment,

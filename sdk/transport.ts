@@ -11,6 +11,9 @@ export type Query = Record<string, string | number | boolean | undefined>;
 interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** Raw bytes or a stream, sent as application/octet-stream instead of JSON. */
+  raw?: BodyInit;
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -50,10 +53,16 @@ export class Transport {
   private async send(method: string, path: string, options: RequestOptions, accept: string): Promise<Response> {
     const headers: Record<string, string> = { accept };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    const init: RequestInit = { method, headers };
+    Object.assign(headers, options.headers);
+    const init: RequestInit & { duplex?: 'half' } = { method, headers };
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(options.body);
+    } else if (options.raw !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      init.body = options.raw;
+      // A streamed request body needs this in Node's fetch (and in browsers that stream uploads).
+      if (typeof ReadableStream !== 'undefined' && options.raw instanceof ReadableStream) init.duplex = 'half';
     }
     if (options.signal) init.signal = options.signal;
     let response: Response;

@@ -65,3 +65,19 @@ export interface ScheduleSpec {
   job: JobSpecInput;
   [field: string]: unknown;
 }
+
+/** A bucket of the object store (`GET /v1/oss`). */
+export interface Bucket {
+  name: string;
+  url: string;
+  createdAt: string;
+}
+
+/** An object of the object store (`GET /v1/oss/{bucket}`, `PUT /v1/oss/{bucket}/{key}`). */
+export interface ObjectEntry {
+  url: string;
+  key: string;
+  size: number;
+  lastModified: string;
+  sha256?: string;
+}

@@ -206,6 +206,8 @@ export const attempts = pgTable(
     cpu: doublePrecision('cpu').notNull(),
     memoryMiB: integer('memory_mib').notNull(),
     gpu: integer('gpu').notNull(),
+    /** 'pending' while the attempt's logs still have to be written to its stdout/stderr prefixes. */
+    logArchive: text('log_archive').$type<'pending' | 'done'>(),
     exitCode: integer('exit_code'),
     failureReason: text('failure_reason'),
     message: text('message'),
@@ -218,6 +220,9 @@ export const attempts = pgTable(
     index('attempts_active_node_idx')
       .on(t.nodeId)
       .where(sql`state IN ('SCHEDULED', 'RUNNING')`),
+    index('attempts_log_archive_idx')
+      .on(t.id)
+      .where(sql`log_archive = 'pending'`),
   ],
 );
 
@@ -233,3 +238,12 @@ export const logChunks = pgTable(
   },
   (t) => [primaryKey({ columns: [t.attemptId, t.stream, t.seq] })],
 );
+
+/** Object-storage buckets and who may use them: the first user to name a bucket owns it. */
+export const buckets = pgTable('buckets', {
+  name: text('name').primaryKey(),
+  ownerId: text('owner_id')
+    .notNull()
+    .references(() => users.id),
+  createdAt: createdAt(),
+});

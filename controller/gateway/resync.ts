@@ -8,8 +8,7 @@ import { sql } from 'drizzle-orm';
 import type { ControllerMessage } from '../../protocol/messages.js';
 import type { Database } from '../db/client.js';
 import type { StatusReport } from '../reports/record.js';
-import { startedFromRow, type StartedRow } from '../scheduler/apply.js';
-import { startMessage } from './start-message.js';
+import { startedFromRow, type StartedAttempt, type StartedRow } from '../scheduler/apply.js';
 
 interface ActiveRow extends StartedRow {
   state: 'SCHEDULED' | 'RUNNING';
@@ -17,7 +16,10 @@ interface ActiveRow extends StartedRow {
 }
 
 export interface ResyncPlan {
+  /** Kills to send. */
   messages: ControllerMessage[];
+  /** Attempts to (re)start; their messages need signed URLs first. */
+  starts: StartedAttempt[];
   lost: StatusReport[];
 }
 
@@ -39,11 +41,12 @@ export function planResync(nodeId: string, active: readonly ActiveRow[], nodeKno
   const known = new Set(nodeKnows);
   const messages: ControllerMessage[] = [];
   const lost: StatusReport[] = [];
+  const starts: StartedAttempt[] = [];
   for (const row of active) {
     if (row.desired === 'stop') {
       messages.push({ kind: 'killAttempt', attemptId: row.attempt_id, reason: 'STOPPED' });
     } else if (!known.has(row.attempt_id) && row.state === 'SCHEDULED') {
-      messages.push(startMessage(startedFromRow(row)));
+      starts.push(startedFromRow(row));
     } else if (!known.has(row.attempt_id)) {
       lost.push({
         attemptId: row.attempt_id,
@@ -62,5 +65,5 @@ export function planResync(nodeId: string, active: readonly ActiveRow[], nodeKno
       messages.push({ kind: 'killAttempt', attemptId: id, reason: 'SUPERSEDED' });
     }
   }
-  return { messages, lost };
+  return { messages, starts, lost };
 }

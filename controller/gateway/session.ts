@@ -9,13 +9,18 @@ import { BATCH_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { AckTarget, ReportBatcher } from '../reports/batcher.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { StartDelivery } from './deliver-starts.js';
 import { handshake } from './handshake.js';
+import { grantUploads } from './upload-grant.js';
 import type { HeartbeatTracker } from './heartbeats.js';
 import type { NodeLink, SessionRegistry } from './registry.js';
 import { loadActiveAttempts, planResync } from './resync.js';
 
 export interface GatewayDeps {
   store: Database;
+  objects: ObjectStore;
+  starts: StartDelivery;
   batcher: ReportBatcher;
   registry: SessionRegistry;
   heartbeats: HeartbeatTracker;
@@ -120,6 +125,9 @@ export class AgentSession implements NodeLink, AckTarget {
           this,
         );
         return;
+      case 'uploadRequest':
+        this.send([await grantUploads(this.deps.store, this.deps.objects, this.nodeId, message)]);
+        return;
       case 'logChunk':
         this.deps.batcher.addChunk(
           { attemptId: message.attemptId, nodeId: this.nodeId, stream: message.stream, seq: message.seq, data: message.data },
@@ -156,7 +164,7 @@ export class AgentSession implements NodeLink, AckTarget {
     this.deps.log.info(`node ${result.nodeId} (${hello.hostname}, ${hello.os}/${hello.arch}, cpu ${hello.capacity.cpu}) connected from ${this.peer}`);
 
     const resync = planResync(result.nodeId, await loadActiveAttempts(this.deps.store, result.nodeId), hello.running, Date.now());
-    this.send(resync.messages);
+    this.send([...resync.messages, ...(await this.deps.starts.prepare(resync.starts))]);
     for (const report of resync.lost) this.deps.batcher.addStatus(report);
     this.deps.wakeScheduler('node-ready');
   }

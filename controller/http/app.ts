@@ -6,6 +6,9 @@ import { environmentRoutes } from './environments.js';
 import { errorHandler } from './errors.js';
 import { jobRoutes } from './jobs.js';
 import { nodeRoutes } from './nodes.js';
+import { ossRoutes } from './oss.js';
+import { signedRoutes } from './signed.js';
+import { LocalObjectStore, SIGNED_PATH } from '../storage/local-store.js';
 import { openApiDocument } from './openapi.js';
 import { templateRoutes } from './templates.js';
 import { tokenRoutes, userRoutes } from './users.js';
@@ -27,6 +30,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   v1.route('/nodes', nodeRoutes(deps));
   v1.route('/users', userRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));
+  v1.route('/oss', ossRoutes(deps));
   app.route('/v1', v1);
+  if (deps.objects instanceof LocalObjectStore) app.route(SIGNED_PATH, signedRoutes(deps.objects));
   return app;
 }

@@ -3,9 +3,11 @@ import type { Database } from '../db/client.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { LogBus } from '../logs/bus.js';
+import type { ObjectStore } from '../storage/object-store.js';
 
 export interface AppDeps {
   store: Database;
+  objects: ObjectStore;
   registry: SessionRegistry;
   logBus: LogBus;
   log: Logger;

@@ -7,7 +7,9 @@ import { and, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
 import { checkJobSpec, jobSpecSchema, parseOrThrow, templateSpecSchema, type ResolvedTask, type TemplateSpec } from '../../protocol/spec.js';
 import type { Caller } from '../http/auth.js';
-import type { Database } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
+import { claimBuckets } from '../storage/buckets.js';
+import { bucketsOfTask } from '../storage/task-objects.js';
 import { computeEnvironments, jobs, nodes, tasks, templates } from '../db/schema.js';
 import { quotaLimit } from '../quotas.js';
 import { canEverPlace } from '../scheduler/place.js';
@@ -27,10 +29,12 @@ export async function submitJob(store: Database, caller: Caller, body: unknown, 
   const { spec, tasks: resolved } = checkJobSpec(body, await loadTemplates(store, caller.id, parsed.tasks.map((t) => t.template)));
   await checkQuotas(store, caller, resolved);
   const environmentIds = await resolveEnvironments(store, caller, resolved, defaultEnvironment);
+  const bucketUses = resolved.flatMap((task) => bucketsOfTask(task, spec.tasks.findIndex((t) => t.name === task.name)));
 
   const jobId = newId('j');
   try {
     await store.db.transaction(async (tx) => {
+      await claimBuckets(tx as unknown as Db, caller, bucketUses);
       await tx.insert(jobs).values({
         id: jobId,
         ownerId: caller.id,
@@ -59,6 +63,7 @@ export async function submitJob(store: Database, caller: Caller, body: unknown, 
              generate_series(0, r.n - 1) AS g(i)`);
     });
   } catch (err) {
+    if (err instanceof BatchError) throw err;
     // Two submits with the same clientToken raced: the unique index let one through.
     if (spec.clientToken !== undefined && /jobs_client_token_idx|unique/i.test(String((err as Error).message))) {
       const existing = await findByClientToken(store, caller.id, spec.clientToken);

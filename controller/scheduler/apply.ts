@@ -118,8 +118,10 @@ export async function applyPlacements(store: Database, placements: readonly Plac
       RETURNING i.id, i.job_id, i.task_name, i.index, i.attempt_count, i.current_attempt_id, s.node, s.cpu, s.mem, s.gpu
     ),
     created AS (
-      INSERT INTO attempts (id, instance_id, job_id, attempt, node_id, state, cpu, memory_mib, gpu)
-      SELECT current_attempt_id, id, job_id, attempt_count, node, 'SCHEDULED', cpu, mem, gpu FROM scheduled
+      INSERT INTO attempts (id, instance_id, job_id, attempt, node_id, state, cpu, memory_mib, gpu, log_archive)
+      SELECT s.current_attempt_id, s.id, s.job_id, s.attempt_count, s.node, 'SCHEDULED', s.cpu, s.mem, s.gpu,
+             CASE WHEN t.spec ? 'stdout' OR t.spec ? 'stderr' THEN 'pending' END
+      FROM scheduled s JOIN tasks t ON t.job_id = s.job_id AND t.name = s.task_name
       RETURNING id
     )
     SELECT s.current_attempt_id AS attempt_id, s.attempt_count AS attempt, s.node AS node_id, s.job_id,

@@ -4,7 +4,7 @@
  * one more pass. A slow periodic tick is the safety net for anything missed.
  */
 import type { Database } from '../db/client.js';
-import { startMessage } from '../gateway/start-message.js';
+import type { StartDelivery } from '../gateway/deliver-starts.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
@@ -30,6 +30,7 @@ export class Scheduler {
   constructor(
     private readonly store: Database,
     private readonly registry: SessionRegistry,
+    private readonly starts: StartDelivery,
     private readonly log: Logger,
     private readonly onPass: (result: PassResult) => void = () => {},
   ) {}
@@ -109,14 +110,8 @@ export class Scheduler {
       const attempts = await applyPlacements(this.store, plan.placements);
       await applyPendingReasons(this.store, plan.reasons);
       started = attempts.length;
-      const byNode = new Map<string, ReturnType<typeof startMessage>[]>();
-      for (const attempt of attempts) {
-        const list = byNode.get(attempt.nodeId) ?? [];
-        list.push(startMessage(attempt));
-        byNode.set(attempt.nodeId, list);
-      }
       // A node that went away meanwhile gets these on reconnect (resync re-sends SCHEDULED attempts).
-      for (const [nodeId, messages] of byNode) this.registry.send(nodeId, messages);
+      await this.starts.deliver(attempts);
     }
     const stateChanges = reconcilePlan.releases.length + reconcilePlan.tasks.length + reconcilePlan.jobs.length;
     return { reasons, stateChanges, started };

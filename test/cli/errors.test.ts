@@ -92,11 +92,16 @@ t.test('usage errors exit 2', async (t) => {
   t.match(help.stdout, /Exit codes:/);
 });
 
-t.test('oss verbs say they are not available in this version and exit 2', async (t) => {
-  for (const args of [['oss', 'cp', 'a.txt', 'oss://bucket/a.txt'], ['oss', 'ls', 'oss://bucket/']]) {
-    const result = await runBatchctl(args, { token: null });
-    t.equal(result.code, 2);
-    t.match(result.stderr, /^batchctl: oss (cp|ls) is not available in this version/);
+t.test('oss cp refuses what it cannot copy with a usage error', async (t) => {
+  for (const [args, why] of [
+    [['oss', 'cp', 'a.txt', 'b.txt'], /exactly one of SRC and DST/],
+    [['oss', 'cp', 'oss://b/a', 'oss://b/c'], /exactly one of SRC and DST/],
+    [['oss', 'cp', '/nonexistent/file', 'oss://bucket/a.txt'], /is not a file/],
+    [['oss', 'ls', 'http://x/y'], /not an oss:\/\/ URL/],
+  ] as const) {
+    const result = await runBatchctl(args, { url: 'http://127.0.0.1:1' });
+    t.equal(result.code, 2, args.join(' '));
+    t.match(result.stderr, why);
     t.equal(result.stdout, '');
   }
 });

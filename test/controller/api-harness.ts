@@ -6,6 +6,7 @@ import { SessionRegistry } from '../../controller/gateway/registry.js';
 import { createApp } from '../../controller/http/app.js';
 import { silentLogger } from '../../controller/log.js';
 import { LogBus } from '../../controller/logs/bus.js';
+import { LocalObjectStore } from '../../controller/storage/local-store.js';
 import { tmpDir, type Teardown } from '../support/tmp.js';
 
 export const ADMIN = 'bat_api-test-admin-token-000000';
@@ -14,6 +15,8 @@ export interface Api {
   store: Database;
   wakes: string[];
   request(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any; text: string }>;
+  /** A request with a raw (non-JSON) body and extra headers. */
+  rawRequest(method: string, path: string, body?: string, token?: string, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
 }
 
 export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void }): Promise<Api> {
@@ -24,6 +27,7 @@ export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void 
   const wakes: string[] = [];
   const app = createApp({
     store,
+    objects: new LocalObjectStore(dataDir, () => 'http://controller.test', 1024 * 1024 * 1024),
     registry: new SessionRegistry(),
     logBus: new LogBus(),
     log: silentLogger,
@@ -33,6 +37,10 @@ export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void 
   return {
     store,
     wakes,
+    async rawRequest(method, path, body, token = ADMIN, headers = {}) {
+      const res = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body !== undefined ? { body } : {}) });
+      return { status: res.status, text: await res.text() };
+    },
     async request(method, path, body, token = ADMIN) {
       const headers: Record<string, string> = {};
       if (token !== null) headers.authorization = `Bearer ${token}`;

@@ -3,6 +3,7 @@
  * truth; what the node says it runs (`hello.running`) is compared with the active attempts.
  */
 import t from 'tap';
+import { startMessage } from '../../controller/gateway/start-message.js';
 import { planResync } from '../../controller/gateway/resync.js';
 import { nextInstanceState } from '../../controller/reports/outcome.js';
 import { decodeControllerFrame, encodeFrame } from '../../protocol/codec.js';
@@ -35,7 +36,9 @@ function active(attemptId: number, state: 'SCHEDULED' | 'RUNNING', desired: 'run
 
 t.test('a SCHEDULED attempt the node does not know is sent again', async (t) => {
   const plan = planResync(NODE, [{ ...active(7, 'SCHEDULED', 'run', 2), attempt: 3 }], [], NOW);
-  t.same(plan.messages, [
+  t.same(plan.messages, [], 'no kill');
+  const starts = plan.starts.map(startMessage);
+  t.same(starts, [
     {
       kind: 'startAttempt',
       attemptId: 7,
@@ -52,15 +55,15 @@ t.test('a SCHEDULED attempt the node does not know is sent again', async (t) => 
     },
   ]);
   t.same(plan.lost, []);
-  t.same(decodeControllerFrame(encodeFrame(plan.messages)).messages, plan.messages, 'the message is valid on the wire');
+  t.same(decodeControllerFrame(encodeFrame(starts)).messages, starts, 'the message is valid on the wire');
 });
 
 t.test('a SCHEDULED attempt the node already knows is left alone (its report is on the way)', async (t) => {
-  t.same(planResync(NODE, [active(7, 'SCHEDULED')], [7], NOW), { messages: [], lost: [] });
+  t.same(planResync(NODE, [active(7, 'SCHEDULED')], [7], NOW), { messages: [], starts: [], lost: [] });
 });
 
 t.test('a RUNNING attempt the node knows is left alone', async (t) => {
-  t.same(planResync(NODE, [active(7, 'RUNNING')], [7], NOW), { messages: [], lost: [] });
+  t.same(planResync(NODE, [active(7, 'RUNNING')], [7], NOW), { messages: [], starts: [], lost: [] });
 });
 
 t.test('a RUNNING attempt the node does not know fails with AGENT_ERROR, which re-queues it for free', async (t) => {
@@ -109,7 +112,10 @@ t.test('everything at once: one decision per attempt', async (t) => {
     NOW,
   );
   t.same(
-    plan.messages.map((m) => (m.kind === 'startAttempt' ? `start ${m.attemptId}` : m.kind === 'killAttempt' ? `kill ${m.attemptId} ${m.reason}` : m.kind)),
+    [
+      ...plan.starts.map((a) => `start ${a.attemptId}`),
+      ...plan.messages.map((m) => (m.kind === 'killAttempt' ? `kill ${m.attemptId} ${m.reason}` : m.kind)),
+    ],
     ['start 1', 'kill 5 STOPPED', 'kill 99 SUPERSEDED'],
   );
   t.same(
@@ -119,5 +125,5 @@ t.test('everything at once: one decision per attempt', async (t) => {
 });
 
 t.test('a node that knows nothing and has nothing gets nothing', async (t) => {
-  t.same(planResync(NODE, [], [], NOW), { messages: [], lost: [] });
+  t.same(planResync(NODE, [], [], NOW), { messages: [], starts: [], lost: [] });
 });

@@ -71,6 +71,10 @@ const agentSamples: { [K in AgentMessage['kind']]: Extract<AgentMessage, { kind:
     { kind: 'logChunk', attemptId: 7, stream: 'stderr', seq: 41, data: ALL_BYTES },
     { kind: 'logChunk', attemptId: 7, stream: 'stdout', seq: 1, data: new Uint8Array(0) },
   ],
+  uploadRequest: [
+    { kind: 'uploadRequest', attemptId: 7, requestId: 0, files: [] },
+    { kind: 'uploadRequest', attemptId: 7, requestId: 1, files: [{ path: 'output/frame-0001.png', size: 1_234_567 }] },
+  ],
 };
 
 const controllerSamples: { [K in ControllerMessage['kind']]: Extract<ControllerMessage, { kind: K }>[] } = {
@@ -97,11 +101,34 @@ const controllerSamples: { [K in ControllerMessage['kind']]: Extract<ControllerM
       timeoutSeconds: 3600,
       computeEnvironment: 'render-pool',
     },
+    {
+      kind: 'startAttempt',
+      attemptId: 8,
+      jobId: 'job-1',
+      jobName: 'render-frames',
+      taskName: 'render',
+      index: 0,
+      count: 1,
+      attempt: 1,
+      command: 'python hello.py',
+      env: {},
+      timeoutSeconds: 0,
+      computeEnvironment: 'local',
+      package: { source: 'oss://b/hello.zip', url: 'https://s3.example/b/hello.zip?X-Amz-Signature=x', digest: 'sha256:' + 'a'.repeat(64), size: 123 },
+      inputs: [{ source: 'oss://b/in/a.txt', url: 'http://127.0.0.1:8080/signed/b/in/a.txt?sig=1', path: 'input/a.txt', size: 5 }],
+      outputs: [{ path: 'output/', destination: 'oss://b/out/' }],
+      uploadOn: 'always',
+      mounts: [{ type: 'disk', source: '/dev/vdb', target: '/mnt/data', formatIfEmpty: true, fsType: 'ext4' }],
+    },
   ],
   killAttempt: [
     { kind: 'killAttempt', attemptId: 7, reason: 'STOPPED' },
     { kind: 'killAttempt', attemptId: 8, reason: 'TIMEOUT' },
     { kind: 'killAttempt', attemptId: 9, reason: 'SUPERSEDED' },
+  ],
+  uploadGrant: [
+    { kind: 'uploadGrant', attemptId: 7, requestId: 1, uploads: [{ path: 'output/a.png', destination: 'oss://b/out/a.png', url: 'https://s3.example/b/out/a.png?sig' }] },
+    { kind: 'uploadGrant', attemptId: 7, requestId: 2, uploads: [], error: 'attempt 7 is not running on this node' },
   ],
   ack: [
     { kind: 'ack', statuses: [], logs: [] },

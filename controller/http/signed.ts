@@ -1,0 +1,43 @@
+/**
+ * `/signed/…`: the local object store's stand-in for presigned URLs. No bearer token: the HMAC
+ * signature in the query is the credential, good for one method on one object until it expires.
+ */
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import { BatchError } from '../../protocol/errors.js';
+import { SIGNED_PATH, type LocalObjectStore } from '../storage/local-store.js';
+import { DigestMismatchError } from '../storage/object-store.js';
+import { keyAfter } from './object-key.js';
+
+export function signedRoutes(objects: LocalObjectStore) {
+  const app = new Hono();
+  const target = (c: Context, method: 'GET' | 'PUT') => {
+    const bucket = c.req.param('bucket')!;
+    const key = keyAfter(c, `${SIGNED_PATH}/${bucket}/`);
+    const why = objects.verify(method, bucket, key, { method: c.req.query('method'), expires: c.req.query('expires'), sig: c.req.query('sig') });
+    if (why) throw new BatchError('FORBIDDEN', why);
+    return { bucket, key };
+  };
+
+  app.get('/:bucket/*', async (c) => {
+    const { bucket, key } = target(c, 'GET');
+    const found = await objects.get(bucket, key);
+    if (!found) throw new BatchError('NOT_FOUND', `object oss://${bucket}/${key} not found`);
+    return new Response(Readable.toWeb(found.body) as ReadableStream, {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(found.info.size), 'x-batch-sha256': found.info.sha256 ?? '' },
+    });
+  });
+
+  app.put('/:bucket/*', async (c) => {
+    const { bucket, key } = target(c, 'PUT');
+    const body = c.req.raw.body ? Readable.fromWeb(c.req.raw.body as never) : Readable.from([]);
+    try {
+      const info = await objects.put(bucket, key, body);
+      return c.json({ key, size: info.size, sha256: info.sha256 }, 200);
+    } catch (err) {
+      if (err instanceof DigestMismatchError) throw new BatchError('BAD_REQUEST', err.message);
+      throw new BatchError('BAD_REQUEST', `upload failed: ${(err as Error).message}`);
+    }
+  });
+  return app;
+}
