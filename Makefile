@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export BATCH_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: run test build install clean check-postgres
+.PHONY: run test build install clean check-postgres agent
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -19,8 +19,19 @@ build: install
 run: build
 	node dist/controller/main.js
 
-# The whole suite: unit, API and end-to-end tests (real processes, PGlite and PostgreSQL).
-test: build check-postgres
+# The self-contained batch-agent for Linux and Windows (Node SEA; see scripts/build-agent.sh).
+# Rebuilt only when the agent's sources, the lock file or the script change.
+AGENT_BINARIES := dist/agent/linux-x64/batch-agent dist/agent/win-x64/batch-agent.exe
+AGENT_SOURCES := $(shell find agent protocol -name '*.ts') scripts/build-agent.sh package-lock.json
+
+agent: $(AGENT_BINARIES)
+
+$(AGENT_BINARIES) &: $(AGENT_SOURCES) | install
+	scripts/build-agent.sh
+
+# The whole suite: unit, API and end-to-end tests (real processes, PGlite and PostgreSQL), and
+# the compiled agent on Linux and, under Wine, on Windows.
+test: build agent check-postgres
 	npx tap
 
 # The end-to-end tests also run against the PostgreSQL at 127.0.0.1:5432 (trust auth).
