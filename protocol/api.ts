@@ -99,7 +99,19 @@ export const scaleEnvironmentSchema = z.strictObject({ desiredNodes: z.number().
 
 export const registrationTokenSchema = z.object({ environment: z.string(), token: z.string(), expiresAt: timestamp.nullable() });
 
-export const userSchema = z.object({ id: z.string(), name: z.string(), admin: z.boolean(), createdAt: timestamp });
+export const quotasSchema = z
+  .strictObject({
+    computeEnvironments: z.number().int().min(0),
+    nodesPerEnvironment: z.number().int().min(0),
+    runningInstances: z.number().int().min(0),
+    jobs: z.number().int().min(0),
+    tasksPerJob: z.number().int().min(1),
+    instancesPerTask: z.number().int().min(1),
+  })
+  .partial()
+  .describe('per-user overrides of the default quotas (SPEC §8)');
+export const userSchema = z.object({ id: z.string(), name: z.string(), admin: z.boolean(), quotas: z.record(z.string(), z.number()), createdAt: timestamp });
+export const updateUserSchema = z.strictObject({ quotas: quotasSchema });
 export const createUserSchema = z.strictObject({ name: nameSchema, admin: z.boolean().default(false) });
 export const createTokenSchema = z.strictObject({ name: z.string().min(1).max(64).default('cli') });
 export const tokenSchema = z.object({ token: z.string(), user: z.string(), name: z.string() });

@@ -174,6 +174,11 @@ export class BatchClient {
     return this.http.json('GET', '/v1/users', { query: { ...query } });
   }
 
+  /** Admin only: override some of a user's quotas (SPEC §8). */
+  updateUserQuotas(name: string, quotas: Partial<Record<'computeEnvironments' | 'nodesPerEnvironment' | 'runningInstances' | 'jobs' | 'tasksPerJob' | 'instancesPerTask', number>>): Promise<User> {
+    return this.http.json('PATCH', `/v1/users/${segment(name)}`, { body: { quotas } });
+  }
+
   /** A new token for the calling user. */
   createToken(spec: { name?: string } = {}): Promise<Token> {
     return this.http.json('POST', '/v1/tokens', { body: spec });

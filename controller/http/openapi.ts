@@ -5,7 +5,7 @@ import { jobSpecSchema, templateSpecSchema } from '../../protocol/spec.js';
 import { BATCH_VERSION } from '../../protocol/version.js';
 
 interface Route {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   body?: z.ZodType;
@@ -42,7 +42,12 @@ const ROUTES: Route[] = [
   { method: 'post', path: '/v1/nodes/{id}/drain', summary: 'Stop placing work on a node', response: api.nodeSchema },
   { method: 'get', path: '/v1/users', summary: 'List users (admin)', response: list(api.userSchema) },
   { method: 'post', path: '/v1/users', summary: 'Create a user and its first token (admin)', body: api.createUserSchema, response: z.object({ user: api.userSchema, token: z.string() }), status: 201 },
+  { method: 'patch', path: '/v1/users/{name}', summary: "Change a user's quotas (admin)", body: api.updateUserSchema, response: api.userSchema },
   { method: 'post', path: '/v1/tokens', summary: 'Create an API token for yourself', body: api.createTokenSchema, response: api.tokenSchema, status: 201 },
+  { method: 'get', path: '/v1/oss', summary: 'List your buckets' },
+  { method: 'get', path: '/v1/oss/{bucket}', summary: 'List objects (prefix, limit, cursor)' },
+  { method: 'put', path: '/v1/oss/{bucket}/{key}', summary: 'Upload an object (x-batch-sha256 checks it)', status: 201 },
+  { method: 'get', path: '/v1/oss/{bucket}/{key}', summary: 'Download an object' },
 ];
 
 function schema(s: z.ZodType, io: 'input' | 'output') {

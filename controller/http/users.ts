@@ -1,15 +1,27 @@
 /** /v1/users (admin) and /v1/tokens (any user, for themselves). Tokens are shown once. */
-import { asc } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { createTokenSchema, createUserSchema, type User } from '../../protocol/api.js';
+import { createTokenSchema, createUserSchema, updateUserSchema, type User } from '../../protocol/api.js';
 import { BatchError } from '../../protocol/errors.js';
 import { apiTokens, users } from '../db/schema.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
 import { requireAdmin, type AppEnv } from './auth.js';
 import { readBody } from './body.js';
+import { notFound } from './errors.js';
+import { DEFAULT_QUOTAS, quotaLimit, type QuotaName } from '../quotas.js';
 import type { AppDeps } from './deps.js';
 
-const toUser = (row: typeof users.$inferSelect): User => ({ id: row.id, name: row.name, admin: row.admin, createdAt: row.createdAt.toISOString() });
+/** The quotas in force: defaults overlaid with the user's own. */
+const effectiveQuotas = (overrides: Record<string, number>) =>
+  Object.fromEntries(Object.keys(DEFAULT_QUOTAS).map((name) => [name, quotaLimit(overrides, name as QuotaName)]));
+
+const toUser = (row: typeof users.$inferSelect): User => ({
+  id: row.id,
+  name: row.name,
+  admin: row.admin,
+  quotas: effectiveQuotas(row.quotas),
+  createdAt: row.createdAt.toISOString(),
+});
 
 export function userRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -32,6 +44,20 @@ export function userRoutes(deps: AppDeps) {
       return user;
     });
     return c.json({ user: toUser(created), token }, 201);
+  });
+
+  /** Admin: change a user's quotas (the keys given; the rest keep their values). */
+  app.patch('/:name', async (c) => {
+    requireAdmin(c.get('caller'));
+    const body = await readBody(c, updateUserSchema);
+    const [user] = await db.select().from(users).where(eq(users.name, c.req.param('name')));
+    if (!user) throw notFound('user', c.req.param('name'));
+    const [updated] = await db
+      .update(users)
+      .set({ quotas: { ...user.quotas, ...body.quotas } as Record<string, number> })
+      .where(eq(users.id, user.id))
+      .returning();
+    return c.json(toUser(updated!));
   });
 
   return app;

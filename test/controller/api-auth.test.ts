@@ -101,3 +101,19 @@ t.test('the OpenAPI document lists the resources', async (t) => {
   }
   t.ok(doc.body.paths['/v1/jobs'].post.requestBody.content['application/json'].schema.properties.tasks, 'the job spec schema is inlined');
 });
+
+t.test('an admin changes a user\'s quotas; the new limits apply at once', async (t) => {
+  const api = await makeApi(t);
+  const alice = (await api.request('POST', '/v1/users', { name: 'alice' })).body.token as string;
+  const tooMany = { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 150 }] };
+  t.equal((await api.request('POST', '/v1/jobs', tooMany, alice)).status, 403);
+  t.equal((await api.request('PATCH', '/v1/users/alice', { quotas: { instancesPerTask: 200 } }, alice)).status, 403, 'not by herself');
+  const patched = await api.request('PATCH', '/v1/users/alice', { quotas: { instancesPerTask: 200, runningInstances: 1000 } });
+  t.equal(patched.status, 200);
+  t.match(patched.body.quotas, { instancesPerTask: 200, runningInstances: 1000, tasksPerJob: 10 });
+  t.equal((await api.request('POST', '/v1/jobs', tooMany, alice)).status, 201);
+  const bad = await api.request('PATCH', '/v1/users/alice', { quotas: { instancesPerTask: 0 } });
+  t.equal(bad.status, 422);
+  t.equal(bad.body.error.field, 'quotas.instancesPerTask');
+  t.equal((await api.request('PATCH', '/v1/users/nobody', { quotas: {} })).status, 404);
+});
