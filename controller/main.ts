@@ -38,8 +38,8 @@ async function main(): Promise<void> {
   log.info(`object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`);
   const archiver = new LogArchiver(store, objects, createLogger('logs'));
   let scheduler: Scheduler | undefined;
-  const batcher = new ReportBatcher(store, () => {
-    scheduler?.wake('attempt-reports');
+  const batcher = new ReportBatcher(store, (jobIds) => {
+    scheduler?.wake('attempt-reports', jobIds);
     archiver.wake();
   }, logBus, createLogger('reports'), {
     baseMs: config.retryBackoffMs,
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     logBus,
     log: createLogger('http'),
     defaultEnvironment: config.defaultEnvironment,
-    wakeScheduler: (reason) => scheduler.wake(reason),
+    wakeScheduler: (reason, jobIds) => scheduler.wake(reason, jobIds),
     onEnvironmentScaled: (name, desired) => {
       if (name === LOCAL_ENVIRONMENT) void local?.scale(desired);
     },
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     registry,
     heartbeats,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
-    wakeScheduler: (reason) => scheduler.wake(reason),
+    wakeScheduler: (reason, jobIds) => scheduler.wake(reason, jobIds),
     log: createLogger('gateway'),
   });
 

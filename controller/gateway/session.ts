@@ -25,7 +25,7 @@ export interface GatewayDeps {
   registry: SessionRegistry;
   heartbeats: HeartbeatTracker;
   heartbeatIntervalMs: number;
-  wakeScheduler(reason: string): void;
+  wakeScheduler(reason: string, jobIds?: string[]): void;
   log: Logger;
 }
 
@@ -166,7 +166,8 @@ export class AgentSession implements NodeLink, AckTarget {
     const resync = planResync(result.nodeId, await loadActiveAttempts(this.deps.store, result.nodeId), hello.running, Date.now());
     this.send([...resync.messages, ...(await this.deps.starts.prepare(resync.starts))]);
     for (const report of resync.lost) this.deps.batcher.addStatus(report);
-    this.deps.wakeScheduler('node-ready');
+    // A new node only changes placement, which every pass considers; no job needs reconciling.
+    this.deps.wakeScheduler('node-ready', []);
   }
 
   private onClose(): void {

@@ -12,7 +12,8 @@ export interface AppDeps {
   logBus: LogBus;
   log: Logger;
   defaultEnvironment: string;
-  wakeScheduler(reason: string): void;
+  /** `jobIds`: the jobs whose instances changed (absent = reconcile every active job). */
+  wakeScheduler(reason: string, jobIds?: string[]): void;
   /** Called when an environment's desired node count changes (the local provider follows it). */
   onEnvironmentScaled?(name: string, desiredNodes: number): void;
 }

@@ -34,7 +34,7 @@ export function jobRoutes(deps: AppDeps) {
 
   app.post('/', async (c) => {
     const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
-    if (result.created) deps.wakeScheduler('job-submitted');
+    if (result.created) deps.wakeScheduler('job-submitted', [result.jobId]);
     const caller = c.get('caller');
     const job = await getJob(deps.store, result.jobId, caller.id, caller.admin);
     return c.json(job, result.created ? 201 : 200);
@@ -57,14 +57,14 @@ export function jobRoutes(deps: AppDeps) {
   app.post('/:id/stop', async (c) => {
     const job = await visibleJob(c);
     await stopJob(deps.store, deps.registry, job.id, job.state);
-    deps.wakeScheduler('job-stopped');
+    deps.wakeScheduler('job-stopped', [job.id]);
     return c.json(await visibleJob(c));
   });
 
   app.post('/:id/restart', async (c) => {
     const job = await visibleJob(c);
     await restartJob(deps.store, job.id, job.state);
-    deps.wakeScheduler('job-restarted');
+    deps.wakeScheduler('job-restarted', [job.id]);
     return c.json(await visibleJob(c));
   });
 

@@ -1,7 +1,9 @@
 /**
  * Runs scheduling passes: snapshot → plan → apply, then hands new attempts to their nodes.
  * Wake-ups carry a reason and are coalesced: any number of wakes during a pass cause exactly
- * one more pass. A slow periodic tick is the safety net for anything missed.
+ * one more pass. A wake may name the jobs whose instances changed: only those are reconciled,
+ * so a pass costs what changed, not every instance of every active job. A periodic tick
+ * reconciles everything, the safety net for anything missed.
  */
 import type { Database } from '../db/client.js';
 import type { StartDelivery } from '../gateway/deliver-starts.js';
@@ -16,11 +18,15 @@ export interface PassResult {
   reasons: string[];
   stateChanges: number;
   started: number;
+  /** Jobs this pass changed, to reconcile again in a follow-up pass. */
+  touchedJobs: Set<string>;
 }
 
 export class Scheduler {
   private running = false;
   private wakeReasons = new Set<string>();
+  /** Jobs to reconcile in the next pass; `all` = every active job. */
+  private dirty: Set<string> | 'all' = 'all';
   private timer: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private backoffTimer: NodeJS.Timeout | undefined;
@@ -47,9 +53,11 @@ export class Scheduler {
     clearTimeout(this.backoffTimer);
   }
 
-  wake(reason: string): void {
+  wake(reason: string, jobIds?: Iterable<string>): void {
     if (this.stopped) return;
     this.wakeReasons.add(reason);
+    if (jobIds === undefined) this.dirty = 'all';
+    else if (this.dirty !== 'all') for (const id of jobIds) this.dirty.add(id);
     if (this.running || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -68,12 +76,16 @@ export class Scheduler {
     while (this.wakeReasons.size > 0 && !this.stopped) {
       const reasons = [...this.wakeReasons];
       this.wakeReasons.clear();
+      const dirty = this.dirty;
+      this.dirty = new Set();
       try {
-        const result = await this.pass(reasons);
+        const result = await this.pass(reasons, dirty);
         this.onPass(result);
-        // Changes made by this pass can unlock more (a task finishing releases its dependents).
-        if (result.stateChanges > 0 || result.started > 0) this.wakeReasons.add('follow-up');
+        // Changes made by this pass can unlock more (a task finishing releases its dependents,
+        // placed instances move their job to RUNNING).
+        if (result.stateChanges > 0 || result.started > 0) this.wake('follow-up', result.touchedJobs);
       } catch (err) {
+        this.dirty = 'all';
         this.log.error(`scheduling pass failed (${reasons.join(', ')}): ${(err as Error).stack ?? err}`);
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -94,13 +106,14 @@ export class Scheduler {
     }
   }
 
-  async pass(reasons: string[]): Promise<PassResult> {
-    const jobs = await loadActiveJobs(this.store);
+  async pass(reasons: string[], dirty: Set<string> | 'all' = 'all'): Promise<PassResult> {
+    const jobs = dirty === 'all' ? await loadActiveJobs(this.store) : dirty.size > 0 ? await loadActiveJobs(this.store, [...dirty]) : [];
     const reconcilePlan = reconcile(jobs);
     await applyReconcile(this.store, reconcilePlan);
 
     const groups = await loadReadyGroups(this.store);
     let started = 0;
+    let placements: { jobId: string }[] = [];
     if (groups.length > 0) {
       const [nodes, quotas] = await Promise.all([
         loadReadyNodes(this.store, this.registry.connected()),
@@ -108,12 +121,15 @@ export class Scheduler {
       ]);
       const plan = place(groups, nodes, quotas);
       const attempts = await applyPlacements(this.store, plan.placements);
+      placements = plan.placements;
       await applyPendingReasons(this.store, plan.reasons);
       started = attempts.length;
       // A node that went away meanwhile gets these on reconnect (resync re-sends SCHEDULED attempts).
       await this.starts.deliver(attempts);
     }
     const stateChanges = reconcilePlan.releases.length + reconcilePlan.tasks.length + reconcilePlan.jobs.length;
-    return { reasons, stateChanges, started };
+    const touchedJobs = new Set<string>([...reconcilePlan.releases, ...reconcilePlan.tasks, ...reconcilePlan.jobs].map((c) => c.jobId));
+    for (const p of placements) touchedJobs.add(p.jobId);
+    return { reasons, stateChanges, started, touchedJobs };
   }
 }

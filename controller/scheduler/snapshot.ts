@@ -177,13 +177,16 @@ export async function loadReadyNodes(store: Database, connected: ReadonlySet<str
     }));
 }
 
-/** Running instances and the concurrency limit of every owner with ready work. */
+/**
+ * Running instances and the concurrency limit of every owner with ready work. Counted from active
+ * attempts (one per running instance), which a partial index keeps small.
+ */
 export async function loadQuotas(store: Database, owners: readonly string[]): Promise<Map<string, OwnerQuota>> {
   if (owners.length === 0) return new Map();
   const rows = await store.rows<{ id: string; limit: number | null; running: number }>(
     sql`SELECT u.id, (u.quotas->>'runningInstances')::int AS limit,
-               (SELECT count(*)::int FROM instances i JOIN jobs j ON j.id = i.job_id
-                WHERE j.owner_id = u.id AND i.state IN ('SCHEDULED', 'RUNNING')) AS running
+               (SELECT count(*)::int FROM attempts a JOIN jobs j ON j.id = a.job_id
+                WHERE j.owner_id = u.id AND a.state IN ('SCHEDULED', 'RUNNING')) AS running
         FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb))`,
   );
   return new Map(rows.map((r) => [r.id, { running: r.running, maxRunning: r.limit ?? DEFAULT_QUOTAS.runningInstances }]));
