@@ -99,7 +99,16 @@ export class Attempt {
     // after the main process exited on its own, its exit code stands; only leftovers remain
     if (!this.#exited) this.#killReason = reason;
     log(`${this.label}: killing (${reason})`);
-    if (this.#pid !== undefined) killTree(this.#pid, this.deps.killGraceMs);
+    if (this.#pid === undefined) return;
+    const pid = this.#pid;
+    killTree(pid, this.deps.killGraceMs);
+    // A kill can miss (a tree walk racing a fork, a slow taskkill on a loaded host): until the
+    // attempt has ended, try again every grace period. Killing what is gone is harmless.
+    const again = setInterval(() => {
+      if (this.#finished) clearInterval(again);
+      else killTree(pid, this.deps.killGraceMs);
+    }, Math.max(1000, this.deps.killGraceMs));
+    again.unref();
   }
 
   async #run(): Promise<void> {

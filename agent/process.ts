@@ -73,8 +73,8 @@ function killWindowsTree(pid: number): void {
   const taskkill = spawn('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true });
   taskkill.on('error', (err) => log(`taskkill of process ${pid} could not start: ${describeError(err)}`));
   taskkill.on('exit', (code) => {
-    // 128: no such process, it has ended already. 1: it failed, or it has no /T (Wine)
-    if (code === 1) killTreeByListing(pid);
-    else if (code !== 0 && code !== 128) log(`taskkill of process ${pid} exited with ${code}`);
+    // 128: no such process, it has ended already. Anything else but success (1: Wine's taskkill
+    // has no /T): walk the tree ourselves.
+    if (code !== 0 && code !== 128) killTreeByListing(pid);
   });
 }
