@@ -4,13 +4,14 @@
  * start_agent.sh: it registers, runs a DAG job with logs and exit codes, and is stopped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { BatchClient } from '../../sdk/client.js';
 import { startController } from '../support/cluster.js';
 import { tmpDir, type Teardown } from '../support/tmp.js';
+import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished } from './fixture.js';
 
@@ -128,16 +129,3 @@ function startDetached(t: Teardown, command: string, env: NodeJS.ProcessEnv): Ch
   return child;
 }
 
-/** Pids of processes whose command line contains `marker`. */
-function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return pids;
-}

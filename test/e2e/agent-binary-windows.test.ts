@@ -17,13 +17,14 @@
  * Without Wine the test is skipped, except in CI (CI=true), where .ci/run installs wine64.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { BatchClient } from '../../sdk/client.js';
 import { startController } from '../support/cluster.js';
 import { tmpDir, type Teardown } from '../support/tmp.js';
+import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished } from './fixture.js';
 
@@ -167,16 +168,3 @@ function startDetached(t: Teardown, command: string, args: string[], env: NodeJS
   return child;
 }
 
-/** Pids of processes whose command line (Wine shows the Windows one) contains `marker`. */
-function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker)) pids.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return pids;
-}
