@@ -17,9 +17,12 @@ export const nameSchema = z
   .regex(NAME, 'must be 1-63 characters of letters, digits, "_", "." or "-", starting with a letter or digit');
 export const ossUrlSchema = z.string().regex(OSS_URL, 'must be an oss://bucket/key URL');
 
+/** The smallest cpu share a task may ask for; the scheduler bounds its work per pass with it. */
+export const MIN_TASK_CPU = 0.01;
+
 export const resourcesSchema = z
   .strictObject({
-    cpu: z.number().positive('must be greater than 0').max(1024).optional(),
+    cpu: z.number().min(MIN_TASK_CPU, `must be at least ${MIN_TASK_CPU}`).max(1024).optional(),
     memoryMiB: z.number().int().min(0).max(16 * 1024 * 1024).optional(),
     gpu: z.number().int().min(0).max(64).optional(),
   })

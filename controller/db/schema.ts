@@ -154,6 +154,12 @@ export const tasks = pgTable(
       .notNull()
       .references(() => computeEnvironments.id),
     instanceCount: integer('instance_count').notNull(),
+    /**
+     * Why this task's ready instances are still PENDING (NO_CAPACITY, PRIORITY, …): one row per
+     * task rather than one write per waiting instance. Instance-specific reasons (DEPENDENCY,
+     * BACKOFF) stay on the instance.
+     */
+    pendingReason: text('pending_reason'),
     /** The resolved task (template merged, defaults filled): immutable after submit. */
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
   },

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Attempt, Instance } from '../../protocol/api.js';
 import type { FailureReason, InstanceState, PendingReason } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
-import { attempts, instances } from '../db/schema.js';
+import { attempts, instances, tasks } from '../db/schema.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -32,6 +32,11 @@ async function readInstances(
     .orderBy(asc(instances.index))
     .limit(options.limit + 1);
   const page = rows.slice(0, options.limit);
+  // A ready instance's reason is its task's (written once per task by the scheduler).
+  const [taskRow] = await store.db
+    .select({ pendingReason: tasks.pendingReason })
+    .from(tasks)
+    .where(and(eq(tasks.jobId, jobId), eq(tasks.name, task)));
   const attemptRows =
     page.length === 0
       ? []
@@ -59,7 +64,8 @@ async function readInstances(
   }
   const items = page.map((r) => {
     const item: Instance = { index: r.index, state: r.state as InstanceState, attempts: byInstance.get(r.id) ?? [] };
-    if (r.state === 'PENDING' && r.pendingReason) item.pendingReason = r.pendingReason as PendingReason;
+    const reason = r.pendingReason ?? taskRow?.pendingReason;
+    if (r.state === 'PENDING' && reason) item.pendingReason = reason as PendingReason;
     return item;
   });
   const out: { items: Instance[]; next?: string } = { items };

@@ -149,14 +149,12 @@ export function startedFromRow(r: StartedRow): StartedAttempt {
   };
 }
 
-/** Records why the ready instances of each task are still PENDING. */
+/** Records, per task, why its ready instances are still PENDING. */
 export async function applyPendingReasons(store: Database, reasons: readonly PendingReasonChange[]): Promise<void> {
   if (reasons.length === 0) return;
   const rows = reasons.map((r) => ({ job: r.jobId, task: r.task, reason: r.reason }));
   await store.db.execute(sql`
-    UPDATE instances i SET pending_reason = r.reason
+    UPDATE tasks t SET pending_reason = r.reason
     FROM jsonb_to_recordset(${json(rows)}) AS r(job text, task text, reason text)
-    WHERE i.job_id = r.job AND i.task_name = r.task AND i.state = 'PENDING'
-      AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND i.pending_reason IS DISTINCT FROM r.reason
-      AND (i.not_before IS NULL OR i.not_before <= now())`);
+    WHERE t.job_id = r.job AND t.name = r.task AND t.pending_reason IS DISTINCT FROM r.reason`);
 }

@@ -12,7 +12,20 @@ import type { Logger } from '../log.js';
 import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import { place } from './place.js';
 import { reconcile } from './reconcile.js';
+import type { NodeSnapshot } from './types.js';
+import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import { loadActiveJobs, loadNextBackoffEnd, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
+
+const RECONCILE_INTERVAL_MS = 100;
+/** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
+const URGENT: ReadonlySet<string> = new Set(['start', 'tick', 'job-submitted', 'job-stopped', 'job-restarted', 'nodes-lost', 'backoff-ended']);
+
+/** The most instances this pass could place: free cpu over the smallest cpu a task may ask. */
+function placementCap(nodes: readonly NodeSnapshot[]): number {
+  let cap = 0;
+  for (const n of nodes) cap += Math.max(0, n.capacity.cpu - n.allocated.cpu) / MIN_TASK_CPU;
+  return Math.min(cap, 1_000_000);
+}
 
 export interface PassResult {
   reasons: string[];
@@ -30,6 +43,8 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private backoffTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private lastReconcile = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -51,6 +66,7 @@ export class Scheduler {
     clearInterval(this.ticker);
     clearTimeout(this.timer);
     clearTimeout(this.backoffTimer);
+    clearTimeout(this.reconcileTimer);
   }
 
   wake(reason: string, jobIds?: Iterable<string>): void {
@@ -76,8 +92,7 @@ export class Scheduler {
     while (this.wakeReasons.size > 0 && !this.stopped) {
       const reasons = [...this.wakeReasons];
       this.wakeReasons.clear();
-      const dirty = this.dirty;
-      this.dirty = new Set();
+      const dirty = this.takeDirty(reasons);
       try {
         const result = await this.pass(reasons, dirty);
         this.onPass(result);
@@ -93,6 +108,27 @@ export class Scheduler {
     this.running = false;
     if (!this.stopped) await this.armBackoffTimer();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * The jobs to reconcile in this pass. Attempt reports arrive continuously on a busy fleet, and
+   * reconciling counts instances; so report-driven reconciles run at most every
+   * RECONCILE_INTERVAL_MS (placement still runs every pass). Anything a user did is reconciled
+   * at once.
+   */
+  private takeDirty(reasons: readonly string[]): Set<string> | 'all' {
+    const dirty = this.dirty;
+    const wait = this.lastReconcile + RECONCILE_INTERVAL_MS - Date.now();
+    if (dirty !== 'all' && dirty.size > 0 && wait > 0 && !reasons.some((r) => URGENT.has(r))) {
+      this.reconcileTimer ??= setTimeout(() => {
+        this.reconcileTimer = undefined;
+        this.wake('reconcile-due', []);
+      }, wait);
+      return new Set();
+    }
+    this.dirty = new Set();
+    if (dirty === 'all' || dirty.size > 0) this.lastReconcile = Date.now();
+    return dirty;
   }
 
   /** Wakes when the earliest retry backoff ends, rather than waiting for the next tick. */
@@ -111,14 +147,12 @@ export class Scheduler {
     const reconcilePlan = reconcile(jobs);
     await applyReconcile(this.store, reconcilePlan);
 
-    const groups = await loadReadyGroups(this.store);
+    const nodes = await loadReadyNodes(this.store, this.registry.connected());
+    const groups = await loadReadyGroups(this.store, placementCap(nodes));
     let started = 0;
     let placements: { jobId: string }[] = [];
     if (groups.length > 0) {
-      const [nodes, quotas] = await Promise.all([
-        loadReadyNodes(this.store, this.registry.connected()),
-        loadQuotas(this.store, [...new Set(groups.map((g) => g.ownerId))]),
-      ]);
+      const quotas = await loadQuotas(this.store, [...new Set(groups.map((g) => g.ownerId))]);
       const plan = place(groups, nodes, quotas);
       const attempts = await applyPlacements(this.store, plan.placements);
       placements = plan.placements;

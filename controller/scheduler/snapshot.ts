@@ -117,17 +117,26 @@ interface GroupRow {
   pending: number;
 }
 
-/** Tasks with instances whose dependencies are met, waiting for a node. */
-export async function loadReadyGroups(store: Database): Promise<ReadyGroup[]> {
+/**
+ * Tasks with instances whose dependencies are met, waiting for a node. Each task's count stops
+ * at `cap` (no more could be placed in this pass anyway), so a full cluster with a long queue
+ * costs one index probe per task, not a scan of the queue.
+ */
+export async function loadReadyGroups(store: Database, cap: number): Promise<ReadyGroup[]> {
   const rows = await store.rows<GroupRow>(
     sql`SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
                t.spec, p.pending
-        FROM (SELECT job_id, task_name, count(*)::int AS pending FROM instances
-              WHERE state = 'PENDING' AND pending_reason IS DISTINCT FROM 'DEPENDENCY'
-                AND (not_before IS NULL OR not_before <= now())
-              GROUP BY job_id, task_name) p
-        JOIN jobs j ON j.id = p.job_id AND j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING')
-        JOIN tasks t ON t.job_id = p.job_id AND t.name = p.task_name`,
+        FROM jobs j
+        JOIN tasks t ON t.job_id = j.id AND t.state IN ('WAITING', 'PENDING', 'RUNNING')
+        CROSS JOIN LATERAL (
+          SELECT count(*)::int AS pending FROM (
+            SELECT 1 FROM instances i
+            WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.state = 'PENDING'
+              AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
+            LIMIT ${Math.max(1, Math.floor(cap))}
+          ) ready
+        ) p
+        WHERE j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING') AND p.pending > 0`,
   );
   return rows.map((r) => ({
     jobId: r.job_id,

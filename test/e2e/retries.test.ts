@@ -123,7 +123,8 @@ for (const store of STORES) {
       );
       for (const a of slow!.attempts) {
         const ran = Date.parse(a.endedAt!) - Date.parse(a.startedAt!);
-        t.ok(ran >= 900 && ran < 10_000, `attempt ${a.attempt} ran about its 1 s limit, not the 30 s sleep (${ran} ms)`);
+        // Start and end are the controller's receive times of the reports; on a loaded host the RUNNING report can trail the spawn by a few hundred ms.
+        t.ok(ran >= 500 && ran < 10_000, `attempt ${a.attempt} ran about its 1 s limit, not the 30 s sleep (${ran} ms)`);
       }
       const [fails] = await instancesOf(client, job.id, 'fails');
       t.same(fails!.attempts.map(summary), [{ attempt: 1, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode: 1 }], 'an exit code is not a TIMEOUT');

@@ -238,7 +238,7 @@ const badSpecs: BadSpec[] = [
     field: 'tasks[1].dependsOn[0]',
     rule: /success|failure|any/,
   },
-  { what: 'cpu 0', spec: job(task('a', { resources: { cpu: 0 } })), field: 'tasks[0].resources.cpu', rule: /must be greater than 0/ },
+  { what: 'cpu 0', spec: job(task('a', { resources: { cpu: 0 } })), field: 'tasks[0].resources.cpu', rule: /must be at least 0.01/ },
   {
     what: 'a body that is not an object',
     spec: 'name: nightly',
