@@ -160,6 +160,13 @@ export const tasks = pgTable(
      * BACKOFF) stay on the instance.
      */
     pendingReason: text('pending_reason'),
+    /**
+     * No instance below this index is PENDING. Claims start their index scan here instead of at
+     * 0, so they never wade through the entries of instances claimed earlier (dead index entries
+     * pile up faster than autovacuum removes them on a busy queue). Lowered whenever an
+     * instance goes back to PENDING.
+     */
+    claimFrom: integer('claim_from').notNull().default(0),
     /** The resolved task (template merged, defaults filled): immutable after submit. */
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
   },

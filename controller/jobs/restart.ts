@@ -20,7 +20,7 @@ export async function restartJob(store: Database, jobId: string, state: JobState
       throw new BatchError('CONFLICT', `job ${jobId} changed state meanwhile; try again`);
     }
     await tx.execute(sql`
-      UPDATE tasks SET state = CASE WHEN jsonb_array_length(spec->'dependsOn') > 0 THEN 'WAITING' ELSE 'PENDING' END
+      UPDATE tasks SET state = CASE WHEN jsonb_array_length(spec->'dependsOn') > 0 THEN 'WAITING' ELSE 'PENDING' END, claim_from = 0
       WHERE job_id = ${jobId} AND state <> 'SUCCEEDED'`);
     await tx.execute(sql`
       UPDATE instances i

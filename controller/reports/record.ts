@@ -159,6 +159,16 @@ export async function recordReports(
              not_before = CASE WHEN r.delay_ms > 0 THEN now() + make_interval(secs => r.delay_ms / 1000.0) END
       FROM jsonb_to_recordset(${json(next)}) AS r(id bigint, attempt_id bigint, state text, delay_ms int)
       WHERE i.id = r.id AND i.current_attempt_id = r.attempt_id AND i.state IN ('SCHEDULED', 'RUNNING')`);
+    const requeued = next.filter((n) => n.state === 'PENDING').map((n) => n.id);
+    if (requeued.length > 0) {
+      // Back in the queue below the claim cursor: lower the cursor so claims find it.
+      await tx.execute(sql`
+        UPDATE tasks t SET claim_from = least(t.claim_from, q.index)
+        FROM (SELECT i.job_id, i.task_name, min(i.index) AS index FROM instances i
+              WHERE i.id IN (SELECT (jsonb_array_elements_text(${json(requeued)}))::bigint) AND i.state = 'PENDING'
+              GROUP BY i.job_id, i.task_name) q
+        WHERE t.job_id = q.job_id AND t.name = q.task_name`);
+    }
     for (const c of changed) {
       result.jobIds.add(c.job_id);
       result.attemptIds.add(c.id);

@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { ResolvedTask } from '../../protocol/spec.js';
-import type { Database } from '../db/client.js';
+import { rowsOf, type Database } from '../db/client.js';
 import type { PendingReasonChange, Placement, ReconcilePlan } from './types.js';
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
@@ -76,62 +76,120 @@ export interface StartedRow {
   spec: ResolvedTask;
 }
 
+interface ClaimedRow {
+  id: number;
+  job_id: string;
+  task_name: string;
+  index: number;
+  attempt_count: number;
+  current_attempt_id: number;
+}
+
 /**
  * Claims the lowest-index ready PENDING instances of each placed task (SKIP LOCKED, so several
- * controllers never claim the same row), turns them SCHEDULED and creates their attempts, all
- * in one statement. Returns what was actually claimed, which may be less than planned.
+ * controllers never claim the same row) and turns them SCHEDULED, then creates their attempts on
+ * the planned nodes — two set-based statements in one transaction, each linear in the rows it
+ * touches. (One statement that also matched claimed rows to node slots was quadratic: the
+ * planner joined the two unindexed row sets with a nested loop.) Returns what was actually
+ * claimed, which may be less than planned.
  */
 export async function applyPlacements(store: Database, placements: readonly Placement[]): Promise<StartedAttempt[]> {
   if (placements.length === 0) return [];
-  // Number the planned slots of each task so claimed instances can be matched to nodes.
-  const slotStart = new Map<string, number>();
-  const rows = placements.map((p) => {
+  const byTask = new Map<string, Placement[]>();
+  for (const p of placements) {
     const key = `${p.jobId}\u0000${p.task}`;
-    const slot0 = slotStart.get(key) ?? 0;
-    slotStart.set(key, slot0 + p.count);
-    return { job: p.jobId, task: p.task, node: p.nodeId, count: p.count, slot0, cpu: p.resources.cpu, mem: p.resources.memoryMiB, gpu: p.resources.gpu };
+    const list = byTask.get(key);
+    if (list) list.push(p);
+    else byTask.set(key, [p]);
+  }
+  const want = [...byTask.values()].map((list) => ({ job: list[0]!.jobId, task: list[0]!.task, n: list.reduce((sum, p) => sum + p.count, 0) }));
+  const started = await store.db.transaction(async (tx) => {
+    const claimed = rowsOf<ClaimedRow>(
+      await tx.execute(sql`
+        WITH want AS (
+          SELECT w.job, w.task, w.n, t.claim_from
+          FROM jsonb_to_recordset(${json(want)}) AS w(job text, task text, n int)
+          JOIN tasks t ON t.job_id = w.job AND t.name = w.task
+        ),
+        claimed AS (
+          SELECT c.id FROM want w
+          CROSS JOIN LATERAL (
+            SELECT i.id FROM instances i
+            WHERE i.job_id = w.job AND i.task_name = w.task AND i.index >= w.claim_from AND i.state = 'PENDING'
+              AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
+            ORDER BY i.index LIMIT w.n
+            FOR UPDATE SKIP LOCKED
+          ) c
+        )
+        UPDATE instances i
+        SET state = 'SCHEDULED', pending_reason = NULL, not_before = NULL, attempt_count = i.attempt_count + 1,
+            current_attempt_id = nextval('attempts_id_seq'), updated_at = now()
+        FROM claimed c
+        WHERE i.id = c.id AND i.state = 'PENDING'
+        RETURNING i.id, i.job_id, i.task_name, i.index, i.attempt_count, i.current_attempt_id`),
+    );
+    const attempts = assignToNodes(claimed, byTask);
+    if (attempts.length === 0) return [];
+    return rowsOf<StartedRow>(
+      await tx.execute(sql`
+        WITH r AS (
+          SELECT * FROM jsonb_to_recordset(${json(attempts)})
+            AS r(id bigint, instance_id bigint, job text, task text, attempt int, node text, cpu float8, mem int, gpu int)
+        ),
+        created AS (
+          INSERT INTO attempts (id, instance_id, job_id, attempt, node_id, state, cpu, memory_mib, gpu, log_archive)
+          SELECT r.id, r.instance_id, r.job, r.attempt, r.node, 'SCHEDULED', r.cpu, r.mem, r.gpu,
+                 CASE WHEN t.spec ? 'stdout' OR t.spec ? 'stderr' THEN 'pending' END
+          FROM r JOIN tasks t ON t.job_id = r.job AND t.name = r.task
+          RETURNING id
+        )
+        SELECT r.id AS attempt_id, r.attempt, r.node AS node_id, r.job AS job_id, j.name AS job_name, r.task AS task_name,
+               i.index, t.instance_count AS count, e.name AS environment, t.spec
+        FROM r
+        JOIN instances i ON i.id = r.instance_id
+        JOIN jobs j ON j.id = r.job
+        JOIN tasks t ON t.job_id = r.job AND t.name = r.task
+        JOIN compute_environments e ON e.id = t.environment_id
+        WHERE r.id IN (SELECT id FROM created)`),
+    );
   });
-  const started = await store.rows<StartedRow>(sql`
-    WITH p AS (
-      SELECT * FROM jsonb_to_recordset(${json(rows)})
-        AS p(job text, task text, node text, count int, slot0 int, cpu float8, mem int, gpu int)
-    ),
-    want AS (SELECT job, task, sum(count)::int AS n FROM p GROUP BY job, task),
-    slots AS (SELECT p.*, s AS slot FROM p, generate_series(p.slot0 + 1, p.slot0 + p.count) AS s),
-    claimed AS (
-      SELECT c.id, w.job, w.task, row_number() OVER (PARTITION BY w.job, w.task ORDER BY c.index) AS slot
-      FROM want w
-      CROSS JOIN LATERAL (
-        SELECT i.id, i.index FROM instances i
-        WHERE i.job_id = w.job AND i.task_name = w.task AND i.state = 'PENDING'
-          AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
-        ORDER BY i.index LIMIT w.n
-        FOR UPDATE SKIP LOCKED
-      ) c
-    ),
-    scheduled AS (
-      UPDATE instances i
-      SET state = 'SCHEDULED', pending_reason = NULL, not_before = NULL, attempt_count = i.attempt_count + 1,
-          current_attempt_id = nextval('attempts_id_seq'), updated_at = now()
-      FROM claimed c JOIN slots s ON s.job = c.job AND s.task = c.task AND s.slot = c.slot
-      WHERE i.id = c.id AND i.state = 'PENDING'
-      RETURNING i.id, i.job_id, i.task_name, i.index, i.attempt_count, i.current_attempt_id, s.node, s.cpu, s.mem, s.gpu
-    ),
-    created AS (
-      INSERT INTO attempts (id, instance_id, job_id, attempt, node_id, state, cpu, memory_mib, gpu, log_archive)
-      SELECT s.current_attempt_id, s.id, s.job_id, s.attempt_count, s.node, 'SCHEDULED', s.cpu, s.mem, s.gpu,
-             CASE WHEN t.spec ? 'stdout' OR t.spec ? 'stderr' THEN 'pending' END
-      FROM scheduled s JOIN tasks t ON t.job_id = s.job_id AND t.name = s.task_name
-      RETURNING id
-    )
-    SELECT s.current_attempt_id AS attempt_id, s.attempt_count AS attempt, s.node AS node_id, s.job_id,
-           j.name AS job_name, s.task_name, s.index, t.instance_count AS count, e.name AS environment, t.spec
-    FROM scheduled s
-    JOIN jobs j ON j.id = s.job_id
-    JOIN tasks t ON t.job_id = s.job_id AND t.name = s.task_name
-    JOIN compute_environments e ON e.id = t.environment_id
-    WHERE s.current_attempt_id IN (SELECT id FROM created)`);
+  await advanceClaimCursors(store, want.map((w) => [w.job, w.task]));
   return started.map(startedFromRow);
+}
+
+/** Moves each task's claim cursor up to its lowest still-PENDING instance. */
+async function advanceClaimCursors(store: Database, tasks: readonly [string, string][]): Promise<void> {
+  if (tasks.length === 0) return;
+  await store.db.execute(sql`
+    UPDATE tasks t SET claim_from = coalesce(
+      (SELECT min(i.index) FROM instances i
+       WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.state = 'PENDING' AND i.index >= t.claim_from),
+      t.instance_count)
+    FROM jsonb_to_recordset(${json(tasks.map(([job, task]) => ({ job, task })))}) AS r(job text, task text)
+    WHERE t.job_id = r.job AND t.name = r.task`);
+}
+
+/** Pure: gives claimed instances (lowest index first) to each task's planned nodes in order. */
+function assignToNodes(claimed: readonly ClaimedRow[], byTask: ReadonlyMap<string, readonly Placement[]>) {
+  const perTask = new Map<string, ClaimedRow[]>();
+  for (const c of claimed) {
+    const key = `${c.job_id}\u0000${c.task_name}`;
+    const list = perTask.get(key);
+    if (list) list.push(c);
+    else perTask.set(key, [c]);
+  }
+  const out: { id: number; instance_id: number; job: string; task: string; attempt: number; node: string; cpu: number; mem: number; gpu: number }[] = [];
+  for (const [key, rows] of perTask) {
+    rows.sort((a, b) => a.index - b.index);
+    let next = 0;
+    for (const p of byTask.get(key) ?? []) {
+      for (let k = 0; k < p.count && next < rows.length; k++, next++) {
+        const c = rows[next]!;
+        out.push({ id: c.current_attempt_id, instance_id: c.id, job: c.job_id, task: c.task_name, attempt: c.attempt_count, node: p.nodeId, cpu: p.resources.cpu, mem: p.resources.memoryMiB, gpu: p.resources.gpu });
+      }
+    }
+  }
+  return out;
 }
 
 export function startedFromRow(r: StartedRow): StartedAttempt {

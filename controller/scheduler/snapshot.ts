@@ -131,7 +131,7 @@ export async function loadReadyGroups(store: Database, cap: number): Promise<Rea
         CROSS JOIN LATERAL (
           SELECT count(*)::int AS pending FROM (
             SELECT 1 FROM instances i
-            WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.state = 'PENDING'
+            WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from AND i.state = 'PENDING'
               AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
             LIMIT ${Math.max(1, Math.floor(cap))}
           ) ready

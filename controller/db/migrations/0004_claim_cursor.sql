@@ -1,0 +1,1 @@
+ALTER TABLE "tasks" ADD COLUMN "claim_from" integer DEFAULT 0 NOT NULL;
