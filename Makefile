@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export BATCH_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: run test build install clean check-postgres agent
+.PHONY: run test build install clean check-postgres agent bench
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -33,6 +33,13 @@ $(AGENT_BINARIES) &: $(AGENT_SOURCES) | install
 # the compiled agent on Linux and, under Wine, on Windows.
 test: build agent check-postgres
 	npx tap
+
+# The benchmarks of docs/performance.md, never part of `make test`. `make bench BENCH_ARGS=--quick`
+# for a fast pass (scale 0.1, one run); bench/README.md lists the flags. Thousands of simulated
+# nodes need as many open files in the simulator and in the controller, so the soft limit is
+# raised to the hard one first (the bench warns if that is still too low).
+bench: build agent check-postgres
+	ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; node dist/bench/run.js $(BENCH_ARGS)
 
 # The end-to-end tests also run against the PostgreSQL at 127.0.0.1:5432 (trust auth).
 check-postgres:
