@@ -34,7 +34,8 @@ export function jobRoutes(deps: AppDeps) {
 
   app.post('/', async (c) => {
     const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
-    if (result.created) deps.wakeScheduler('job-submitted', [result.jobId]);
+    // A new job needs placing, not reconciling: its stored states are already right.
+    if (result.created) deps.wakeScheduler('job-submitted', []);
     const caller = c.get('caller');
     const job = await getJob(deps.store, result.jobId, caller.id, caller.admin);
     return c.json(job, result.created ? 201 : 200);

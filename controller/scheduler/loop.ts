@@ -16,9 +16,9 @@ import type { NodeSnapshot } from './types.js';
 import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import { loadActiveJobs, loadNextBackoffEnd, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
 
-const RECONCILE_INTERVAL_MS = 100;
+const MAX_RECONCILE_INTERVAL_MS = 100;
 /** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
-const URGENT: ReadonlySet<string> = new Set(['start', 'tick', 'job-submitted', 'job-stopped', 'job-restarted', 'nodes-lost', 'backoff-ended']);
+const URGENT: ReadonlySet<string> = new Set(['start', 'tick', 'job-stopped', 'job-restarted', 'nodes-lost', 'backoff-ended']);
 
 /** The most instances this pass could place: free cpu over the smallest cpu a task may ask. */
 function placementCap(nodes: readonly NodeSnapshot[]): number {
@@ -45,6 +45,7 @@ export class Scheduler {
   private backoffTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private lastReconcile = 0;
+  private lastReconcileMs = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -112,13 +113,15 @@ export class Scheduler {
 
   /**
    * The jobs to reconcile in this pass. Attempt reports arrive continuously on a busy fleet, and
-   * reconciling counts instances; so report-driven reconciles run at most every
-   * RECONCILE_INTERVAL_MS (placement still runs every pass). Anything a user did is reconciled
-   * at once.
+   * reconciling counts instances; so report-driven reconciles are spaced by four times what the
+   * last one took, at most MAX_RECONCILE_INTERVAL_MS (placement still runs every pass). Anything a
+   * user did is reconciled at once.
    */
   private takeDirty(reasons: readonly string[]): Set<string> | 'all' {
     const dirty = this.dirty;
-    const wait = this.lastReconcile + RECONCILE_INTERVAL_MS - Date.now();
+    // Adaptive: a reconcile that took 2 ms may run again 8 ms later; one that took 30 ms waits 100 ms.
+    const interval = Math.min(MAX_RECONCILE_INTERVAL_MS, this.lastReconcileMs * 4);
+    const wait = this.lastReconcile + interval - Date.now();
     if (dirty !== 'all' && dirty.size > 0 && wait > 0 && !reasons.some((r) => URGENT.has(r))) {
       this.reconcileTimer ??= setTimeout(() => {
         this.reconcileTimer = undefined;
@@ -143,9 +146,11 @@ export class Scheduler {
   }
 
   async pass(reasons: string[], dirty: Set<string> | 'all' = 'all'): Promise<PassResult> {
+    const reconcileStart = Date.now();
     const jobs = dirty === 'all' ? await loadActiveJobs(this.store) : dirty.size > 0 ? await loadActiveJobs(this.store, [...dirty]) : [];
     const reconcilePlan = reconcile(jobs);
     await applyReconcile(this.store, reconcilePlan);
+    if (dirty === 'all' || dirty.size > 0) this.lastReconcileMs = Date.now() - reconcileStart;
 
     const nodes = await loadReadyNodes(this.store, this.registry.connected());
     const groups = await loadReadyGroups(this.store, placementCap(nodes));
