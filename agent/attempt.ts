@@ -183,8 +183,19 @@ export class Attempt {
     recordGroup(this.deps.agentDir, this.id, child.pid);
     log(`${this.label}: started as pid ${child.pid} in ${workDir}`);
     this.deps.statuses.report({ attemptId: this.id, state: 'RUNNING' });
-    child.stdout.on('data', (data: Buffer) => this.deps.logs.write(this.id, 'stdout', data));
-    child.stderr.on('data', (data: Buffer) => this.deps.logs.write(this.id, 'stderr', data));
+    const onOutput = (stream: 'stdout' | 'stderr') => (data: Buffer) => {
+      this.deps.logs.write(this.id, stream, data);
+      if (!this.deps.logs.congested || child.stdout.isPaused()) return;
+      // Too much output not yet acknowledged: stop reading until the controller catches up.
+      child.stdout.pause();
+      child.stderr.pause();
+      void this.deps.logs.whenDrained().then(() => {
+        child.stdout.resume();
+        child.stderr.resume();
+      });
+    };
+    child.stdout.on('data', onOutput('stdout'));
+    child.stderr.on('data', onOutput('stderr'));
 
     const timeout =
       this.spec.timeoutSeconds > 0 ? setTimeout(() => this.kill('TIMEOUT'), this.spec.timeoutSeconds * 1000) : undefined;

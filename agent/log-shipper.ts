@@ -3,7 +3,9 @@
  * up to 64 KiB or 50 ms, whichever comes first; each (attempt, stream) numbers its chunks from 0.
  * Every chunk stays in memory until the controller's `ack` covers it, and all unacknowledged
  * chunks are sent again, in order, when a new session opens: the controller dedupes on seq, so a
- * log is never lost or reordered across reconnects.
+ * log is never lost or reordered across reconnects. Memory is bounded: past `maxUnackedBytes` the
+ * shipper reports itself congested and attempts pause reading their pipes (the commands block on
+ * write) until acknowledgements bring it under half of that.
  */
 import type { Ack, LogChunk } from '../protocol/messages.js';
 import type { Outbox } from './outbox.js';
@@ -13,9 +15,10 @@ export type Stream = LogChunk['stream'];
 export interface LogShipperOptions {
   maxChunkBytes: number;
   lingerMs: number;
+  maxUnackedBytes?: number;
 }
 
-export const DEFAULT_LOG_SHIPPING: LogShipperOptions = { maxChunkBytes: 64 * 1024, lingerMs: 50 };
+export const DEFAULT_LOG_SHIPPING: LogShipperOptions = { maxChunkBytes: 64 * 1024, lingerMs: 50, maxUnackedBytes: 64 * 1024 * 1024 };
 
 interface StreamLog {
   nextSeq: number;
@@ -37,10 +40,23 @@ export class LogShipper {
   readonly #attempts = new Map<number, AttemptLog>();
   readonly #outbox: Outbox;
   readonly #opts: LogShipperOptions;
+  #unackedBytes = 0;
+  #drainWaiters: (() => void)[] = [];
 
   constructor(outbox: Outbox, opts: LogShipperOptions = DEFAULT_LOG_SHIPPING) {
     this.#outbox = outbox;
     this.#opts = opts;
+  }
+
+  /** True while more output is held than the controller has acknowledged allows. */
+  get congested(): boolean {
+    return this.#unackedBytes > (this.#opts.maxUnackedBytes ?? Infinity);
+  }
+
+  /** Resolves once held output is below half the limit again. */
+  whenDrained(): Promise<void> {
+    if (!this.congested) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   write(attemptId: number, stream: Stream, data: Buffer): void {
@@ -79,8 +95,13 @@ export class LogShipper {
       if (attempt === undefined) continue;
       const log = attempt.streams[stream];
       const keepFrom = log.unacked.findIndex((chunk) => chunk.seq > seq);
+      const dropped = keepFrom < 0 ? log.unacked : log.unacked.slice(0, keepFrom);
+      for (const chunk of dropped) this.#unackedBytes -= chunk.data.byteLength;
       log.unacked = keepFrom < 0 ? [] : log.unacked.slice(keepFrom);
       this.#forgetIfDone(attemptId, attempt);
+    }
+    if (this.#drainWaiters.length > 0 && this.#unackedBytes <= (this.#opts.maxUnackedBytes ?? Infinity) / 2) {
+      for (const resolve of this.#drainWaiters.splice(0)) resolve();
     }
   }
 
@@ -116,6 +137,7 @@ export class LogShipper {
       offset += data.byteLength;
       const chunk: LogChunk = { kind: 'logChunk', attemptId, stream, seq: log.nextSeq++, data };
       log.unacked.push(chunk);
+      this.#unackedBytes += data.byteLength;
       this.#outbox.send(chunk);
     }
     log.pending = offset < bytes.byteLength ? [bytes.subarray(offset)] : [];

@@ -120,3 +120,21 @@ t.test('a status is kept until exactly its state is acknowledged', async (t) => 
   statuses.ack([{ attemptId: 5, state: 'SUCCEEDED' }]);
   t.same(statuses.unackedFinal(), []);
 });
+
+t.test('held output is bounded: past the limit the shipper is congested until acks drain it', async (t) => {
+  const { outbox } = open();
+  const logs = new LogShipper(outbox, { maxChunkBytes: 4, lingerMs: 60_000, maxUnackedBytes: 10 });
+  logs.write(7, 'stdout', Buffer.from('0123456789'));
+  t.notOk(logs.congested, 'at the limit is not over it');
+  logs.write(7, 'stdout', Buffer.from('abcd'));
+  t.ok(logs.congested, '12 bytes held against a limit of 10');
+  let drained = false;
+  const wait = logs.whenDrained().then(() => (drained = true));
+  logs.ack([{ attemptId: 7, stream: 'stdout', seq: 0 }]);
+  await Promise.resolve();
+  t.notOk(drained, '8 bytes held is still above half the limit');
+  logs.ack([{ attemptId: 7, stream: 'stdout', seq: 1 }]);
+  await wait;
+  t.ok(drained, 'below half the limit: reading may resume');
+  t.notOk(logs.congested);
+});
