@@ -6,6 +6,7 @@ import { BatchError } from '../../protocol/errors.js';
 import type { NodeState } from '../../protocol/states.js';
 import { computeEnvironments, nodes } from '../db/schema.js';
 import type { AppEnv, Caller } from './auth.js';
+import { queryInt } from './body.js';
 import type { AppDeps } from './deps.js';
 import { notFound } from './errors.js';
 
@@ -13,8 +14,10 @@ export function nodeRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const db = deps.store.db;
 
-  async function load(caller: Caller, id?: string): Promise<(Node & { ownerId: string })[]> {
+  /** Nodes visible to the caller, in id order; `after` and `limit` page through them. */
+  async function load(caller: Caller, id?: string, page?: { after?: string; limit: number }): Promise<(Node & { ownerId: string })[]> {
     const visible = caller.admin ? sql`true` : or(eq(computeEnvironments.ownerId, caller.id), eq(computeEnvironments.shared, true));
+    const where = id ? sql`${visible} AND ${nodes.id} = ${id}` : page?.after ? sql`${visible} AND ${nodes.id} > ${page.after}` : visible;
     const rows = await db
       .select({
         node: nodes,
@@ -26,8 +29,9 @@ export function nodeRoutes(deps: AppDeps) {
       })
       .from(nodes)
       .innerJoin(computeEnvironments, eq(computeEnvironments.id, nodes.environmentId))
-      .where(id ? sql`${visible} AND ${nodes.id} = ${id}` : visible)
-      .orderBy(computeEnvironments.name, nodes.createdAt);
+      .where(where)
+      .orderBy(nodes.id)
+      .limit(page ? page.limit : 1);
     return rows.map(({ node, environment, ownerId, allocated }) => ({
       id: node.id,
       name: node.name,
@@ -46,7 +50,13 @@ export function nodeRoutes(deps: AppDeps) {
 
   const strip = ({ ownerId: _ownerId, ...node }: Node & { ownerId: string }): Node => node;
 
-  app.get('/', async (c) => c.json({ items: (await load(c.get('caller'))).map(strip) }));
+  app.get('/', async (c) => {
+    const limit = queryInt(c, 'limit', 500, 1, 5000);
+    const after = c.req.query('cursor');
+    const rows = await load(c.get('caller'), undefined, { limit: limit + 1, ...(after ? { after } : {}) });
+    const items = rows.slice(0, limit).map(strip);
+    return c.json(rows.length > limit ? { items, next: items[items.length - 1]!.id } : { items });
+  });
 
   app.get('/:id', async (c) => {
     const [node] = await load(c.get('caller'), c.req.param('id'));

@@ -117,3 +117,18 @@ t.test('an admin changes a user\'s quotas; the new limits apply at once', async 
   t.equal(bad.body.error.field, 'quotas.instancesPerTask');
   t.equal((await api.request('PATCH', '/v1/users/nobody', { quotas: {} })).status, 404);
 });
+
+t.test('nodes are listed in pages', async (t) => {
+  const api = await makeApi(t);
+  const { sql } = await import('drizzle-orm');
+  await api.store.db.execute(sql`
+    INSERT INTO nodes (id, environment_id, name, state, cpu, memory_mib, gpu, credential_hash)
+    SELECT 'n-' || g, id, 'node' || g, 'READY', 2, 1024, 0, 'x' FROM compute_environments, generate_series(1, 3) g WHERE name = 'local'`);
+  const first = await api.request('GET', '/v1/nodes?limit=2');
+  t.same(first.body.items.map((n: any) => n.id), ['n-1', 'n-2']);
+  t.equal(first.body.next, 'n-2');
+  const second = await api.request('GET', `/v1/nodes?limit=2&cursor=${first.body.next}`);
+  t.same(second.body.items.map((n: any) => n.id), ['n-3']);
+  t.notOk(second.body.next);
+  t.equal((await api.request('GET', '/v1/nodes/n-3')).body.name, 'node3');
+});
