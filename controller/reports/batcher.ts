@@ -16,18 +16,22 @@ export interface AckTarget {
 }
 
 interface Pending {
-  statuses: { report: StatusReport; from?: AckTarget }[];
-  chunks: { report: ChunkReport; from?: AckTarget }[];
+  /** `order` is the arrival order across both lists (a status never overtakes earlier chunks). */
+  statuses: { report: StatusReport; from?: AckTarget; order: number }[];
+  chunks: { report: ChunkReport; from?: AckTarget; order: number }[];
   bytes: number;
   waiters: (() => void)[];
 }
 
+/** Log bytes in one transaction: big enough to batch, small enough that others' logs and results are not stuck behind one chatty instance. */
+const BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 export class ReportBatcher {
   private pending: Pending = fresh();
   private writing = false;
   private stopped = false;
+  private arrivals = 0;
 
   constructor(
     private readonly store: Database,
@@ -38,12 +42,14 @@ export class ReportBatcher {
   ) {}
 
   addStatus(report: StatusReport, from?: AckTarget): void {
-    this.pending.statuses.push(from ? { report, from } : { report });
+    const order = this.arrivals++;
+    this.pending.statuses.push(from ? { report, from, order } : { report, order });
     this.kick();
   }
 
   addChunk(report: ChunkReport, from?: AckTarget): void {
-    this.pending.chunks.push(from ? { report, from } : { report });
+    const order = this.arrivals++;
+    this.pending.chunks.push(from ? { report, from, order } : { report, order });
     this.pending.bytes += report.data.byteLength;
     this.kick();
   }
@@ -69,10 +75,32 @@ export class ReportBatcher {
     setImmediate(() => void this.drain());
   }
 
+  /**
+   * The next write: everything queued, unless the log bytes exceed BATCH_BYTES; then the oldest
+   * chunks up to that size, and only the statuses that arrived before the first chunk left
+   * behind (an attempt's end must never be stored before its output).
+   */
+  private takeBatch(): Pending {
+    const all = this.pending;
+    if (all.bytes <= BATCH_BYTES) {
+      this.pending = fresh();
+      return all;
+    }
+    let bytes = 0;
+    let n = 0;
+    while (n < all.chunks.length && (n === 0 || bytes + all.chunks[n]!.report.data.byteLength <= BATCH_BYTES)) {
+      bytes += all.chunks[n]!.report.data.byteLength;
+      n += 1;
+    }
+    const boundary = all.chunks[n]?.order ?? Infinity;
+    const batch: Pending = { statuses: all.statuses.filter((st) => st.order < boundary), chunks: all.chunks.slice(0, n), bytes, waiters: [] };
+    this.pending = { statuses: all.statuses.filter((st) => st.order >= boundary), chunks: all.chunks.slice(n), bytes: all.bytes - bytes, waiters: all.waiters };
+    return batch;
+  }
+
   private async drain(): Promise<void> {
     while (!this.stopped && (this.pending.statuses.length > 0 || this.pending.chunks.length > 0)) {
-      const batch = this.pending;
-      this.pending = fresh();
+      const batch = this.takeBatch();
       try {
         const result = await recordReports(
           this.store,
