@@ -26,13 +26,6 @@ export class UsageError extends CliError {
   }
 }
 
-/** A verb that exists in the interface but not in this version; never pretend it worked. */
-export class NotAvailableError extends CliError {
-  constructor(what: string, why: string) {
-    super(`${what} is not available in this version: ${why}`, EXIT.usage);
-  }
-}
-
 export class MissingTokenError extends CliError {
   constructor() {
     super(

@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     batcher.stop();
     registry.closeAll('controller shutting down');
     server.close();
-    await flushHeartbeats(store, heartbeats).catch(() => {});
+    await flushHeartbeats(store, heartbeats).catch((err: Error) => log.warn(`last heartbeats not written: ${err.message}`));
     await store.close();
     process.exit(0);
   };
