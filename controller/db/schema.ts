@@ -199,6 +199,11 @@ export const instances = pgTable(
     index('instances_pending_idx')
       .on(t.jobId, t.taskName, t.index)
       .where(sql`state = 'PENDING'`),
+    // The scheduler asks for the earliest backoff end whenever it goes idle; without this it
+    // scanned every pending instance to find the few in backoff.
+    index('instances_backoff_idx')
+      .on(t.notBefore)
+      .where(sql`not_before IS NOT NULL`),
   ],
 );
 

@@ -3,6 +3,7 @@
  * is connected here (otherwise resync sends it on reconnect), and fails what cannot be staged.
  */
 import type { StartAttempt } from '../../protocol/messages.js';
+import { groupBy } from '../group-by.js';
 import type { ReportBatcher } from '../reports/batcher.js';
 import type { StartedAttempt } from '../scheduler/apply.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -28,12 +29,7 @@ export function startDelivery(registry: SessionRegistry, batcher: ReportBatcher,
   return {
     prepare,
     async deliver(attempts) {
-      const byNode = new Map<string, StartedAttempt[]>();
-      for (const a of attempts) {
-        const list = byNode.get(a.nodeId);
-        if (list) list.push(a);
-        else byNode.set(a.nodeId, [a]);
-      }
+      const byNode = groupBy(attempts, (a) => a.nodeId);
       await Promise.all(
         [...byNode].map(async ([nodeId, list]) => {
           const messages = await prepare(list);

@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { FailureReason } from '../../protocol/states.js';
 import { rowsOf, type Database } from '../db/client.js';
+import { groupBy } from '../group-by.js';
 import { isApplicationRetry, nextInstanceState, retryDelayMs, type AttemptOutcome, type Backoff } from './outcome.js';
 
 export interface StatusReport {
@@ -177,13 +178,3 @@ export async function recordReports(
   return result;
 }
 
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}

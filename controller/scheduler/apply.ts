@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { ResolvedTask } from '../../protocol/spec.js';
 import { rowsOf, type Database } from '../db/client.js';
+import { groupBy } from '../group-by.js';
 import type { PendingReasonChange, Placement, ReconcilePlan } from './types.js';
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
@@ -95,13 +96,7 @@ interface ClaimedRow {
  */
 export async function applyPlacements(store: Database, placements: readonly Placement[]): Promise<StartedAttempt[]> {
   if (placements.length === 0) return [];
-  const byTask = new Map<string, Placement[]>();
-  for (const p of placements) {
-    const key = `${p.jobId}\u0000${p.task}`;
-    const list = byTask.get(key);
-    if (list) list.push(p);
-    else byTask.set(key, [p]);
-  }
+  const byTask = groupBy(placements, (p) => `${p.jobId}\u0000${p.task}`);
   const want = [...byTask.values()].map((list) => ({ job: list[0]!.jobId, task: list[0]!.task, n: list.reduce((sum, p) => sum + p.count, 0) }));
   const started = await store.db.transaction(async (tx) => {
     const claimed = rowsOf<ClaimedRow>(
@@ -171,13 +166,7 @@ async function advanceClaimCursors(store: Database, tasks: readonly [string, str
 
 /** Pure: gives claimed instances (lowest index first) to each task's planned nodes in order. */
 function assignToNodes(claimed: readonly ClaimedRow[], byTask: ReadonlyMap<string, readonly Placement[]>) {
-  const perTask = new Map<string, ClaimedRow[]>();
-  for (const c of claimed) {
-    const key = `${c.job_id}\u0000${c.task_name}`;
-    const list = perTask.get(key);
-    if (list) list.push(c);
-    else perTask.set(key, [c]);
-  }
+  const perTask = groupBy(claimed, (c) => `${c.job_id}\u0000${c.task_name}`);
   const out: { id: number; instance_id: number; job: string; task: string; attempt: number; node: string; cpu: number; mem: number; gpu: number }[] = [];
   for (const [key, rows] of perTask) {
     rows.sort((a, b) => a.index - b.index);

@@ -1,0 +1,1 @@
+CREATE INDEX "instances_backoff_idx" ON "instances" USING btree ("not_before") WHERE not_before IS NOT NULL;
