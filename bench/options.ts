@@ -12,7 +12,9 @@
  *                                          catalogue (costs simulator CPU, which the controller shares)
  *   --profile            BENCH_PROFILE=1   diagnostics, not figures: sample PostgreSQL's active statements
  *                                          during dispatch runs, and write a CPU profile of each controller
- *                                          (bench/results/profiles/*.cpuprofile, open in Chrome DevTools)
+ *                                          of dispatch, start-latency, real-processes and logs
+ *                                          (bench/results/profiles/*.cpuprofile: Chrome DevTools, or
+ *                                          `node dist/bench/profile-top.js FILE` for the top functions)
  */
 import type { StoreKind } from './controller.js';
 

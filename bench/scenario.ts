@@ -4,6 +4,7 @@ import type { StoreKind } from './controller.js';
 import type { Deadline } from './deadline.js';
 import type { Figure } from './figures.js';
 import type { BenchOptions } from './options.js';
+import { PROFILES_DIR } from './paths.js';
 
 export interface RunContext {
   /** undefined for scenarios that do not depend on the store. */
@@ -33,4 +34,9 @@ export interface Scenario {
 /** Sizes scale linearly but never below a floor that still measures something. */
 export function scaled(full: number, scale: number, floor: number): number {
   return Math.max(floor, Math.round(full * scale));
+}
+
+/** Controller options for `--profile`: a CPU profile of the controller in results/profiles/. */
+export function profiling(ctx: RunContext): { cpuProfileDir?: string } {
+  return ctx.options.profile ? { cpuProfileDir: PROFILES_DIR } : {};
 }

@@ -15,7 +15,7 @@ import { wallNow } from '../clock.js';
 import { startController, waitForReadyNodes } from '../controller.js';
 import { figure, type Figure } from '../figures.js';
 import { CpuWindow, HostCpuWindow, pidsNamed } from '../proc-stats.js';
-import { scaled, type RunContext, type Scenario } from '../scenario.js';
+import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
 import { percentile } from '../stats.js';
 
 const IDLE_TAIL_MS = 3000;
@@ -39,7 +39,7 @@ export const logs: Scenario = {
     // The bound keeps a forgotten ticker from running forever (it stops at the stop file).
     const maxTicks = Math.ceil((ctx.deadline.remainingMs() / 10) * 1.1);
 
-    const controller = await startController(ctx.cleanup, ctx.deadline, { store, localNodes: 2, keep: ctx.options.keep });
+    const controller = await startController(ctx.cleanup, ctx.deadline, { store, localNodes: 2, keep: ctx.options.keep, ...profiling(ctx) });
     const client = controller.client;
     await waitForReadyNodes(client, 2, ctx.deadline);
     const job = await client.submitJob({

@@ -7,7 +7,7 @@ import { wallNow } from '../clock.js';
 import { startController, waitForReadyNodes } from '../controller.js';
 import { figure, type Figure } from '../figures.js';
 import { CpuWindow, HostCpuWindow, pidsNamed } from '../proc-stats.js';
-import { scaled, type RunContext, type Scenario } from '../scenario.js';
+import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
 import { spawnRate } from '../spawn-rate.js';
 
 const LOCAL_NODES = 2;
@@ -35,6 +35,7 @@ export const realProcesses: Scenario = {
       localNodes: LOCAL_NODES,
       env: { BATCH_NODE_CPU: String(SLOTS_PER_NODE) },
       keep: ctx.options.keep,
+      ...profiling(ctx),
     });
     const client = controller.client;
     await waitForReadyNodes(client, LOCAL_NODES, ctx.deadline);

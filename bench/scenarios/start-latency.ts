@@ -9,7 +9,7 @@
 import { sleep, wallNow } from '../clock.js';
 import { startController } from '../controller.js';
 import { figure, type Figure } from '../figures.js';
-import { scaled, type RunContext, type Scenario } from '../scenario.js';
+import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
 import { SimulatorHandle } from '../simulator/handle.js';
 import { percentile } from '../stats.js';
 
@@ -27,7 +27,7 @@ export const startLatency: Scenario = {
     const store = ctx.store!;
     const nodes = scaled(100, ctx.options.scale, 10);
     const samples = scaled(500, ctx.options.scale, 100);
-    const controller = await startController(ctx.cleanup, ctx.deadline, { store, keep: ctx.options.keep });
+    const controller = await startController(ctx.cleanup, ctx.deadline, { store, keep: ctx.options.keep, ...profiling(ctx) });
     const client = controller.client;
     const { token } = await client.createRegistrationToken('local');
     const { sim } = await SimulatorHandle.start(ctx.cleanup, ctx.deadline, {
