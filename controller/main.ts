@@ -138,5 +138,9 @@ main().catch((err: unknown) => {
     process.exit(2);
   }
   process.stderr.write(`batch-controller: ${(err as Error).stack ?? err}\n`);
+  // drizzle wraps driver errors ("Failed query: …"): the cause says what actually went wrong.
+  for (let cause = (err as Error).cause; cause; cause = (cause as Error).cause) {
+    process.stderr.write(`caused by: ${(cause as Error).message ?? cause}\n`);
+  }
   process.exit(1);
 });

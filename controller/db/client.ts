@@ -13,6 +13,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { copyIn } from './copy-in.js';
+import { noDelaySocket } from './no-delay-socket.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -27,16 +29,22 @@ export interface Database {
    * resource assembled from several queries never mixes states from before and after a write.
    */
   readConsistent<T>(fn: (view: Database) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: runs `COPY … FROM STDIN` with `data` inside the transaction `tx` (bulk log
+   * bytes without postgres.js's hex encoding). Absent on PGlite.
+   */
+  copyIn?(tx: Db, statement: string, data: Buffer): Promise<void>;
   close(): Promise<void>;
 }
 
-function view(db: Db, kind: Database['kind'], close: () => Promise<void>): Database {
+function view(db: Db, kind: Database['kind'], close: () => Promise<void>, extra: Pick<Database, 'copyIn'> = {}): Database {
   const self: Database = {
+    ...extra,
     db,
     kind,
     rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
     readConsistent: <T>(fn: (v: Database) => Promise<T>) =>
-      db.transaction((tx) => fn(view(tx as unknown as Db, kind, close)), { isolationLevel: 'repeatable read', accessMode: 'read only' }),
+      db.transaction((tx) => fn(view(tx as unknown as Db, kind, close, extra)), { isolationLevel: 'repeatable read', accessMode: 'read only' }),
     close,
   };
   return self;
@@ -64,13 +72,18 @@ async function openPglite(dir: string): Promise<Database> {
 }
 
 async function openPostgres(url: string): Promise<Database> {
-  const client = postgres(url, {
+  const options = {
     max: 10,
     onnotice: () => {},
     // int8 (bigserial ids, counts) as numbers, as PGlite returns them.
     types: { int8: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
-  });
+  };
+  // `socket` is in postgres.js's README ("Custom socket") but not in its type declarations.
+  const client = postgres(url, Object.assign(options, { socket: noDelaySocket }));
   const db = drizzlePostgres({ client, schema });
   await migratePostgres(db, { migrationsFolder: MIGRATIONS_DIR });
-  return view(db as unknown as Db, 'postgres', () => client.end({ timeout: 5 }));
+  // drizzle keeps a transaction's own postgres.js client (its reserved connection) on its session.
+  const copyInTx = (tx: Db, statement: string, data: Buffer) =>
+    copyIn((tx as unknown as { session: { client: postgres.Sql } }).session.client, statement, data);
+  return view(db as unknown as Db, 'postgres', () => client.end({ timeout: 5 }), { copyIn: copyInTx });
 }

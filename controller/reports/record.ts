@@ -6,8 +6,8 @@
  */
 import { sql } from 'drizzle-orm';
 import type { FailureReason } from '../../protocol/states.js';
-import { rowsOf, type Database } from '../db/client.js';
-import { groupBy } from '../group-by.js';
+import { rowsOf, type Database, type Db } from '../db/client.js';
+import { writeChunks } from './write-chunks.js';
 import { isApplicationRetry, nextInstanceState, retryDelayMs, type AttemptOutcome, type Backoff } from './outcome.js';
 
 export interface StatusReport {
@@ -85,21 +85,8 @@ export async function recordReports(
 ): Promise<RecordResult> {
   const result: RecordResult = { jobIds: new Set(), attemptIds: new Set() };
   await store.db.transaction(async (tx) => {
-    for (const [nodeId, nodeChunks] of groupBy(chunks, (c) => c.nodeId)) {
-      for (let i = 0; i < nodeChunks.length; i += 1000) {
-        const slice = nodeChunks.slice(i, i + 1000);
-        const values = sql.join(
-          slice.map((c) => sql`(${c.attemptId}::bigint, ${c.stream}, ${c.seq}::int, ${Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength)}::bytea)`),
-          sql`, `,
-        );
-        await tx.execute(sql`
-          INSERT INTO log_chunks (attempt_id, stream, seq, data)
-          SELECT v.attempt_id, v.stream, v.seq, v.data FROM (VALUES ${values}) AS v(attempt_id, stream, seq, data)
-          JOIN attempts a ON a.id = v.attempt_id AND a.node_id = ${nodeId}
-          ON CONFLICT DO NOTHING`);
-        for (const c of slice) result.attemptIds.add(c.attemptId);
-      }
-    }
+    await writeChunks(store, tx as unknown as Db, chunks);
+    for (const c of chunks) result.attemptIds.add(c.attemptId);
     if (statuses.length === 0) return;
 
     const changedResult = await tx.execute(sql`

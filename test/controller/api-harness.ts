@@ -19,9 +19,10 @@ export interface Api {
   rawRequest(method: string, path: string, body?: string, token?: string, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
 }
 
-export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void }): Promise<Api> {
+/** Over the embedded PGlite, or over PostgreSQL when `databaseUrl` is given. */
+export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void }, options: { databaseUrl?: string } = {}): Promise<Api> {
   const dataDir = tmpDir(t, 'batch-api-');
-  const store = await openDatabase({ dataDir });
+  const store = await openDatabase({ dataDir, ...(options.databaseUrl ? { url: options.databaseUrl } : {}) });
   t.teardown(() => store.close());
   await bootstrap(store, { ...readConfig({ BATCH_DATA_DIR: dataDir, BATCH_LOCAL_NODES: '0' }), adminToken: ADMIN });
   const wakes: string[] = [];
