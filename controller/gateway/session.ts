@@ -85,7 +85,7 @@ export class AgentSession implements NodeLink, AckTarget {
       for (const message of messages) await this.onMessage(message);
       if (this.deps.batcher.congested) {
         this.ws.pause();
-        await this.deps.batcher.flushed();
+        await this.deps.batcher.uncongested();
         this.ws.resume();
       }
     } catch (err) {

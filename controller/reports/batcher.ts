@@ -8,6 +8,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { LogBus } from '../logs/bus.js';
 import type { Backoff } from './outcome.js';
+import { selectBatch } from './batch-selection.js';
 import { recordReports, type ChunkReport, type StatusReport } from './record.js';
 
 /** Where acks for a report go: the agent session that sent it (absent for synthetic reports). */
@@ -25,13 +26,15 @@ interface Pending {
 
 /** Log bytes in one transaction: big enough to batch, small enough that others' logs and results are not stuck behind one chatty instance. */
 const BATCH_BYTES = 4 * 1024 * 1024;
-const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 export class ReportBatcher {
   private pending: Pending = fresh();
   private writing = false;
   private stopped = false;
   private arrivals = 0;
+  /** Sessions waiting to read again (see `uncongested`). */
+  private readers: (() => void)[] = [];
 
   constructor(
     private readonly store: Database,
@@ -60,13 +63,23 @@ export class ReportBatcher {
     return new Promise((resolve) => this.pending.waiters.push(resolve));
   }
 
-  /** True when the queue holds more than one write's worth: the gateway pauses reading. */
+  /** True when the queue holds several writes' worth of log: the gateway pauses reading. */
   get congested(): boolean {
-    return this.pending.bytes > MAX_BATCH_BYTES;
+    return this.pending.bytes > MAX_QUEUED_BYTES;
+  }
+
+  /**
+   * Resolves once the queue is no longer congested. Checked as each write is taken, so reading
+   * resumes while writes still have work queued and the pipeline never runs dry.
+   */
+  uncongested(): Promise<void> {
+    if (!this.congested) return Promise.resolve();
+    return new Promise((resolve) => this.readers.push(resolve));
   }
 
   stop(): void {
     this.stopped = true;
+    for (const resolve of this.readers.splice(0)) resolve();
   }
 
   private kick(): void {
@@ -75,27 +88,15 @@ export class ReportBatcher {
     setImmediate(() => void this.drain());
   }
 
-  /**
-   * The next write: everything queued, unless the log bytes exceed BATCH_BYTES; then the oldest
-   * chunks up to that size, and only the statuses that arrived before the first chunk left
-   * behind (an attempt's end must never be stored before its output).
-   */
+  /** The next write (see batch-selection.ts); the rest stays queued with the waiters. */
   private takeBatch(): Pending {
     const all = this.pending;
-    if (all.bytes <= BATCH_BYTES) {
-      this.pending = fresh();
-      return all;
-    }
-    let bytes = 0;
-    let n = 0;
-    while (n < all.chunks.length && (n === 0 || bytes + all.chunks[n]!.report.data.byteLength <= BATCH_BYTES)) {
-      bytes += all.chunks[n]!.report.data.byteLength;
-      n += 1;
-    }
-    const boundary = all.chunks[n]?.order ?? Infinity;
-    const batch: Pending = { statuses: all.statuses.filter((st) => st.order < boundary), chunks: all.chunks.slice(0, n), bytes, waiters: [] };
-    this.pending = { statuses: all.statuses.filter((st) => st.order >= boundary), chunks: all.chunks.slice(n), bytes: all.bytes - bytes, waiters: all.waiters };
-    return batch;
+    const { batch, rest } = selectBatch(all.statuses, all.chunks, BATCH_BYTES);
+    // Waiters for "everything queued so far" ride with the write that takes the last of it.
+    const restEmpty = rest.statuses.length === 0 && rest.chunks.length === 0;
+    this.pending = { ...rest, waiters: restEmpty ? [] : all.waiters };
+    if (!this.congested) for (const resolve of this.readers.splice(0)) resolve();
+    return { ...batch, waiters: restEmpty ? all.waiters : [] };
   }
 
   private async drain(): Promise<void> {
@@ -114,8 +115,9 @@ export class ReportBatcher {
       } catch (err) {
         // Nothing was acked, so agents resend after reconnecting; requeue for the next try too.
         this.log.error(`recording ${batch.statuses.length} statuses and ${batch.chunks.length} log chunks failed: ${(err as Error).message}`);
-        this.pending.statuses.unshift(...batch.statuses);
-        this.pending.chunks.unshift(...batch.chunks);
+        const byArrival = (a: { order: number }, b: { order: number }) => a.order - b.order;
+        this.pending.statuses = [...batch.statuses, ...this.pending.statuses].sort(byArrival);
+        this.pending.chunks = [...batch.chunks, ...this.pending.chunks].sort(byArrival);
         this.pending.bytes += batch.bytes;
         await new Promise((r) => setTimeout(r, 500));
       }
