@@ -69,6 +69,10 @@ interface Link {
   pingTimer: NodeJS.Timeout | undefined;
 }
 
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 export class Connection {
   readonly #opts: ConnectionOptions;
   // Capped at 10 s so a restarted controller hears from every agent well within its lost-node grace.
@@ -110,7 +114,15 @@ export class Connection {
 
   #connect(): void {
     if (this.#stopped) return;
-    const socket = new WebSocket(this.#opts.endpoint, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS, maxPayload: MAX_FRAME_BYTES });
+    const socket = new WebSocket(this.#opts.endpoint, {
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      // A zero masking key, which ws then skips on both ends: masking XORs every byte sent (it was
+      // most of the agent's CPU while shipping a big log) and only protects intermediaries from
+      // script-controlled payloads in browsers (RFC 6455 §10.3), which an agent's frames are not.
+      generateMask: zeroMask,
+    });
     socket.binaryType = 'nodebuffer';
     const link: Link = { socket, phase: 'handshake', failure: undefined, awaitingPong: false, handshakeTimer: undefined, pingTimer: undefined };
     this.#link = link;

@@ -85,7 +85,7 @@ export class SimulatedNode {
 
   private open(resolve: () => void, reject: (err: Error) => void): void {
     const endpoint = `${this.fleet.options.url.replace(/^http/, 'ws')}/v1/agent`;
-    const socket = new WebSocket(endpoint, { perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 30_000 });
+    const socket = new WebSocket(endpoint, { perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 30_000, generateMask: (mask) => mask.fill(0) });
     socket.binaryType = 'nodebuffer';
     this.socket = socket;
     this.welcomed = false;
