@@ -14,6 +14,7 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 export async function applyReconcile(store: Database, plan: ReconcilePlan): Promise<void> {
   const all = plan.releases.filter((r) => r.indexes === undefined).map((r) => ({ job: r.jobId, task: r.task, next: r.to }));
   const some = plan.releases.flatMap((r) => (r.indexes ?? []).map((index) => ({ job: r.jobId, task: r.task, next: r.to, index })));
+  if (all.length === 0 && some.length === 0 && plan.tasks.length === 0 && plan.jobs.length === 0) return;
   await store.db.transaction(async (tx) => {
     if (all.length > 0) {
       await tx.execute(sql`
@@ -148,12 +149,15 @@ export async function applyPlacements(store: Database, placements: readonly Plac
         WHERE r.id IN (SELECT id FROM created)`),
     );
   });
-  await advanceClaimCursors(store, want.map((w) => [w.job, w.task]));
   return started.map(startedFromRow);
 }
 
-/** Moves each task's claim cursor up to its lowest still-PENDING instance. */
-async function advanceClaimCursors(store: Database, tasks: readonly [string, string][]): Promise<void> {
+/**
+ * Moves each placed task's claim cursor up to its lowest still-PENDING instance. Separate from
+ * the claim so that starts go out first: the cursor only has to move before the next claim.
+ */
+export async function advanceClaimCursors(store: Database, placements: readonly Placement[]): Promise<void> {
+  const tasks = [...groupBy(placements, (p) => `${p.jobId}\u0000${p.task}`).values()].map((list): [string, string] => [list[0]!.jobId, list[0]!.task]);
   if (tasks.length === 0) return;
   await store.db.execute(sql`
     UPDATE tasks t SET claim_from = coalesce(

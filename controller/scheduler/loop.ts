@@ -9,12 +9,12 @@ import type { Database } from '../db/client.js';
 import type { StartDelivery } from '../gateway/deliver-starts.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
-import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
+import { advanceClaimCursors, applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import { place } from './place.js';
 import { reconcile } from './reconcile.js';
 import type { NodeSnapshot } from './types.js';
 import { MIN_TASK_CPU } from '../../protocol/spec.js';
-import { loadActiveJobs, loadNextBackoffEnd, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
+import { loadActiveJobs, loadNextBackoffEnd, loadReadyNodes, loadReadyWork } from './snapshot.js';
 
 const MAX_RECONCILE_INTERVAL_MS = 100;
 /** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
@@ -153,18 +153,19 @@ export class Scheduler {
     if (dirty === 'all' || dirty.size > 0) this.lastReconcileMs = Date.now() - reconcileStart;
 
     const nodes = await loadReadyNodes(this.store, this.registry.connected());
-    const groups = await loadReadyGroups(this.store, placementCap(nodes));
+    const { groups, quotas } = await loadReadyWork(this.store, placementCap(nodes));
     let started = 0;
     let placements: { jobId: string }[] = [];
     if (groups.length > 0) {
-      const quotas = await loadQuotas(this.store, [...new Set(groups.map((g) => g.ownerId))]);
       const plan = place(groups, nodes, quotas);
       const attempts = await applyPlacements(this.store, plan.placements);
       placements = plan.placements;
-      await applyPendingReasons(this.store, plan.reasons);
       started = attempts.length;
+      // Starts go out as soon as the claim commits: the bookkeeping below is not on their path.
       // A node that went away meanwhile gets these on reconnect (resync re-sends SCHEDULED attempts).
       await this.starts.deliver(attempts);
+      await advanceClaimCursors(this.store, plan.placements);
+      await applyPendingReasons(this.store, plan.reasons);
     }
     const stateChanges = reconcilePlan.releases.length + reconcilePlan.tasks.length + reconcilePlan.jobs.length;
     const touchedJobs = new Set<string>([...reconcilePlan.releases, ...reconcilePlan.tasks, ...reconcilePlan.jobs].map((c) => c.jobId));

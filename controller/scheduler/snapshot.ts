@@ -122,23 +122,38 @@ interface GroupRow {
  * at `cap` (no more could be placed in this pass anyway), so a full cluster with a long queue
  * costs one index probe per task, not a scan of the queue.
  */
-export async function loadReadyGroups(store: Database, cap: number): Promise<ReadyGroup[]> {
-  const rows = await store.rows<GroupRow>(
-    sql`SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
-               t.spec, p.pending
-        FROM jobs j
-        JOIN tasks t ON t.job_id = j.id AND t.state IN ('WAITING', 'PENDING', 'RUNNING')
-        CROSS JOIN LATERAL (
-          SELECT count(*)::int AS pending FROM (
-            SELECT 1 FROM instances i
-            WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from AND i.state = 'PENDING'
-              AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
-            LIMIT ${Math.max(1, Math.floor(cap))}
-          ) ready
-        ) p
-        WHERE j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING') AND p.pending > 0`,
+/**
+ * Tasks with ready PENDING instances (counted up to `cap`), and the running-instance quota of
+ * each owner that has some: one statement, since both sit on the path from submit to start.
+ */
+export async function loadReadyWork(store: Database, cap: number): Promise<{ groups: ReadyGroup[]; quotas: Map<string, OwnerQuota> }> {
+  const rows = await store.rows<GroupRow & { quota_limit: number | null; quota_running: number }>(
+    sql`WITH g AS (
+          SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
+                 t.spec, p.pending
+          FROM jobs j
+          JOIN tasks t ON t.job_id = j.id AND t.state IN ('WAITING', 'PENDING', 'RUNNING')
+          CROSS JOIN LATERAL (
+            SELECT count(*)::int AS pending FROM (
+              SELECT 1 FROM instances i
+              WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from AND i.state = 'PENDING'
+                AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
+              LIMIT ${Math.max(1, Math.floor(cap))}
+            ) ready
+          ) p
+          WHERE j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING') AND p.pending > 0
+        ),
+        q AS (
+          SELECT u.id, (u.quotas->>'runningInstances')::int AS quota_limit,
+                 (SELECT count(*)::int FROM attempts a JOIN jobs j ON j.id = a.job_id
+                  WHERE j.owner_id = u.id AND a.state IN ('SCHEDULED', 'RUNNING')) AS quota_running
+          FROM users u WHERE u.id IN (SELECT owner_id FROM g)
+        )
+        SELECT g.*, q.quota_limit, q.quota_running FROM g JOIN q ON q.id = g.owner_id`,
   );
-  return rows.map((r) => ({
+  const quotas = new Map<string, OwnerQuota>();
+  for (const r of rows) quotas.set(r.owner_id, { running: r.quota_running, maxRunning: r.quota_limit ?? DEFAULT_QUOTAS.runningInstances });
+  const groups = rows.map((r) => ({
     jobId: r.job_id,
     ownerId: r.owner_id,
     priority: r.priority,
@@ -150,6 +165,7 @@ export async function loadReadyGroups(store: Database, cap: number): Promise<Rea
     nodeSelector: r.spec.nodeSelector ?? {},
     pending: r.pending,
   }));
+  return { groups, quotas };
 }
 
 interface NodeRow {
@@ -190,17 +206,6 @@ export async function loadReadyNodes(store: Database, connected: ReadonlySet<str
  * Running instances and the concurrency limit of every owner with ready work. Counted from active
  * attempts (one per running instance), which a partial index keeps small.
  */
-export async function loadQuotas(store: Database, owners: readonly string[]): Promise<Map<string, OwnerQuota>> {
-  if (owners.length === 0) return new Map();
-  const rows = await store.rows<{ id: string; limit: number | null; running: number }>(
-    sql`SELECT u.id, (u.quotas->>'runningInstances')::int AS limit,
-               (SELECT count(*)::int FROM attempts a JOIN jobs j ON j.id = a.job_id
-                WHERE j.owner_id = u.id AND a.state IN ('SCHEDULED', 'RUNNING')) AS running
-        FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb))`,
-  );
-  return new Map(rows.map((r) => [r.id, { running: r.running, maxRunning: r.limit ?? DEFAULT_QUOTAS.runningInstances }]));
-}
-
 /** When the earliest retry backoff ends, so the scheduler can wake for it. */
 export async function loadNextBackoffEnd(store: Database): Promise<number | undefined> {
   const [row] = await store.rows<{ ms: number | null }>(
