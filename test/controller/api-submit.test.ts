@@ -1,5 +1,6 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
+import { freshDatabase } from '../support/postgres.js';
 import { makeApi } from './api-harness.js';
 
 const ok = (extra: object = {}) => ({ name: 'j', tasks: [{ name: 'a', command: 'echo a' }], ...extra });
@@ -102,6 +103,17 @@ t.test('the same clientToken returns the same job', async (t) => {
   t.equal(again.body.id, first.body.id);
   const list = await api.request('GET', '/v1/jobs');
   t.equal(list.body.items.length, 1);
+});
+
+t.test('concurrent submits with one clientToken make one job (PostgreSQL: a real race)', async (t) => {
+  const api = await makeApi(t, { databaseUrl: await freshDatabase(t) });
+  const spec = { name: 'j', clientToken: 'race', tasks: [{ name: 'a', command: 'x', instances: 3 }, { name: 'b', command: 'y', dependsOn: ['a'] }] };
+  const results = await Promise.all(Array.from({ length: 6 }, () => api.request('POST', '/v1/jobs', spec)));
+  t.same(results.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 201]);
+  t.equal(new Set(results.map((r) => r.body.id)).size, 1, 'every caller gets the same job');
+  const [row] = await api.store.rows<{ jobs: number; tasks: number; instances: number }>(sql`
+    SELECT (SELECT count(*)::int FROM jobs) AS jobs, (SELECT count(*)::int FROM tasks) AS tasks, (SELECT count(*)::int FROM instances) AS instances`);
+  t.same(row, { jobs: 1, tasks: 2, instances: 4 }, 'nothing of the losers was stored');
 });
 
 t.test('templates are merged under the task that names them', async (t) => {
