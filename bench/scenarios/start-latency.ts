@@ -5,6 +5,9 @@
  *   - submit → RUNNING: the node's RUNNING report was persisted (the controller acked it; the
  *     simulator reports RUNNING and SUCCEEDED in one frame, so they are stored together);
  *   - submit → SUCCEEDED seen: the client polling GET /v1/jobs/{id} saw SUCCEEDED.
+ * The client starts polling once the simulator has the final status's ack (an IPC push, no
+ * request to the controller): a client polling every 5 ms from the submit on was most of the
+ * controller's work in this scenario, and it slowed the very start it was waiting for.
  */
 import { sleep, wallNow } from '../clock.js';
 import { startController } from '../controller.js';
@@ -47,6 +50,7 @@ export const startLatency: Scenario = {
       const submitAt = wallNow();
       const job = await client.submitJob({ name: `latency-${i}`, tasks: [{ name: 't', command: 'true' }] });
       const responseAt = wallNow();
+      await ctx.deadline.race(sim.finalsAcked(i + 1), () => `job ${job.id}: the simulator has no final status acked`);
       await ctx.deadline.poll(
         async () => {
           const { state } = await client.getJob(job.id);
