@@ -34,11 +34,13 @@ export function jobRoutes(deps: AppDeps) {
 
   app.post('/', async (c) => {
     const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
-    // A new job needs placing, not reconciling: its stored states are already right.
-    if (result.created) deps.wakeScheduler('job-submitted', []);
+    if (result.created) {
+      // A new job needs placing, not reconciling: its stored states are already right.
+      deps.wakeScheduler('job-submitted', []);
+      return c.json(result.job, 201);
+    }
     const caller = c.get('caller');
-    const job = await getJob(deps.store, result.jobId, caller.id, caller.admin);
-    return c.json(job, result.created ? 201 : 200);
+    return c.json(await getJob(deps.store, result.jobId, caller.id, caller.admin), 200);
   });
 
   app.get('/', async (c) => {

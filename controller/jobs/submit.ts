@@ -3,22 +3,24 @@
  * quotas, environments, placeability), then the job, its tasks and all their instances are
  * inserted in one transaction. The same `clientToken` from the same owner returns the first job.
  */
-import { and, count, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
 import { checkJobSpec, jobSpecSchema, parseOrThrow, templateSpecSchema, type JobSpec, type ResolvedTask, type TemplateSpec } from '../../protocol/spec.js';
 import type { Caller } from '../http/auth.js';
-import type { Database, Db } from '../db/client.js';
+import { rowsOf, type Database, type Db } from '../db/client.js';
+import type { Job } from '../../protocol/api.js';
+import { assembleJobs, type JobRow } from './view.js';
 import { claimBuckets } from '../storage/buckets.js';
 import { bucketsOfTask } from '../storage/task-objects.js';
-import { computeEnvironments, jobs, nodes, templates } from '../db/schema.js';
+import { jobs, templates } from '../db/schema.js';
 import { quotaLimit } from '../quotas.js';
 import { canEverPlace } from '../scheduler/place.js';
 import { newId } from '../secrets.js';
 
-export interface SubmitResult {
-  jobId: string;
-  created: boolean;
-}
+export type SubmitResult =
+  | { jobId: string; created: false }
+  /** A new job, with its resource as created (no read back needed). */
+  | { jobId: string; created: true; job: Job };
 
 export async function submitJob(store: Database, caller: Caller, body: unknown, defaultEnvironment: string): Promise<SubmitResult> {
   const parsed = parseOrThrow(jobSpecSchema, body);
@@ -36,15 +38,17 @@ export async function submitJob(store: Database, caller: Caller, body: unknown, 
 
   const jobId = newId('j');
   const insert = insertJob(jobId, caller.id, spec, resolved, environmentIds);
+  let createdMs: number;
   try {
     // One statement is atomic on its own; a transaction is only needed to claim buckets first.
-    if (bucketUses.length === 0) await store.db.execute(insert);
-    else {
-      await store.db.transaction(async (tx) => {
-        await claimBuckets(tx as unknown as Db, caller, bucketUses);
-        await tx.execute(insert);
-      });
-    }
+    const created =
+      bucketUses.length === 0
+        ? await store.rows<{ created_ms: number }>(insert)
+        : await store.db.transaction(async (tx) => {
+            await claimBuckets(tx as unknown as Db, caller, bucketUses);
+            return rowsOf<{ created_ms: number }>(await tx.execute(insert));
+          });
+    createdMs = created[0]!.created_ms;
   } catch (err) {
     if (err instanceof BatchError) throw err;
     // Two submits with the same clientToken raced: the unique index let one through.
@@ -54,7 +58,32 @@ export async function submitJob(store: Database, caller: Caller, body: unknown, 
     }
     throw err;
   }
-  return { jobId, created: true };
+  return { jobId, created: true, job: createdView(jobId, caller, spec, resolved, createdMs, defaultEnvironment) };
+}
+
+/** The job as just stored: every instance PENDING, tasks with dependencies WAITING. */
+function createdView(jobId: string, caller: Caller, spec: JobSpec, resolved: readonly ResolvedTask[], createdMs: number, defaultEnvironment: string): Job {
+  const job: JobRow = {
+    id: jobId,
+    name: spec.name,
+    state: 'PENDING',
+    priority: spec.priority,
+    clientToken: spec.clientToken ?? null,
+    createdAt: new Date(createdMs),
+    startedAt: null,
+    endedAt: null,
+    owner: caller.name,
+  };
+  const taskRows = resolved.map((task) => ({
+    jobId,
+    name: task.name,
+    state: task.dependsOn.length > 0 ? 'WAITING' : 'PENDING',
+    instanceCount: task.instances,
+    spec: task,
+    environment: task.computeEnvironment ?? defaultEnvironment,
+  }));
+  const counts = resolved.map((task) => ({ job_id: jobId, task_name: task.name, state: 'PENDING', n: task.instances }));
+  return assembleJobs([job], taskRows, counts)[0]!;
 }
 
 /**
@@ -75,7 +104,7 @@ function insertJob(jobId: string, ownerId: string, spec: JobSpec, resolved: read
     WITH job AS (
       INSERT INTO jobs (id, owner_id, name, priority, state, client_token, spec)
       VALUES (${jobId}, ${ownerId}, ${spec.name}, ${spec.priority}, 'PENDING', ${spec.clientToken ?? null}, ${JSON.stringify(spec)}::jsonb)
-      RETURNING id
+      RETURNING id, created_at
     ),
     job_tasks AS (
       INSERT INTO tasks (job_id, name, position, state, environment_id, instance_count, spec)
@@ -83,11 +112,15 @@ function insertJob(jobId: string, ownerId: string, spec: JobSpec, resolved: read
       FROM job, jsonb_to_recordset(${JSON.stringify(taskRows)}::jsonb)
         AS r(name text, position int, state text, environment_id text, instance_count int, spec jsonb)
       RETURNING job_id
+    ),
+    job_instances AS (
+      INSERT INTO instances (job_id, task_name, index, state, pending_reason)
+      SELECT job.id, r.task, g.i, 'PENDING', CASE WHEN r.blocked THEN 'DEPENDENCY' END
+      FROM job, jsonb_to_recordset(${JSON.stringify(instanceRows)}::jsonb) AS r(task text, n int, blocked boolean),
+           generate_series(0, r.n - 1) AS g(i)
+      RETURNING job_id
     )
-    INSERT INTO instances (job_id, task_name, index, state, pending_reason)
-    SELECT job.id, r.task, g.i, 'PENDING', CASE WHEN r.blocked THEN 'DEPENDENCY' END
-    FROM job, jsonb_to_recordset(${JSON.stringify(instanceRows)}::jsonb) AS r(task text, n int, blocked boolean),
-         generate_series(0, r.n - 1) AS g(i)`;
+    SELECT (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM job`;
 }
 
 async function findByClientToken(store: Database, ownerId: string, clientToken: string): Promise<string | undefined> {
@@ -130,6 +163,14 @@ async function checkQuotas(store: Database, caller: Caller, resolved: ResolvedTa
   }
 }
 
+interface EnvNodeRow {
+  id: string;
+  labels: Record<string, string>;
+  cpu: number;
+  memoryMiB: number;
+  gpu: number;
+}
+
 /** Maps each task to an environment the caller may use, and rejects what no node could ever run. */
 async function resolveEnvironments(
   store: Database,
@@ -138,12 +179,14 @@ async function resolveEnvironments(
   defaultEnvironment: string,
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(resolved.map((t) => t.computeEnvironment ?? defaultEnvironment))];
-  const envs = await store.db.select().from(computeEnvironments).where(inArray(computeEnvironments.name, wanted));
-  const byName = new Map(envs.filter((e) => e.shared || e.ownerId === caller.id || caller.admin).map((e) => [e.name, e]));
-  const known = await store.db
-    .select({ id: nodes.id, environmentId: nodes.environmentId, labels: nodes.labels, cpu: nodes.cpu, memoryMiB: nodes.memoryMiB, gpu: nodes.gpu })
-    .from(nodes)
-    .where(and(inArray(nodes.environmentId, envs.map((e) => e.id).concat('')), ne(nodes.state, 'TERMINATED')));
+  // The environments and their nodes in one query: it is on the path from submit to start.
+  const envs = await store.rows<{ id: string; name: string; owner_id: string | null; shared: boolean; nodes: EnvNodeRow[] }>(sql`
+    SELECT e.id, e.name, e.owner_id, e.shared,
+           coalesce((SELECT json_agg(json_build_object('id', n.id, 'labels', n.labels, 'cpu', n.cpu, 'memoryMiB', n.memory_mib, 'gpu', n.gpu))
+                     FROM nodes n WHERE n.environment_id = e.id AND n.state <> 'TERMINATED'), '[]'::json) AS nodes
+    FROM compute_environments e
+    WHERE e.name IN (SELECT jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`);
+  const byName = new Map(envs.filter((e) => e.shared || e.owner_id === caller.id || caller.admin).map((e) => [e.name, e]));
 
   const out = new Map<string, string>();
   resolved.forEach((task, index) => {
@@ -151,9 +194,7 @@ async function resolveEnvironments(
     const env = byName.get(envName);
     const field = `tasks[${index}].computeEnvironment`;
     if (!env) throw new BatchError('VALIDATION', `${field}: unknown compute environment "${envName}"`, field);
-    const envNodes = known
-      .filter((n) => n.environmentId === env.id)
-      .map((n) => ({ id: n.id, environmentId: n.environmentId, labels: n.labels, capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, gpu: n.gpu }, allocated: { cpu: 0, memoryMiB: 0, gpu: 0 } }));
+    const envNodes = env.nodes.map((n) => ({ id: n.id, environmentId: env.id, labels: n.labels, capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, gpu: n.gpu }, allocated: { cpu: 0, memoryMiB: 0, gpu: 0 } }));
     // With no node registered yet nothing is known about capacity; nodes may still join.
     if (envNodes.length > 0 && !canEverPlace({ environmentId: env.id, resources: task.resources, nodeSelector: task.nodeSelector }, envNodes)) {
       const biggest = envNodes.reduce((a, b) => (b.capacity.cpu > a.capacity.cpu ? b : a));

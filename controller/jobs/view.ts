@@ -6,9 +6,27 @@ import type { JobState, TaskState } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
 import { computeEnvironments, jobs, tasks, users } from '../db/schema.js';
 
-type JobRow = typeof jobs.$inferSelect & { owner: string };
+export type JobRow = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'state' | 'priority' | 'clientToken' | 'createdAt' | 'startedAt' | 'endedAt'> & { owner: string };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** What a task row contributes to its job's resource. */
+export interface TaskRow {
+  jobId: string;
+  name: string;
+  state: string;
+  instanceCount: number;
+  spec: unknown;
+  environment: string;
+}
+
+/** Instances of one task in one state. */
+export interface CountRow {
+  job_id: string;
+  task_name: string;
+  state: string;
+  n: number;
+}
 
 async function buildJobs(store: Database, rows: JobRow[]): Promise<Job[]> {
   if (rows.length === 0) return [];
@@ -20,11 +38,19 @@ async function buildJobs(store: Database, rows: JobRow[]): Promise<Job[]> {
       .innerJoin(computeEnvironments, eq(computeEnvironments.id, tasks.environmentId))
       .where(inArray(tasks.jobId, ids))
       .orderBy(tasks.jobId, tasks.position),
-    store.rows<{ job_id: string; task_name: string; state: string; n: number }>(sql`
+    store.rows<CountRow>(sql`
       SELECT job_id, task_name, state, count(*)::int AS n FROM instances
       WHERE job_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
       GROUP BY 1, 2, 3`),
   ]);
+  return assembleJobs(rows, taskRows, countRows);
+}
+
+/**
+ * Pure: job resources from their rows, their tasks' rows (in DAG order) and instance counts.
+ * Shared by reads and by submit, which knows all of it without reading it back.
+ */
+export function assembleJobs(rows: readonly JobRow[], taskRows: readonly TaskRow[], countRows: readonly CountRow[]): Job[] {
   const counts = new Map<string, Record<string, number>>();
   for (const c of countRows) {
     const key = `${c.job_id}\u0000${c.task_name}`;
@@ -34,7 +60,7 @@ async function buildJobs(store: Database, rows: JobRow[]): Promise<Job[]> {
   }
   const tasksByJob = new Map<string, TaskView[]>();
   for (const t of taskRows) {
-    const spec = t.spec as unknown as ResolvedTask;
+    const spec = t.spec as ResolvedTask;
     const view: TaskView = {
       name: t.name,
       state: t.state as TaskState,

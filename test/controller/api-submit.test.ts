@@ -79,20 +79,22 @@ t.test('bad input gets a clear error naming the field and stores nothing', async
   t.same(api.wakes, []);
 });
 
-t.test('a task no node of its environment can ever run is rejected at submit', async (t) => {
-  const api = await makeApi(t);
-  await api.store.db.execute(sql`
-    INSERT INTO nodes (id, environment_id, name, state, cpu, memory_mib, gpu, credential_hash, labels)
-    SELECT 'n-1', id, 'n1', 'READY', 4, 8192, 0, 'x', '{"os":"linux"}'::jsonb FROM compute_environments WHERE name = 'local'`);
-  const tooBig = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', resources: { cpu: 64 } }] });
-  t.equal(tooBig.status, 422);
-  t.equal(tooBig.body.error.code, 'UNPLACEABLE');
-  t.match(tooBig.body.error.message, /needs cpu 64.*largest node has cpu 4/);
-  const wrongLabel = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', nodeSelector: { os: 'windows' } }] });
-  t.equal(wrongLabel.body.error.code, 'UNPLACEABLE');
-  const fits = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', resources: { cpu: 4 }, nodeSelector: { os: 'linux' } }] });
-  t.equal(fits.status, 201);
-});
+for (const store of ['pglite', 'postgres'] as const) {
+  t.test(`a task no node of its environment can ever run is rejected at submit (${store})`, async (t) => {
+    const api = await makeApi(t, store === 'postgres' ? { databaseUrl: await freshDatabase(t) } : {});
+    await api.store.db.execute(sql`
+      INSERT INTO nodes (id, environment_id, name, state, cpu, memory_mib, gpu, credential_hash, labels)
+      SELECT 'n-1', id, 'n1', 'READY', 4, 8192, 0, 'x', '{"os":"linux"}'::jsonb FROM compute_environments WHERE name = 'local'`);
+    const tooBig = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', resources: { cpu: 64 } }] });
+    t.equal(tooBig.status, 422);
+    t.equal(tooBig.body.error.code, 'UNPLACEABLE');
+    t.match(tooBig.body.error.message, /needs cpu 64.*largest node has cpu 4/);
+    const wrongLabel = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', nodeSelector: { os: 'windows' } }] });
+    t.equal(wrongLabel.body.error.code, 'UNPLACEABLE');
+    const fits = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', resources: { cpu: 4 }, nodeSelector: { os: 'linux' } }] });
+    t.equal(fits.status, 201);
+  });
+}
 
 t.test('the same clientToken returns the same job', async (t) => {
   const api = await makeApi(t);
@@ -115,6 +117,27 @@ t.test('concurrent submits with one clientToken make one job (PostgreSQL: a real
     SELECT (SELECT count(*)::int FROM jobs) AS jobs, (SELECT count(*)::int FROM tasks) AS tasks, (SELECT count(*)::int FROM instances) AS instances`);
   t.same(row, { jobs: 1, tasks: 2, instances: 4 }, 'nothing of the losers was stored');
 });
+
+for (const store of ['pglite', 'postgres'] as const) {
+  t.test(`the submit response is the job as a read returns it (${store})`, async (t) => {
+    const api = await makeApi(t, store === 'postgres' ? { databaseUrl: await freshDatabase(t) } : {});
+    t.equal((await api.request('POST', '/v1/templates', { name: 'tpl', command: 'echo $X', env: { X: '1' } })).status, 201);
+    const res = await api.request('POST', '/v1/jobs', {
+      name: 'shapes',
+      priority: -3,
+      clientToken: 'shapes-1',
+      tasks: [
+        { name: 'a', template: 'tpl', instances: 4, computeEnvironment: 'local' },
+        { name: 'b', command: 'echo b', dependsOn: ['a'], instances: 2 },
+        { name: 'c', command: 'echo c', dependsOn: ['a', 'b'] },
+      ],
+    });
+    t.equal(res.status, 201);
+    const got = await api.request('GET', `/v1/jobs/${res.body.id}`);
+    t.same(res.body, got.body);
+    t.match(res.body, { state: 'PENDING', counts: { PENDING: 7 }, clientToken: 'shapes-1', tasks: [{ template: 'tpl', state: 'PENDING' }, { state: 'WAITING' }, { state: 'WAITING' }] });
+  });
+}
 
 t.test('templates are merged under the task that names them', async (t) => {
   const api = await makeApi(t);
