@@ -9,23 +9,14 @@ import type { Database } from '../db/client.js';
 import type { StartDelivery } from '../gateway/deliver-starts.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
-import { advanceClaimCursors, applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
+import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import { place } from './place.js';
 import { reconcile } from './reconcile.js';
-import type { NodeSnapshot } from './types.js';
-import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import { loadActiveJobs, loadNextBackoffEnd, loadReadyNodes, loadReadyWork } from './snapshot.js';
 
 const MAX_RECONCILE_INTERVAL_MS = 100;
 /** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
 const URGENT: ReadonlySet<string> = new Set(['start', 'tick', 'job-stopped', 'job-restarted', 'nodes-lost', 'backoff-ended']);
-
-/** The most instances this pass could place: free cpu over the smallest cpu a task may ask. */
-function placementCap(nodes: readonly NodeSnapshot[]): number {
-  let cap = 0;
-  for (const n of nodes) cap += Math.max(0, n.capacity.cpu - n.allocated.cpu) / MIN_TASK_CPU;
-  return Math.min(cap, 1_000_000);
-}
 
 export interface PassResult {
   reasons: string[];
@@ -40,7 +31,8 @@ export class Scheduler {
   private wakeReasons = new Set<string>();
   /** Jobs to reconcile in the next pass; `all` = every active job. */
   private dirty: Set<string> | 'all' = 'all';
-  private timer: NodeJS.Timeout | undefined;
+  /** The queued pass; setImmediate, since setTimeout(0) waits at least a millisecond. */
+  private timer: NodeJS.Immediate | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private backoffTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -65,7 +57,7 @@ export class Scheduler {
   stop(): void {
     this.stopped = true;
     clearInterval(this.ticker);
-    clearTimeout(this.timer);
+    clearImmediate(this.timer);
     clearTimeout(this.backoffTimer);
     clearTimeout(this.reconcileTimer);
   }
@@ -76,10 +68,10 @@ export class Scheduler {
     if (jobIds === undefined) this.dirty = 'all';
     else if (this.dirty !== 'all') for (const id of jobIds) this.dirty.add(id);
     if (this.running || this.timer) return;
-    this.timer = setTimeout(() => {
+    this.timer = setImmediate(() => {
       this.timer = undefined;
       void this.runPasses();
-    }, 0);
+    });
   }
 
   /** Resolves when no pass is running or queued (tests and shutdown). */
@@ -152,8 +144,7 @@ export class Scheduler {
     await applyReconcile(this.store, reconcilePlan);
     if (dirty === 'all' || dirty.size > 0) this.lastReconcileMs = Date.now() - reconcileStart;
 
-    const nodes = await loadReadyNodes(this.store, this.registry.connected());
-    const { groups, quotas } = await loadReadyWork(this.store, placementCap(nodes));
+    const [nodes, { groups, quotas }] = await Promise.all([loadReadyNodes(this.store, this.registry.connected()), loadReadyWork(this.store)]);
     let started = 0;
     let placements: { jobId: string }[] = [];
     if (groups.length > 0) {
@@ -161,10 +152,9 @@ export class Scheduler {
       const attempts = await applyPlacements(this.store, plan.placements);
       placements = plan.placements;
       started = attempts.length;
-      // Starts go out as soon as the claim commits: the bookkeeping below is not on their path.
+      // Starts go out as soon as the claim commits; pending reasons are not on their path.
       // A node that went away meanwhile gets these on reconnect (resync re-sends SCHEDULED attempts).
       await this.starts.deliver(attempts);
-      await advanceClaimCursors(this.store, plan.placements);
       await applyPendingReasons(this.store, plan.reasons);
     }
     const stateChanges = reconcilePlan.releases.length + reconcilePlan.tasks.length + reconcilePlan.jobs.length;

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { ResolvedDependency, ResolvedTask } from '../../protocol/spec.js';
 import type { InstanceState, JobState, TaskState } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
+import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import { DEFAULT_QUOTAS } from '../quotas.js';
 import { emptyCounts } from './derive.js';
 import type { JobSnapshot, NodeSnapshot, OwnerQuota, ReadyGroup, TaskSnapshot } from './types.js';
@@ -123,12 +124,22 @@ interface GroupRow {
  * costs one index probe per task, not a scan of the queue.
  */
 /**
- * Tasks with ready PENDING instances (counted up to `cap`), and the running-instance quota of
- * each owner that has some: one statement, since both sit on the path from submit to start.
+ * Tasks with ready PENDING instances, and the running-instance quota of each owner that has some:
+ * one statement, since both sit on the path from submit to start. Ready instances are counted up
+ * to what the fleet could still take (free cpu of ready nodes over the smallest cpu a task may
+ * ask), so a deep queue is not counted in full on every pass; computed here rather than from
+ * loadReadyNodes so that both queries run side by side.
  */
-export async function loadReadyWork(store: Database, cap: number): Promise<{ groups: ReadyGroup[]; quotas: Map<string, OwnerQuota> }> {
+export async function loadReadyWork(store: Database): Promise<{ groups: ReadyGroup[]; quotas: Map<string, OwnerQuota> }> {
   const rows = await store.rows<GroupRow & { quota_limit: number | null; quota_running: number }>(
-    sql`WITH g AS (
+    sql`WITH cap AS (
+          SELECT least(1000000, greatest(1, floor(coalesce(sum(greatest(0, n.cpu - coalesce(u.cpu, 0))), 0) / ${MIN_TASK_CPU})))::int AS n
+          FROM nodes n
+          LEFT JOIN (SELECT node_id, sum(cpu) AS cpu FROM attempts WHERE state IN ('SCHEDULED', 'RUNNING') GROUP BY node_id) u
+            ON u.node_id = n.id
+          WHERE n.state = 'READY' AND n.desired = 'run'
+        ),
+        g AS (
           SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
                  t.spec, p.pending
           FROM jobs j
@@ -138,11 +149,12 @@ export async function loadReadyWork(store: Database, cap: number): Promise<{ gro
               SELECT 1 FROM instances i
               WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from AND i.state = 'PENDING'
                 AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
-              LIMIT ${Math.max(1, Math.floor(cap))}
+              LIMIT (SELECT n FROM cap)
             ) ready
           ) p
           WHERE j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING') AND p.pending > 0
         ),
+        -- Running instances per owner, counted from active attempts (a partial index keeps them few).
         q AS (
           SELECT u.id, (u.quotas->>'runningInstances')::int AS quota_limit,
                  (SELECT count(*)::int FROM attempts a JOIN jobs j ON j.id = a.job_id
@@ -202,10 +214,6 @@ export async function loadReadyNodes(store: Database, connected: ReadonlySet<str
     }));
 }
 
-/**
- * Running instances and the concurrency limit of every owner with ready work. Counted from active
- * attempts (one per running instance), which a partial index keeps small.
- */
 /** When the earliest retry backoff ends, so the scheduler can wake for it. */
 export async function loadNextBackoffEnd(store: Database): Promise<number | undefined> {
   const [row] = await store.rows<{ ms: number | null }>(
