@@ -11,6 +11,18 @@ import type { PendingReasonChange, Placement, ReconcilePlan } from './types.js';
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 
+/**
+ * For a row `w` (job, task, n, claim_from) of a claim: its lowest-index ready PENDING instances,
+ * at most n, locked; rows another claimer holds are skipped, never waited for.
+ */
+const CLAIM_READY = sql`(
+  SELECT i.id FROM instances i
+  WHERE i.job_id = w.job AND i.task_name = w.task AND i.index >= w.claim_from AND i.state = 'PENDING'
+    AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
+  ORDER BY i.index LIMIT w.n
+  FOR UPDATE SKIP LOCKED
+)`;
+
 export async function applyReconcile(store: Database, plan: ReconcilePlan): Promise<void> {
   const all = plan.releases.filter((r) => r.indexes === undefined).map((r) => ({ job: r.jobId, task: r.task, next: r.to }));
   const some = plan.releases.flatMap((r) => (r.indexes ?? []).map((index) => ({ job: r.jobId, task: r.task, next: r.to, index })));
@@ -110,13 +122,7 @@ export async function applyPlacements(store: Database, placements: readonly Plac
         ),
         claimed AS (
           SELECT c.id FROM want w
-          CROSS JOIN LATERAL (
-            SELECT i.id FROM instances i
-            WHERE i.job_id = w.job AND i.task_name = w.task AND i.index >= w.claim_from AND i.state = 'PENDING'
-              AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
-            ORDER BY i.index LIMIT w.n
-            FOR UPDATE SKIP LOCKED
-          ) c
+          CROSS JOIN LATERAL ${CLAIM_READY} c
         )
         UPDATE instances i
         SET state = 'SCHEDULED', pending_reason = NULL, not_before = NULL, attempt_count = i.attempt_count + 1,
@@ -170,13 +176,7 @@ async function claimOnto(store: Database, placements: readonly Placement[]): Pro
     ),
     claimed AS (
       SELECT c.id, w.node, w.cpu, w.mem, w.gpu, w.archive FROM want w
-      CROSS JOIN LATERAL (
-        SELECT i.id FROM instances i
-        WHERE i.job_id = w.job AND i.task_name = w.task AND i.index >= w.claim_from AND i.state = 'PENDING'
-          AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
-        ORDER BY i.index LIMIT w.n
-        FOR UPDATE SKIP LOCKED
-      ) c
+      CROSS JOIN LATERAL ${CLAIM_READY} c
     ),
     scheduled AS (
       UPDATE instances i
