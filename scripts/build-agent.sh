@@ -79,7 +79,10 @@ npx esbuild agent/main.ts --bundle --platform=node --target=node22 --format=cjs 
 
 # No snapshot and no code cache: both are specific to the platform that makes the blob, and the
 # one blob serves Linux and Windows. execArgvExtension "none": NODE_OPTIONS meant for the tasks'
-# own Node programs must not change the agent.
+# own Node programs must not change the agent. execArgv: the agent's V8 flags, from
+# protocol/agent-runtime.ts (why: see there).
+EXEC_ARGV=$(npx esbuild protocol/agent-runtime.ts --format=cjs --log-level=warning |
+  node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { const m = { exports: {} }; new Function("module", "exports", s)(m, m.exports); console.log(JSON.stringify(m.exports.AGENT_V8_FLAGS)); })')
 cat > "$WORK/sea-config.json" <<JSON
 {
   "main": "$WORK/agent.cjs",
@@ -87,7 +90,8 @@ cat > "$WORK/sea-config.json" <<JSON
   "disableExperimentalSEAWarning": true,
   "useSnapshot": false,
   "useCodeCache": false,
-  "execArgvExtension": "none"
+  "execArgvExtension": "none",
+  "execArgv": $EXEC_ARGV
 }
 JSON
 "$NODE" --experimental-sea-config "$WORK/sea-config.json" >"$WORK/blob.log" 2>&1 || { cat "$WORK/blob.log" >&2; exit 1; }
@@ -116,7 +120,8 @@ wait "$win_job"
 version=$("$LINUX_BIN" --version)
 [[ $version == batch-agent* ]] || { echo "build-agent: $LINUX_BIN --version printed: $version" >&2; exit 1; }
 
-# Idle memory: the agent with a controller that is not there, once it has settled into retrying.
+# Memory just after start: the agent with a controller that is not there, at its first retry (a
+# startup peak; `make bench BENCH_ARGS=--only=agent-footprint` measures it registered and idle).
 idle_rss() {
   local dir log pid rss=""
   dir=$(mktemp -d)
@@ -140,4 +145,4 @@ printf '  %-34s %10s  sha256 %s\n' \
   "$WORK/agent.cjs" "$(size "$WORK/agent.cjs")" "$(sha256sum "$WORK/agent.cjs" | cut -c1-16)" \
   "$LINUX_BIN" "$(size "$LINUX_BIN")" "$(sha256sum "$LINUX_BIN" | cut -c1-16)" \
   "$WIN_BIN" "$(size "$WIN_BIN")" "$(sha256sum "$WIN_BIN" | cut -c1-16)"
-echo "  idle RSS of the Linux agent: $(idle_rss)"
+echo "  RSS of the Linux agent just after start: $(idle_rss)"

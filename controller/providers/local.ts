@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_V8_FLAGS } from '../../protocol/agent-runtime.js';
 import type { Database } from '../db/client.js';
 import { registrationTokens } from '../db/schema.js';
 import type { Logger } from '../log.js';
@@ -97,7 +98,7 @@ export class LocalProvider {
     // A registration token is only needed until the agent has its own credential.
     if (!existsSync(path.join(agent.dir, 'node.json'))) env.BATCH_REGISTRATION_TOKEN = await this.registrationToken();
     const logFd = openSync(path.join(agent.dir, 'agent.log'), 'a');
-    const [command, ...args] = this.options.agentCommand ?? [process.execPath, AGENT_MAIN];
+    const [command, ...args] = this.options.agentCommand ?? [process.execPath, ...AGENT_V8_FLAGS, AGENT_MAIN];
     const child = spawn(command!, args, { env, detached: true, stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
     child.unref();
