@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_V8_FLAGS } from '../../protocol/agent-runtime.js';
 import { freshDatabase } from './postgres.js';
 import { tmpDir, type Teardown } from './tmp.js';
 import { waitFor } from './wait.js';
@@ -150,7 +151,8 @@ export async function startAgent(
   const logFile = path.join(dir, `agent-${Date.now()}.log`);
   const logFd = openSync(logFile, 'a');
   // detached: its own process group, like a real node; teardown kills the group (its instances too).
-  const child = spawn(process.execPath, [AGENT_MAIN], { env, stdio: ['ignore', logFd, logFd], detached: true });
+  // With the V8 flags every agent runs with, so the tests see what nodes run.
+  const child = spawn(process.execPath, [...AGENT_V8_FLAGS, AGENT_MAIN], { env, stdio: ['ignore', logFd, logFd], detached: true });
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       try {
