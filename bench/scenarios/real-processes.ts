@@ -1,7 +1,8 @@
 /**
  * Scenario 3 — real processes: 2,000 instances of `true` on the built-in local environment (two
  * agent processes on this host), instances/s from the submit to the job's end, next to this
- * host's raw spawn rate measured in the same run, just before, at the same parallelism.
+ * host's raw spawn rate measured in the same run, just before and just after, at the same
+ * parallelism (the higher of the two is the yardstick).
  */
 import { wallNow } from '../clock.js';
 import { startController, waitForReadyNodes } from '../controller.js';
@@ -27,7 +28,7 @@ export const realProcesses: Scenario = {
     const parallelism = LOCAL_NODES * SLOTS_PER_NODE;
 
     ctx.log(`raw spawn rate: ${instances} × /bin/sh -c true and /bin/true, ${parallelism} at a time`);
-    const rawShell = await ctx.deadline.race(spawnRate('/bin/sh', ['-c', 'true'], instances, parallelism));
+    const rawShellBefore = await ctx.deadline.race(spawnRate('/bin/sh', ['-c', 'true'], instances, parallelism));
     const rawTrue = await ctx.deadline.race(spawnRate('/bin/true', [], instances, parallelism));
 
     const controller = await startController(ctx.cleanup, ctx.deadline, {
@@ -64,17 +65,33 @@ export const realProcesses: Scenario = {
     const machineBusy = hostCpu.percentOfMachine();
     const seconds = (endedAt - submitAt) / 1000;
     const rate = instances / seconds;
+    // The raw rate swings with whatever else the machine is doing (a previous scenario's database
+    // still vacuuming, say): measured before and after, the higher one is the yardstick.
+    const controllerCpuSeconds = controllerCpu.read().seconds;
+    const agentsCpuSeconds = agentsCpu.read().seconds;
+    const postgresCpuSeconds = postgresCpu.read().seconds;
+    ctx.log('raw spawn rate again, after');
+    const rawShellAfter = await ctx.deadline.race(spawnRate('/bin/sh', ['-c', 'true'], instances, parallelism));
+    const rawShell = Math.max(rawShellBefore, rawShellAfter);
 
-    const conditions = { store, instances, localNodes: LOCAL_NODES, slotsPerNode: SLOTS_PER_NODE, rawParallelism: parallelism };
+    const conditions = {
+      store,
+      instances,
+      localNodes: LOCAL_NODES,
+      slotsPerNode: SLOTS_PER_NODE,
+      rawParallelism: parallelism,
+      rawShellBefore: Math.round(rawShellBefore),
+      rawShellAfter: Math.round(rawShellAfter),
+    };
     const name = (what: string) => `real-processes.${store}.${what}`;
     return [
       figure(name('instances_per_s'), rate, 'instances/s', conditions),
-      figure(name('raw_spawn_sh_per_s'), rawShell, 'spawns/s (/bin/sh -c true)', conditions),
+      figure(name('raw_spawn_sh_per_s'), rawShell, 'spawns/s (/bin/sh -c true; higher of before and after)', conditions),
       figure(name('raw_spawn_true_per_s'), rawTrue, 'spawns/s (/bin/true)', conditions),
       figure(name('ratio_to_raw'), rate / rawShell, '× raw sh spawn rate', conditions, { target: { op: '>=', value: 0.5 } }),
-      figure(name('controller_cpu'), (controllerCpu.read().seconds / seconds) * 100, '% of a core', conditions),
-      figure(name('agents_cpu'), (agentsCpu.read().seconds / seconds) * 100, '% of a core (both agents, not their children)', conditions),
-      ...(store === 'postgres' ? [figure(name('postgres_cpu'), (postgresCpu.read().seconds / seconds) * 100, '% of a core', conditions)] : []),
+      figure(name('controller_cpu'), (controllerCpuSeconds / seconds) * 100, '% of a core', conditions),
+      figure(name('agents_cpu'), (agentsCpuSeconds / seconds) * 100, '% of a core (both agents, not their children)', conditions),
+      ...(store === 'postgres' ? [figure(name('postgres_cpu'), (postgresCpuSeconds / seconds) * 100, '% of a core', conditions)] : []),
       figure(name('machine_busy'), machineBusy, '% of all cores (every process)', conditions),
     ];
   },
