@@ -12,11 +12,20 @@ import type { Logger } from '../log.js';
 import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import { place } from './place.js';
 import { reconcile } from './reconcile.js';
-import { loadActiveJobs, loadNextBackoffEnd, loadReadyNodes, loadReadyWork } from './snapshot.js';
+import type { NodeSnapshot } from './types.js';
+import { MIN_TASK_CPU } from '../../protocol/spec.js';
+import { loadActiveJobs, loadNextBackoffEnd, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
 
 const MAX_RECONCILE_INTERVAL_MS = 100;
 /** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
 const URGENT: ReadonlySet<string> = new Set(['start', 'tick', 'job-stopped', 'job-restarted', 'nodes-lost', 'backoff-ended']);
+
+/** The most instances this pass could place: free cpu over the smallest cpu a task may ask. */
+function placementCap(nodes: readonly NodeSnapshot[]): number {
+  let cap = 0;
+  for (const n of nodes) cap += Math.max(0, n.capacity.cpu - n.allocated.cpu) / MIN_TASK_CPU;
+  return Math.min(cap, 1_000_000);
+}
 
 export interface PassResult {
   reasons: string[];
@@ -144,10 +153,12 @@ export class Scheduler {
     await applyReconcile(this.store, reconcilePlan);
     if (dirty === 'all' || dirty.size > 0) this.lastReconcileMs = Date.now() - reconcileStart;
 
-    const [nodes, { groups, quotas }] = await Promise.all([loadReadyNodes(this.store, this.registry.connected()), loadReadyWork(this.store)]);
+    const nodes = await loadReadyNodes(this.store, this.registry.connected());
+    const groups = await loadReadyGroups(this.store, placementCap(nodes));
     let started = 0;
     let placements: { jobId: string }[] = [];
     if (groups.length > 0) {
+      const quotas = await loadQuotas(this.store, [...new Set(groups.map((g) => g.ownerId))]);
       const plan = place(groups, nodes, quotas);
       const attempts = await applyPlacements(this.store, plan.placements);
       placements = plan.placements;

@@ -3,7 +3,6 @@ import { sql } from 'drizzle-orm';
 import type { ResolvedDependency, ResolvedTask } from '../../protocol/spec.js';
 import type { InstanceState, JobState, TaskState } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
-import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import { DEFAULT_QUOTAS } from '../quotas.js';
 import { emptyCounts } from './derive.js';
 import type { JobSnapshot, NodeSnapshot, OwnerQuota, ReadyGroup, TaskSnapshot } from './types.js';
@@ -123,49 +122,23 @@ interface GroupRow {
  * at `cap` (no more could be placed in this pass anyway), so a full cluster with a long queue
  * costs one index probe per task, not a scan of the queue.
  */
-/**
- * Tasks with ready PENDING instances, and the running-instance quota of each owner that has some:
- * one statement, since both sit on the path from submit to start. Ready instances are counted up
- * to what the fleet could still take (free cpu of ready nodes over the smallest cpu a task may
- * ask), so a deep queue is not counted in full on every pass; computed here rather than from
- * loadReadyNodes so that both queries run side by side.
- */
-export async function loadReadyWork(store: Database): Promise<{ groups: ReadyGroup[]; quotas: Map<string, OwnerQuota> }> {
-  const rows = await store.rows<GroupRow & { quota_limit: number | null; quota_running: number }>(
-    sql`WITH cap AS (
-          SELECT least(1000000, greatest(1, floor(coalesce(sum(greatest(0, n.cpu - coalesce(u.cpu, 0))), 0) / ${MIN_TASK_CPU})))::int AS n
-          FROM nodes n
-          LEFT JOIN (SELECT node_id, sum(cpu) AS cpu FROM attempts WHERE state IN ('SCHEDULED', 'RUNNING') GROUP BY node_id) u
-            ON u.node_id = n.id
-          WHERE n.state = 'READY' AND n.desired = 'run'
-        ),
-        g AS (
-          SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
-                 t.spec, p.pending
-          FROM jobs j
-          JOIN tasks t ON t.job_id = j.id AND t.state IN ('WAITING', 'PENDING', 'RUNNING')
-          CROSS JOIN LATERAL (
-            SELECT count(*)::int AS pending FROM (
-              SELECT 1 FROM instances i
-              WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from AND i.state = 'PENDING'
-                AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
-              LIMIT (SELECT n FROM cap)
-            ) ready
-          ) p
-          WHERE j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING') AND p.pending > 0
-        ),
-        -- Running instances per owner, counted from active attempts (a partial index keeps them few).
-        q AS (
-          SELECT u.id, (u.quotas->>'runningInstances')::int AS quota_limit,
-                 (SELECT count(*)::int FROM attempts a JOIN jobs j ON j.id = a.job_id
-                  WHERE j.owner_id = u.id AND a.state IN ('SCHEDULED', 'RUNNING')) AS quota_running
-          FROM users u WHERE u.id IN (SELECT owner_id FROM g)
-        )
-        SELECT g.*, q.quota_limit, q.quota_running FROM g JOIN q ON q.id = g.owner_id`,
+export async function loadReadyGroups(store: Database, cap: number): Promise<ReadyGroup[]> {
+  const rows = await store.rows<GroupRow>(
+    sql`SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
+               t.spec, p.pending
+        FROM jobs j
+        JOIN tasks t ON t.job_id = j.id AND t.state IN ('WAITING', 'PENDING', 'RUNNING')
+        CROSS JOIN LATERAL (
+          SELECT count(*)::int AS pending FROM (
+            SELECT 1 FROM instances i
+            WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from AND i.state = 'PENDING'
+              AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
+            LIMIT ${Math.max(1, Math.floor(cap))}
+          ) ready
+        ) p
+        WHERE j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING') AND p.pending > 0`,
   );
-  const quotas = new Map<string, OwnerQuota>();
-  for (const r of rows) quotas.set(r.owner_id, { running: r.quota_running, maxRunning: r.quota_limit ?? DEFAULT_QUOTAS.runningInstances });
-  const groups = rows.map((r) => ({
+  return rows.map((r) => ({
     jobId: r.job_id,
     ownerId: r.owner_id,
     priority: r.priority,
@@ -177,7 +150,6 @@ export async function loadReadyWork(store: Database): Promise<{ groups: ReadyGro
     nodeSelector: r.spec.nodeSelector ?? {},
     pending: r.pending,
   }));
-  return { groups, quotas };
 }
 
 interface NodeRow {
@@ -212,6 +184,21 @@ export async function loadReadyNodes(store: Database, connected: ReadonlySet<str
       capacity: { cpu: r.cpu, memoryMiB: r.memory_mib, gpu: r.gpu },
       allocated: { cpu: r.used_cpu, memoryMiB: r.used_memory_mib, gpu: r.used_gpu },
     }));
+}
+
+/**
+ * Running instances and the concurrency limit of every owner with ready work. Counted from active
+ * attempts (one per running instance), which a partial index keeps small.
+ */
+export async function loadQuotas(store: Database, owners: readonly string[]): Promise<Map<string, OwnerQuota>> {
+  if (owners.length === 0) return new Map();
+  const rows = await store.rows<{ id: string; limit: number | null; running: number }>(
+    sql`SELECT u.id, (u.quotas->>'runningInstances')::int AS limit,
+               (SELECT count(*)::int FROM attempts a JOIN jobs j ON j.id = a.job_id
+                WHERE j.owner_id = u.id AND a.state IN ('SCHEDULED', 'RUNNING')) AS running
+        FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb))`,
+  );
+  return new Map(rows.map((r) => [r.id, { running: r.running, maxRunning: r.limit ?? DEFAULT_QUOTAS.runningInstances }]));
 }
 
 /** When the earliest retry backoff ends, so the scheduler can wake for it. */
