@@ -1,7 +1,8 @@
 /**
  * Submitting a job: every rule is checked before anything is written (schema, templates, DAG,
  * quotas, environments, placeability), then the job, its tasks and all their instances are
- * inserted in one transaction. The same `clientToken` from the same owner returns the first job.
+ * inserted by one statement (in a transaction with the bucket claims, when the job names
+ * buckets). The same `clientToken` from the same owner returns the first job.
  */
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
@@ -61,6 +62,11 @@ export async function submitJob(store: Database, caller: Caller, body: unknown, 
   return { jobId, created: true, job: createdView(jobId, caller, spec, resolved, createdMs, defaultEnvironment) };
 }
 
+/** A new task waits for its dependencies, if it has any. */
+function initialTaskState(task: ResolvedTask): 'WAITING' | 'PENDING' {
+  return task.dependsOn.length > 0 ? 'WAITING' : 'PENDING';
+}
+
 /** The job as just stored: every instance PENDING, tasks with dependencies WAITING. */
 function createdView(jobId: string, caller: Caller, spec: JobSpec, resolved: readonly ResolvedTask[], createdMs: number, defaultEnvironment: string): Job {
   const job: JobRow = {
@@ -77,7 +83,7 @@ function createdView(jobId: string, caller: Caller, spec: JobSpec, resolved: rea
   const taskRows = resolved.map((task) => ({
     jobId,
     name: task.name,
-    state: task.dependsOn.length > 0 ? 'WAITING' : 'PENDING',
+    state: initialTaskState(task),
     instanceCount: task.instances,
     spec: task,
     environment: task.computeEnvironment ?? defaultEnvironment,
@@ -94,7 +100,7 @@ function insertJob(jobId: string, ownerId: string, spec: JobSpec, resolved: read
   const taskRows = resolved.map((task, position) => ({
     name: task.name,
     position,
-    state: task.dependsOn.length > 0 ? 'WAITING' : 'PENDING',
+    state: initialTaskState(task),
     environment_id: environmentIds.get(task.name)!,
     instance_count: task.instances,
     spec: task,

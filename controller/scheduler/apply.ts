@@ -156,7 +156,7 @@ export async function applyPlacements(store: Database, placements: readonly Plac
         WHERE r.id IN (SELECT id FROM created)`),
     );
   });
-  await advanceClaimCursors(store, placements);
+  await advanceClaimCursors(store, want.map((w): [string, string] => [w.job, w.task]));
   return started.map(startedFromRow);
 }
 
@@ -214,8 +214,7 @@ async function claimOnto(store: Database, placements: readonly Placement[]): Pro
 }
 
 /** Moves each placed task's claim cursor up to its lowest still-PENDING instance. */
-async function advanceClaimCursors(store: Database, placements: readonly Placement[]): Promise<void> {
-  const tasks = [...groupBy(placements, (p) => `${p.jobId}\u0000${p.task}`).values()].map((list): [string, string] => [list[0]!.jobId, list[0]!.task]);
+async function advanceClaimCursors(store: Database, tasks: readonly [string, string][]): Promise<void> {
   if (tasks.length === 0) return;
   await store.db.execute(sql`
     UPDATE tasks t SET claim_from = coalesce(

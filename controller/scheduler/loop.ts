@@ -5,6 +5,7 @@
  * so a pass costs what changed, not every instance of every active job. A periodic tick
  * reconciles everything, the safety net for anything missed.
  */
+import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import type { Database } from '../db/client.js';
 import type { StartDelivery } from '../gateway/deliver-starts.js';
 import type { SessionRegistry } from '../gateway/registry.js';
@@ -12,9 +13,8 @@ import type { Logger } from '../log.js';
 import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import { place } from './place.js';
 import { reconcile } from './reconcile.js';
-import type { NodeSnapshot } from './types.js';
-import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import { loadActiveJobs, loadNextBackoffEnd, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
+import type { NodeSnapshot } from './types.js';
 
 const MAX_RECONCILE_INTERVAL_MS = 100;
 /** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
