@@ -72,7 +72,9 @@ export class Agent {
   }
 
   start(): void {
-    log(`batch-agent starting: node "${this.#config.name}", controller ${this.#config.endpoint}, dir ${this.#config.dir}`);
+    log(
+      `batch-agent starting: node "${this.#config.name}", controller ${this.#config.endpoint}, dir ${this.#config.dir}`,
+    );
     this.#connection.start();
   }
 

@@ -104,10 +104,13 @@ export class Attempt {
     killTree(pid, this.deps.killGraceMs);
     // A kill can miss (a tree walk racing a fork, a slow taskkill on a loaded host): until the
     // attempt has ended, try again every grace period. Killing what is gone is harmless.
-    const again = setInterval(() => {
-      if (this.#finished) clearInterval(again);
-      else killTree(pid, this.deps.killGraceMs);
-    }, Math.max(1000, this.deps.killGraceMs));
+    const again = setInterval(
+      () => {
+        if (this.#finished) clearInterval(again);
+        else killTree(pid, this.deps.killGraceMs);
+      },
+      Math.max(1000, this.deps.killGraceMs),
+    );
     again.unref();
   }
 
@@ -177,7 +180,13 @@ export class Attempt {
     if (child.pid === undefined) {
       const end = await ended;
       const why = end instanceof Error ? describeError(end) : 'no process id';
-      return { attemptId: this.id, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: `cannot start the command: ${why}` };
+      return {
+        attemptId: this.id,
+        state: 'FAILED',
+        failureReason: 'AGENT_ERROR',
+        exitCode: null,
+        message: `cannot start the command: ${why}`,
+      };
     }
     this.#pid = child.pid;
     recordGroup(this.deps.agentDir, this.id, child.pid);
@@ -198,7 +207,9 @@ export class Attempt {
     child.stderr.on('data', onOutput('stderr'));
 
     const timeout =
-      this.spec.timeoutSeconds > 0 ? setTimeout(() => this.kill('TIMEOUT'), this.spec.timeoutSeconds * 1000) : undefined;
+      this.spec.timeoutSeconds > 0
+        ? setTimeout(() => this.kill('TIMEOUT'), this.spec.timeoutSeconds * 1000)
+        : undefined;
     const stopWaiting = this.#watchLeftovers(child);
 
     const end = await ended;
@@ -217,9 +228,12 @@ export class Attempt {
     let drainTimer: NodeJS.Timeout | undefined;
     child.once('exit', () => {
       this.#exited = true;
-      if (process.platform !== 'win32' && this.#pid !== undefined && this.#killReason === undefined) killTree(this.#pid, this.deps.killGraceMs);
+      if (process.platform !== 'win32' && this.#pid !== undefined && this.#killReason === undefined)
+        killTree(this.#pid, this.deps.killGraceMs);
       drainTimer = setTimeout(() => {
-        log(`${this.label}: output pipes still open ${this.deps.killGraceMs + PIPE_DRAIN_EXTRA_MS} ms after exit; closing them`);
+        log(
+          `${this.label}: output pipes still open ${this.deps.killGraceMs + PIPE_DRAIN_EXTRA_MS} ms after exit; closing them`,
+        );
         child.stdout.destroy();
         child.stderr.destroy();
       }, this.deps.killGraceMs + PIPE_DRAIN_EXTRA_MS);
@@ -228,12 +242,26 @@ export class Attempt {
   }
 
   #endReport(end: ProcessEnd): StatusReport {
-    if (this.#killReason !== undefined) return this.#killedReport(`, process tree killed${end.signal ? `; ended by ${end.signal}` : ''}`);
+    if (this.#killReason !== undefined)
+      return this.#killedReport(`, process tree killed${end.signal ? `; ended by ${end.signal}` : ''}`);
     const exitCode = exitCodeOf(end);
     if (end.code === 0) return { attemptId: this.id, state: 'SUCCEEDED', exitCode: 0 };
-    if (end.code !== null) return { attemptId: this.id, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode, message: `exited with code ${end.code}` };
+    if (end.code !== null)
+      return {
+        attemptId: this.id,
+        state: 'FAILED',
+        failureReason: 'EXIT_CODE',
+        exitCode,
+        message: `exited with code ${end.code}`,
+      };
     if (end.signal !== null) {
-      return { attemptId: this.id, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode, message: `killed by signal ${end.signal}, not by the agent` };
+      return {
+        attemptId: this.id,
+        state: 'FAILED',
+        failureReason: 'EXIT_CODE',
+        exitCode,
+        message: `killed by signal ${end.signal}, not by the agent`,
+      };
     }
     return this.#agentError(new Error('the process ended with neither an exit code nor a signal'));
   }
@@ -242,9 +270,20 @@ export class Attempt {
   #killedReport(how: string): StatusReport {
     if (this.#killReason === 'TIMEOUT') {
       const limit = this.spec.timeoutSeconds > 0 ? ` of ${this.spec.timeoutSeconds} s` : '';
-      return { attemptId: this.id, state: 'FAILED', failureReason: 'TIMEOUT', exitCode: null, message: `timeout${limit} reached${how}` };
+      return {
+        attemptId: this.id,
+        state: 'FAILED',
+        failureReason: 'TIMEOUT',
+        exitCode: null,
+        message: `timeout${limit} reached${how}`,
+      };
     }
-    return { attemptId: this.id, state: 'STOPPED', exitCode: null, message: `stopped (${this.#killReason ?? 'STOPPED'})${how}` };
+    return {
+      attemptId: this.id,
+      state: 'STOPPED',
+      exitCode: null,
+      message: `stopped (${this.#killReason ?? 'STOPPED'})${how}`,
+    };
   }
 
   #stepFailed(hook: AttemptHook, err: unknown, say: Say, exitCode: number | null): StatusReport {
@@ -255,14 +294,22 @@ export class Attempt {
   /** A step's typed failure, told to the user in the attempt's stderr; anything else is an agent fault. */
   #failureOf(hook: AttemptHook, err: unknown, say: Say): Failure {
     const failure: Failure =
-      err instanceof StepFailed ? err.failure : { reason: 'AGENT_ERROR', message: `agent error in ${hook.name}: ${describeError(err)}`, retryable: true };
+      err instanceof StepFailed
+        ? err.failure
+        : { reason: 'AGENT_ERROR', message: `agent error in ${hook.name}: ${describeError(err)}`, retryable: true };
     say(`${failure.reason}: ${failure.message}`);
     log(`${this.label}: ${hook.name} failed (${failure.retryable ? 'retryable' : 'not retryable'})`);
     return failure;
   }
 
   #agentError(err: unknown): StatusReport {
-    return { attemptId: this.id, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: `agent error: ${describeError(err)}` };
+    return {
+      attemptId: this.id,
+      state: 'FAILED',
+      failureReason: 'AGENT_ERROR',
+      exitCode: null,
+      message: `agent error: ${describeError(err)}`,
+    };
   }
 
   #finish(report: StatusReport): void {

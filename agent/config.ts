@@ -44,32 +44,56 @@ const MAX_NAME_LENGTH = 255;
 function program(): Command {
   return new Command('batch-agent')
     .description('Runs task instances for a Batch controller on this host.')
-    .version(`batch-agent ${BATCH_VERSION} (protocol ${PROTOCOL_VERSION})`, '-v, --version', 'print the agent and protocol versions')
+    .version(
+      `batch-agent ${BATCH_VERSION} (protocol ${PROTOCOL_VERSION})`,
+      '-v, --version',
+      'print the agent and protocol versions',
+    )
     .helpOption('-h, --help', 'show this help')
-    .addOption(new Option('--controller-url <url>', 'controller URL, http(s):// or ws(s)://, optionally with a path prefix').env('BATCH_CONTROLLER_URL'))
     .addOption(
-      new Option('--registration-token <token>', 'token from `batchctl envs token ENV`, exchanged at first start for a node credential; prefer the env var, flags show in `ps`').env(
-        'BATCH_REGISTRATION_TOKEN',
+      new Option('--controller-url <url>', 'controller URL, http(s):// or ws(s)://, optionally with a path prefix').env(
+        'BATCH_CONTROLLER_URL',
       ),
     )
-    .addOption(new Option('--dir <path>', 'data directory: node credential and work dirs').env('BATCH_AGENT_DIR').default('./batch-agent-data'))
+    .addOption(
+      new Option(
+        '--registration-token <token>',
+        'token from `batchctl envs token ENV`, exchanged at first start for a node credential; prefer the env var, flags show in `ps`',
+      ).env('BATCH_REGISTRATION_TOKEN'),
+    )
+    .addOption(
+      new Option('--dir <path>', 'data directory: node credential and work dirs')
+        .env('BATCH_AGENT_DIR')
+        .default('./batch-agent-data'),
+    )
     .addOption(new Option('--labels <k=v,...>', 'node labels matched by task nodeSelector').env('BATCH_NODE_LABELS'))
     .addOption(new Option('--name <name>', 'node name (default: the hostname)').env('BATCH_NODE_NAME'))
     .addOption(new Option('--cpu <n>', 'CPUs offered to tasks (default: detected)').env('BATCH_NODE_CPU'))
-    .addOption(new Option('--memory-mib <n>', 'memory offered to tasks in MiB (default: detected)').env('BATCH_NODE_MEMORY_MIB'))
+    .addOption(
+      new Option('--memory-mib <n>', 'memory offered to tasks in MiB (default: detected)').env('BATCH_NODE_MEMORY_MIB'),
+    )
     .addOption(new Option('--gpu <n>', 'GPUs offered to tasks').env('BATCH_NODE_GPU').default('0'))
     .addOption(
-      new Option('--kill-grace-seconds <s>', 'seconds between SIGTERM and SIGKILL when stopping an instance').env('BATCH_KILL_GRACE_SECONDS').default('5'),
+      new Option('--kill-grace-seconds <s>', 'seconds between SIGTERM and SIGKILL when stopping an instance')
+        .env('BATCH_KILL_GRACE_SECONDS')
+        .default('5'),
     )
     .addOption(
-      new Option('--package-max-bytes <n>', `most bytes a task package may unpack to (default ${DEFAULT_UNZIP_LIMITS.maxBytes}, 1 GiB)`).env('BATCH_PACKAGE_MAX_BYTES'),
+      new Option(
+        '--package-max-bytes <n>',
+        `most bytes a task package may unpack to (default ${DEFAULT_UNZIP_LIMITS.maxBytes}, 1 GiB)`,
+      ).env('BATCH_PACKAGE_MAX_BYTES'),
     )
     .addOption(
-      new Option('--package-max-entries <n>', `most files and directories in a task package (default ${DEFAULT_UNZIP_LIMITS.maxEntries})`).env(
-        'BATCH_PACKAGE_MAX_ENTRIES',
-      ),
+      new Option(
+        '--package-max-entries <n>',
+        `most files and directories in a task package (default ${DEFAULT_UNZIP_LIMITS.maxEntries})`,
+      ).env('BATCH_PACKAGE_MAX_ENTRIES'),
     )
-    .addHelpText('after', '\nExit codes: 0 stopped by a signal, 1 internal error, 2 bad configuration, 3 refused by the controller.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 stopped by a signal, 1 internal error, 2 bad configuration, 3 refused by the controller.',
+    )
     .exitOverride()
     .showSuggestionAfterError();
 }
@@ -108,15 +132,19 @@ function resolveConfig(raw: RawOptions): AgentConfig {
   try {
     endpoint = agentEndpoint(controllerUrl);
   } catch (err) {
-    if (err instanceof InvalidControllerUrlError) throw new ConfigError(`--controller-url / BATCH_CONTROLLER_URL: ${err.message}`);
+    if (err instanceof InvalidControllerUrlError)
+      throw new ConfigError(`--controller-url / BATCH_CONTROLLER_URL: ${err.message}`);
     throw err;
   }
   const registrationToken = nonEmpty(raw.registrationToken);
   if (registrationToken !== undefined && registrationToken.length > MAX_TOKEN_LENGTH) {
-    throw new ConfigError(`--registration-token / BATCH_REGISTRATION_TOKEN is longer than ${MAX_TOKEN_LENGTH} characters`);
+    throw new ConfigError(
+      `--registration-token / BATCH_REGISTRATION_TOKEN is longer than ${MAX_TOKEN_LENGTH} characters`,
+    );
   }
   const name = nonEmpty(raw.name) ?? hostname();
-  if (name.length > MAX_NAME_LENGTH) throw new ConfigError(`--name / BATCH_NODE_NAME is longer than ${MAX_NAME_LENGTH} characters`);
+  if (name.length > MAX_NAME_LENGTH)
+    throw new ConfigError(`--name / BATCH_NODE_NAME is longer than ${MAX_NAME_LENGTH} characters`);
   return {
     controllerUrl,
     endpoint,
@@ -129,10 +157,16 @@ function resolveConfig(raw: RawOptions): AgentConfig {
       memoryMiB: wholeNumber(raw.memoryMib, '--memory-mib / BATCH_NODE_MEMORY_MIB') ?? Math.floor(totalmem() / MIB),
       gpu: wholeNumber(raw.gpu, '--gpu / BATCH_NODE_GPU') ?? 0,
     },
-    killGraceMs: Math.round((nonNegativeNumber(raw.killGraceSeconds, '--kill-grace-seconds / BATCH_KILL_GRACE_SECONDS') ?? 5) * 1000),
+    killGraceMs: Math.round(
+      (nonNegativeNumber(raw.killGraceSeconds, '--kill-grace-seconds / BATCH_KILL_GRACE_SECONDS') ?? 5) * 1000,
+    ),
     packageLimits: {
-      maxBytes: positiveWholeNumber(raw.packageMaxBytes, '--package-max-bytes / BATCH_PACKAGE_MAX_BYTES') ?? DEFAULT_UNZIP_LIMITS.maxBytes,
-      maxEntries: positiveWholeNumber(raw.packageMaxEntries, '--package-max-entries / BATCH_PACKAGE_MAX_ENTRIES') ?? DEFAULT_UNZIP_LIMITS.maxEntries,
+      maxBytes:
+        positiveWholeNumber(raw.packageMaxBytes, '--package-max-bytes / BATCH_PACKAGE_MAX_BYTES') ??
+        DEFAULT_UNZIP_LIMITS.maxBytes,
+      maxEntries:
+        positiveWholeNumber(raw.packageMaxEntries, '--package-max-entries / BATCH_PACKAGE_MAX_ENTRIES') ??
+        DEFAULT_UNZIP_LIMITS.maxEntries,
     },
   };
 }
@@ -146,11 +180,15 @@ function nonEmpty(value: string | undefined): string | undefined {
 /** "k=v,k2=v2" → { k: 'v', k2: 'v2' }. */
 export function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const eq = pair.indexOf('=');
     const key = eq < 0 ? '' : pair.slice(0, eq).trim();
     if (key === '') throw new ConfigError(`--labels / BATCH_NODE_LABELS: "${pair}" is not of the form key=value`);
-    if (Object.hasOwn(labels, key)) throw new ConfigError(`--labels / BATCH_NODE_LABELS: label "${key}" is given twice`);
+    if (Object.hasOwn(labels, key))
+      throw new ConfigError(`--labels / BATCH_NODE_LABELS: label "${key}" is given twice`);
     labels[key] = pair.slice(eq + 1).trim();
   }
   return labels;
@@ -166,5 +204,7 @@ function number(value: string | undefined, what: string, ok: (n: number) => bool
 
 const positiveNumber = (v: string | undefined, what: string) => number(v, what, (n) => n > 0, 'a positive number');
 const nonNegativeNumber = (v: string | undefined, what: string) => number(v, what, (n) => n >= 0, 'a number >= 0');
-const wholeNumber = (v: string | undefined, what: string) => number(v, what, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0');
-const positiveWholeNumber = (v: string | undefined, what: string) => number(v, what, (n) => Number.isSafeInteger(n) && n > 0, 'a whole number > 0');
+const wholeNumber = (v: string | undefined, what: string) =>
+  number(v, what, (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0');
+const positiveWholeNumber = (v: string | undefined, what: string) =>
+  number(v, what, (n) => Number.isSafeInteger(n) && n > 0, 'a whole number > 0');

@@ -124,7 +124,14 @@ export class Connection {
       generateMask: zeroMask,
     });
     socket.binaryType = 'nodebuffer';
-    const link: Link = { socket, phase: 'handshake', failure: undefined, awaitingPong: false, handshakeTimer: undefined, pingTimer: undefined };
+    const link: Link = {
+      socket,
+      phase: 'handshake',
+      failure: undefined,
+      awaitingPong: false,
+      handshakeTimer: undefined,
+      pingTimer: undefined,
+    };
     this.#link = link;
     link.handshakeTimer = setTimeout(() => {
       link.failure = `no welcome within ${HANDSHAKE_TIMEOUT_MS / 1000} s`;
@@ -154,22 +161,27 @@ export class Connection {
     if (this.#stopped) return;
     const delay = this.#backoff.next();
     const why = link.failure ?? `closed with code ${code}${reason === '' ? '' : ` (${reason})`}`;
-    const what = wasOpen ? `lost the connection to ${this.#opts.endpoint}` : `could not connect to ${this.#opts.endpoint}`;
+    const what = wasOpen
+      ? `lost the connection to ${this.#opts.endpoint}`
+      : `could not connect to ${this.#opts.endpoint}`;
     log(`${what}: ${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 
   /** A controller that vanished without closing TCP shows up as a missing pong. */
   #startPings(link: Link, intervalMs: number): void {
-    link.pingTimer = setInterval(() => {
-      if (link.awaitingPong) {
-        link.failure = 'the controller stopped answering pings';
-        link.socket.terminate();
-        return;
-      }
-      link.awaitingPong = true;
-      link.socket.ping();
-    }, Math.max(intervalMs, MIN_PING_INTERVAL_MS));
+    link.pingTimer = setInterval(
+      () => {
+        if (link.awaitingPong) {
+          link.failure = 'the controller stopped answering pings';
+          link.socket.terminate();
+          return;
+        }
+        link.awaitingPong = true;
+        link.socket.ping();
+      },
+      Math.max(intervalMs, MIN_PING_INTERVAL_MS),
+    );
   }
 
   #sendHello(socket: WebSocket): void {
@@ -243,7 +255,9 @@ export class Connection {
     this.#nodeId = welcome.nodeId;
     this.#backoff.reset();
     if (welcome.credential !== undefined) this.#store({ nodeId: welcome.nodeId, credential: welcome.credential });
-    log(`connected to ${this.#opts.endpoint} as node ${welcome.nodeId} (controller ${welcome.controllerVersion}, protocol ${welcome.protocolVersion})`);
+    log(
+      `connected to ${this.#opts.endpoint} as node ${welcome.nodeId} (controller ${welcome.controllerVersion}, protocol ${welcome.protocolVersion})`,
+    );
     this.#opts.outbox.attach(link.socket);
     this.#startPings(link, welcome.heartbeatIntervalMs);
     this.#opts.events.opened(welcome);
@@ -255,7 +269,8 @@ export class Connection {
     const { credentials, events } = this.#opts;
     credentials.save(credential).then(
       () => log(`registered as node ${credential.nodeId}; credential stored in ${credentials.path}`),
-      (err: unknown) => events.fatal(EXIT_FAILURE, `cannot store the node credential in ${credentials.path}: ${describeError(err)}`),
+      (err: unknown) =>
+        events.fatal(EXIT_FAILURE, `cannot store the node credential in ${credentials.path}: ${describeError(err)}`),
     );
   }
 
@@ -264,11 +279,21 @@ export class Connection {
     const storedCredential = link.phase === 'handshake' ? this.#credential : undefined;
     if (reject.code === 'PROTOCOL_UNSUPPORTED') {
       this.#fatal(link, `the controller does not accept protocol ${PROTOCOL_VERSION}: ${reject.message}`);
-    } else if (reject.code === 'UNAUTHENTICATED' && storedCredential !== undefined && this.#opts.registrationToken !== undefined) {
-      log(`dropping the stored credential of node ${storedCredential.nodeId}; registering again with the registration token`);
+    } else if (
+      reject.code === 'UNAUTHENTICATED' &&
+      storedCredential !== undefined &&
+      this.#opts.registrationToken !== undefined
+    ) {
+      log(
+        `dropping the stored credential of node ${storedCredential.nodeId}; registering again with the registration token`,
+      );
       this.#credential = undefined;
       const { credentials, events } = this.#opts;
-      credentials.drop().catch((err: unknown) => events.fatal(EXIT_FAILURE, `cannot remove ${credentials.path}: ${describeError(err)}`));
+      credentials
+        .drop()
+        .catch((err: unknown) =>
+          events.fatal(EXIT_FAILURE, `cannot remove ${credentials.path}: ${describeError(err)}`),
+        );
       this.#backoff.reset();
       link.failure = 'credential refused';
       hangUp(link.socket);

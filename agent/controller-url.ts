@@ -21,8 +21,10 @@ export function agentEndpoint(controllerUrl: string): string {
     throw new InvalidControllerUrlError(`"${controllerUrl}" is not a URL`);
   }
   const scheme = SCHEMES[url.protocol];
-  if (scheme === undefined) throw new InvalidControllerUrlError(`scheme ${url.protocol} is not one of http, https, ws, wss`);
-  if (url.username !== '' || url.password !== '') throw new InvalidControllerUrlError('must not contain a user name or password');
+  if (scheme === undefined)
+    throw new InvalidControllerUrlError(`scheme ${url.protocol} is not one of http, https, ws, wss`);
+  if (url.username !== '' || url.password !== '')
+    throw new InvalidControllerUrlError('must not contain a user name or password');
   const path = url.pathname.replace(/\/+$/, '');
   const base = `${scheme}//${url.host}`;
   return path.endsWith(AGENT_PATH) ? `${base}${path}` : `${base}${path}${AGENT_PATH}`;

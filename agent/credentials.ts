@@ -45,10 +45,14 @@ export class CredentialStore {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new CredentialFileError(this.path, 'is not valid JSON; delete it to register again with a registration token');
+      throw new CredentialFileError(
+        this.path,
+        'is not valid JSON; delete it to register again with a registration token',
+      );
     }
     const parsed = fileSchema.safeParse(json);
-    if (!parsed.success) throw new CredentialFileError(this.path, 'does not hold { nodeId, credential }; delete it to register again');
+    if (!parsed.success)
+      throw new CredentialFileError(this.path, 'does not hold { nodeId, credential }; delete it to register again');
     return parsed.data;
   }
 

@@ -13,7 +13,11 @@ export interface InstanceContext {
   workDir: string;
 }
 
-export function instanceEnv(agentEnv: NodeJS.ProcessEnv, spec: StartAttempt, ctx: InstanceContext): Record<string, string> {
+export function instanceEnv(
+  agentEnv: NodeJS.ProcessEnv,
+  spec: StartAttempt,
+  ctx: InstanceContext,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(agentEnv)) {
     // case-insensitive: on Windows `batch_registration_token` is the same variable

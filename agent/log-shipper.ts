@@ -18,7 +18,11 @@ export interface LogShipperOptions {
   maxUnackedBytes?: number;
 }
 
-export const DEFAULT_LOG_SHIPPING: LogShipperOptions = { maxChunkBytes: 64 * 1024, lingerMs: 50, maxUnackedBytes: 64 * 1024 * 1024 };
+export const DEFAULT_LOG_SHIPPING: LogShipperOptions = {
+  maxChunkBytes: 64 * 1024,
+  lingerMs: 50,
+  maxUnackedBytes: 64 * 1024 * 1024,
+};
 
 interface StreamLog {
   nextSeq: number;

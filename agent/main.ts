@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const credentials = new CredentialStore(config.dir);
   const credential = await credentials.load();
   if (credential === undefined && config.registrationToken === undefined) {
-    throw new ConfigError(`no node credential in ${credentials.path} and no --registration-token / BATCH_REGISTRATION_TOKEN to register with`);
+    throw new ConfigError(
+      `no node credential in ${credentials.path} and no --registration-token / BATCH_REGISTRATION_TOKEN to register with`,
+    );
   }
   const leftovers = killLeftoverGroups(config.dir);
   if (leftovers > 0) log(`killed ${leftovers} process group(s) a previous agent run left behind`);
@@ -46,8 +48,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   // an agent bug must not leave attempts running unsupervised: stop them, then exit
-  process.on('uncaughtException', (err) => void agent.stop(EXIT_FAILURE, `internal error: ${err.stack ?? describeError(err)}`));
-  process.on('unhandledRejection', (err) => void agent.stop(EXIT_FAILURE, `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  process.on(
+    'uncaughtException',
+    (err) => void agent.stop(EXIT_FAILURE, `internal error: ${err.stack ?? describeError(err)}`),
+  );
+  process.on(
+    'unhandledRejection',
+    (err) =>
+      void agent.stop(
+        EXIT_FAILURE,
+        `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      ),
+  );
   agent.start();
 }
 

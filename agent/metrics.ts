@@ -52,7 +52,8 @@ export async function collectMetrics(agentDir: string): Promise<NodeMetrics> {
  */
 async function diskOf(agentDir: string): Promise<{ freeMiB: number; totalMiB: number }> {
   const mounts = await si.fsSize();
-  const contains = (mount: string) => mount !== '' && (agentDir === mount || agentDir.startsWith(mount.endsWith(sep) ? mount : mount + sep));
+  const contains = (mount: string) =>
+    mount !== '' && (agentDir === mount || agentDir.startsWith(mount.endsWith(sep) ? mount : mount + sep));
   const match = mounts.filter((m) => contains(m.mount)).sort((a, b) => b.mount.length - a.mount.length)[0];
   if (match !== undefined) return { freeMiB: match.available / MIB, totalMiB: match.size / MIB };
   const stats = await statfs(agentDir);

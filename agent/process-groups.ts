@@ -39,7 +39,8 @@ export function killLeftoverGroups(agentDir: string): number {
         killed += 1;
         log(`attempt ${name}: killed process group ${pid} left by a previous agent run`);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') log(`attempt ${name}: could not kill group ${pid}: ${describeError(err)}`);
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH')
+          log(`attempt ${name}: could not kill group ${pid}: ${describeError(err)}`);
       }
     }
     rmSync(file, { force: true });

@@ -25,7 +25,11 @@ export function spawnShell(command: string, opts: ShellOptions): ShellChild {
   if (isWindows) {
     // /d: no AutoRun macros, /s /c "...": cmd strips exactly the outer quotes and keeps the rest
     // verbatim, which Node's own argument quoting would break.
-    return spawn('cmd.exe', ['/d', '/s', '/c', `"${command}"`], { ...common, windowsVerbatimArguments: true, windowsHide: true });
+    return spawn('cmd.exe', ['/d', '/s', '/c', `"${command}"`], {
+      ...common,
+      windowsVerbatimArguments: true,
+      windowsHide: true,
+    });
   }
   return spawn('/bin/sh', ['-c', command], { ...common, detached: true });
 }

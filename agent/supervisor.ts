@@ -73,12 +73,24 @@ export class Supervisor {
 
   #reject(attemptId: number, why: string): void {
     this.#remember(attemptId);
-    this.deps.statuses.report({ attemptId, state: 'FAILED', failureReason: 'AGENT_ERROR', exitCode: null, message: why });
+    this.deps.statuses.report({
+      attemptId,
+      state: 'FAILED',
+      failureReason: 'AGENT_ERROR',
+      exitCode: null,
+      message: why,
+    });
   }
 }
 
 function killedWithoutProcess(attemptId: number, reason: KillReason): StatusReport {
   return reason === 'TIMEOUT'
-    ? { attemptId, state: 'FAILED', failureReason: 'TIMEOUT', exitCode: null, message: 'killed before it started on this node' }
+    ? {
+        attemptId,
+        state: 'FAILED',
+        failureReason: 'TIMEOUT',
+        exitCode: null,
+        message: 'killed before it started on this node',
+      }
     : { attemptId, state: 'STOPPED', exitCode: null, message: 'stopped before it started on this node' };
 }

@@ -59,7 +59,9 @@ export class UploadGrants {
   receive(grant: UploadGrant): void {
     const waiting = this.#waiting.get(grant.requestId);
     if (waiting === undefined || waiting.request.attemptId !== grant.attemptId) {
-      log(`attempt ${grant.attemptId}: ignoring an uploadGrant for request ${grant.requestId}, which nothing waits for`);
+      log(
+        `attempt ${grant.attemptId}: ignoring an uploadGrant for request ${grant.requestId}, which nothing waits for`,
+      );
       return;
     }
     waiting.resolve(grant);

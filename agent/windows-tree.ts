@@ -29,13 +29,17 @@ export function parseProcessTable(output: Buffer): ProcessLink[] {
 export function treeOf(root: number, links: readonly ProcessLink[]): number[] {
   const tree = [root];
   for (let i = 0; i < tree.length; i++) {
-    for (const link of links) if (link.parent === tree[i] && link.pid !== link.parent && !tree.includes(link.pid)) tree.push(link.pid);
+    for (const link of links)
+      if (link.parent === tree[i] && link.pid !== link.parent && !tree.includes(link.pid)) tree.push(link.pid);
   }
   return tree;
 }
 
 export function killTreeByListing(root: number): void {
-  const wmic = spawn('wmic', ['process', 'get', 'ParentProcessId,ProcessId'], { stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true });
+  const wmic = spawn('wmic', ['process', 'get', 'ParentProcessId,ProcessId'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    windowsHide: true,
+  });
   const chunks: Buffer[] = [];
   wmic.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   wmic.on('error', (err) => log(`cannot list processes to kill the tree of ${root}: ${describeError(err)}`));

@@ -25,8 +25,17 @@ export function pathSegment(name: string): string {
   return safe;
 }
 
-export function workDirOf(agentDir: string, spec: Pick<StartAttempt, 'jobId' | 'taskName' | 'index' | 'attempt'>): string {
-  return join(workRoot(agentDir), pathSegment(spec.jobId), pathSegment(spec.taskName), String(spec.index), String(spec.attempt));
+export function workDirOf(
+  agentDir: string,
+  spec: Pick<StartAttempt, 'jobId' | 'taskName' | 'index' | 'attempt'>,
+): string {
+  return join(
+    workRoot(agentDir),
+    pathSegment(spec.jobId),
+    pathSegment(spec.taskName),
+    String(spec.index),
+    String(spec.attempt),
+  );
 }
 
 /** Creates the attempt's work dir empty, removing what an earlier run of the same attempt left. */
@@ -36,7 +45,11 @@ export async function prepareWorkDir(dir: string): Promise<void> {
 }
 
 /** Removes attempt dirs untouched for `maxAgeMs`, then the parents they leave empty. */
-export async function sweepWorkDirs(agentDir: string, maxAgeMs = WORK_DIR_MAX_AGE_MS, now = Date.now()): Promise<number> {
+export async function sweepWorkDirs(
+  agentDir: string,
+  maxAgeMs = WORK_DIR_MAX_AGE_MS,
+  now = Date.now(),
+): Promise<number> {
   return sweep(workRoot(agentDir), 1, now - maxAgeMs);
 }
 

@@ -18,7 +18,12 @@ export type StoreKind = 'postgres' | 'pglite';
 export const ADMIN_TOKEN = 'bat_bench-admin-token-0123456789';
 
 /** Quotas of the bench user: high enough never to be what a scenario measures. */
-export const BENCH_QUOTAS = { runningInstances: 1_000_000, instancesPerTask: 1_000_000, tasksPerJob: 1000, jobs: 1_000_000 };
+export const BENCH_QUOTAS = {
+  runningInstances: 1_000_000,
+  instancesPerTask: 1_000_000,
+  tasksPerJob: 1000,
+  jobs: 1_000_000,
+};
 
 export interface BenchController {
   url: string;
@@ -42,7 +47,11 @@ export interface ControllerOptions {
   cpuProfileDir?: string;
 }
 
-export async function startController(cleanup: Cleanup, deadline: Deadline, options: ControllerOptions): Promise<BenchController> {
+export async function startController(
+  cleanup: Cleanup,
+  deadline: Deadline,
+  options: ControllerOptions,
+): Promise<BenchController> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'batch-bench-'));
   cleanup.add(`remove ${dataDir}`, () => {
     if (options.keep || cleanup.failed) process.stderr.write(`  kept the controller's data dir and log: ${dataDir}\n`);
@@ -62,13 +71,17 @@ export async function startController(cleanup: Cleanup, deadline: Deadline, opti
   mkdirSync(dataDir, { recursive: true });
   const logFile = path.join(dataDir, 'controller.log');
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, CONTROLLER_MAIN], { env, stdio: ['ignore', 'pipe', openSync(logFile, 'a')] });
+  const child = spawn(process.execPath, [...profile, CONTROLLER_MAIN], {
+    env,
+    stdio: ['ignore', 'pipe', openSync(logFile, 'a')],
+  });
   cleanup.add('stop the controller', () => stopController(child, dataDir));
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   const url = await deadline.poll(
     () => {
-      if (child.exitCode !== null) throw new Error(`the controller exited with code ${child.exitCode}: ${tail(logFile)}`);
+      if (child.exitCode !== null)
+        throw new Error(`the controller exited with code ${child.exitCode}: ${tail(logFile)}`);
       return /^BATCH_URL=(\S+)$/m.exec(stdout)?.[1];
     },
     25,
@@ -76,7 +89,15 @@ export async function startController(cleanup: Cleanup, deadline: Deadline, opti
   );
   const client = new BatchClient({ url, token: ADMIN_TOKEN });
   await client.updateUserQuotas('admin', BENCH_QUOTAS);
-  return { url, databaseUrl: env.BATCH_DATABASE_URL, pid: child.pid!, dataDir, logFile, client, localAgentPids: () => localAgentPids(dataDir) };
+  return {
+    url,
+    databaseUrl: env.BATCH_DATABASE_URL,
+    pid: child.pid!,
+    dataDir,
+    logFile,
+    client,
+    localAgentPids: () => localAgentPids(dataDir),
+  };
 }
 
 /** SIGTERM (the controller stops its local agents), SIGKILL after 15 s, then any agent left. */

@@ -36,7 +36,10 @@ export async function probePostgres(): Promise<{ ok: true; version: string } | {
     const [row] = await sql<{ v: string }[]>`SELECT current_setting('server_version') AS v`;
     return { ok: true, version: row?.v ?? '?' };
   } catch (err) {
-    return { ok: false, why: `PostgreSQL at ${new URL(POSTGRES_ADMIN_URL).host} does not answer: ${(err as Error).message}` };
+    return {
+      ok: false,
+      why: `PostgreSQL at ${new URL(POSTGRES_ADMIN_URL).host} does not answer: ${(err as Error).message}`,
+    };
   } finally {
     await sql.end();
   }

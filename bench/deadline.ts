@@ -40,7 +40,10 @@ export class Deadline {
   async race<T>(promise: Promise<T>, progress: Progress = () => ''): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => void describe(progress).then((p) => reject(new DidNotFinish(this.limitS, p))), this.remainingMs());
+      timer = setTimeout(
+        () => void describe(progress).then((p) => reject(new DidNotFinish(this.limitS, p))),
+        this.remainingMs(),
+      );
     });
     try {
       return await Promise.race([promise, expired]);
@@ -50,7 +53,11 @@ export class Deadline {
   }
 
   /** Polls `probe` every `intervalMs` until it returns a value other than undefined. */
-  async poll<T>(probe: () => Promise<T | undefined> | T | undefined, intervalMs: number, progress: Progress = () => ''): Promise<T> {
+  async poll<T>(
+    probe: () => Promise<T | undefined> | T | undefined,
+    intervalMs: number,
+    progress: Progress = () => '',
+  ): Promise<T> {
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;

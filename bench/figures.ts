@@ -28,7 +28,13 @@ export interface Summary extends Figure {
   met?: boolean;
 }
 
-export function figure(name: string, value: number | null, unit: string, conditions: Conditions, extra: { target?: Target; note?: string } = {}): Figure {
+export function figure(
+  name: string,
+  value: number | null,
+  unit: string,
+  conditions: Conditions,
+  extra: { target?: Target; note?: string } = {},
+): Figure {
   const out: Figure = { name, value: value === null ? null : round(value), unit, conditions };
   if (extra.target) out.target = extra.target;
   if (extra.note) out.note = extra.note;
@@ -54,11 +60,17 @@ export function summarize(runs: readonly (readonly Figure[])[]): Summary[] {
     const first = figures[0]!;
     const values = runs.map((run) => run.find((f) => f.name === name)?.value ?? null);
     const complete = values.every((v) => v !== null);
-    const summary: Summary = { ...first, name, value: complete ? round(median(values as number[])) : null, runs: values };
+    const summary: Summary = {
+      ...first,
+      name,
+      value: complete ? round(median(values as number[])) : null,
+      runs: values,
+    };
     const notes = [...new Set(figures.map((f) => f.note).filter((n): n is string => n !== undefined))];
     if (notes.length > 0) summary.note = notes.join('; ');
     else delete summary.note;
-    if (!complete && !summary.note) summary.note = `missing in ${values.filter((v) => v === null).length} of ${values.length} runs`;
+    if (!complete && !summary.note)
+      summary.note = `missing in ${values.filter((v) => v === null).length} of ${values.length} runs`;
     if (summary.target && summary.value !== null) summary.met = meets(summary.value, summary.target);
     out.push(summary);
   }

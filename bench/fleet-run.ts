@@ -39,11 +39,22 @@ export interface DispatchResult {
 export async function runDispatch(
   store: StoreKind,
   shape: DispatchShape,
-  ctx: { deadline: Deadline; cleanup: Cleanup; keep: boolean; validate: boolean; profile: boolean; log(message: string): void },
+  ctx: {
+    deadline: Deadline;
+    cleanup: Cleanup;
+    keep: boolean;
+    validate: boolean;
+    profile: boolean;
+    log(message: string): void;
+  },
 ): Promise<DispatchResult> {
   const { deadline, cleanup } = ctx;
   const instances = shape.jobs * shape.tasksPerJob * shape.instancesPerTask;
-  const controller = await startController(cleanup, deadline, { store, keep: ctx.keep, ...(ctx.profile ? { cpuProfileDir: PROFILES_DIR } : {}) });
+  const controller = await startController(cleanup, deadline, {
+    store,
+    keep: ctx.keep,
+    ...(ctx.profile ? { cpuProfileDir: PROFILES_DIR } : {}),
+  });
   const { token } = await controller.client.createRegistrationToken('local');
   ctx.log(`connecting ${shape.nodes} simulated nodes`);
   const { sim, connectMs } = await SimulatorHandle.start(cleanup, deadline, {
@@ -74,7 +85,11 @@ export async function runDispatch(
     jobs.push(
       await controller.client.submitJob({
         name: `dispatch-${j}`,
-        tasks: Array.from({ length: shape.tasksPerJob }, (_, t) => ({ name: `t${t}`, command: 'true', instances: shape.instancesPerTask })),
+        tasks: Array.from({ length: shape.tasksPerJob }, (_, t) => ({
+          name: `t${t}`,
+          command: 'true',
+          instances: shape.instancesPerTask,
+        })),
       }),
     );
   }
@@ -98,7 +113,8 @@ export async function runDispatch(
   const after = await sim.counters();
   if (sampler) {
     ctx.log('PostgreSQL statements by share of 20 ms samples while dispatching:');
-    for (const { statement, share } of await sampler.stop()) ctx.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${statement}`);
+    for (const { statement, share } of await sampler.stop())
+      ctx.log(`  ${(share * 100).toFixed(1).padStart(5)} %  ${statement}`);
   }
 
   // Cross-check what the simulator saw with what the controller says.

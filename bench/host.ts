@@ -17,7 +17,8 @@ export function describeHost(postgresVersion: string | undefined): Record<string
     load1AtStart: Number(os.loadavg()[0]!.toFixed(2)),
   };
   const commit = git(['rev-parse', '--short', 'HEAD']);
-  if (commit) host.commit = `${commit}${git(['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : ''}`;
+  if (commit)
+    host.commit = `${commit}${git(['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : ''}`;
   return host;
 }
 

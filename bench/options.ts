@@ -46,7 +46,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   }
   const get = (flag: string, variable: string) => flags.get(flag) ?? (env[variable] || undefined);
   for (const flag of flags.keys()) {
-    if (!['quick', 'scale', 'runs', 'only', 'stores', 'timeout', 'keep', 'validate', 'profile', 'help'].includes(flag)) throw new UsageError(`unknown flag --${flag}`);
+    if (!['quick', 'scale', 'runs', 'only', 'stores', 'timeout', 'keep', 'validate', 'profile', 'help'].includes(flag))
+      throw new UsageError(`unknown flag --${flag}`);
   }
   if (flags.has('help')) throw new UsageError('');
   const quick = truthy(get('quick', 'BENCH_QUICK'));
@@ -56,13 +57,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     runs: Math.round(positive('runs', get('runs', 'BENCH_RUNS') ?? (quick ? '1' : '3'))),
     only: list(get('only', 'BENCH_ONLY')),
     stores: list(get('stores', 'BENCH_STORES')) as StoreKind[] | undefined,
-    timeoutS: get('timeout', 'BENCH_TIMEOUT') === undefined ? undefined : positive('timeout', get('timeout', 'BENCH_TIMEOUT')!),
+    timeoutS:
+      get('timeout', 'BENCH_TIMEOUT') === undefined ? undefined : positive('timeout', get('timeout', 'BENCH_TIMEOUT')!),
     keep: truthy(get('keep', 'BENCH_KEEP')),
     validate: truthy(get('validate', 'BENCH_VALIDATE')),
     profile: truthy(get('profile', 'BENCH_PROFILE')),
   };
   for (const store of options.stores ?? []) {
-    if (store !== 'postgres' && store !== 'pglite') throw new UsageError(`--stores: "${store}" is not postgres or pglite`);
+    if (store !== 'postgres' && store !== 'pglite')
+      throw new UsageError(`--stores: "${store}" is not postgres or pglite`);
   }
   return options;
 }
@@ -81,6 +84,9 @@ function positive(name: string, raw: string): number {
 
 function list(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return items.length > 0 ? items : undefined;
 }

@@ -39,7 +39,13 @@ export function printTable(figures: readonly Summary[], out: NodeJS.WritableStre
 
 export function printJsonLines(figures: readonly Summary[], out: NodeJS.WritableStream = process.stdout): void {
   for (const f of figures) {
-    const entry: Record<string, unknown> = { name: f.name, value: f.value, unit: f.unit, conditions: f.conditions, runs: f.runs };
+    const entry: Record<string, unknown> = {
+      name: f.name,
+      value: f.value,
+      unit: f.unit,
+      conditions: f.conditions,
+      runs: f.runs,
+    };
     if (f.target) entry.target = describeTarget(f.target);
     if (f.met !== undefined) entry.met = f.met;
     if (f.note) entry.note = f.note;

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     if (err.message) process.stderr.write(`bench: ${err.message}\n`);
-    process.stderr.write(`${USAGE}\nscenarios: ${SCENARIOS.map((s) => s.id + (s.byDefault ? '' : ' (opt-in)')).join(', ')}\n`);
+    process.stderr.write(
+      `${USAGE}\nscenarios: ${SCENARIOS.map((s) => s.id + (s.byDefault ? '' : ' (opt-in)')).join(', ')}\n`,
+    );
     process.exit(err.message ? 2 : 0);
   }
   const selected = select(options);
@@ -47,13 +49,22 @@ async function main(): Promise<void> {
   const host = describeHost(postgres.ok ? postgres.version : undefined);
   const startedAt = new Date().toISOString();
   log(`scale ${options.scale}, ${options.runs} run(s) per figure, scenarios: ${selected.map((s) => s.id).join(', ')}`);
-  if (host.load1AtStart as number > 0.5) log(`note: load average is ${host.load1AtStart} before starting; figures will be noisier`);
+  if ((host.load1AtStart as number) > 0.5)
+    log(`note: load average is ${host.load1AtStart} before starting; figures will be noisier`);
   warnAboutOpenFiles(selected, options);
 
   const figures: Summary[] = [];
-  const save = () => writeResults({ startedAt, finishedAt: new Date().toISOString(), host: { ...host, load1AtEnd: Number(os.loadavg()[0]!.toFixed(2)) }, options, figures } satisfies Results);
+  const save = () =>
+    writeResults({
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      host: { ...host, load1AtEnd: Number(os.loadavg()[0]!.toFixed(2)) },
+      options,
+      figures,
+    } satisfies Results);
   for (const scenario of selected) {
-    const stores: (StoreKind | undefined)[] = scenario.stores.length === 0 ? [undefined] : (options.stores ?? scenario.stores);
+    const stores: (StoreKind | undefined)[] =
+      scenario.stores.length === 0 ? [undefined] : (options.stores ?? scenario.stores);
     for (const store of stores) {
       const group = store ? `${scenario.id}.${store}` : scenario.id;
       const why = scenario.unavailable?.() ?? (store === 'postgres' && !postgres.ok ? postgres.why : undefined);
@@ -75,7 +86,12 @@ async function main(): Promise<void> {
 }
 
 /** The runs of one scenario on one store; a run that fails or times out ends the group. */
-async function runGroup(scenario: Scenario, store: StoreKind | undefined, group: string, options: BenchOptions): Promise<Summary[]> {
+async function runGroup(
+  scenario: Scenario,
+  store: StoreKind | undefined,
+  group: string,
+  options: BenchOptions,
+): Promise<Summary[]> {
   const runs: Figure[][] = [];
   let failure: string | undefined;
   for (let r = 1; r <= options.runs; r++) {
@@ -83,7 +99,15 @@ async function runGroup(scenario: Scenario, store: StoreKind | undefined, group:
     log(`${group}: run ${r} of ${options.runs} (limit ${limitS} s)`);
     const cleanup = (current = new Cleanup());
     try {
-      runs.push(await scenario.run({ store, options, deadline: new Deadline(limitS), cleanup, log: (m) => log(`${group}: ${m}`) }));
+      runs.push(
+        await scenario.run({
+          store,
+          options,
+          deadline: new Deadline(limitS),
+          cleanup,
+          log: (m) => log(`${group}: ${m}`),
+        }),
+      );
     } catch (err) {
       cleanup.failed = true;
       failure = err instanceof DidNotFinish ? `run ${r}: ${err.message}` : `run ${r} failed: ${(err as Error).message}`;
@@ -117,9 +141,15 @@ function select(options: BenchOptions): Scenario[] {
 /** Each simulated node is a socket in the simulator and one in the controller. */
 function warnAboutOpenFiles(selected: Scenario[], options: BenchOptions): void {
   const limit = openFilesLimit();
-  const nodes = selected.some((s) => s.id === 'fleet-size') ? 10_000 * options.scale : selected.some((s) => s.id === 'growth') ? 5000 * options.scale : 1000 * options.scale;
+  const nodes = selected.some((s) => s.id === 'fleet-size')
+    ? 10_000 * options.scale
+    : selected.some((s) => s.id === 'growth')
+      ? 5000 * options.scale
+      : 1000 * options.scale;
   if (limit !== undefined && limit < nodes + 1000) {
-    log(`warning: the open-files limit is ${limit}, and ${Math.round(nodes)} simulated nodes need more than that in the simulator and in the controller; raise it with \`ulimit -n\` (make bench does, up to the hard limit)`);
+    log(
+      `warning: the open-files limit is ${limit}, and ${Math.round(nodes)} simulated nodes need more than that in the simulator and in the controller; raise it with \`ulimit -n\` (make bench does, up to the hard limit)`,
+    );
   }
 }
 

@@ -41,7 +41,8 @@ class Simulator implements Fleet {
   async connect(): Promise<void> {
     for (let first = 0; first < this.options.nodes; first += this.options.connectBatch) {
       const batch: SimulatedNode[] = [];
-      for (let i = first; i < Math.min(this.options.nodes, first + this.options.connectBatch); i++) batch.push(new SimulatedNode(i, this));
+      for (let i = first; i < Math.min(this.options.nodes, first + this.options.connectBatch); i++)
+        batch.push(new SimulatedNode(i, this));
       this.nodes.push(...batch);
       await Promise.all(batch.map((n) => n.connect()));
       push({ type: 'progress', connected: this.counters.connected });

@@ -6,7 +6,12 @@
 import { spawn } from 'node:child_process';
 import { wallNow } from './clock.js';
 
-export async function spawnRate(command: string, args: readonly string[], count: number, concurrency: number): Promise<number> {
+export async function spawnRate(
+  command: string,
+  args: readonly string[],
+  count: number,
+  concurrency: number,
+): Promise<number> {
   let next = 0;
   const worker = async () => {
     while (next < count) {

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/controller/main.js";
+import '../dist/controller/main.js';

@@ -41,7 +41,8 @@ export function describeError(error: unknown): ErrorReport {
 function describeApiError(error: ApiRequestError): ErrorReport {
   if (error.status === 401) {
     return {
-      message: "the controller rejected the token (set BATCH_TOKEN to a token from 'make run' or 'batchctl tokens create')",
+      message:
+        "the controller rejected the token (set BATCH_TOKEN to a token from 'make run' or 'batchctl tokens create')",
       exitCode: EXIT.unauthenticated,
       details: [],
     };

@@ -9,9 +9,12 @@ import { UsageError } from './errors.js';
 
 export async function readSpecFile(path: string): Promise<Record<string, unknown>> {
   const label = path === '-' ? 'stdin' : path;
-  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${label}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-  });
+  const text =
+    path === '-'
+      ? await readStdin()
+      : await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          throw new UsageError(`cannot read ${label}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+        });
   const document = parseDocument(text, { prettyErrors: true });
   const problem = document.errors[0];
   if (problem) throw new UsageError(`${label} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);

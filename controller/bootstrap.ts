@@ -31,8 +31,13 @@ export async function bootstrap(store: Database, config: ControllerConfig): Prom
   if (!admin) {
     adminToken = config.adminToken ?? newSecret('bat');
     source = config.adminToken ? 'env' : 'generated';
-    [admin] = await db.insert(users).values({ id: newId('u'), name: 'admin', admin: true }).returning();
-    await db.insert(apiTokens).values({ id: newId('t'), userId: admin!.id, name: 'admin', tokenHash: hashSecret(adminToken) });
+    [admin] = await db
+      .insert(users)
+      .values({ id: newId('u'), name: 'admin', admin: true })
+      .returning();
+    await db
+      .insert(apiTokens)
+      .values({ id: newId('t'), userId: admin!.id, name: 'admin', tokenHash: hashSecret(adminToken) });
     if (!config.adminToken) {
       mkdirSync(config.dataDir, { recursive: true });
       writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o600 });
@@ -52,7 +57,15 @@ export async function bootstrap(store: Database, config: ControllerConfig): Prom
 
   await db
     .insert(computeEnvironments)
-    .values({ id: newId('ce'), name: LOCAL_ENVIRONMENT, ownerId: admin!.id, type: 'local', provider: 'local', shared: true, desiredNodes: config.localNodes })
+    .values({
+      id: newId('ce'),
+      name: LOCAL_ENVIRONMENT,
+      ownerId: admin!.id,
+      type: 'local',
+      provider: 'local',
+      shared: true,
+      desiredNodes: config.localNodes,
+    })
     .onConflictDoUpdate({ target: computeEnvironments.name, set: { desiredNodes: config.localNodes } });
   const [local] = await db.select().from(computeEnvironments).where(eq(computeEnvironments.name, LOCAL_ENVIRONMENT));
 

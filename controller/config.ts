@@ -64,7 +64,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
   }
   if (env.BATCH_OSS_ENDPOINT || env.BATCH_OSS_ACCESS_KEY_ID) {
     for (const name of ['BATCH_OSS_ACCESS_KEY_ID', 'BATCH_OSS_SECRET_ACCESS_KEY'] as const) {
-      if (!env[name]) throw new ConfigError(`${name}: required when object storage is S3-compatible (BATCH_OSS_ENDPOINT is set)`);
+      if (!env[name])
+        throw new ConfigError(`${name}: required when object storage is S3-compatible (BATCH_OSS_ENDPOINT is set)`);
     }
     config.oss = {
       region: env.BATCH_OSS_REGION || 'us-east-1',
@@ -74,7 +75,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     };
     if (env.BATCH_OSS_ENDPOINT) config.oss.endpoint = env.BATCH_OSS_ENDPOINT;
     if (env.BATCH_OSS_MOUNT_ACCESS_KEY_ID && env.BATCH_OSS_MOUNT_SECRET_ACCESS_KEY) {
-      config.ossMount = { accessKeyId: env.BATCH_OSS_MOUNT_ACCESS_KEY_ID, secretAccessKey: env.BATCH_OSS_MOUNT_SECRET_ACCESS_KEY };
+      config.ossMount = {
+        accessKeyId: env.BATCH_OSS_MOUNT_ACCESS_KEY_ID,
+        secretAccessKey: env.BATCH_OSS_MOUNT_SECRET_ACCESS_KEY,
+      };
     }
   }
   if (env.BATCH_PUBLIC_URL) config.publicUrl = env.BATCH_PUBLIC_URL.replace(/\/+$/, '');

@@ -7,8 +7,12 @@ export interface Logger {
   error(message: string): void;
 }
 
-export function createLogger(component: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const emit = (level: Level, message: string) => write(`${new Date().toISOString()} ${level.padEnd(5)} ${component}: ${message}\n`);
+export function createLogger(
+  component: string,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
+  const emit = (level: Level, message: string) =>
+    write(`${new Date().toISOString()} ${level.padEnd(5)} ${component}: ${message}\n`);
   return {
     info: (m) => emit('info', m),
     warn: (m) => emit('warn', m),

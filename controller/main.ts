@@ -26,7 +26,10 @@ async function main(): Promise<void> {
   }
   const log = createLogger('controller');
   const config = readConfig();
-  const store = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) });
+  const store = await openDatabase({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+  });
   log.info(`store: ${store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`);
   const boot = await bootstrap(store, config);
 
@@ -35,17 +38,28 @@ async function main(): Promise<void> {
   const heartbeats = new HeartbeatTracker();
   let publicUrl = '';
   const objects = openObjectStore(config, () => publicUrl);
-  log.info(`object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`);
+  log.info(
+    `object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`,
+  );
   const archiver = new LogArchiver(store, objects, createLogger('logs'));
   let scheduler: Scheduler | undefined;
-  const batcher = new ReportBatcher(store, (jobIds) => {
-    scheduler?.wake('attempt-reports', jobIds);
-    archiver.wake();
-  }, logBus, createLogger('reports'), {
-    baseMs: config.retryBackoffMs,
-    maxMs: config.retryBackoffMaxMs,
+  const batcher = new ReportBatcher(
+    store,
+    (jobIds) => {
+      scheduler?.wake('attempt-reports', jobIds);
+      archiver.wake();
+    },
+    logBus,
+    createLogger('reports'),
+    {
+      baseMs: config.retryBackoffMs,
+      maxMs: config.retryBackoffMaxMs,
+    },
+  );
+  const starts = startDelivery(registry, batcher, objects, {
+    ...(config.oss ? { oss: config.oss } : {}),
+    ...(config.ossMount ? { ossMount: config.ossMount } : {}),
   });
-  const starts = startDelivery(registry, batcher, objects, { ...(config.oss ? { oss: config.oss } : {}), ...(config.ossMount ? { ossMount: config.ossMount } : {}) });
   scheduler = new Scheduler(store, registry, starts, createLogger('scheduler'));
   // The controller was away, not the nodes: their grace period starts now.
   await restartHeartbeatClock(store);
@@ -92,11 +106,21 @@ async function main(): Promise<void> {
 
   scheduler.start();
   archiver.start();
-  local = new LocalProvider({ store, environmentId: boot.localEnvironmentId, controllerUrl: url, dataDir: config.dataDir, log: createLogger('local') });
+  local = new LocalProvider({
+    store,
+    environmentId: boot.localEnvironmentId,
+    controllerUrl: url,
+    dataDir: config.dataDir,
+    log: createLogger('local'),
+  });
   await local.scale(config.localNodes);
 
   const token =
-    boot.adminToken && boot.adminTokenSource !== 'env' ? boot.adminToken : boot.adminTokenSource === 'env' ? '(the value of BATCH_ADMIN_TOKEN)' : `(see ${config.dataDir}/admin-token)`;
+    boot.adminToken && boot.adminTokenSource !== 'env'
+      ? boot.adminToken
+      : boot.adminTokenSource === 'env'
+        ? '(the value of BATCH_ADMIN_TOKEN)'
+        : `(see ${config.dataDir}/admin-token)`;
   process.stdout.write(
     [
       `Batch controller ${BATCH_VERSION} is running`,
@@ -124,7 +148,9 @@ async function main(): Promise<void> {
     batcher.stop();
     registry.closeAll('controller shutting down');
     server.close();
-    await flushHeartbeats(store, heartbeats).catch((err: Error) => log.warn(`last heartbeats not written: ${err.message}`));
+    await flushHeartbeats(store, heartbeats).catch((err: Error) =>
+      log.warn(`last heartbeats not written: ${err.message}`),
+    );
     await store.close();
     process.exit(0);
   };

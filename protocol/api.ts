@@ -3,7 +3,15 @@
  * the SDK returns them, and the OpenAPI document is generated from these same schemas.
  */
 import { z } from 'zod';
-import { ATTEMPT_STATES, FAILURE_REASONS, INSTANCE_STATES, JOB_STATES, NODE_STATES, PENDING_REASONS, TASK_STATES } from './states.js';
+import {
+  ATTEMPT_STATES,
+  FAILURE_REASONS,
+  INSTANCE_STATES,
+  JOB_STATES,
+  NODE_STATES,
+  PENDING_REASONS,
+  TASK_STATES,
+} from './states.js';
 import { nameSchema } from './spec.js';
 
 const timestamp = z.string().describe('ISO-8601 time');
@@ -97,7 +105,11 @@ export const createEnvironmentSchema = z.strictObject({
 
 export const scaleEnvironmentSchema = z.strictObject({ desiredNodes: z.number().int().min(0) });
 
-export const registrationTokenSchema = z.object({ environment: z.string(), token: z.string(), expiresAt: timestamp.nullable() });
+export const registrationTokenSchema = z.object({
+  environment: z.string(),
+  token: z.string(),
+  expiresAt: timestamp.nullable(),
+});
 
 export const quotasSchema = z
   .strictObject({
@@ -110,7 +122,13 @@ export const quotasSchema = z
   })
   .partial()
   .describe('per-user overrides of the default quotas (SPEC §8)');
-export const userSchema = z.object({ id: z.string(), name: z.string(), admin: z.boolean(), quotas: z.record(z.string(), z.number()), createdAt: timestamp });
+export const userSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  admin: z.boolean(),
+  quotas: z.record(z.string(), z.number()),
+  createdAt: timestamp,
+});
 export const updateUserSchema = z.strictObject({ quotas: quotasSchema });
 export const createUserSchema = z.strictObject({ name: nameSchema, admin: z.boolean().default(false) });
 export const createTokenSchema = z.strictObject({ name: z.string().min(1).max(64).default('cli') });

@@ -34,12 +34,14 @@ export interface Decoded<M> {
 
 export function encodeFrame(messages: readonly (AgentMessage | ControllerMessage)[]): Uint8Array {
   const bytes = packr.pack(messages);
-  if (bytes.byteLength > MAX_FRAME_BYTES) throw new ProtocolError(`frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
+  if (bytes.byteLength > MAX_FRAME_BYTES)
+    throw new ProtocolError(`frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
   return bytes;
 }
 
 function decodeWith<M>(bytes: Uint8Array, schema: z.ZodType<M>, known: ReadonlySet<string>): Decoded<M> {
-  if (bytes.byteLength > MAX_FRAME_BYTES) throw new ProtocolError(`frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
+  if (bytes.byteLength > MAX_FRAME_BYTES)
+    throw new ProtocolError(`frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
   let raw: unknown;
   try {
     raw = packr.unpack(bytes);
@@ -47,7 +49,8 @@ function decodeWith<M>(bytes: Uint8Array, schema: z.ZodType<M>, known: ReadonlyS
     throw new ProtocolError(`frame is not valid msgpack: ${(err as Error).message}`);
   }
   if (!Array.isArray(raw)) throw new ProtocolError('frame must be an array of messages');
-  if (raw.length > MAX_MESSAGES_PER_FRAME) throw new ProtocolError(`frame holds more than ${MAX_MESSAGES_PER_FRAME} messages`);
+  if (raw.length > MAX_MESSAGES_PER_FRAME)
+    throw new ProtocolError(`frame holds more than ${MAX_MESSAGES_PER_FRAME} messages`);
   const out: Decoded<M> = { messages: [], unknownKinds: [] };
   raw.forEach((entry, i) => {
     const kind = typeof entry === 'object' && entry !== null ? (entry as { kind?: unknown }).kind : undefined;
@@ -59,7 +62,9 @@ function decodeWith<M>(bytes: Uint8Array, schema: z.ZodType<M>, known: ReadonlyS
     const parsed = schema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new ProtocolError(`message ${i} (${kind}) invalid at ${formatPath(issue.path) || '(root)'}: ${issue.message}`);
+      throw new ProtocolError(
+        `message ${i} (${kind}) invalid at ${formatPath(issue.path) || '(root)'}: ${issue.message}`,
+      );
     }
     out.messages.push(parsed.data);
   });

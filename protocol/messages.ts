@@ -163,7 +163,15 @@ const mountSchema = z.object({
    * the mount and removed after it.
    */
   s3: z
-    .object({ endpoint: z.string(), region: z.string(), bucket: z.string(), prefix: z.string(), accessKeyId: z.string(), secretAccessKey: z.string(), pathStyle: z.boolean() })
+    .object({
+      endpoint: z.string(),
+      region: z.string(),
+      bucket: z.string(),
+      prefix: z.string(),
+      accessKeyId: z.string(),
+      secretAccessKey: z.string(),
+      pathStyle: z.boolean(),
+    })
     .optional(),
 });
 
@@ -254,7 +262,9 @@ export type ControllerMessage = z.infer<typeof controllerMessageSchema>;
 export type AttemptEndState = z.infer<typeof attemptEndState>;
 export type NodeCapacity = z.infer<typeof capacity>;
 
-export const AGENT_MESSAGE_KINDS: ReadonlySet<string> = new Set(agentMessageSchema.options.map((o) => o.shape.kind.value));
+export const AGENT_MESSAGE_KINDS: ReadonlySet<string> = new Set(
+  agentMessageSchema.options.map((o) => o.shape.kind.value),
+);
 export const CONTROLLER_MESSAGE_KINDS: ReadonlySet<string> = new Set(
   controllerMessageSchema.options.map((o) => o.shape.kind.value),
 );

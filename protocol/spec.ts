@@ -23,7 +23,12 @@ export const MIN_TASK_CPU = 0.01;
 export const resourcesSchema = z
   .strictObject({
     cpu: z.number().min(MIN_TASK_CPU, `must be at least ${MIN_TASK_CPU}`).max(1024).optional(),
-    memoryMiB: z.number().int().min(0).max(16 * 1024 * 1024).optional(),
+    memoryMiB: z
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024)
+      .optional(),
     gpu: z.number().int().min(0).max(64).optional(),
   })
   .describe('Per-instance resources; placement respects node capacity.');
@@ -61,14 +66,22 @@ const retryRuleSchema = z
 
 /** Fields a task and a template share: everything about what to run and where. */
 const taskBodyShape = {
-  command: z.string().max(64 * 1024).optional(),
+  command: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
   package: ossUrlSchema.optional(),
   instances: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
   computeEnvironment: nameSchema.optional(),
   resources: resourcesSchema.optional(),
   nodeSelector: z.record(z.string(), z.string()).optional(),
   env: z.record(z.string().regex(ENV_KEY, 'must be a valid environment variable name'), z.string()).optional(),
-  timeoutSeconds: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .optional(),
   retries: z.number().int().min(0).max(100).optional(),
   retryOn: z.array(retryRuleSchema).optional(),
   stdout: ossUrlSchema.optional(),
@@ -140,7 +153,11 @@ export interface ResolvedTask {
 export const DEFAULT_RESOURCES = { cpu: 1, memoryMiB: 0, gpu: 0 } as const;
 
 /** Parses with a schema and turns every zod issue into a field-named BatchError. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix: readonly PropertyKey[] = []): z.infer<T> {
+export function parseOrThrow<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  prefix: readonly PropertyKey[] = [],
+): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
@@ -166,7 +183,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && GENERIC.test(issue.message)) {
     // zod 4 does not keep the input unless asked; its message says what it received.
     const received = /received (\w+)/.exec(issue.message)?.[1];
-    return received === 'undefined' ? `is required (${issue.expected})` : `must be ${article(issue.expected)}${received ? ` (got ${received})` : ''}`;
+    return received === 'undefined'
+      ? `is required (${issue.expected})`
+      : `must be ${article(issue.expected)}${received ? ` (got ${received})` : ''}`;
   }
   return issue.message;
 }
@@ -176,7 +195,9 @@ function article(type: string): string {
 }
 
 export function normalizeDependency(dep: Dependency): ResolvedDependency {
-  return typeof dep === 'string' ? { task: dep, on: 'success', per: 'task' } : { task: dep.task, on: dep.on, per: dep.per };
+  return typeof dep === 'string'
+    ? { task: dep, on: 'success', per: 'task' }
+    : { task: dep.task, on: dep.on, per: dep.per };
 }
 
 const MERGED_MAPS = ['env', 'resources', 'nodeSelector', 'inputs', 'outputs'] as const;
@@ -205,7 +226,10 @@ export function isRelativePath(path: string): boolean {
 /** `./output//a/` → `output/a/`: the one spelling agents and the controller compare paths in. */
 export function normalizeRelative(path: string): string {
   const trailing = /[\\/]$/.test(path);
-  const parts = path.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   return parts.join('/') + (trailing && parts.length > 0 ? '/' : '');
 }
 
@@ -218,16 +242,26 @@ export function resolveTask(task: TaskSpec, index: number): ResolvedTask {
   }
   for (const [source, target] of Object.entries(task.inputs ?? {})) {
     const field = at(`inputs["${source}"]`);
-    if (!isRelativePath(target)) throw new BatchError('VALIDATION', `${field}: "${target}" must be a relative path inside the work dir`, field);
+    if (!isRelativePath(target))
+      throw new BatchError('VALIDATION', `${field}: "${target}" must be a relative path inside the work dir`, field);
     if (source.endsWith('/') && !target.endsWith('/')) {
-      throw new BatchError('VALIDATION', `${field}: a prefix (ending in "/") must be staged into a directory (a target ending in "/")`, field);
+      throw new BatchError(
+        'VALIDATION',
+        `${field}: a prefix (ending in "/") must be staged into a directory (a target ending in "/")`,
+        field,
+      );
     }
   }
   for (const path of Object.keys(task.outputs ?? {})) {
     const field = at(`outputs["${path}"]`);
-    if (!isRelativePath(path)) throw new BatchError('VALIDATION', `${field}: "${path}" must be a relative path inside the work dir`, field);
+    if (!isRelativePath(path))
+      throw new BatchError('VALIDATION', `${field}: "${path}" must be a relative path inside the work dir`, field);
     if (path.endsWith('/') && !task.outputs![path]!.endsWith('/')) {
-      throw new BatchError('VALIDATION', `${field}: a directory (ending in "/") must go to a prefix (ending in "/")`, field);
+      throw new BatchError(
+        'VALIDATION',
+        `${field}: a directory (ending in "/") must go to a prefix (ending in "/")`,
+        field,
+      );
     }
   }
   for (const key of Object.keys(task.env ?? {})) {
@@ -235,8 +269,12 @@ export function resolveTask(task: TaskSpec, index: number): ResolvedTask {
       throw new BatchError('VALIDATION', `${at(`env.${key}`)}: the prefix BATCH_ is reserved`, at(`env.${key}`));
     }
   }
-  const inputs = Object.fromEntries(Object.entries(task.inputs ?? {}).map(([source, target]) => [source, normalizeRelative(target)]));
-  const outputs = Object.fromEntries(Object.entries(task.outputs ?? {}).map(([path, destination]) => [normalizeRelative(path), destination]));
+  const inputs = Object.fromEntries(
+    Object.entries(task.inputs ?? {}).map(([source, target]) => [source, normalizeRelative(target)]),
+  );
+  const outputs = Object.fromEntries(
+    Object.entries(task.outputs ?? {}).map(([path, destination]) => [normalizeRelative(path), destination]),
+  );
   const resolved: ResolvedTask = {
     name: task.name,
     command: task.command,
@@ -327,7 +365,10 @@ function findCycle(stuck: readonly ResolvedTask[]): string[] {
 }
 
 /** Every rule a job spec must pass that needs no database: schema, templates merged, DAG. */
-export function checkJobSpec(input: unknown, templates: ReadonlyMap<string, TemplateSpec> = new Map()): {
+export function checkJobSpec(
+  input: unknown,
+  templates: ReadonlyMap<string, TemplateSpec> = new Map(),
+): {
   spec: JobSpec;
   tasks: ResolvedTask[];
 } {
@@ -337,7 +378,11 @@ export function checkJobSpec(input: unknown, templates: ReadonlyMap<string, Temp
     if (task.template !== undefined) {
       template = templates.get(task.template);
       if (!template) {
-        throw new BatchError('VALIDATION', `tasks[${i}].template: unknown template "${task.template}"`, `tasks[${i}].template`);
+        throw new BatchError(
+          'VALIDATION',
+          `tasks[${i}].template: unknown template "${task.template}"`,
+          `tasks[${i}].template`,
+        );
       }
     }
     return resolveTask(applyTemplate(task, template), i);
@@ -346,7 +391,8 @@ export function checkJobSpec(input: unknown, templates: ReadonlyMap<string, Temp
 }
 
 /** A parsed `retryOn` rule. */
-export type RetryRule = { kind: 'reason'; reason: (typeof FAILURE_REASONS)[number] } | { kind: 'exit'; from: number; to: number };
+export type RetryRule =
+  { kind: 'reason'; reason: (typeof FAILURE_REASONS)[number] } | { kind: 'exit'; from: number; to: number };
 
 export function parseRetryRule(rule: string): RetryRule {
   if (rule === 'TIMEOUT' || rule === 'EXIT_CODE') return { kind: 'reason', reason: rule };

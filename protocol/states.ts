@@ -5,7 +5,15 @@
 
 export const JOB_STATES = ['PENDING', 'RUNNING', 'STOPPING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
 export const TASK_STATES = ['WAITING', 'PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED'] as const;
-export const INSTANCE_STATES = ['PENDING', 'SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED'] as const;
+export const INSTANCE_STATES = [
+  'PENDING',
+  'SCHEDULED',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'STOPPED',
+  'SKIPPED',
+] as const;
 export const ATTEMPT_STATES = ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
 export const NODE_STATES = ['PROVISIONING', 'READY', 'DRAINING', 'TERMINATED', 'LOST'] as const;
 
@@ -19,7 +27,15 @@ export type NodeState = (typeof NODE_STATES)[number];
  * Why a PENDING instance is not running yet (SPEC §3). `BACKOFF` extends the SPEC's list: a
  * retry waiting out its delay is none of the others.
  */
-export const PENDING_REASONS = ['DEPENDENCY', 'QUOTA', 'NO_CAPACITY', 'PROVISIONING', 'NO_MATCHING_NODE', 'PRIORITY', 'BACKOFF'] as const;
+export const PENDING_REASONS = [
+  'DEPENDENCY',
+  'QUOTA',
+  'NO_CAPACITY',
+  'PROVISIONING',
+  'NO_MATCHING_NODE',
+  'PRIORITY',
+  'BACKOFF',
+] as const;
 export type PendingReason = (typeof PENDING_REASONS)[number];
 
 /** Why an attempt failed (SPEC §3), a closed set. */

@@ -17,7 +17,17 @@ import type {
 import type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
 import { paginate } from './paginate.js';
 import { segment, Transport } from './transport.js';
-import type { Bucket, ClientOptions, CreatedUser, JobQuery, LogOptions, ObjectEntry, PageQuery, Schedule, ScheduleSpec } from './types.js';
+import type {
+  Bucket,
+  ClientOptions,
+  CreatedUser,
+  JobQuery,
+  LogOptions,
+  ObjectEntry,
+  PageQuery,
+  Schedule,
+  ScheduleSpec,
+} from './types.js';
 
 export class BatchClient {
   private readonly http: Transport;
@@ -175,7 +185,20 @@ export class BatchClient {
   }
 
   /** Admin only: override some of a user's quotas (SPEC §8). */
-  updateUserQuotas(name: string, quotas: Partial<Record<'computeEnvironments' | 'nodesPerEnvironment' | 'runningInstances' | 'jobs' | 'tasksPerJob' | 'instancesPerTask', number>>): Promise<User> {
+  updateUserQuotas(
+    name: string,
+    quotas: Partial<
+      Record<
+        | 'computeEnvironments'
+        | 'nodesPerEnvironment'
+        | 'runningInstances'
+        | 'jobs'
+        | 'tasksPerJob'
+        | 'instancesPerTask',
+        number
+      >
+    >,
+  ): Promise<User> {
     return this.http.json('PATCH', `/v1/users/${segment(name)}`, { body: { quotas } });
   }
 
@@ -200,7 +223,10 @@ export class BatchClient {
   /** Uploads bytes to an `oss://bucket/key` URL; with `sha256`, the controller rejects a corrupted upload. */
   putObject(url: string, body: BodyInit, options: { sha256?: string } = {}): Promise<ObjectEntry> {
     const { bucket, key } = parseOssUrl(url);
-    return this.http.json('PUT', objectPath(bucket, key), { raw: body, ...(options.sha256 ? { headers: { 'x-batch-sha256': options.sha256 } } : {}) });
+    return this.http.json('PUT', objectPath(bucket, key), {
+      raw: body,
+      ...(options.sha256 ? { headers: { 'x-batch-sha256': options.sha256 } } : {}),
+    });
   }
 
   /** Downloads an object as chunks of bytes. */
@@ -224,7 +250,8 @@ export class BatchClient {
   }
 }
 
-const objectPath = (bucket: string, key: string) => `/v1/oss/${segment(bucket)}/${key.split('/').map(segment).join('/')}`;
+const objectPath = (bucket: string, key: string) =>
+  `/v1/oss/${segment(bucket)}/${key.split('/').map(segment).join('/')}`;
 
 /** Splits `oss://bucket/key`; the controller checks the rest. */
 export function parseOssUrl(url: string): { bucket: string; key: string } {

@@ -87,7 +87,9 @@ function parseJson(text: string): unknown {
   }
 }
 
-function isApiErrorBody(body: unknown): body is { error: { code: string; message: string; field?: string; details?: ErrorDetail[] } } {
+function isApiErrorBody(
+  body: unknown,
+): body is { error: { code: string; message: string; field?: string; details?: ErrorDetail[] } } {
   if (body === null || typeof body !== 'object') return false;
   const error = (body as { error?: unknown }).error;
   return (

@@ -2,7 +2,17 @@
 export { BatchClient, parseOssUrl } from './client.js';
 export { ApiRequestError, ConnectionError, type ErrorDetail } from './errors.js';
 export { collectAll, paginate } from './paginate.js';
-export type { Bucket, ClientOptions, CreatedUser, JobQuery, LogOptions, ObjectEntry, PageQuery, Schedule, ScheduleSpec } from './types.js';
+export type {
+  Bucket,
+  ClientOptions,
+  CreatedUser,
+  JobQuery,
+  LogOptions,
+  ObjectEntry,
+  PageQuery,
+  Schedule,
+  ScheduleSpec,
+} from './types.js';
 export type {
   Attempt,
   ComputeEnvironment,

@@ -76,7 +76,10 @@ export class Transport {
   }
 
   /** A stream cut mid-way (controller restarted) is a connection failure too, not a bare TypeError. */
-  private async *connectionErrorsOf(chunks: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  private async *connectionErrorsOf(
+    chunks: AsyncIterable<Uint8Array>,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Uint8Array> {
     try {
       yield* chunks;
     } catch (error) {

@@ -57,21 +57,36 @@ export function planMount(m: MountRequest, platform: Platform, keyFile: string):
 }
 
 function planLinux(m: MountRequest, keyFile: string): MountPlan {
-  if (!path.posix.isAbsolute(m.target)) throw new InvalidMount(`mount target ${JSON.stringify(m.target)} is not an absolute path`);
-  const base = { what: describeMount(m), target: m.target, createTarget: true, unmount: [cmd('umount', m.target), cmd('umount', '-l', m.target)] };
+  if (!path.posix.isAbsolute(m.target))
+    throw new InvalidMount(`mount target ${JSON.stringify(m.target)} is not an absolute path`);
+  const base = {
+    what: describeMount(m),
+    target: m.target,
+    createTarget: true,
+    unmount: [cmd('umount', m.target), cmd('umount', '-l', m.target)],
+  };
   const options = optionList(m.readOnly ? 'ro' : undefined, m.options);
   switch (m.type) {
     case 'cfs': {
       if (isSmbSource(m.source)) {
-        return { ...base, mount: cmd('mount', '-t', 'cifs', ...dashO(options), m.source.replace(/\\/g, '/'), m.target) };
+        return {
+          ...base,
+          mount: cmd('mount', '-t', 'cifs', ...dashO(options), m.source.replace(/\\/g, '/'), m.target),
+        };
       }
       return { ...base, mount: cmd('mount', '-t', 'nfs', ...dashO(options), m.source, m.target) };
     }
     case 'oss': {
       const s3 = m.s3;
-      if (s3 === undefined) throw new InvalidMount(`oss mount ${m.source} came without storage settings; the controller has no mount keys configured`);
+      if (s3 === undefined)
+        throw new InvalidMount(
+          `oss mount ${m.source} came without storage settings; the controller has no mount keys configured`,
+        );
       for (const [field, value] of Object.entries({ endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket })) {
-        if (value === '' || /[,\s]/.test(value)) throw new InvalidMount(`oss mount ${m.source}: the ${field} ${JSON.stringify(value)} is empty or contains a comma or space`);
+        if (value === '' || /[,\s]/.test(value))
+          throw new InvalidMount(
+            `oss mount ${m.source}: the ${field} ${JSON.stringify(value)} is empty or contains a comma or space`,
+          );
       }
       const prefix = s3.prefix.replace(/^\/+|\/+$/g, '');
       const bucket = prefix === '' ? s3.bucket : `${s3.bucket}:/${prefix}`;
@@ -91,17 +106,28 @@ function planLinux(m: MountRequest, keyFile: string): MountPlan {
     }
     case 'disk': {
       const format = m.formatIfEmpty
-        ? { probe: cmd('blkid', '-p', m.source), emptyExitCode: BLKID_NOTHING_FOUND, mkfs: cmd('mkfs', '-t', m.fsType ?? DEFAULT_FS_TYPE, m.source) }
+        ? {
+            probe: cmd('blkid', '-p', m.source),
+            emptyExitCode: BLKID_NOTHING_FOUND,
+            mkfs: cmd('mkfs', '-t', m.fsType ?? DEFAULT_FS_TYPE, m.source),
+          }
         : undefined;
       const typeArgs = m.fsType === undefined ? [] : ['-t', m.fsType];
-      return { ...base, ...(format ? { format } : {}), mount: cmd('mount', ...typeArgs, ...dashO(options), m.source, m.target) };
+      return {
+        ...base,
+        ...(format ? { format } : {}),
+        mount: cmd('mount', ...typeArgs, ...dashO(options), m.source, m.target),
+      };
     }
   }
 }
 
 function planWindows(m: MountRequest): MountPlan {
   const drive = m.target.replace(/[\\/]$/, '');
-  if (!/^[A-Za-z]:$/.test(drive)) throw new InvalidMount(`on Windows a mount target must be a drive letter such as Z:, not ${JSON.stringify(m.target)}`);
+  if (!/^[A-Za-z]:$/.test(drive))
+    throw new InvalidMount(
+      `on Windows a mount target must be a drive letter such as Z:, not ${JSON.stringify(m.target)}`,
+    );
   if (m.type !== 'cfs') throw new InvalidMount(`${m.type} mounts are not supported on Windows nodes`);
   // neither `net use` nor the NFS client can enforce read-only; refusing beats a silent read-write mount
   if (m.readOnly) throw new InvalidMount(`readOnly is not supported for cfs mounts on Windows nodes`);
@@ -109,7 +135,11 @@ function planWindows(m: MountRequest): MountPlan {
   if (isSmbSource(m.source)) {
     const share = m.source.replace(/\//g, '\\');
     const extra = m.options?.trim() ? m.options.trim().split(/\s+/) : [];
-    return { ...base, mount: cmd('net.exe', 'use', drive, share, '/persistent:no', ...extra), unmount: [cmd('net.exe', 'use', drive, '/delete', '/y')] };
+    return {
+      ...base,
+      mount: cmd('net.exe', 'use', drive, share, '/persistent:no', ...extra),
+      unmount: [cmd('net.exe', 'use', drive, '/delete', '/y')],
+    };
   }
   return {
     ...base,
@@ -120,12 +150,19 @@ function planWindows(m: MountRequest): MountPlan {
 
 /** Anything starting with `-` would be read as an option by mount, s3fs or mkfs. */
 function checkArguments(m: MountRequest): void {
-  for (const [field, value] of Object.entries({ source: m.source, target: m.target, options: m.options, fsType: m.fsType })) {
+  for (const [field, value] of Object.entries({
+    source: m.source,
+    target: m.target,
+    options: m.options,
+    fsType: m.fsType,
+  })) {
     if (value === undefined) continue;
     if (value === '' && field !== 'options') throw new InvalidMount(`mount ${field} is empty`);
-    if (value.startsWith('-')) throw new InvalidMount(`mount ${field} ${JSON.stringify(value)} must not start with "-"`);
+    if (value.startsWith('-'))
+      throw new InvalidMount(`mount ${field} ${JSON.stringify(value)} must not start with "-"`);
   }
-  if (m.fsType !== undefined && !/^[A-Za-z0-9._-]+$/.test(m.fsType)) throw new InvalidMount(`mount fsType ${JSON.stringify(m.fsType)} is not a file system type name`);
+  if (m.fsType !== undefined && !/^[A-Za-z0-9._-]+$/.test(m.fsType))
+    throw new InvalidMount(`mount fsType ${JSON.stringify(m.fsType)} is not a file system type name`);
 }
 
 function isSmbSource(source: string): boolean {

@@ -20,7 +20,11 @@ export function mountsDir(agentDir: string): string {
   return path.join(agentDir, 'mounts');
 }
 
-export async function recordMounts(agentDir: string, attemptId: number, mounts: readonly RecordedMount[]): Promise<void> {
+export async function recordMounts(
+  agentDir: string,
+  attemptId: number,
+  mounts: readonly RecordedMount[],
+): Promise<void> {
   await mkdir(mountsDir(agentDir), { recursive: true, mode: 0o700 });
   const file = path.join(mountsDir(agentDir), `${attemptId}.json`);
   await writeFile(`${file}.tmp`, JSON.stringify(mounts));
@@ -62,7 +66,8 @@ export async function unmountLeftovers(agentDir: string): Promise<number> {
     let stuck = false;
     for (const mount of [...mounts].reverse()) {
       const problem = await unmountWith(mount.unmount);
-      if (problem === undefined) log(`attempt ${name.slice(0, -5)}: ${mount.what} is unmounted (a previous agent run left it)`);
+      if (problem === undefined)
+        log(`attempt ${name.slice(0, -5)}: ${mount.what} is unmounted (a previous agent run left it)`);
       else {
         stuck = true;
         log(`attempt ${name.slice(0, -5)}: could not unmount ${mount.what}: ${problem}`);

@@ -53,7 +53,8 @@ export async function unmountWith(commands: readonly Command[]): Promise<string 
   let problem = 'no unmount command';
   for (const command of commands) {
     const result = await runCommand(command, MOUNT_TIMEOUT_MS);
-    if (result.code === 0 || /not mounted|not found|no mount point|could not be found/i.test(result.problem)) return undefined;
+    if (result.code === 0 || /not mounted|not found|no mount point|could not be found/i.test(result.problem))
+      return undefined;
     problem = `${commandLine(command)}: ${result.problem}`;
   }
   return problem;

@@ -42,13 +42,18 @@ export function inputsHook({ inputs, workDir, say }: InputsHookOptions): Attempt
           await mkdir(path.dirname(target), { recursive: true });
           const got = await download(input.url, target, { signal, maxBytes: input.size });
           if (input.size !== undefined && got.bytes !== input.size) {
-            throw fail('STAGE_IN_ERROR', `input ${input.source}: size mismatch: expected ${input.size} B, downloaded ${got.bytes} B`, false);
+            throw fail(
+              'STAGE_IN_ERROR',
+              `input ${input.source}: size mismatch: expected ${input.size} B, downloaded ${got.bytes} B`,
+              false,
+            );
           }
           total += got.bytes;
           lines.item(`input ${input.source} -> ${input.path} (${formatBytes(got.bytes)})`);
         } catch (err) {
           if (err instanceof StepFailed || signal.aborted) throw err;
-          if (err instanceof TransferError) throw fail('STAGE_IN_ERROR', `input ${input.source}: download failed: ${err.message}`, err.retryable);
+          if (err instanceof TransferError)
+            throw fail('STAGE_IN_ERROR', `input ${input.source}: download failed: ${err.message}`, err.retryable);
           throw fail('STAGE_IN_ERROR', `input ${input.source} -> ${input.path}: ${describeError(err)}`, false);
         }
       });

@@ -36,7 +36,11 @@ export function mountsHook(opts: MountsHookOptions): AttemptHook {
   const platform = opts.platform ?? (process.platform === 'win32' ? 'win32' : 'linux');
   const active: Active[] = [];
   const record = (): Promise<void> =>
-    recordMounts(agentDir, attemptId, active.map((a): RecordedMount => ({ what: a.plan.what, unmount: a.plan.unmount })));
+    recordMounts(
+      agentDir,
+      attemptId,
+      active.map((a): RecordedMount => ({ what: a.plan.what, unmount: a.plan.unmount })),
+    );
 
   return {
     name: 'mounts',
@@ -46,7 +50,8 @@ export function mountsHook(opts: MountsHookOptions): AttemptHook {
         try {
           plan = planMount(request, platform, path.join(mountsDir(agentDir), `${attemptId}-${i}.key`));
         } catch (err) {
-          if (err instanceof InvalidMount) throw fail('MOUNT_ERROR', `mount ${describeMount(request)}: ${err.message}`, false);
+          if (err instanceof InvalidMount)
+            throw fail('MOUNT_ERROR', `mount ${describeMount(request)}: ${err.message}`, false);
           throw err;
         }
         const entry: Active = { plan, createdTarget: false, mounted: false };
@@ -77,7 +82,8 @@ export function mountsHook(opts: MountsHookOptions): AttemptHook {
 
 async function mountOne(entry: Active, signal: AbortSignal, say: Say): Promise<void> {
   const { plan } = entry;
-  const failed = (step: string, problem: string, retryable = true) => fail('MOUNT_ERROR', `mount ${plan.what}: ${step} failed: ${problem}`, retryable);
+  const failed = (step: string, problem: string, retryable = true) =>
+    fail('MOUNT_ERROR', `mount ${plan.what}: ${step} failed: ${problem}`, retryable);
   if (plan.createTarget) {
     const existed = await stat(plan.target).then(
       () => true,

@@ -39,16 +39,27 @@ export function outputsHook({ spec, workDir, grants, say }: OutputsHookOptions):
     }
     const lines = cappedSay(say, LINES_PER_FILE_UP_TO);
     for (const batch of batches(files)) {
-      const grant = await grants.request(spec.attemptId, batch.map((f) => ({ path: f.path, size: f.size })), signal);
-      if (grant.error !== undefined) throw fail('STAGE_OUT_ERROR', `outputs: the controller granted no upload URLs: ${grant.error}`, false);
+      const grant = await grants.request(
+        spec.attemptId,
+        batch.map((f) => ({ path: f.path, size: f.size })),
+        signal,
+      );
+      if (grant.error !== undefined)
+        throw fail('STAGE_OUT_ERROR', `outputs: the controller granted no upload URLs: ${grant.error}`, false);
       const granted = new Map(grant.uploads.map((u) => [u.path, u]));
       await eachLimited(batch, PARALLEL_UPLOADS, async (file) => {
         const target = granted.get(file.path);
-        if (target === undefined) throw fail('STAGE_OUT_ERROR', `output ${file.path}: the controller granted no upload URL for it`, false);
+        if (target === undefined)
+          throw fail('STAGE_OUT_ERROR', `output ${file.path}: the controller granted no upload URL for it`, false);
         try {
           await upload(file.absolute, file.size, target.url, signal);
         } catch (err) {
-          if (err instanceof TransferError) throw fail('STAGE_OUT_ERROR', `output ${file.path} -> ${target.destination}: upload failed: ${err.message}`, err.retryable);
+          if (err instanceof TransferError)
+            throw fail(
+              'STAGE_OUT_ERROR',
+              `output ${file.path} -> ${target.destination}: upload failed: ${err.message}`,
+              err.retryable,
+            );
           throw err;
         }
         lines.item(`output ${file.path} -> ${target.destination} (${formatBytes(file.size)})`);
@@ -66,7 +77,9 @@ export function outputsHook({ spec, workDir, grants, say }: OutputsHookOptions):
     async afterCommand(outcome, signal) {
       if (outputs.length === 0) return;
       if (uploadOn !== 'always' && (uploadOn === 'success') !== outcome.succeeded) {
-        say(`outputs not uploaded: the command ${outcome.succeeded ? 'succeeded' : 'failed'} and uploadOn is ${uploadOn}`);
+        say(
+          `outputs not uploaded: the command ${outcome.succeeded ? 'succeeded' : 'failed'} and uploadOn is ${uploadOn}`,
+        );
         return;
       }
       try {

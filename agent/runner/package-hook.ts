@@ -32,9 +32,15 @@ export function packageHook({ pkg, workDir, cache, limits, say }: PackageHookOpt
         unpacked = await unzipSafely(got.file, workDir, limits);
       } catch (err) {
         if (err instanceof ZipRefused) throw fail('PACKAGE_ERROR', `package ${pkg.source}: ${err.message}`, false);
-        throw fail('PACKAGE_ERROR', `package ${pkg.source}: cannot unpack into the work dir: ${describeError(err)}`, true);
+        throw fail(
+          'PACKAGE_ERROR',
+          `package ${pkg.source}: cannot unpack into the work dir: ${describeError(err)}`,
+          true,
+        );
       }
-      say(`package ${pkg.source}: ${HOW[got.via](formatBytes(got.bytes))}, ${got.check}, ${unpacked.files} ${unpacked.files === 1 ? 'file' : 'files'} unpacked (${formatBytes(unpacked.bytes)})`);
+      say(
+        `package ${pkg.source}: ${HOW[got.via](formatBytes(got.bytes))}, ${got.check}, ${unpacked.files} ${unpacked.files === 1 ? 'file' : 'files'} unpacked (${formatBytes(unpacked.bytes)})`,
+      );
     },
   };
 }

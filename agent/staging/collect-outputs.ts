@@ -32,13 +32,17 @@ export async function collectOutputs(workDir: string, outputs: readonly StagedOu
     const relative = segmentsOf(output.path).join('/');
     const absolute = resolveInside(workDir, output.path) ?? path.resolve(workDir);
     if (/[/\\]$/.test(output.path) || relative === '') {
-      for (const file of await walk(absolute, relative)) if (!files.has(file.path)) files.set(file.path, { ...file, output });
+      for (const file of await walk(absolute, relative))
+        if (!files.has(file.path)) files.set(file.path, { ...file, output });
       continue;
     }
     const info = await lstat(absolute).catch(() => undefined);
-    if (info === undefined) throw fail('STAGE_OUT_ERROR', `output ${relative} (to ${output.destination}) does not exist`, false);
+    if (info === undefined)
+      throw fail('STAGE_OUT_ERROR', `output ${relative} (to ${output.destination}) does not exist`, false);
     if (!info.isFile()) {
-      const what = info.isDirectory() ? 'a directory; write the path with a trailing / to upload a directory' : 'not a regular file';
+      const what = info.isDirectory()
+        ? 'a directory; write the path with a trailing / to upload a directory'
+        : 'not a regular file';
       throw fail('STAGE_OUT_ERROR', `output ${relative} (to ${output.destination}) is ${what}`, false);
     }
     if (!files.has(relative)) files.set(relative, { path: relative, absolute, size: info.size, output });

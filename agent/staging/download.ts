@@ -27,7 +27,11 @@ export interface Downloaded {
 }
 
 /** `maxBytes`: stop as soon as the body is longer, so a wrong object cannot fill the disk. */
-export async function download(url: string, file: string, opts: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Downloaded> {
+export async function download(
+  url: string,
+  file: string,
+  opts: { signal?: AbortSignal; maxBytes?: number } = {},
+): Promise<Downloaded> {
   const { signal, maxBytes } = opts;
   let res: Response;
   try {
@@ -38,7 +42,10 @@ export async function download(url: string, file: string, opts: { signal?: Abort
   }
   if (!res.ok || res.body === null) {
     await res.body?.cancel();
-    throw new TransferError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, retryableStatus(res.status));
+    throw new TransferError(
+      `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
+      retryableStatus(res.status),
+    );
   }
   const hash = createHash('sha256');
   let bytes = 0;
@@ -54,7 +61,9 @@ export async function download(url: string, file: string, opts: { signal?: Abort
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), count, createWriteStream(file), { signal });
+    await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), count, createWriteStream(file), {
+      signal,
+    });
   } catch (err) {
     await rm(file, { force: true });
     if (err instanceof TransferError || signal?.aborted) throw err;

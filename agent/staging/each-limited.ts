@@ -2,7 +2,11 @@
  * Runs `work` for every item with at most `limit` at a time, stopping at the first failure:
  * staging thousands of small objects one by one would be slow, all at once would exhaust sockets.
  */
-export async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {

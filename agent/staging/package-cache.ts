@@ -50,9 +50,14 @@ export class PackageCache {
    */
   async get(pkg: StagedPackage, signal: AbortSignal): Promise<CachedPackage> {
     const name = cacheNameOf(pkg);
-    if (name === undefined) throw fail('PACKAGE_ERROR', `package ${pkg.source}: unsupported digest "${pkg.digest}"`, false);
+    if (name === undefined)
+      throw fail('PACKAGE_ERROR', `package ${pkg.source}: unsupported digest "${pkg.digest}"`, false);
     const running = this.#inFlight.get(name);
-    if (running !== undefined) return untilAborted(running.then((p) => ({ ...p, via: p.via === 'download' ? 'shared download' : p.via })), signal);
+    if (running !== undefined)
+      return untilAborted(
+        running.then((p) => ({ ...p, via: p.via === 'download' ? 'shared download' : p.via })),
+        signal,
+      );
     const obtained = this.#obtain(pkg, name).finally(() => this.#inFlight.delete(name));
     this.#inFlight.set(name, obtained);
     return untilAborted(obtained, signal);
@@ -68,13 +73,23 @@ export class PackageCache {
     const part = `${file}.${randomUUID()}.part`;
     try {
       const got = await download(pkg.url, part, { maxBytes: pkg.size }).catch((err: unknown) => {
-        if (err instanceof TransferError) throw fail('PACKAGE_ERROR', `package ${pkg.source}: download failed: ${err.message}`, err.retryable);
+        if (err instanceof TransferError)
+          throw fail('PACKAGE_ERROR', `package ${pkg.source}: download failed: ${err.message}`, err.retryable);
         throw err;
       });
-      if (got.bytes !== pkg.size) throw fail('PACKAGE_ERROR', `package ${pkg.source}: size mismatch: expected ${pkg.size} B, downloaded ${got.bytes} B`, false);
+      if (got.bytes !== pkg.size)
+        throw fail(
+          'PACKAGE_ERROR',
+          `package ${pkg.source}: size mismatch: expected ${pkg.size} B, downloaded ${got.bytes} B`,
+          false,
+        );
       const expected = pkg.digest.slice('sha256:'.length).toLowerCase();
       if (check === 'sha256 ok' && got.sha256 !== expected) {
-        throw fail('PACKAGE_ERROR', `package ${pkg.source}: sha256 mismatch: expected ${expected}, downloaded ${got.sha256}`, false);
+        throw fail(
+          'PACKAGE_ERROR',
+          `package ${pkg.source}: sha256 mismatch: expected ${expected}, downloaded ${got.sha256}`,
+          false,
+        );
       }
       await rename(part, file);
       return { file, bytes: got.bytes, via: 'download', check };

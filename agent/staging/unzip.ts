@@ -48,7 +48,12 @@ export async function unzipSafely(zipPath: string, destination: string, limits: 
   let zip: ZipFile;
   try {
     // decodeStrings off: yauzl would reject bad names with its own wording; we check them ourselves
-    zip = await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+    zip = await yauzl.openPromise(zipPath, {
+      lazyEntries: true,
+      autoClose: false,
+      decodeStrings: false,
+      validateEntrySizes: true,
+    });
   } catch (err) {
     throw new ZipRefused(`is not a readable zip: ${(err as Error).message}`);
   }
@@ -61,8 +66,10 @@ export async function unzipSafely(zipPath: string, destination: string, limits: 
 }
 
 async function planEntries(zip: ZipFile, destination: string, limits: UnzipLimits): Promise<PlannedEntry[]> {
-  const tooMany = (n: number) => new ZipRefused(`has ${n} entries, more than the limit of ${limits.maxEntries} (--package-max-entries)`);
-  const tooBig = () => new ZipRefused(`unpacks to more than the limit of ${formatBytes(limits.maxBytes)} (--package-max-bytes)`);
+  const tooMany = (n: number) =>
+    new ZipRefused(`has ${n} entries, more than the limit of ${limits.maxEntries} (--package-max-entries)`);
+  const tooBig = () =>
+    new ZipRefused(`unpacks to more than the limit of ${formatBytes(limits.maxBytes)} (--package-max-bytes)`);
   if (zip.entryCount > limits.maxEntries) throw tooMany(zip.entryCount);
   const plan: PlannedEntry[] = [];
   let declaredBytes = 0;
@@ -80,8 +87,10 @@ async function planEntries(zip: ZipFile, destination: string, limits: UnzipLimit
         if (target !== undefined) plan.push({ entry, name, target, kind: 'directory', executable: false });
         continue;
       }
-      if (target === undefined) throw refuse(segmentsOf(name).length === 0 ? 'has no file name' : 'would be written outside the work dir');
-      if (!entry.canDecodeFileData()) throw refuse(`uses compression method ${entry.compressionMethod}, which cannot be unpacked`);
+      if (target === undefined)
+        throw refuse(segmentsOf(name).length === 0 ? 'has no file name' : 'would be written outside the work dir');
+      if (!entry.canDecodeFileData())
+        throw refuse(`uses compression method ${entry.compressionMethod}, which cannot be unpacked`);
       declaredBytes += entry.uncompressedSize;
       if (declaredBytes > limits.maxBytes) throw tooBig();
       plan.push({ entry, name, target, kind: 'file', executable: check.executable });
@@ -106,7 +115,11 @@ async function extract(zip: ZipFile, plan: readonly PlannedEntry[], limits: Unzi
       transform(chunk: Buffer, _encoding, next) {
         // checked before the write, so the work dir never holds more than the limit
         if (done.bytes + chunk.byteLength > limits.maxBytes) {
-          next(new ZipRefused(`unpacks to more than the limit of ${formatBytes(limits.maxBytes)} (--package-max-bytes), at entry ${JSON.stringify(item.name)}`));
+          next(
+            new ZipRefused(
+              `unpacks to more than the limit of ${formatBytes(limits.maxBytes)} (--package-max-bytes), at entry ${JSON.stringify(item.name)}`,
+            ),
+          );
           return;
         }
         done.bytes += chunk.byteLength;

@@ -23,5 +23,9 @@ export async function upload(file: string, size: number, url: string, signal: Ab
     throw new TransferError(`upload failed: ${causeOf(err)}`, true);
   }
   await res.body?.cancel();
-  if (!res.ok) throw new TransferError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, retryableStatus(res.status));
+  if (!res.ok)
+    throw new TransferError(
+      `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
+      retryableStatus(res.status),
+    );
 }

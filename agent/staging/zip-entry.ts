@@ -29,7 +29,8 @@ export function checkEntry(name: string, externalFileAttributes: number): EntryC
   if (type === 0o120000) return { refused: 'is a symbolic link' };
   if (type === 0o040000) return { kind: 'directory' };
   if (type === 0o100000 || type === 0) {
-    if (namedAsDirectory || (type === 0 && (externalFileAttributes & MSDOS_DIRECTORY) !== 0)) return { kind: 'directory' };
+    if (namedAsDirectory || (type === 0 && (externalFileAttributes & MSDOS_DIRECTORY) !== 0))
+      return { kind: 'directory' };
     return { kind: 'file', executable: (mode & 0o111) !== 0 };
   }
   return { refused: `is a ${TYPES[type] ?? `file of type 0o${type.toString(8)}`}, not a regular file or directory` };

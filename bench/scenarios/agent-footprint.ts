@@ -31,23 +31,39 @@ export const agentFootprint: Scenario = {
   stores: [],
   byDefault: true,
   timeoutS: () => 90,
-  unavailable: () => (existsSync(AGENT_BINARY) ? undefined : `${path.relative(process.cwd(), AGENT_BINARY)} is not built (make agent)`),
+  unavailable: () =>
+    existsSync(AGENT_BINARY) ? undefined : `${path.relative(process.cwd(), AGENT_BINARY)} is not built (make agent)`,
   async run(ctx: RunContext): Promise<Figure[]> {
     const controller = await startController(ctx.cleanup, ctx.deadline, { store: 'pglite', keep: ctx.options.keep });
     const cold = await idleAgent(ctx, controller, 'cold');
     const copied = await idleAgent(ctx, controller, 'just-copied');
-    const conditions = { binary: path.relative(process.cwd(), AGENT_BINARY), settleS: SETTLE_MS / 1000, samples: cold.rss.length };
+    const conditions = {
+      binary: path.relative(process.cwd(), AGENT_BINARY),
+      settleS: SETTLE_MS / 1000,
+      samples: cold.rss.length,
+    };
     return [
-      figure('agent-footprint.idle_rss', median(cold.rss) / MIB, 'MiB (binary not in the page cache)', conditions, { target: { op: '<=', value: 64 } }),
+      figure('agent-footprint.idle_rss', median(cold.rss) / MIB, 'MiB (binary not in the page cache)', conditions, {
+        target: { op: '<=', value: 64 },
+      }),
       figure('agent-footprint.idle_rss_peak', Math.max(...cold.rss) / MIB, 'MiB', conditions),
       figure('agent-footprint.idle_private', median(cold.anon) / MIB, 'MiB (RssAnon)', conditions),
-      figure('agent-footprint.idle_rss_just_copied', median(copied.rss) / MIB, 'MiB (from a copy of the binary just written)', conditions),
+      figure(
+        'agent-footprint.idle_rss_just_copied',
+        median(copied.rss) / MIB,
+        'MiB (from a copy of the binary just written)',
+        conditions,
+      ),
     ];
   },
 };
 
 /** Starts the agent, lets it register and settle, samples its memory, stops it. */
-async function idleAgent(ctx: RunContext, controller: { url: string; client: BatchClient }, cache: 'cold' | 'just-copied'): Promise<{ rss: number[]; anon: number[] }> {
+async function idleAgent(
+  ctx: RunContext,
+  controller: { url: string; client: BatchClient },
+  cache: 'cold' | 'just-copied',
+): Promise<{ rss: number[]; anon: number[] }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'batch-bench-agent-'));
   ctx.cleanup.add(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   let binary = AGENT_BINARY;

@@ -17,14 +17,41 @@ export const dispatch: Scenario = {
   async run(ctx: RunContext): Promise<Figure[]> {
     const store = ctx.store!;
     const scale = ctx.options.scale;
-    const shape = { nodes: scaled(1000, scale, 10), cpuPerNode: 4, jobs: 10, tasksPerJob: 10, instancesPerTask: scaled(1000, scale, 10) };
-    const r = await runDispatch(store, shape, { deadline: ctx.deadline, cleanup: ctx.cleanup, keep: ctx.options.keep, validate: ctx.options.validate, profile: ctx.options.profile, log: ctx.log });
-    const conditions = { store, nodes: shape.nodes, cpuPerNode: shape.cpuPerNode, jobs: shape.jobs, tasksPerJob: shape.tasksPerJob, instances: r.instances };
+    const shape = {
+      nodes: scaled(1000, scale, 10),
+      cpuPerNode: 4,
+      jobs: 10,
+      tasksPerJob: 10,
+      instancesPerTask: scaled(1000, scale, 10),
+    };
+    const r = await runDispatch(store, shape, {
+      deadline: ctx.deadline,
+      cleanup: ctx.cleanup,
+      keep: ctx.options.keep,
+      validate: ctx.options.validate,
+      profile: ctx.options.profile,
+      log: ctx.log,
+    });
+    const conditions = {
+      store,
+      nodes: shape.nodes,
+      cpuPerNode: shape.cpuPerNode,
+      jobs: shape.jobs,
+      tasksPerJob: shape.tasksPerJob,
+      instances: r.instances,
+    };
     const name = (what: string) => `dispatch.${store}.${what}`;
     return [
-      figure(name('instances_per_s'), r.instances / r.seconds, 'instances/s', conditions, { target: { op: '>=', value: store === 'postgres' ? 10_000 : 2_000 } }),
+      figure(name('instances_per_s'), r.instances / r.seconds, 'instances/s', conditions, {
+        target: { op: '>=', value: store === 'postgres' ? 10_000 : 2_000 },
+      }),
       figure(name('seconds'), r.seconds, 's', conditions),
-      figure(name('controller_cpu_s_per_1000'), r.controllerCpuSeconds / (r.instances / 1000), 'CPU s / 1,000 instances', conditions),
+      figure(
+        name('controller_cpu_s_per_1000'),
+        r.controllerCpuSeconds / (r.instances / 1000),
+        'CPU s / 1,000 instances',
+        conditions,
+      ),
       figure(name('controller_cpu'), r.controllerCpuPercent, '% of a core', conditions),
       ...(store === 'postgres' ? [figure(name('postgres_cpu'), r.postgresCpuPercent, '% of a core', conditions)] : []),
       figure(name('simulator_cpu'), r.simulatorCpuPercent, '% of a core', conditions),

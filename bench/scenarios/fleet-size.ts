@@ -63,16 +63,26 @@ export const fleetSize: Scenario = {
     const pgCpu = postgresCpu.read();
     const after = await sim.counters();
     if (after.connected !== nodes || after.disconnects > 0) {
-      throw new Error(`${after.connected} of ${nodes} nodes connected, ${after.disconnects} disconnects during the run`);
+      throw new Error(
+        `${after.connected} of ${nodes} nodes connected, ${after.disconnects} disconnects during the run`,
+      );
     }
     const heartbeats = after.heartbeats - before.heartbeats;
     const steadyRss = median(rss);
 
-    const conditions = { store, nodes, heartbeatIntervalMs: HEARTBEAT_MS, windowS: windowMs / 1000, heartbeatsInWindow: heartbeats };
+    const conditions = {
+      store,
+      nodes,
+      heartbeatIntervalMs: HEARTBEAT_MS,
+      windowS: windowMs / 1000,
+      heartbeatsInWindow: heartbeats,
+    };
     const name = (what: string) => `fleet-size.${store}.${what}`;
     return [
       figure(name('controller_rss'), steadyRss / MIB, 'MiB', conditions, { target: { op: '<=', value: 500 } }),
-      figure(name('controller_cpu'), percentOfCore(cpu), '% of a core', conditions, { target: { op: '<=', value: 25 } }),
+      figure(name('controller_cpu'), percentOfCore(cpu), '% of a core', conditions, {
+        target: { op: '<=', value: 25 },
+      }),
       figure(name('controller_idle_cpu'), idleCpu, '% of a core (no nodes)', conditions),
       figure(name('rss_per_node'), (steadyRss - rssBefore) / nodes / 1024, 'KiB per node', conditions),
       figure(name('postgres_cpu'), percentOfCore(pgCpu), '% of a core', conditions),

@@ -52,15 +52,28 @@ export const growth: Scenario = {
       const tasks = shape.jobs * shape.tasksPerJob;
       const label = `${instances} instances, ${tasks} tasks, ${shape.nodes} nodes`;
       const conditions = { store, axis, nodes: shape.nodes, jobs: shape.jobs, tasks, instances };
-      const name = (what: string) => `growth.${store}.${axis}=${axis === 'instances' ? instances : axis === 'tasks' ? tasks : shape.nodes}.${what}`;
+      const name = (what: string) =>
+        `growth.${store}.${axis}=${axis === 'instances' ? instances : axis === 'tasks' ? tasks : shape.nodes}.${what}`;
       ctx.log(`growth (${axis}): ${label}`);
       const cleanup = new Cleanup();
       const deadline = new Deadline(Math.min(PER_SIZE_TIMEOUT_S, ctx.deadline.remainingMs() / 1000));
       try {
-        const r = await runDispatch(store, shape, { deadline, cleanup, keep: ctx.options.keep, validate: ctx.options.validate, profile: ctx.options.profile, log: ctx.log });
+        const r = await runDispatch(store, shape, {
+          deadline,
+          cleanup,
+          keep: ctx.options.keep,
+          validate: ctx.options.validate,
+          profile: ctx.options.profile,
+          log: ctx.log,
+        });
         out.push(
           figure(name('instances_per_s'), r.instances / r.seconds, 'instances/s', conditions),
-          figure(name('controller_cpu_s_per_1000'), r.controllerCpuSeconds / (r.instances / 1000), 'CPU s / 1,000 instances', conditions),
+          figure(
+            name('controller_cpu_s_per_1000'),
+            r.controllerCpuSeconds / (r.instances / 1000),
+            'CPU s / 1,000 instances',
+            conditions,
+          ),
         );
       } catch (err) {
         cleanup.failed = true;

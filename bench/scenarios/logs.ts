@@ -39,14 +39,22 @@ export const logs: Scenario = {
     // The bound keeps a forgotten ticker from running forever (it stops at the stop file).
     const maxTicks = Math.ceil((ctx.deadline.remainingMs() / 10) * 1.1);
 
-    const controller = await startController(ctx.cleanup, ctx.deadline, { store, localNodes: 2, keep: ctx.options.keep, ...profiling(ctx) });
+    const controller = await startController(ctx.cleanup, ctx.deadline, {
+      store,
+      localNodes: 2,
+      keep: ctx.options.keep,
+      ...profiling(ctx),
+    });
     const client = controller.client;
     await waitForReadyNodes(client, 2, ctx.deadline);
     const job = await client.submitJob({
       name: 'logs',
       tasks: [
         { name: 'bulk', command: `${waitGo}; head -c ${bytes} /dev/zero | tr '\\0' 'a'` },
-        { name: 'ticks', command: `${waitGo}; i=0; while [ ! -e '${stop}' ] && [ $i -lt ${maxTicks} ]; do date +%s%N; sleep 0.01; i=$((i+1)); done` },
+        {
+          name: 'ticks',
+          command: `${waitGo}; i=0; while [ ! -e '${stop}' ] && [ $i -lt ${maxTicks} ]; do date +%s%N; sleep 0.01; i=$((i+1)); done`,
+        },
       ],
     });
     await ctx.deadline.poll(
@@ -103,25 +111,44 @@ export const logs: Scenario = {
 
     ctx.log('reading the log back through the API');
     const readStarted = wallNow();
-    const readBack = await ctx.deadline.race(readAll(await client.logs(job.id, 'bulk', 0)), () => 'reading the 1 GiB log back');
+    const readBack = await ctx.deadline.race(
+      readAll(await client.logs(job.id, 'bulk', 0)),
+      () => 'reading the 1 GiB log back',
+    );
     const readSeconds = (wallNow() - readStarted) / 1000;
     if (readBack.bytes !== bytes || !readBack.allA) {
-      throw new Error(`the persisted log is wrong: ${readBack.bytes} of ${bytes} bytes${readBack.allA ? '' : ', not all of them "a"'}`);
+      throw new Error(
+        `the persisted log is wrong: ${readBack.bytes} of ${bytes} bytes${readBack.allA ? '' : ', not all of them "a"'}`,
+      );
     }
 
     const underLoad = lags.filter((l) => l.printedAt >= goAt && l.printedAt <= doneAt).map((l) => l.lagMs);
     const idle = lags.filter((l) => l.printedAt >= doneAt + 500).map((l) => l.lagMs);
-    if (underLoad.length < 10) throw new Error(`only ${underLoad.length} tick lines were followed while the writer ran`);
-    const conditions = { store, bytes, localNodes: 2, tickIntervalMs: 10, linesUnderLoad: underLoad.length, linesIdle: idle.length };
+    if (underLoad.length < 10)
+      throw new Error(`only ${underLoad.length} tick lines were followed while the writer ran`);
+    const conditions = {
+      store,
+      bytes,
+      localNodes: 2,
+      tickIntervalMs: 10,
+      linesUnderLoad: underLoad.length,
+      linesIdle: idle.length,
+    };
     const name = (what: string) => `logs.${store}.${what}`;
     return [
       figure(name('persist_mb_per_s'), bytes / MB / seconds, 'MB/s', conditions, { target: { op: '>=', value: 100 } }),
-      figure(name('follow_lag_p99'), percentile(underLoad, 99), 'ms (while writing)', conditions, { target: { op: '<=', value: 200 } }),
+      figure(name('follow_lag_p99'), percentile(underLoad, 99), 'ms (while writing)', conditions, {
+        target: { op: '<=', value: 200 },
+      }),
       figure(name('follow_lag_p50'), percentile(underLoad, 50), 'ms (while writing)', conditions),
-      ...(idle.length > 0 ? [figure(name('follow_lag_idle_p99'), percentile(idle, 99), 'ms (nothing else writing)', conditions)] : []),
+      ...(idle.length > 0
+        ? [figure(name('follow_lag_idle_p99'), percentile(idle, 99), 'ms (nothing else writing)', conditions)]
+        : []),
       figure(name('read_back_mb_per_s'), bytes / MB / readSeconds, 'MB/s', conditions),
       figure(name('controller_cpu'), (cpu.seconds / seconds) * 100, '% of a core (while writing)', conditions),
-      ...(store === 'postgres' ? [figure(name('postgres_cpu'), (pgCpu.seconds / seconds) * 100, '% of a core (while writing)', conditions)] : []),
+      ...(store === 'postgres'
+        ? [figure(name('postgres_cpu'), (pgCpu.seconds / seconds) * 100, '% of a core (while writing)', conditions)]
+        : []),
       figure(name('machine_busy'), machineBusy, '% of all cores (while writing)', conditions),
     ];
   },

@@ -46,7 +46,8 @@ export const realProcesses: Scenario = {
       const done = await ctx.deadline.poll(
         async () => {
           const j = await client.getJob(job.id);
-          if (j.state === 'FAILED' || j.state === 'STOPPED') throw new Error(`job ${name} ended ${j.state}: ${JSON.stringify(j.counts)}`);
+          if (j.state === 'FAILED' || j.state === 'STOPPED')
+            throw new Error(`job ${name} ended ${j.state}: ${JSON.stringify(j.counts)}`);
           return j.state === 'SUCCEEDED' ? j : undefined;
         },
         50,
@@ -86,12 +87,26 @@ export const realProcesses: Scenario = {
     const name = (what: string) => `real-processes.${store}.${what}`;
     return [
       figure(name('instances_per_s'), rate, 'instances/s', conditions),
-      figure(name('raw_spawn_sh_per_s'), rawShell, 'spawns/s (/bin/sh -c true; higher of before and after)', conditions),
+      figure(
+        name('raw_spawn_sh_per_s'),
+        rawShell,
+        'spawns/s (/bin/sh -c true; higher of before and after)',
+        conditions,
+      ),
       figure(name('raw_spawn_true_per_s'), rawTrue, 'spawns/s (/bin/true)', conditions),
-      figure(name('ratio_to_raw'), rate / rawShell, '× raw sh spawn rate', conditions, { target: { op: '>=', value: 0.5 } }),
+      figure(name('ratio_to_raw'), rate / rawShell, '× raw sh spawn rate', conditions, {
+        target: { op: '>=', value: 0.5 },
+      }),
       figure(name('controller_cpu'), (controllerCpuSeconds / seconds) * 100, '% of a core', conditions),
-      figure(name('agents_cpu'), (agentsCpuSeconds / seconds) * 100, '% of a core (both agents, not their children)', conditions),
-      ...(store === 'postgres' ? [figure(name('postgres_cpu'), (postgresCpuSeconds / seconds) * 100, '% of a core', conditions)] : []),
+      figure(
+        name('agents_cpu'),
+        (agentsCpuSeconds / seconds) * 100,
+        '% of a core (both agents, not their children)',
+        conditions,
+      ),
+      ...(store === 'postgres'
+        ? [figure(name('postgres_cpu'), (postgresCpuSeconds / seconds) * 100, '% of a core', conditions)]
+        : []),
       figure(name('machine_busy'), machineBusy, '% of all cores (every process)', conditions),
     ];
   },

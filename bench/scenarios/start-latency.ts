@@ -30,7 +30,11 @@ export const startLatency: Scenario = {
     const store = ctx.store!;
     const nodes = scaled(100, ctx.options.scale, 10);
     const samples = scaled(500, ctx.options.scale, 100);
-    const controller = await startController(ctx.cleanup, ctx.deadline, { store, keep: ctx.options.keep, ...profiling(ctx) });
+    const controller = await startController(ctx.cleanup, ctx.deadline, {
+      store,
+      keep: ctx.options.keep,
+      ...profiling(ctx),
+    });
     const client = controller.client;
     const { token } = await client.createRegistrationToken('local');
     const { sim } = await SimulatorHandle.start(ctx.cleanup, ctx.deadline, {
@@ -79,8 +83,12 @@ export const startLatency: Scenario = {
     const conditions = { store, nodes, jobs: samples, warmup: WARMUP_JOBS, pollMs: POLL_MS };
     const name = (what: string) => `start-latency.${store}.${what}`;
     return [
-      figure(name('submit_to_running_p50'), percentile(toRunning, 50), 'ms', conditions, { target: { op: '<=', value: 10 } }),
-      figure(name('submit_to_running_p99'), percentile(toRunning, 99), 'ms', conditions, { target: { op: '<=', value: 50 } }),
+      figure(name('submit_to_running_p50'), percentile(toRunning, 50), 'ms', conditions, {
+        target: { op: '<=', value: 10 },
+      }),
+      figure(name('submit_to_running_p99'), percentile(toRunning, 99), 'ms', conditions, {
+        target: { op: '<=', value: 50 },
+      }),
       figure(name('submit_to_start_p50'), percentile(toStart, 50), 'ms', conditions),
       figure(name('submit_to_start_p99'), percentile(toStart, 99), 'ms', conditions),
       figure(name('submit_to_succeeded_seen_p50'), percentile(seen, 50), 'ms', conditions),

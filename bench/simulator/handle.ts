@@ -27,14 +27,25 @@ export class SimulatorHandle {
   }
 
   /** Forks the simulator and opens the fleet's connections; resolves once every node is welcomed. */
-  static async start(cleanup: Cleanup, deadline: Deadline, options: FleetOptions): Promise<{ sim: SimulatorHandle; connectMs: number }> {
+  static async start(
+    cleanup: Cleanup,
+    deadline: Deadline,
+    options: FleetOptions,
+  ): Promise<{ sim: SimulatorHandle; connectMs: number }> {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     // ws keeps per-connection buffers; 10,000 connections need more than the default heap.
-    const child = fork(SIMULATOR_MAIN, [], { env, execArgv: ['--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(SIMULATOR_MAIN, [], {
+      env,
+      execArgv: ['--max-old-space-size=4096'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const sim = new SimulatorHandle(child);
     cleanup.add('stop the simulator', () => sim.stop());
-    const reply = await deadline.race(sim.request({ type: 'connect', options }), () => `${sim.lastCounters?.connected ?? 0} of ${options.nodes} simulated nodes connected`);
+    const reply = await deadline.race(
+      sim.request({ type: 'connect', options }),
+      () => `${sim.lastCounters?.connected ?? 0} of ${options.nodes} simulated nodes connected`,
+    );
     if (reply.type !== 'connected') throw new Error(`unexpected reply ${reply.type}`);
     return { sim, connectMs: reply.ms };
   }

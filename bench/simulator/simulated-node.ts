@@ -85,7 +85,12 @@ export class SimulatedNode {
 
   private open(resolve: () => void, reject: (err: Error) => void): void {
     const endpoint = `${this.fleet.options.url.replace(/^http/, 'ws')}/v1/agent`;
-    const socket = new WebSocket(endpoint, { perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 30_000, generateMask: (mask) => mask.fill(0) });
+    const socket = new WebSocket(endpoint, {
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 30_000,
+      generateMask: (mask) => mask.fill(0),
+    });
     socket.binaryType = 'nodebuffer';
     this.socket = socket;
     this.welcomed = false;
@@ -152,7 +157,14 @@ export class SimulatedNode {
         return;
       }
       if (this.welcomed) this.fleet.counters.disconnects += 1;
-      setTimeout(() => this.open(() => {}, () => {}), RECONNECT_MS);
+      setTimeout(
+        () =>
+          this.open(
+            () => {},
+            () => {},
+          ),
+        RECONNECT_MS,
+      );
     });
   }
 
@@ -203,7 +215,8 @@ export class SimulatedNode {
     if (options.recordTimings && !timings.has(message.jobId)) timings.set(message.jobId, { startReceived: wallNow() });
     const at = Date.now();
     const reports: AgentMessage[] = [{ kind: 'attemptStatus', attemptId: message.attemptId, state: 'RUNNING', at }];
-    if (options.logChunk) reports.push({ kind: 'logChunk', attemptId: message.attemptId, stream: 'stdout', seq: 0, data: LOG_LINE });
+    if (options.logChunk)
+      reports.push({ kind: 'logChunk', attemptId: message.attemptId, stream: 'stdout', seq: 0, data: LOG_LINE });
     reports.push({ kind: 'attemptStatus', attemptId: message.attemptId, state: 'SUCCEEDED', exitCode: 0, at });
     this.unacked.set(message.attemptId, { jobId: message.jobId, messages: reports });
     this.queue(...reports);
@@ -252,5 +265,13 @@ export class SimulatedNode {
 
 /** Plausible, cheap metrics: the real agent sends these with every heartbeat. */
 function metrics(): NodeMetrics {
-  return { cpuPercent: 3, memoryUsedMiB: 1024, memoryTotalMiB: 8192, load1: 0.1, diskFreeMiB: 50_000, diskTotalMiB: 100_000, at: Date.now() };
+  return {
+    cpuPercent: 3,
+    memoryUsedMiB: 1024,
+    memoryTotalMiB: 8192,
+    load1: 0.1,
+    diskFreeMiB: 50_000,
+    diskTotalMiB: 100_000,
+    at: Date.now(),
+  };
 }

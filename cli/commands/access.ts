@@ -13,14 +13,16 @@ export function registerAccess(program: Command): void {
 
   users
     .command('create')
-    .description("create a user and print their first API token (shown only once)")
+    .description('create a user and print their first API token (shown only once)')
     .argument('<NAME>', 'user name')
     .option('--admin', 'the user can manage users and every resource')
     .action(async (name: string, options: { admin?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const created = await ctx.api.createUser(options.admin ? { name, admin: true } : { name });
       if (ctx.json) return printJson(created);
-      process.stderr.write(`created ${created.user.admin ? 'admin ' : ''}user ${created.user.name}; their API token (shown only once):\n`);
+      process.stderr.write(
+        `created ${created.user.admin ? 'admin ' : ''}user ${created.user.name}; their API token (shown only once):\n`,
+      );
       printLine(created.token);
     });
 

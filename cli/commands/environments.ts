@@ -21,7 +21,12 @@ export function registerEnvironments(program: Command): void {
     .command('create')
     .description('create a compute environment')
     .argument('<NAME>', 'environment name')
-    .addOption(new Option('--type <TYPE>', 'managed: kept at --desired nodes; auto: nodes created on demand').choices(['managed', 'auto']))
+    .addOption(
+      new Option('--type <TYPE>', 'managed: kept at --desired nodes; auto: nodes created on demand').choices([
+        'managed',
+        'auto',
+      ]),
+    )
     .addOption(new Option('--provider <PROVIDER>', 'who creates nodes').choices(['manual', 'command']))
     .option('--desired <N>', 'number of nodes to keep', parseCount)
     .option('--shared', 'let every user run tasks on it')

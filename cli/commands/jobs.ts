@@ -37,11 +37,17 @@ export function registerJobs(program: Command): void {
       printLine(jobStatusView(job, await pendingReasons(ctx.api, job)));
     });
 
-  registerJobChange(program, 'stop', 'stop a job: pending instances become STOPPED, running ones are killed', (api, id) =>
-    api.stopJob(id),
+  registerJobChange(
+    program,
+    'stop',
+    'stop a job: pending instances become STOPPED, running ones are killed',
+    (api, id) => api.stopJob(id),
   );
-  registerJobChange(program, 'restart', 'run again the instances of a FAILED or STOPPED job that did not succeed', (api, id) =>
-    api.restartJob(id),
+  registerJobChange(
+    program,
+    'restart',
+    'run again the instances of a FAILED or STOPPED job that did not succeed',
+    (api, id) => api.restartJob(id),
   );
 
   program

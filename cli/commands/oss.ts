@@ -38,7 +38,9 @@ export function registerOss(program: Command): void {
 
   oss
     .command('cp')
-    .description('copy a local file to an oss:// URL (a URL ending in "/" keeps the file name), or an object to a local path')
+    .description(
+      'copy a local file to an oss:// URL (a URL ending in "/" keeps the file name), or an object to a local path',
+    )
     .argument('<SRC>', 'local path or oss:// URL')
     .argument('<DST>', 'local path or oss:// URL')
     .action(async (src: string, dst: string, _options: unknown, command: Command) => {
@@ -76,7 +78,13 @@ export function registerOss(program: Command): void {
       if (url === undefined) {
         const buckets = await ctx.api.listBuckets();
         if (ctx.json) printJson(buckets);
-        else printLine(formatTable(['BUCKET', 'CREATED'], buckets.items.map((b) => [b.url, formatTime(b.createdAt)])));
+        else
+          printLine(
+            formatTable(
+              ['BUCKET', 'CREATED'],
+              buckets.items.map((b) => [b.url, formatTime(b.createdAt)]),
+            ),
+          );
         return;
       }
       if (!isOss(url)) throw new UsageError(`oss ls: "${url}" is not an oss:// URL`);

@@ -21,7 +21,10 @@ export function registerSubmit(program: Command): void {
     .description('submit a job from a YAML or JSON spec')
     .requiredOption('-f, --file <FILE>', 'the job spec, YAML or JSON; "-" reads stdin')
     .option('--wait', 'show live progress until the job ends; exit 1 unless it SUCCEEDED')
-    .option('--follow', "like --wait, and print each instance's stdout, prefixed [task/index], once the instance has finished")
+    .option(
+      '--follow',
+      "like --wait, and print each instance's stdout, prefixed [task/index], once the instance has finished",
+    )
     .addHelpText(
       'after',
       `

@@ -8,7 +8,9 @@ import { readSpecFile } from '../spec-file.js';
 import { templatesTable, templateView } from '../views/templates.js';
 
 export function registerTemplates(program: Command): void {
-  const templates = program.command('templates').description('reusable task definitions a job task can name with `template`');
+  const templates = program
+    .command('templates')
+    .description('reusable task definitions a job task can name with `template`');
 
   templates
     .command('create')

@@ -25,7 +25,8 @@ export function jobStatusView(job: Job, pendingReasons: PendingReasons, now = Da
 
 function tasksTable(tasks: readonly TaskView[], pendingReasons: PendingReasons): string {
   const union: Record<string, number> = {};
-  for (const task of tasks) for (const [state, n] of Object.entries(task.counts)) union[state] = (union[state] ?? 0) + n;
+  for (const task of tasks)
+    for (const [state, n] of Object.entries(task.counts)) union[state] = (union[state] ?? 0) + n;
   const states = orderedStates(union);
   const columns: Column[] = [
     { header: 'TASK' },
@@ -47,7 +48,9 @@ function tasksTable(tasks: readonly TaskView[], pendingReasons: PendingReasons):
 }
 
 function formatDependency(dep: TaskView['dependsOn'][number]): string {
-  const qualifiers = [dep.on !== 'success' ? `on ${dep.on}` : '', dep.per === 'instance' ? 'per instance' : ''].filter(Boolean);
+  const qualifiers = [dep.on !== 'success' ? `on ${dep.on}` : '', dep.per === 'instance' ? 'per instance' : ''].filter(
+    Boolean,
+  );
   return qualifiers.length ? `${dep.task} (${qualifiers.join(', ')})` : dep.task;
 }
 

@@ -8,7 +8,13 @@ export function templatesTable(templates: readonly Template[], now = Date.now())
   if (templates.length === 0) return 'No templates.';
   return formatTable(
     ['NAME', 'COMMAND', 'DESCRIPTION', 'OWNER', 'UPDATED'],
-    templates.map((t) => [t.name, shorten(t.spec.command), shorten(t.spec.description), t.owner, formatTime(t.updatedAt, now)]),
+    templates.map((t) => [
+      t.name,
+      shorten(t.spec.command),
+      shorten(t.spec.description),
+      t.owner,
+      formatTime(t.updatedAt, now),
+    ]),
   );
 }
 

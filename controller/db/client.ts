@@ -37,21 +37,32 @@ export interface Database {
   close(): Promise<void>;
 }
 
-function view(db: Db, kind: Database['kind'], close: () => Promise<void>, extra: Pick<Database, 'copyIn'> = {}): Database {
+function view(
+  db: Db,
+  kind: Database['kind'],
+  close: () => Promise<void>,
+  extra: Pick<Database, 'copyIn'> = {},
+): Database {
   const self: Database = {
     ...extra,
     db,
     kind,
     rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
     readConsistent: <T>(fn: (v: Database) => Promise<T>) =>
-      db.transaction((tx) => fn(view(tx as unknown as Db, kind, close, extra)), { isolationLevel: 'repeatable read', accessMode: 'read only' }),
+      db.transaction((tx) => fn(view(tx as unknown as Db, kind, close, extra)), {
+        isolationLevel: 'repeatable read',
+        accessMode: 'read only',
+      }),
     close,
   };
   return self;
 }
 
 /** Migrations ship as SQL files beside the source, found from the compiled file's location. */
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../controller/db/migrations');
+export const MIGRATIONS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../controller/db/migrations',
+);
 
 export async function openDatabase(options: { url?: string; dataDir: string }): Promise<Database> {
   if (options.url) return openPostgres(options.url);

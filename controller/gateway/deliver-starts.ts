@@ -16,13 +16,27 @@ export interface StartDelivery {
   prepare(attempts: readonly StartedAttempt[]): Promise<StartAttempt[]>;
 }
 
-export function startDelivery(registry: SessionRegistry, batcher: ReportBatcher, objects: ObjectStore, config: StagingConfig): StartDelivery {
+export function startDelivery(
+  registry: SessionRegistry,
+  batcher: ReportBatcher,
+  objects: ObjectStore,
+  config: StagingConfig,
+): StartDelivery {
   const prepare = async (attempts: readonly StartedAttempt[]) => {
     const prepared = await Promise.all(attempts.map(async (a) => ({ a, p: await prepareStart(a, objects, config) })));
     const ready: StartAttempt[] = [];
     for (const { a, p } of prepared) {
       if (p.ok) ready.push(p.message);
-      else batcher.addStatus({ attemptId: a.attemptId, nodeId: a.nodeId, state: 'FAILED', exitCode: null, failureReason: p.reason, message: p.message, at: Date.now() });
+      else
+        batcher.addStatus({
+          attemptId: a.attemptId,
+          nodeId: a.nodeId,
+          state: 'FAILED',
+          exitCode: null,
+          failureReason: p.reason,
+          message: p.message,
+          at: Date.now(),
+        });
     }
     return ready;
   };

@@ -11,8 +11,7 @@ import { nodes, registrationTokens } from '../db/schema.js';
 import { hashSecret, newId, newSecret, secretMatches } from '../secrets.js';
 
 export type HandshakeResult =
-  | { ok: true; nodeId: string; environmentId: string; credential?: string }
-  | { ok: false; reject: Reject };
+  { ok: true; nodeId: string; environmentId: string; credential?: string } | { ok: false; reject: Reject };
 
 const reject = (code: Reject['code'], message: string, retryable: boolean): HandshakeResult => ({
   ok: false,
@@ -51,7 +50,11 @@ export async function handshake(store: Database, hello: Hello): Promise<Handshak
       .from(registrationTokens)
       .where(eq(registrationTokens.tokenHash, hashSecret(hello.auth.registrationToken)));
     if (!token || (token.expiresAt && token.expiresAt.getTime() < Date.now())) {
-      return reject('UNAUTHENTICATED', 'the registration token is unknown or expired; get one with `batchctl envs token ENV`', false);
+      return reject(
+        'UNAUTHENTICATED',
+        'the registration token is unknown or expired; get one with `batchctl envs token ENV`',
+        false,
+      );
     }
     const nodeId = newId('n');
     const credential = newSecret('node');
@@ -70,7 +73,8 @@ export async function handshake(store: Database, hello: Hello): Promise<Handshak
   if (!node || !secretMatches(hello.auth.credential, node.credentialHash)) {
     return reject('UNAUTHENTICATED', 'unknown node or wrong credential', false);
   }
-  if (node.state === 'TERMINATED') return reject('NODE_TERMINATED', `node ${node.id} was terminated; register it again`, false);
+  if (node.state === 'TERMINATED')
+    return reject('NODE_TERMINATED', `node ${node.id} was terminated; register it again`, false);
   await store.db
     .update(nodes)
     .set({ ...observed, state: sql`CASE WHEN ${nodes.desired} = 'drain' THEN 'DRAINING' ELSE 'READY' END` })

@@ -77,7 +77,9 @@ export async function detectLostNodes(
   }
   for (const id of ids) {
     registry.get(id)?.close(4002, 'declared lost');
-    log.warn(`node ${id} is LOST (no heartbeat for ${Math.round(lostAfterMs / 1000)} s); ${attempts.filter((a) => a.node_id === id).length} attempt(s) re-queued`);
+    log.warn(
+      `node ${id} is LOST (no heartbeat for ${Math.round(lostAfterMs / 1000)} s); ${attempts.filter((a) => a.node_id === id).length} attempt(s) re-queued`,
+    );
   }
   return ids;
 }

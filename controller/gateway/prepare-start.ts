@@ -29,13 +29,20 @@ export interface StagingConfig {
   ossMount?: ControllerConfig['ossMount'];
 }
 
-export async function prepareStart(attempt: StartedAttempt, objects: ObjectStore, config: StagingConfig): Promise<Preparation> {
+export async function prepareStart(
+  attempt: StartedAttempt,
+  objects: ObjectStore,
+  config: StagingConfig,
+): Promise<Preparation> {
   const message = startMessage(attempt);
   const spec = attempt.spec;
   try {
     if (spec.package) message.package = await stagePackage(spec.package, objects);
     const inputs = Object.entries(spec.inputs);
-    if (inputs.length > 0) message.inputs = (await Promise.all(inputs.map(([source, target]) => stageInput(source, target, objects)))).flat();
+    if (inputs.length > 0)
+      message.inputs = (
+        await Promise.all(inputs.map(([source, target]) => stageInput(source, target, objects)))
+      ).flat();
     const outputs = Object.entries(spec.outputs);
     if (outputs.length > 0) {
       message.outputs = outputs.map(([p, destination]) => ({ path: p, destination }));
@@ -45,7 +52,11 @@ export async function prepareStart(attempt: StartedAttempt, objects: ObjectStore
     return { ok: true, message };
   } catch (err) {
     if (err instanceof StagingFailure) return { ok: false, reason: err.reason, message: err.message };
-    return { ok: false, reason: 'STAGE_IN_ERROR', message: `object storage failed while preparing the attempt: ${(err as Error).message}` };
+    return {
+      ok: false,
+      reason: 'STAGE_IN_ERROR',
+      message: `object storage failed while preparing the attempt: ${(err as Error).message}`,
+    };
   }
 }
 
@@ -53,7 +64,9 @@ async function stagePackage(source: string, objects: ObjectStore): Promise<NonNu
   const { bucket, key } = parseOssUrl(source);
   const info = await objects.head(bucket, key);
   if (!info) throw new StagingFailure('PACKAGE_ERROR', `package ${source} not found`);
-  const digest = info.sha256 ? `sha256:${info.sha256}` : `etag:${info.etag ?? `${info.size}-${info.lastModified.getTime()}`}`;
+  const digest = info.sha256
+    ? `sha256:${info.sha256}`
+    : `etag:${info.etag ?? `${info.size}-${info.lastModified.getTime()}`}`;
   return { source, url: await objects.signGet(bucket, key, SIGNED_URL_TTL_SECONDS), digest, size: info.size };
 }
 
@@ -73,7 +86,12 @@ async function stageInput(source: string, target: string, objects: ObjectStore):
     for (const item of page.items) {
       const rel = item.key.slice(key.length);
       if (rel === '' || rel.endsWith('/')) continue; // "directory" placeholder objects
-      staged.push({ source: `oss://${bucket}/${item.key}`, url: await objects.signGet(bucket, item.key, SIGNED_URL_TTL_SECONDS), path: `${target}${rel}`, size: item.size });
+      staged.push({
+        source: `oss://${bucket}/${item.key}`,
+        url: await objects.signGet(bucket, item.key, SIGNED_URL_TTL_SECONDS),
+        path: `${target}${rel}`,
+        size: item.size,
+      });
     }
     cursor = page.next;
   } while (cursor);

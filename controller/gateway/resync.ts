@@ -37,7 +37,12 @@ export async function loadActiveAttempts(store: Database, nodeId: string): Promi
 }
 
 /** Pure: what to tell the node, given what the database and the node each believe. */
-export function planResync(nodeId: string, active: readonly ActiveRow[], nodeKnows: readonly number[], now: number): ResyncPlan {
+export function planResync(
+  nodeId: string,
+  active: readonly ActiveRow[],
+  nodeKnows: readonly number[],
+  now: number,
+): ResyncPlan {
   const known = new Set(nodeKnows);
   const messages: ControllerMessage[] = [];
   const lost: StatusReport[] = [];

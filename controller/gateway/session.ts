@@ -4,7 +4,13 @@
  */
 import type { WebSocket } from 'ws';
 import { decodeAgentFrame, encodeFrame, ProtocolError } from '../../protocol/codec.js';
-import { assertNever, type Ack, type AgentMessage, type ControllerMessage, type Hello } from '../../protocol/messages.js';
+import {
+  assertNever,
+  type Ack,
+  type AgentMessage,
+  type ControllerMessage,
+  type Hello,
+} from '../../protocol/messages.js';
 import { BATCH_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
@@ -59,7 +65,8 @@ export class AgentSession implements NodeLink, AckTarget {
   send(messages: ControllerMessage[]): void {
     if (this.closed) return;
     // Batches go out in frames of a bounded count so no frame nears the size limit.
-    for (let i = 0; i < messages.length; i += MESSAGES_PER_FRAME) this.ws.send(encodeFrame(messages.slice(i, i + MESSAGES_PER_FRAME)));
+    for (let i = 0; i < messages.length; i += MESSAGES_PER_FRAME)
+      this.ws.send(encodeFrame(messages.slice(i, i + MESSAGES_PER_FRAME)));
   }
 
   sendAck(ack: Ack): void {
@@ -81,7 +88,8 @@ export class AgentSession implements NodeLink, AckTarget {
     try {
       if (!bytes) throw new ProtocolError('text frames are not part of the protocol');
       const { messages, unknownKinds } = decodeAgentFrame(bytes);
-      for (const kind of unknownKinds) this.deps.log.warn(`${this.describe()} sent unknown message kind "${kind}"; ignored`);
+      for (const kind of unknownKinds)
+        this.deps.log.warn(`${this.describe()} sent unknown message kind "${kind}"; ignored`);
       for (const message of messages) await this.onMessage(message);
       if (this.deps.batcher.congested) {
         this.ws.pause();
@@ -130,7 +138,13 @@ export class AgentSession implements NodeLink, AckTarget {
         return;
       case 'logChunk':
         this.deps.batcher.addChunk(
-          { attemptId: message.attemptId, nodeId: this.nodeId, stream: message.stream, seq: message.seq, data: message.data },
+          {
+            attemptId: message.attemptId,
+            nodeId: this.nodeId,
+            stream: message.stream,
+            seq: message.seq,
+            data: message.data,
+          },
           this,
         );
         return;
@@ -161,9 +175,16 @@ export class AgentSession implements NodeLink, AckTarget {
     this.send([welcome]);
     this.deps.registry.add(this);
     this.deps.heartbeats.seen(result.nodeId);
-    this.deps.log.info(`node ${result.nodeId} (${hello.hostname}, ${hello.os}/${hello.arch}, cpu ${hello.capacity.cpu}) connected from ${this.peer}`);
+    this.deps.log.info(
+      `node ${result.nodeId} (${hello.hostname}, ${hello.os}/${hello.arch}, cpu ${hello.capacity.cpu}) connected from ${this.peer}`,
+    );
 
-    const resync = planResync(result.nodeId, await loadActiveAttempts(this.deps.store, result.nodeId), hello.running, Date.now());
+    const resync = planResync(
+      result.nodeId,
+      await loadActiveAttempts(this.deps.store, result.nodeId),
+      hello.running,
+      Date.now(),
+    );
     this.send([...resync.messages, ...(await this.deps.starts.prepare(resync.starts))]);
     for (const report of resync.lost) this.deps.batcher.addStatus(report);
     // A new node only changes placement, which every pass considers; no job needs reconciling.

@@ -22,8 +22,18 @@ export function destinationOf(outputs: Record<string, string>, file: string): st
   return undefined;
 }
 
-export async function grantUploads(store: Database, objects: ObjectStore, nodeId: string, request: UploadRequest): Promise<UploadGrant> {
-  const grant: UploadGrant = { kind: 'uploadGrant', attemptId: request.attemptId, requestId: request.requestId, uploads: [] };
+export async function grantUploads(
+  store: Database,
+  objects: ObjectStore,
+  nodeId: string,
+  request: UploadRequest,
+): Promise<UploadGrant> {
+  const grant: UploadGrant = {
+    kind: 'uploadGrant',
+    attemptId: request.attemptId,
+    requestId: request.requestId,
+    uploads: [],
+  };
   const [row] = await store.rows<{ spec: ResolvedTask }>(sql`
     SELECT t.spec FROM attempts a
     JOIN instances i ON i.id = a.instance_id
@@ -36,7 +46,11 @@ export async function grantUploads(store: Database, objects: ObjectStore, nodeId
       const destination = isRelativePath(file.path) ? destinationOf(row.spec.outputs, file.path) : undefined;
       if (!destination) return { ...grant, uploads: [], error: `"${file.path}" is not covered by the task's outputs` };
       const { bucket, key } = parseOssUrl(destination);
-      grant.uploads.push({ path: file.path, destination, url: await objects.signPut(bucket, key, SIGNED_URL_TTL_SECONDS) });
+      grant.uploads.push({
+        path: file.path,
+        destination,
+        url: await objects.signPut(bucket, key, SIGNED_URL_TTL_SECONDS),
+      });
     }
   } catch (err) {
     return { ...grant, uploads: [], error: `cannot grant uploads: ${(err as Error).message}` };

@@ -32,7 +32,12 @@ export function queryInt(c: Context, name: string, fallback: number, min: number
   return value;
 }
 
-export function queryEnum<T extends string>(c: Context, name: string, allowed: readonly T[], fallback?: T): T | undefined {
+export function queryEnum<T extends string>(
+  c: Context,
+  name: string,
+  allowed: readonly T[],
+  fallback?: T,
+): T | undefined {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {

@@ -48,7 +48,8 @@ export function environmentRoutes(deps: AppDeps) {
   async function managed(caller: Caller, name: string) {
     const [env] = await db.select().from(computeEnvironments).where(eq(computeEnvironments.name, name));
     if (!env || !(caller.admin || env.ownerId === caller.id || env.shared)) throw notFound('compute environment', name);
-    if (!caller.admin && env.ownerId !== caller.id) throw new BatchError('FORBIDDEN', `compute environment "${name}" belongs to another user`);
+    if (!caller.admin && env.ownerId !== caller.id)
+      throw new BatchError('FORBIDDEN', `compute environment "${name}" belongs to another user`);
     return env;
   }
 
@@ -70,18 +71,31 @@ export function environmentRoutes(deps: AppDeps) {
         'provider',
       );
     }
-    if (body.shared && !caller.admin) throw new BatchError('FORBIDDEN', 'shared: only an admin may create a shared environment', 'shared');
+    if (body.shared && !caller.admin)
+      throw new BatchError('FORBIDDEN', 'shared: only an admin may create a shared environment', 'shared');
     const limit = quotaLimit(caller.quotas, 'computeEnvironments');
-    const [owned] = await db.select({ n: count() }).from(computeEnvironments).where(eq(computeEnvironments.ownerId, caller.id));
+    const [owned] = await db
+      .select({ n: count() })
+      .from(computeEnvironments)
+      .where(eq(computeEnvironments.ownerId, caller.id));
     if ((owned?.n ?? 0) >= limit) {
       throw new BatchError('QUOTA_EXCEEDED', `quota "computeEnvironments" allows ${limit}; you have ${owned?.n ?? 0}`);
     }
     const inserted = await db
       .insert(computeEnvironments)
-      .values({ id: newId('ce'), name: body.name, ownerId: caller.id, type: body.type, provider: body.provider, shared: body.shared, desiredNodes: body.desiredNodes })
+      .values({
+        id: newId('ce'),
+        name: body.name,
+        ownerId: caller.id,
+        type: body.type,
+        provider: body.provider,
+        shared: body.shared,
+        desiredNodes: body.desiredNodes,
+      })
       .onConflictDoNothing()
       .returning({ id: computeEnvironments.id });
-    if (inserted.length === 0) throw new BatchError('CONFLICT', `compute environment "${body.name}" already exists`, 'name');
+    if (inserted.length === 0)
+      throw new BatchError('CONFLICT', `compute environment "${body.name}" already exists`, 'name');
     return c.json((await resources(caller, body.name))[0], 201);
   });
 
@@ -90,7 +104,8 @@ export function environmentRoutes(deps: AppDeps) {
     const env = await managed(caller, c.req.param('name'));
     const { desiredNodes } = await readBody(c, scaleEnvironmentSchema);
     const limit = quotaLimit(caller.quotas, 'nodesPerEnvironment');
-    if (desiredNodes > limit) throw new BatchError('QUOTA_EXCEEDED', `quota "nodesPerEnvironment" allows ${limit}`, 'desiredNodes');
+    if (desiredNodes > limit)
+      throw new BatchError('QUOTA_EXCEEDED', `quota "nodesPerEnvironment" allows ${limit}`, 'desiredNodes');
     await db.update(computeEnvironments).set({ desiredNodes }).where(eq(computeEnvironments.id, env.id));
     deps.onEnvironmentScaled?.(env.name, desiredNodes);
     return c.json((await resources(caller, env.name))[0]);
@@ -98,12 +113,14 @@ export function environmentRoutes(deps: AppDeps) {
 
   app.delete('/:name', async (c) => {
     const env = await managed(c.get('caller'), c.req.param('name'));
-    if (env.type === 'local') throw new BatchError('CONFLICT', 'the built-in local environment cannot be deleted; scale it to 0 instead');
+    if (env.type === 'local')
+      throw new BatchError('CONFLICT', 'the built-in local environment cannot be deleted; scale it to 0 instead');
     const [live] = await db
       .select({ n: count() })
       .from(nodes)
       .where(and(eq(nodes.environmentId, env.id), sql`${nodes.state} <> 'TERMINATED'`));
-    if ((live?.n ?? 0) > 0) throw new BatchError('CONFLICT', `compute environment "${env.name}" still has ${live?.n} node(s)`);
+    if ((live?.n ?? 0) > 0)
+      throw new BatchError('CONFLICT', `compute environment "${env.name}" still has ${live?.n} node(s)`);
     await db.delete(computeEnvironments).where(eq(computeEnvironments.id, env.id));
     return c.body(null, 204);
   });
@@ -113,7 +130,15 @@ export function environmentRoutes(deps: AppDeps) {
     const env = await managed(caller, c.req.param('name'));
     const token = newSecret('reg');
     const expiresAt = new Date(Date.now() + REGISTRATION_TOKEN_TTL_MS);
-    await db.insert(registrationTokens).values({ id: newId('rt'), environmentId: env.id, tokenHash: hashSecret(token), createdBy: caller.id, expiresAt });
+    await db
+      .insert(registrationTokens)
+      .values({
+        id: newId('rt'),
+        environmentId: env.id,
+        tokenHash: hashSecret(token),
+        createdBy: caller.id,
+        expiresAt,
+      });
     return c.json({ environment: env.name, token, expiresAt: expiresAt.toISOString() }, 201);
   });
 

@@ -46,7 +46,8 @@ export function jobRoutes(deps: AppDeps) {
   app.get('/', async (c) => {
     const caller = c.get('caller');
     const all = c.req.query('owner') === 'all';
-    if (all && !caller.admin) throw new BatchError('FORBIDDEN', 'owner=all: only an admin may list every user\'s jobs', 'owner');
+    if (all && !caller.admin)
+      throw new BatchError('FORBIDDEN', "owner=all: only an admin may list every user's jobs", 'owner');
     const cursor = c.req.query('cursor');
     const options: { limit: number; cursor?: number; state?: string } = { limit: queryInt(c, 'limit', 50, 1, 1000) };
     if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -88,7 +89,8 @@ export function jobRoutes(deps: AppDeps) {
   app.get('/:id/tasks/:task/instances/:index', async (c) => {
     const { job, task } = await taskOf(c);
     const index = Number(c.req.param('index'));
-    if (!Number.isInteger(index) || index < 0) throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
+    if (!Number.isInteger(index) || index < 0)
+      throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
     const found = await listInstances(deps.store, job.id, task, { limit: 1, index });
     if (found.items.length === 0) throw notFound('instance', `${job.id}/${task}/${index}`);
     return c.json(found.items[0]);
@@ -97,7 +99,8 @@ export function jobRoutes(deps: AppDeps) {
   app.get('/:id/tasks/:task/instances/:index/logs', async (c) => {
     const { job, task } = await taskOf(c);
     const index = Number(c.req.param('index'));
-    if (!Number.isInteger(index) || index < 0) throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
+    if (!Number.isInteger(index) || index < 0)
+      throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
     const stream = queryEnum(c, 'stream', ['stdout', 'stderr'] as const, 'stdout')!;
     const follow = queryEnum(c, 'follow', ['true', 'false', '1', '0'] as const, 'false')!;
     const attemptParam = c.req.query('attempt');
@@ -105,10 +108,15 @@ export function jobRoutes(deps: AppDeps) {
     if (attemptParam) target.attempt = queryInt(c, 'attempt', 1, 1, 1_000_000);
     const found = await findAttempt(deps.store, job.id, task, index, target.attempt);
     if (!found) throw notFound('instance', `${job.id}/${task}/${index}`);
-    if (target.attempt !== undefined && found.attemptId === undefined) throw notFound('attempt', `${job.id}/${task}/${index}/${target.attempt}`);
+    if (target.attempt !== undefined && found.attemptId === undefined)
+      throw notFound('attempt', `${job.id}/${task}/${index}/${target.attempt}`);
     const body = logStream(deps.store, deps.logBus, target, stream, follow === 'true' || follow === '1');
     return new Response(body, {
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      },
     });
   });
 

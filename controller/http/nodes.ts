@@ -15,9 +15,19 @@ export function nodeRoutes(deps: AppDeps) {
   const db = deps.store.db;
 
   /** Nodes visible to the caller, in id order; `after` and `limit` page through them. */
-  async function load(caller: Caller, id?: string, page?: { after?: string; limit: number }): Promise<(Node & { ownerId: string })[]> {
-    const visible = caller.admin ? sql`true` : or(eq(computeEnvironments.ownerId, caller.id), eq(computeEnvironments.shared, true));
-    const where = id ? sql`${visible} AND ${nodes.id} = ${id}` : page?.after ? sql`${visible} AND ${nodes.id} > ${page.after}` : visible;
+  async function load(
+    caller: Caller,
+    id?: string,
+    page?: { after?: string; limit: number },
+  ): Promise<(Node & { ownerId: string })[]> {
+    const visible = caller.admin
+      ? sql`true`
+      : or(eq(computeEnvironments.ownerId, caller.id), eq(computeEnvironments.shared, true));
+    const where = id
+      ? sql`${visible} AND ${nodes.id} = ${id}`
+      : page?.after
+        ? sql`${visible} AND ${nodes.id} > ${page.after}`
+        : visible;
     const rows = await db
       .select({
         node: nodes,
@@ -68,7 +78,8 @@ export function nodeRoutes(deps: AppDeps) {
     const caller = c.get('caller');
     const [node] = await load(caller, c.req.param('id'));
     if (!node) throw notFound('node', c.req.param('id'));
-    if (!caller.admin && node.ownerId !== caller.id) throw new BatchError('FORBIDDEN', `node ${node.id} belongs to another user's environment`);
+    if (!caller.admin && node.ownerId !== caller.id)
+      throw new BatchError('FORBIDDEN', `node ${node.id} belongs to another user's environment`);
     await db
       .update(nodes)
       .set({ desired: 'drain', state: sql`CASE WHEN ${nodes.state} = 'READY' THEN 'DRAINING' ELSE ${nodes.state} END` })

@@ -17,36 +17,135 @@ interface Route {
 const list = api.listSchema;
 
 const ROUTES: Route[] = [
-  { method: 'post', path: '/v1/jobs', summary: 'Submit a job (idempotent with clientToken)', body: jobSpecSchema, response: api.jobSchema, status: 201 },
-  { method: 'get', path: '/v1/jobs', summary: 'List jobs, newest first (limit, cursor, state)', response: list(api.jobSchema) },
+  {
+    method: 'post',
+    path: '/v1/jobs',
+    summary: 'Submit a job (idempotent with clientToken)',
+    body: jobSpecSchema,
+    response: api.jobSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs',
+    summary: 'List jobs, newest first (limit, cursor, state)',
+    response: list(api.jobSchema),
+  },
   { method: 'get', path: '/v1/jobs/{id}', summary: 'Get a job with per-task counts', response: api.jobSchema },
   { method: 'post', path: '/v1/jobs/{id}/stop', summary: 'Stop a job', response: api.jobSchema },
   { method: 'post', path: '/v1/jobs/{id}/restart', summary: 'Rerun what did not succeed', response: api.jobSchema },
   { method: 'delete', path: '/v1/jobs/{id}', summary: 'Delete a finished job and its logs', status: 204 },
-  { method: 'get', path: '/v1/jobs/{id}/tasks/{task}/instances', summary: 'List instances with attempts', response: list(api.instanceSchema) },
-  { method: 'get', path: '/v1/jobs/{id}/tasks/{task}/instances/{index}', summary: 'Get one instance', response: api.instanceSchema },
-  { method: 'get', path: '/v1/jobs/{id}/tasks/{task}/instances/{index}/logs', summary: 'Log of an attempt (stream, follow, attempt)', text: true },
-  { method: 'post', path: '/v1/templates', summary: 'Create a task template', body: templateSpecSchema, response: api.templateSchema, status: 201 },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/tasks/{task}/instances',
+    summary: 'List instances with attempts',
+    response: list(api.instanceSchema),
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/tasks/{task}/instances/{index}',
+    summary: 'Get one instance',
+    response: api.instanceSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/tasks/{task}/instances/{index}/logs',
+    summary: 'Log of an attempt (stream, follow, attempt)',
+    text: true,
+  },
+  {
+    method: 'post',
+    path: '/v1/templates',
+    summary: 'Create a task template',
+    body: templateSpecSchema,
+    response: api.templateSchema,
+    status: 201,
+  },
   { method: 'get', path: '/v1/templates', summary: 'List templates', response: list(api.templateSchema) },
   { method: 'get', path: '/v1/templates/{name}', summary: 'Get a template', response: api.templateSchema },
-  { method: 'put', path: '/v1/templates/{name}', summary: 'Create or replace a template', body: templateSpecSchema, response: api.templateSchema },
+  {
+    method: 'put',
+    path: '/v1/templates/{name}',
+    summary: 'Create or replace a template',
+    body: templateSpecSchema,
+    response: api.templateSchema,
+  },
   { method: 'delete', path: '/v1/templates/{name}', summary: 'Delete a template', status: 204 },
-  { method: 'get', path: '/v1/compute-environments', summary: 'List compute environments', response: list(api.computeEnvironmentSchema) },
-  { method: 'post', path: '/v1/compute-environments', summary: 'Create a compute environment', body: api.createEnvironmentSchema, response: api.computeEnvironmentSchema, status: 201 },
-  { method: 'get', path: '/v1/compute-environments/{name}', summary: 'Get a compute environment', response: api.computeEnvironmentSchema },
-  { method: 'post', path: '/v1/compute-environments/{name}/scale', summary: 'Set the desired node count', body: api.scaleEnvironmentSchema, response: api.computeEnvironmentSchema },
-  { method: 'delete', path: '/v1/compute-environments/{name}', summary: 'Delete an empty compute environment', status: 204 },
-  { method: 'post', path: '/v1/compute-environments/{name}/tokens', summary: 'Create a node registration token', response: api.registrationTokenSchema, status: 201 },
+  {
+    method: 'get',
+    path: '/v1/compute-environments',
+    summary: 'List compute environments',
+    response: list(api.computeEnvironmentSchema),
+  },
+  {
+    method: 'post',
+    path: '/v1/compute-environments',
+    summary: 'Create a compute environment',
+    body: api.createEnvironmentSchema,
+    response: api.computeEnvironmentSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/v1/compute-environments/{name}',
+    summary: 'Get a compute environment',
+    response: api.computeEnvironmentSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/compute-environments/{name}/scale',
+    summary: 'Set the desired node count',
+    body: api.scaleEnvironmentSchema,
+    response: api.computeEnvironmentSchema,
+  },
+  {
+    method: 'delete',
+    path: '/v1/compute-environments/{name}',
+    summary: 'Delete an empty compute environment',
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/v1/compute-environments/{name}/tokens',
+    summary: 'Create a node registration token',
+    response: api.registrationTokenSchema,
+    status: 201,
+  },
   { method: 'get', path: '/v1/nodes', summary: 'List nodes', response: list(api.nodeSchema) },
   { method: 'get', path: '/v1/nodes/{id}', summary: 'Get a node', response: api.nodeSchema },
   { method: 'post', path: '/v1/nodes/{id}/drain', summary: 'Stop placing work on a node', response: api.nodeSchema },
   { method: 'get', path: '/v1/users', summary: 'List users (admin)', response: list(api.userSchema) },
-  { method: 'post', path: '/v1/users', summary: 'Create a user and its first token (admin)', body: api.createUserSchema, response: z.object({ user: api.userSchema, token: z.string() }), status: 201 },
-  { method: 'patch', path: '/v1/users/{name}', summary: "Change a user's quotas (admin)", body: api.updateUserSchema, response: api.userSchema },
-  { method: 'post', path: '/v1/tokens', summary: 'Create an API token for yourself', body: api.createTokenSchema, response: api.tokenSchema, status: 201 },
+  {
+    method: 'post',
+    path: '/v1/users',
+    summary: 'Create a user and its first token (admin)',
+    body: api.createUserSchema,
+    response: z.object({ user: api.userSchema, token: z.string() }),
+    status: 201,
+  },
+  {
+    method: 'patch',
+    path: '/v1/users/{name}',
+    summary: "Change a user's quotas (admin)",
+    body: api.updateUserSchema,
+    response: api.userSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/tokens',
+    summary: 'Create an API token for yourself',
+    body: api.createTokenSchema,
+    response: api.tokenSchema,
+    status: 201,
+  },
   { method: 'get', path: '/v1/oss', summary: 'List your buckets' },
   { method: 'get', path: '/v1/oss/{bucket}', summary: 'List objects (prefix, limit, cursor)' },
-  { method: 'put', path: '/v1/oss/{bucket}/{key}', summary: 'Upload an object (x-batch-sha256 checks it)', status: 201 },
+  {
+    method: 'put',
+    path: '/v1/oss/{bucket}/{key}',
+    summary: 'Upload an object (x-batch-sha256 checks it)',
+    status: 201,
+  },
   { method: 'get', path: '/v1/oss/{bucket}/{key}', summary: 'Download an object' },
 ];
 
@@ -58,7 +157,12 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const errorBody = { 'application/json': { schema: schema(api.errorSchema, 'output') } };
   for (const route of ROUTES) {
-    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const ok = String(route.status ?? 200);
     const responses: Record<string, unknown> = {
       [ok]: route.response
@@ -69,7 +173,8 @@ export function openApiDocument(): Record<string, unknown> {
       default: { description: 'Error', content: errorBody },
     };
     const op: Record<string, unknown> = { summary: route.summary, parameters: params, responses };
-    if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: schema(route.body, 'input') } } };
+    if (route.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: schema(route.body, 'input') } } };
     (paths[route.path] ??= {})[route.method] = op;
   }
   return {

@@ -36,7 +36,9 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
       .from(buckets)
       .where(caller.admin ? undefined : eq(buckets.ownerId, caller.id))
       .orderBy(asc(buckets.name));
-    return c.json({ items: rows.map((r) => ({ name: r.name, url: `oss://${r.name}/`, createdAt: r.createdAt.toISOString() })) });
+    return c.json({
+      items: rows.map((r) => ({ name: r.name, url: `oss://${r.name}/`, createdAt: r.createdAt.toISOString() })),
+    });
   });
 
   app.get('/:bucket', async (c) => {
@@ -44,7 +46,10 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
     checkBucket(bucket, 'bucket');
     if ((await checkBucketAccess(db, c.get('caller'), bucket)) === 'unowned') return c.json({ items: [] });
     const cursor = c.req.query('cursor');
-    const page = await deps.objects.list(bucket, c.req.query('prefix') ?? '', { limit: queryInt(c, 'limit', 1000, 1, 1000), ...(cursor ? { cursor } : {}) });
+    const page = await deps.objects.list(bucket, c.req.query('prefix') ?? '', {
+      limit: queryInt(c, 'limit', 1000, 1, 1000),
+      ...(cursor ? { cursor } : {}),
+    });
     return c.json({ items: page.items.map((i) => toItem(bucket, i)), ...(page.next ? { next: page.next } : {}) });
   });
 
@@ -53,7 +58,8 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
     const key = keyAfter(c, `/oss/${bucket}/`);
     checkBucket(bucket, 'bucket');
     checkKey(key, 'key');
-    if ((await checkBucketAccess(db, c.get('caller'), bucket)) === 'unowned') throw notFound('object', `oss://${bucket}/${key}`);
+    if ((await checkBucketAccess(db, c.get('caller'), bucket)) === 'unowned')
+      throw notFound('object', `oss://${bucket}/${key}`);
     const found = await deps.objects.get(bucket, key);
     if (!found) throw notFound('object', `oss://${bucket}/${key}`);
     return new Response(Readable.toWeb(found.body) as ReadableStream, {
@@ -66,9 +72,11 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
     const key = keyAfter(c, `/oss/${bucket}/`);
     checkBucket(bucket, 'bucket');
     checkKey(key, 'key');
-    if (key === '' || key.endsWith('/')) throw new BatchError('VALIDATION', 'key: an object key must name a file, not a prefix', 'key');
+    if (key === '' || key.endsWith('/'))
+      throw new BatchError('VALIDATION', 'key: an object key must name a file, not a prefix', 'key');
     const sha256 = c.req.header('x-batch-sha256');
-    if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) throw new BatchError('VALIDATION', 'x-batch-sha256: must be 64 lowercase hex digits', 'x-batch-sha256');
+    if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256))
+      throw new BatchError('VALIDATION', 'x-batch-sha256: must be 64 lowercase hex digits', 'x-batch-sha256');
     await claimBuckets(db, c.get('caller'), [{ bucket, field: 'bucket' }]);
     const body = c.req.raw.body ? Readable.fromWeb(c.req.raw.body as never) : Readable.from([]);
     try {

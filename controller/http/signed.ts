@@ -14,7 +14,11 @@ export function signedRoutes(objects: LocalObjectStore) {
   const target = (c: Context, method: 'GET' | 'PUT') => {
     const bucket = c.req.param('bucket')!;
     const key = keyAfter(c, `${SIGNED_PATH}/${bucket}/`);
-    const why = objects.verify(method, bucket, key, { method: c.req.query('method'), expires: c.req.query('expires'), sig: c.req.query('sig') });
+    const why = objects.verify(method, bucket, key, {
+      method: c.req.query('method'),
+      expires: c.req.query('expires'),
+      sig: c.req.query('sig'),
+    });
     if (why) throw new BatchError('FORBIDDEN', why);
     return { bucket, key };
   };
@@ -24,7 +28,11 @@ export function signedRoutes(objects: LocalObjectStore) {
     const found = await objects.get(bucket, key);
     if (!found) throw new BatchError('NOT_FOUND', `object oss://${bucket}/${key} not found`);
     return new Response(Readable.toWeb(found.body) as ReadableStream, {
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(found.info.size), 'x-batch-sha256': found.info.sha256 ?? '' },
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(found.info.size),
+        'x-batch-sha256': found.info.sha256 ?? '',
+      },
     });
   });
 

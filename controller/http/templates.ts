@@ -13,7 +13,13 @@ import { notFound } from './errors.js';
 type Row = typeof templates.$inferSelect & { owner: string };
 
 function toResource(row: Row): Template {
-  return { name: row.name, owner: row.owner, spec: row.spec, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  return {
+    name: row.name,
+    owner: row.owner,
+    spec: row.spec,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 export function templateRoutes(deps: AppDeps) {
@@ -21,10 +27,18 @@ export function templateRoutes(deps: AppDeps) {
   const db = deps.store.db;
   const select = () =>
     db
-      .select({ ownerId: templates.ownerId, name: templates.name, spec: templates.spec, createdAt: templates.createdAt, updatedAt: templates.updatedAt, owner: users.name })
+      .select({
+        ownerId: templates.ownerId,
+        name: templates.name,
+        spec: templates.spec,
+        createdAt: templates.createdAt,
+        updatedAt: templates.updatedAt,
+        owner: users.name,
+      })
       .from(templates)
       .innerJoin(users, eq(users.id, templates.ownerId));
-  const find = async (ownerId: string, name: string) => (await select().where(and(eq(templates.ownerId, ownerId), eq(templates.name, name))))[0];
+  const find = async (ownerId: string, name: string) =>
+    (await select().where(and(eq(templates.ownerId, ownerId), eq(templates.name, name))))[0];
 
   app.post('/', async (c) => {
     const caller = c.get('caller');
@@ -35,7 +49,11 @@ export function templateRoutes(deps: AppDeps) {
       .onConflictDoNothing()
       .returning({ name: templates.name });
     if (inserted.length === 0) {
-      throw new BatchError('CONFLICT', `template "${spec.name}" already exists; replace it with PUT /v1/templates/${spec.name}`, 'name');
+      throw new BatchError(
+        'CONFLICT',
+        `template "${spec.name}" already exists; replace it with PUT /v1/templates/${spec.name}`,
+        'name',
+      );
     }
     return c.json(toResource((await find(caller.id, spec.name))!), 201);
   });
@@ -46,12 +64,19 @@ export function templateRoutes(deps: AppDeps) {
     const body = await readJson(c);
     const spec = parseOrThrow(templateSpecSchema, { ...(body as object), name });
     if (typeof body === 'object' && body !== null && 'name' in body && (body as { name: unknown }).name !== name) {
-      throw new BatchError('VALIDATION', `name: the body names "${String((body as { name: unknown }).name)}" but the URL names "${name}"`, 'name');
+      throw new BatchError(
+        'VALIDATION',
+        `name: the body names "${String((body as { name: unknown }).name)}" but the URL names "${name}"`,
+        'name',
+      );
     }
     await db
       .insert(templates)
       .values({ ownerId: caller.id, name, spec: spec as unknown as Record<string, unknown> })
-      .onConflictDoUpdate({ target: [templates.ownerId, templates.name], set: { spec: spec as unknown as Record<string, unknown>, updatedAt: new Date() } });
+      .onConflictDoUpdate({
+        target: [templates.ownerId, templates.name],
+        set: { spec: spec as unknown as Record<string, unknown>, updatedAt: new Date() },
+      });
     return c.json(toResource((await find(caller.id, name))!));
   });
 
@@ -61,7 +86,10 @@ export function templateRoutes(deps: AppDeps) {
     const cursor = c.req.query('cursor');
     const where = [eq(templates.ownerId, caller.id)];
     if (cursor) where.push(gt(templates.name, cursor));
-    const rows = await select().where(and(...where)).orderBy(asc(templates.name)).limit(limit + 1);
+    const rows = await select()
+      .where(and(...where))
+      .orderBy(asc(templates.name))
+      .limit(limit + 1);
     const page = rows.slice(0, limit);
     const out: { items: Template[]; next?: string } = { items: page.map(toResource) };
     if (rows.length > limit) out.next = page[page.length - 1]!.name;

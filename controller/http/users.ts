@@ -38,9 +38,15 @@ export function userRoutes(deps: AppDeps) {
     const body = await readBody(c, createUserSchema);
     const token = newSecret('bat');
     const created = await db.transaction(async (tx) => {
-      const [user] = await tx.insert(users).values({ id: newId('u'), name: body.name, admin: body.admin }).onConflictDoNothing().returning();
+      const [user] = await tx
+        .insert(users)
+        .values({ id: newId('u'), name: body.name, admin: body.admin })
+        .onConflictDoNothing()
+        .returning();
       if (!user) throw new BatchError('CONFLICT', `user "${body.name}" already exists`, 'name');
-      await tx.insert(apiTokens).values({ id: newId('t'), userId: user.id, name: 'initial', tokenHash: hashSecret(token) });
+      await tx
+        .insert(apiTokens)
+        .values({ id: newId('t'), userId: user.id, name: 'initial', tokenHash: hashSecret(token) });
       return user;
     });
     return c.json({ user: toUser(created), token }, 201);
@@ -50,7 +56,10 @@ export function userRoutes(deps: AppDeps) {
   app.patch('/:name', async (c) => {
     requireAdmin(c.get('caller'));
     const body = await readBody(c, updateUserSchema);
-    const [user] = await db.select().from(users).where(eq(users.name, c.req.param('name')));
+    const [user] = await db
+      .select()
+      .from(users)
+      .where(eq(users.name, c.req.param('name')));
     if (!user) throw notFound('user', c.req.param('name'));
     const [updated] = await db
       .update(users)
@@ -69,7 +78,9 @@ export function tokenRoutes(deps: AppDeps) {
     const caller = c.get('caller');
     const body = await readBody(c, createTokenSchema);
     const token = newSecret('bat');
-    await deps.store.db.insert(apiTokens).values({ id: newId('t'), userId: caller.id, name: body.name, tokenHash: hashSecret(token) });
+    await deps.store.db
+      .insert(apiTokens)
+      .values({ id: newId('t'), userId: caller.id, name: body.name, tokenHash: hashSecret(token) });
     return c.json({ token, user: caller.name, name: body.name }, 201);
   });
   return app;

@@ -43,7 +43,12 @@ async function readInstances(
       : await store.db
           .select()
           .from(attempts)
-          .where(inArray(attempts.instanceId, page.map((r) => r.id)))
+          .where(
+            inArray(
+              attempts.instanceId,
+              page.map((r) => r.id),
+            ),
+          )
           .orderBy(asc(attempts.attempt));
   const byInstance = new Map<number, Attempt[]>();
   for (const a of attemptRows) {

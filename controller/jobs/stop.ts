@@ -8,10 +8,17 @@ import { isJobFinished, type JobState } from '../../protocol/states.js';
 import { rowsOf, type Database } from '../db/client.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 
-export async function stopJob(store: Database, registry: SessionRegistry, jobId: string, state: JobState): Promise<void> {
+export async function stopJob(
+  store: Database,
+  registry: SessionRegistry,
+  jobId: string,
+  state: JobState,
+): Promise<void> {
   if (isJobFinished(state)) throw new BatchError('CONFLICT', `job ${jobId} is already ${state}`);
   const toKill = await store.db.transaction(async (tx) => {
-    await tx.execute(sql`UPDATE jobs SET desired = 'stop' WHERE id = ${jobId} AND state IN ('PENDING', 'RUNNING', 'STOPPING')`);
+    await tx.execute(
+      sql`UPDATE jobs SET desired = 'stop' WHERE id = ${jobId} AND state IN ('PENDING', 'RUNNING', 'STOPPING')`,
+    );
     await tx.execute(sql`
       UPDATE instances SET state = 'STOPPED', pending_reason = NULL, updated_at = now()
       WHERE job_id = ${jobId} AND state = 'PENDING'`);
@@ -22,5 +29,6 @@ export async function stopJob(store: Database, registry: SessionRegistry, jobId:
     return rowsOf<{ id: number; node_id: string }>(result);
   });
   // Nodes not connected right now get the kill when they reconnect (resync).
-  for (const a of toKill) registry.send(a.node_id, [{ kind: 'killAttempt', attemptId: Number(a.id), reason: 'STOPPED' }]);
+  for (const a of toKill)
+    registry.send(a.node_id, [{ kind: 'killAttempt', attemptId: Number(a.id), reason: 'STOPPED' }]);
 }

@@ -6,7 +6,15 @@
  */
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
-import { checkJobSpec, jobSpecSchema, parseOrThrow, templateSpecSchema, type JobSpec, type ResolvedTask, type TemplateSpec } from '../../protocol/spec.js';
+import {
+  checkJobSpec,
+  jobSpecSchema,
+  parseOrThrow,
+  templateSpecSchema,
+  type JobSpec,
+  type ResolvedTask,
+  type TemplateSpec,
+} from '../../protocol/spec.js';
 import type { Caller } from '../http/auth.js';
 import { rowsOf, type Database, type Db } from '../db/client.js';
 import type { Job } from '../../protocol/api.js';
@@ -23,19 +31,39 @@ export type SubmitResult =
   /** A new job, with its resource as created (no read back needed). */
   | { jobId: string; created: true; job: Job };
 
-export async function submitJob(store: Database, caller: Caller, body: unknown, defaultEnvironment: string): Promise<SubmitResult> {
+export async function submitJob(
+  store: Database,
+  caller: Caller,
+  body: unknown,
+  defaultEnvironment: string,
+): Promise<SubmitResult> {
   const parsed = parseOrThrow(jobSpecSchema, body);
   if (parsed.clientToken !== undefined) {
     const existing = await findByClientToken(store, caller.id, parsed.clientToken);
     if (existing) return { jobId: existing, created: false };
   }
-  const { spec, tasks: resolved } = checkJobSpec(body, await loadTemplates(store, caller.id, parsed.tasks.map((t) => t.template)));
+  const { spec, tasks: resolved } = checkJobSpec(
+    body,
+    await loadTemplates(
+      store,
+      caller.id,
+      parsed.tasks.map((t) => t.template),
+    ),
+  );
   // Independent reads, so they run side by side; a quota error wins over an environment error.
-  const [quotas, environments] = await Promise.allSettled([checkQuotas(store, caller, resolved), resolveEnvironments(store, caller, resolved, defaultEnvironment)]);
+  const [quotas, environments] = await Promise.allSettled([
+    checkQuotas(store, caller, resolved),
+    resolveEnvironments(store, caller, resolved, defaultEnvironment),
+  ]);
   if (quotas.status === 'rejected') throw quotas.reason;
   if (environments.status === 'rejected') throw environments.reason;
   const environmentIds = environments.value;
-  const bucketUses = resolved.flatMap((task) => bucketsOfTask(task, spec.tasks.findIndex((t) => t.name === task.name)));
+  const bucketUses = resolved.flatMap((task) =>
+    bucketsOfTask(
+      task,
+      spec.tasks.findIndex((t) => t.name === task.name),
+    ),
+  );
 
   const jobId = newId('j');
   const insert = insertJob(jobId, caller.id, spec, resolved, environmentIds);
@@ -53,7 +81,10 @@ export async function submitJob(store: Database, caller: Caller, body: unknown, 
   } catch (err) {
     if (err instanceof BatchError) throw err;
     // Two submits with the same clientToken raced: the unique index let one through.
-    if (spec.clientToken !== undefined && /jobs_client_token_idx|unique/i.test(String((err as Error).cause ?? '') + String((err as Error).message))) {
+    if (
+      spec.clientToken !== undefined &&
+      /jobs_client_token_idx|unique/i.test(String((err as Error).cause ?? '') + String((err as Error).message))
+    ) {
       const existing = await findByClientToken(store, caller.id, spec.clientToken);
       if (existing) return { jobId: existing, created: false };
     }
@@ -68,7 +99,14 @@ function initialTaskState(task: ResolvedTask): 'WAITING' | 'PENDING' {
 }
 
 /** The job as just stored: every instance PENDING, tasks with dependencies WAITING. */
-function createdView(jobId: string, caller: Caller, spec: JobSpec, resolved: readonly ResolvedTask[], createdMs: number, defaultEnvironment: string): Job {
+function createdView(
+  jobId: string,
+  caller: Caller,
+  spec: JobSpec,
+  resolved: readonly ResolvedTask[],
+  createdMs: number,
+  defaultEnvironment: string,
+): Job {
   const job: JobRow = {
     id: jobId,
     name: spec.name,
@@ -96,7 +134,13 @@ function createdView(jobId: string, caller: Caller, spec: JobSpec, resolved: rea
  * The job, its tasks and all their instances in one statement (one round trip, where separate
  * inserts in a transaction took five: most of a small job's submit time).
  */
-function insertJob(jobId: string, ownerId: string, spec: JobSpec, resolved: readonly ResolvedTask[], environmentIds: ReadonlyMap<string, string>): SQL {
+function insertJob(
+  jobId: string,
+  ownerId: string,
+  spec: JobSpec,
+  resolved: readonly ResolvedTask[],
+  environmentIds: ReadonlyMap<string, string>,
+): SQL {
   const taskRows = resolved.map((task, position) => ({
     name: task.name,
     position,
@@ -137,7 +181,11 @@ async function findByClientToken(store: Database, ownerId: string, clientToken: 
   return row?.id;
 }
 
-async function loadTemplates(store: Database, ownerId: string, names: (string | undefined)[]): Promise<Map<string, TemplateSpec>> {
+async function loadTemplates(
+  store: Database,
+  ownerId: string,
+  names: (string | undefined)[],
+): Promise<Map<string, TemplateSpec>> {
   const wanted = [...new Set(names.filter((n): n is string => n !== undefined))];
   if (wanted.length === 0) return new Map();
   const rows = await store.db
@@ -150,7 +198,11 @@ async function loadTemplates(store: Database, ownerId: string, names: (string | 
 async function checkQuotas(store: Database, caller: Caller, resolved: ResolvedTask[]): Promise<void> {
   const tasksLimit = quotaLimit(caller.quotas, 'tasksPerJob');
   if (resolved.length > tasksLimit) {
-    throw new BatchError('QUOTA_EXCEEDED', `tasks: quota "tasksPerJob" allows ${tasksLimit} tasks per job; this job has ${resolved.length}`, 'tasks');
+    throw new BatchError(
+      'QUOTA_EXCEEDED',
+      `tasks: quota "tasksPerJob" allows ${tasksLimit} tasks per job; this job has ${resolved.length}`,
+      'tasks',
+    );
   }
   const instancesLimit = quotaLimit(caller.quotas, 'instancesPerTask');
   const big = resolved.find((t) => t.instances > instancesLimit);
@@ -165,7 +217,10 @@ async function checkQuotas(store: Database, caller: Caller, resolved: ResolvedTa
   const [row] = await store.db.select({ n: count() }).from(jobs).where(eq(jobs.ownerId, caller.id));
   const used = row?.n ?? 0;
   if (used >= jobsLimit) {
-    throw new BatchError('QUOTA_EXCEEDED', `quota "jobs" allows ${jobsLimit} jobs (not deleted); you have ${used}. Delete finished jobs first.`);
+    throw new BatchError(
+      'QUOTA_EXCEEDED',
+      `quota "jobs" allows ${jobsLimit} jobs (not deleted); you have ${used}. Delete finished jobs first.`,
+    );
   }
 }
 
@@ -186,13 +241,21 @@ async function resolveEnvironments(
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(resolved.map((t) => t.computeEnvironment ?? defaultEnvironment))];
   // The environments and their nodes in one query: it is on the path from submit to start.
-  const envs = await store.rows<{ id: string; name: string; owner_id: string | null; shared: boolean; nodes: EnvNodeRow[] }>(sql`
+  const envs = await store.rows<{
+    id: string;
+    name: string;
+    owner_id: string | null;
+    shared: boolean;
+    nodes: EnvNodeRow[];
+  }>(sql`
     SELECT e.id, e.name, e.owner_id, e.shared,
            coalesce((SELECT json_agg(json_build_object('id', n.id, 'labels', n.labels, 'cpu', n.cpu, 'memoryMiB', n.memory_mib, 'gpu', n.gpu))
                      FROM nodes n WHERE n.environment_id = e.id AND n.state <> 'TERMINATED'), '[]'::json) AS nodes
     FROM compute_environments e
     WHERE e.name IN (SELECT jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`);
-  const byName = new Map(envs.filter((e) => e.shared || e.owner_id === caller.id || caller.admin).map((e) => [e.name, e]));
+  const byName = new Map(
+    envs.filter((e) => e.shared || e.owner_id === caller.id || caller.admin).map((e) => [e.name, e]),
+  );
 
   const out = new Map<string, string>();
   resolved.forEach((task, index) => {
@@ -200,9 +263,18 @@ async function resolveEnvironments(
     const env = byName.get(envName);
     const field = `tasks[${index}].computeEnvironment`;
     if (!env) throw new BatchError('VALIDATION', `${field}: unknown compute environment "${envName}"`, field);
-    const envNodes = env.nodes.map((n) => ({ id: n.id, environmentId: env.id, labels: n.labels, capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, gpu: n.gpu }, allocated: { cpu: 0, memoryMiB: 0, gpu: 0 } }));
+    const envNodes = env.nodes.map((n) => ({
+      id: n.id,
+      environmentId: env.id,
+      labels: n.labels,
+      capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, gpu: n.gpu },
+      allocated: { cpu: 0, memoryMiB: 0, gpu: 0 },
+    }));
     // With no node registered yet nothing is known about capacity; nodes may still join.
-    if (envNodes.length > 0 && !canEverPlace({ environmentId: env.id, resources: task.resources, nodeSelector: task.nodeSelector }, envNodes)) {
+    if (
+      envNodes.length > 0 &&
+      !canEverPlace({ environmentId: env.id, resources: task.resources, nodeSelector: task.nodeSelector }, envNodes)
+    ) {
       const biggest = envNodes.reduce((a, b) => (b.capacity.cpu > a.capacity.cpu ? b : a));
       throw new BatchError(
         'UNPLACEABLE',

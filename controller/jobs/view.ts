@@ -6,7 +6,10 @@ import type { JobState, TaskState } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
 import { computeEnvironments, jobs, tasks, users } from '../db/schema.js';
 
-export type JobRow = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'state' | 'priority' | 'clientToken' | 'createdAt' | 'startedAt' | 'endedAt'> & { owner: string };
+export type JobRow = Pick<
+  typeof jobs.$inferSelect,
+  'id' | 'name' | 'state' | 'priority' | 'clientToken' | 'createdAt' | 'startedAt' | 'endedAt'
+> & { owner: string };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -33,7 +36,15 @@ async function buildJobs(store: Database, rows: JobRow[]): Promise<Job[]> {
   const ids = rows.map((r) => r.id);
   const [taskRows, countRows] = await Promise.all([
     store.db
-      .select({ jobId: tasks.jobId, name: tasks.name, state: tasks.state, instanceCount: tasks.instanceCount, spec: tasks.spec, position: tasks.position, environment: computeEnvironments.name })
+      .select({
+        jobId: tasks.jobId,
+        name: tasks.name,
+        state: tasks.state,
+        instanceCount: tasks.instanceCount,
+        spec: tasks.spec,
+        position: tasks.position,
+        environment: computeEnvironments.name,
+      })
       .from(tasks)
       .innerJoin(computeEnvironments, eq(computeEnvironments.id, tasks.environmentId))
       .where(inArray(tasks.jobId, ids))
@@ -50,7 +61,11 @@ async function buildJobs(store: Database, rows: JobRow[]): Promise<Job[]> {
  * Pure: job resources from their rows, their tasks' rows (in DAG order) and instance counts.
  * Shared by reads and by submit, which knows all of it without reading it back.
  */
-export function assembleJobs(rows: readonly JobRow[], taskRows: readonly TaskRow[], countRows: readonly CountRow[]): Job[] {
+export function assembleJobs(
+  rows: readonly JobRow[],
+  taskRows: readonly TaskRow[],
+  countRows: readonly CountRow[],
+): Job[] {
   const counts = new Map<string, Record<string, number>>();
   for (const c of countRows) {
     const key = `${c.job_id}\u0000${c.task_name}`;

@@ -50,7 +50,12 @@ function chunkStream(store: Database, attemptId: number, stream: 'stdout' | 'std
   });
 }
 
-export async function archiveFinishedLogs(store: Database, objects: ObjectStore, log: Logger, batch = 20): Promise<number> {
+export async function archiveFinishedLogs(
+  store: Database,
+  objects: ObjectStore,
+  log: Logger,
+  batch = 20,
+): Promise<number> {
   const pending = await store.rows<Pending>(sql`
     SELECT a.id, a.attempt, a.job_id, i.task_name, i.index, t.spec->>'stdout' AS stdout, t.spec->>'stderr' AS stderr
     FROM attempts a

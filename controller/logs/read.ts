@@ -27,8 +27,16 @@ export async function findAttempt(
   if (!instance) return undefined;
   const where = [eq(attempts.instanceId, instance.id)];
   if (attempt !== undefined) where.push(eq(attempts.attempt, attempt));
-  const [row] = await store.db.select({ id: attempts.id }).from(attempts).where(and(...where)).orderBy(desc(attempts.attempt)).limit(1);
-  const out: { instanceId: number; attemptId?: number; instanceState: InstanceState } = { instanceId: instance.id, instanceState: instance.state as InstanceState };
+  const [row] = await store.db
+    .select({ id: attempts.id })
+    .from(attempts)
+    .where(and(...where))
+    .orderBy(desc(attempts.attempt))
+    .limit(1);
+  const out: { instanceId: number; attemptId?: number; instanceState: InstanceState } = {
+    instanceId: instance.id,
+    instanceState: instance.state as InstanceState,
+  };
   if (row) out.attemptId = row.id;
   return out;
 }

@@ -109,7 +109,9 @@ export class LocalProvider {
     }
     agent.pid = child.pid;
     writeFileSync(path.join(agent.dir, 'agent.pid'), `${child.pid}\n`);
-    this.options.log.info(`local node ${agent.index}: started agent (pid ${child.pid}, log ${path.join(agent.dir, 'agent.log')})`);
+    this.options.log.info(
+      `local node ${agent.index}: started agent (pid ${child.pid}, log ${path.join(agent.dir, 'agent.log')})`,
+    );
     child.on('exit', (code, signal) => {
       if (this.stopping || this.agents.get(agent.index) !== agent) return;
       this.options.log.warn(`local node ${agent.index}: agent exited (${signal ?? `code ${code}`}); restarting`);

@@ -18,14 +18,20 @@ export interface Selection<S, C> {
   bytes: number;
 }
 
-export function selectBatch<S extends Queued<{ attemptId: number }>, C extends Queued<{ attemptId: number; data: Uint8Array }>>(
+export function selectBatch<
+  S extends Queued<{ attemptId: number }>,
+  C extends Queued<{ attemptId: number; data: Uint8Array }>,
+>(
   statuses: readonly S[],
   chunks: readonly C[],
   budgetBytes: number,
 ): { batch: Selection<S, C>; rest: Selection<S, C> } {
   const total = chunks.reduce((n, c) => n + c.report.data.byteLength, 0);
   if (total <= budgetBytes) {
-    return { batch: { statuses: [...statuses], chunks: [...chunks], bytes: total }, rest: { statuses: [], chunks: [], bytes: 0 } };
+    return {
+      batch: { statuses: [...statuses], chunks: [...chunks], bytes: total },
+      rest: { statuses: [], chunks: [], bytes: 0 },
+    };
   }
   const byAttempt = new Map<number, { chunks: C[]; bytes: number }>();
   for (const c of chunks) {
@@ -53,6 +59,10 @@ export function selectBatch<S extends Queued<{ attemptId: number }>, C extends Q
   const statusTaken = (s: S) => s.order < (firstLeft.get(s.report.attemptId) ?? Infinity);
   return {
     batch: { statuses: statuses.filter(statusTaken), chunks: chunks.filter((c) => taken.has(c)), bytes },
-    rest: { statuses: statuses.filter((s) => !statusTaken(s)), chunks: chunks.filter((c) => !taken.has(c)), bytes: total - bytes },
+    rest: {
+      statuses: statuses.filter((s) => !statusTaken(s)),
+      chunks: chunks.filter((c) => !taken.has(c)),
+      bytes: total - bytes,
+    },
   };
 }

@@ -63,7 +63,8 @@ export class ReportBatcher {
 
   /** Resolves once everything queued so far is stored. */
   flushed(): Promise<void> {
-    if (!this.writing && this.pending.statuses.length === 0 && this.pending.chunks.length === 0) return Promise.resolve();
+    if (!this.writing && this.pending.statuses.length === 0 && this.pending.chunks.length === 0)
+      return Promise.resolve();
     return new Promise((resolve) => this.pending.waiters.push(resolve));
   }
 
@@ -118,7 +119,9 @@ export class ReportBatcher {
         if (result.jobIds.size > 0) this.onRecorded(result.jobIds);
       } catch (err) {
         // Nothing was acked, so agents resend after reconnecting; requeue for the next try too.
-        this.log.error(`recording ${batch.statuses.length} statuses and ${batch.chunks.length} log chunks failed: ${(err as Error).message}`);
+        this.log.error(
+          `recording ${batch.statuses.length} statuses and ${batch.chunks.length} log chunks failed: ${(err as Error).message}`,
+        );
         const byArrival = (a: { order: number }, b: { order: number }) => a.order - b.order;
         this.pending.statuses = [...batch.statuses, ...this.pending.statuses].sort(byArrival);
         this.pending.chunks = [...batch.chunks, ...this.pending.chunks].sort(byArrival);
@@ -157,7 +160,8 @@ function sendAcks(batch: Pending): void {
     if (!perTarget) highest.set(from, (perTarget = new Map()));
     const key = `${report.attemptId}/${report.stream}`;
     const prev = perTarget.get(key);
-    if (!prev || report.seq > prev.seq) perTarget.set(key, { attemptId: report.attemptId, stream: report.stream, seq: report.seq });
+    if (!prev || report.seq > prev.seq)
+      perTarget.set(key, { attemptId: report.attemptId, stream: report.stream, seq: report.seq });
   }
   for (const [target, perTarget] of highest) ackFor(target).logs.push(...perTarget.values());
   for (const [target, ack] of acks) target.sendAck(ack);

@@ -32,11 +32,20 @@ export function retryRuleMatches(rules: readonly string[] | undefined, outcome: 
   return rules.some((text) => {
     const rule = parseRetryRule(text);
     if (rule.kind === 'reason') return rule.reason === outcome.failureReason;
-    return outcome.failureReason === 'EXIT_CODE' && outcome.exitCode !== null && outcome.exitCode >= rule.from && outcome.exitCode <= rule.to;
+    return (
+      outcome.failureReason === 'EXIT_CODE' &&
+      outcome.exitCode !== null &&
+      outcome.exitCode >= rule.from &&
+      outcome.exitCode <= rule.to
+    );
   });
 }
 
-export function nextInstanceState(outcome: AttemptOutcome, policy: RetryPolicy, jobDesired: 'run' | 'stop'): InstanceState {
+export function nextInstanceState(
+  outcome: AttemptOutcome,
+  policy: RetryPolicy,
+  jobDesired: 'run' | 'stop',
+): InstanceState {
   switch (outcome.state) {
     case 'RUNNING':
     case 'SUCCEEDED':
@@ -69,5 +78,8 @@ export function retryDelayMs(retry: number, backoff: Backoff, random: () => numb
 
 /** Whether a PENDING outcome is an application retry (which waits) rather than a free re-queue. */
 export function isApplicationRetry(outcome: AttemptOutcome): boolean {
-  return outcome.state === 'FAILED' && !(outcome.failureReason !== null && INFRASTRUCTURE_FAILURES.has(outcome.failureReason));
+  return (
+    outcome.state === 'FAILED' &&
+    !(outcome.failureReason !== null && INFRASTRUCTURE_FAILURES.has(outcome.failureReason))
+  );
 }

@@ -96,7 +96,12 @@ export async function recordReports(
     await writeChunks(store, tx as unknown as Db, chunks);
     for (const c of chunks) result.attemptIds.add(c.attemptId);
     if (rows.length === 0) return;
-    noteChanged(result, anyFailed ? await recordWithRetries(tx as unknown as Db, rows, backoff) : await recordEnds(tx as unknown as Db, rows));
+    noteChanged(
+      result,
+      anyFailed
+        ? await recordWithRetries(tx as unknown as Db, rows, backoff)
+        : await recordEnds(tx as unknown as Db, rows),
+    );
   });
   return result;
 }

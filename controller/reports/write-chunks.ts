@@ -24,7 +24,13 @@ function distinct(chunks: readonly ChunkReport[]): ChunkReport[] {
 
 async function copyChunks(store: Database, tx: Db, chunks: readonly ChunkReport[]): Promise<void> {
   const candidates = distinct(chunks);
-  const wanted = candidates.map((c, i) => ({ i, attempt_id: c.attemptId, node_id: c.nodeId, stream: c.stream, seq: c.seq }));
+  const wanted = candidates.map((c, i) => ({
+    i,
+    attempt_id: c.attemptId,
+    node_id: c.nodeId,
+    stream: c.stream,
+    seq: c.seq,
+  }));
   const chosen = rowsOf<{ i: number }>(
     await tx.execute(sql`
       SELECT r.i FROM jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb)
@@ -38,7 +44,11 @@ async function copyChunks(store: Database, tx: Db, chunks: readonly ChunkReport[
     const c = candidates[i]!;
     return [c.attemptId, c.stream, c.seq, c.data];
   });
-  await store.copyIn!(tx, 'COPY log_chunks (attempt_id, stream, seq, data) FROM STDIN (FORMAT binary)', encodeCopyBinary(['int8', 'text', 'int4', 'bytea'], rows));
+  await store.copyIn!(
+    tx,
+    'COPY log_chunks (attempt_id, stream, seq, data) FROM STDIN (FORMAT binary)',
+    encodeCopyBinary(['int8', 'text', 'int4', 'bytea'], rows),
+  );
 }
 
 async function insertChunks(tx: Db, chunks: readonly ChunkReport[]): Promise<void> {
@@ -47,7 +57,10 @@ async function insertChunks(tx: Db, chunks: readonly ChunkReport[]): Promise<voi
       const values = sql.join(
         nodeChunks
           .slice(i, i + 1000)
-          .map((c) => sql`(${c.attemptId}::bigint, ${c.stream}, ${c.seq}::int, ${Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength)}::bytea)`),
+          .map(
+            (c) =>
+              sql`(${c.attemptId}::bigint, ${c.stream}, ${c.seq}::int, ${Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength)}::bytea)`,
+          ),
         sql`, `,
       );
       await tx.execute(sql`

@@ -24,8 +24,12 @@ const CLAIM_READY = sql`(
 )`;
 
 export async function applyReconcile(store: Database, plan: ReconcilePlan): Promise<void> {
-  const all = plan.releases.filter((r) => r.indexes === undefined).map((r) => ({ job: r.jobId, task: r.task, next: r.to }));
-  const some = plan.releases.flatMap((r) => (r.indexes ?? []).map((index) => ({ job: r.jobId, task: r.task, next: r.to, index })));
+  const all = plan.releases
+    .filter((r) => r.indexes === undefined)
+    .map((r) => ({ job: r.jobId, task: r.task, next: r.to }));
+  const some = plan.releases.flatMap((r) =>
+    (r.indexes ?? []).map((index) => ({ job: r.jobId, task: r.task, next: r.to, index })),
+  );
   if (all.length === 0 && some.length === 0 && plan.tasks.length === 0 && plan.jobs.length === 0) return;
   await store.db.transaction(async (tx) => {
     if (all.length > 0) {
@@ -111,7 +115,11 @@ export async function applyPlacements(store: Database, placements: readonly Plac
   if (placements.length === 0) return [];
   const byTask = groupBy(placements, (p) => `${p.jobId}\u0000${p.task}`);
   if ([...byTask.values()].every((list) => list.length === 1)) return claimOnto(store, placements);
-  const want = [...byTask.values()].map((list) => ({ job: list[0]!.jobId, task: list[0]!.task, n: list.reduce((sum, p) => sum + p.count, 0) }));
+  const want = [...byTask.values()].map((list) => ({
+    job: list[0]!.jobId,
+    task: list[0]!.task,
+    n: list.reduce((sum, p) => sum + p.count, 0),
+  }));
   const started = await store.db.transaction(async (tx) => {
     const claimed = rowsOf<ClaimedRow>(
       await tx.execute(sql`
@@ -156,7 +164,10 @@ export async function applyPlacements(store: Database, placements: readonly Plac
         WHERE r.id IN (SELECT id FROM created)`),
     );
   });
-  await advanceClaimCursors(store, want.map((w): [string, string] => [w.job, w.task]));
+  await advanceClaimCursors(
+    store,
+    want.map((w): [string, string] => [w.job, w.task]),
+  );
   return started.map(startedFromRow);
 }
 
@@ -167,7 +178,15 @@ export async function applyPlacements(store: Database, placements: readonly Plac
  * to start.
  */
 async function claimOnto(store: Database, placements: readonly Placement[]): Promise<StartedAttempt[]> {
-  const want = placements.map((p) => ({ job: p.jobId, task: p.task, n: p.count, node: p.nodeId, cpu: p.resources.cpu, mem: p.resources.memoryMiB, gpu: p.resources.gpu }));
+  const want = placements.map((p) => ({
+    job: p.jobId,
+    task: p.task,
+    n: p.count,
+    node: p.nodeId,
+    cpu: p.resources.cpu,
+    mem: p.resources.memoryMiB,
+    gpu: p.resources.gpu,
+  }));
   const rows = await store.rows<StartedRow>(sql`
     WITH want AS (
       SELECT w.*, t.claim_from, (t.spec ? 'stdout' OR t.spec ? 'stderr') AS archive
@@ -228,14 +247,34 @@ async function advanceClaimCursors(store: Database, tasks: readonly [string, str
 /** Pure: gives claimed instances (lowest index first) to each task's planned nodes in order. */
 function assignToNodes(claimed: readonly ClaimedRow[], byTask: ReadonlyMap<string, readonly Placement[]>) {
   const perTask = groupBy(claimed, (c) => `${c.job_id}\u0000${c.task_name}`);
-  const out: { id: number; instance_id: number; job: string; task: string; attempt: number; node: string; cpu: number; mem: number; gpu: number }[] = [];
+  const out: {
+    id: number;
+    instance_id: number;
+    job: string;
+    task: string;
+    attempt: number;
+    node: string;
+    cpu: number;
+    mem: number;
+    gpu: number;
+  }[] = [];
   for (const [key, rows] of perTask) {
     rows.sort((a, b) => a.index - b.index);
     let next = 0;
     for (const p of byTask.get(key) ?? []) {
       for (let k = 0; k < p.count && next < rows.length; k++, next++) {
         const c = rows[next]!;
-        out.push({ id: c.current_attempt_id, instance_id: c.id, job: c.job_id, task: c.task_name, attempt: c.attempt_count, node: p.nodeId, cpu: p.resources.cpu, mem: p.resources.memoryMiB, gpu: p.resources.gpu });
+        out.push({
+          id: c.current_attempt_id,
+          instance_id: c.id,
+          job: c.job_id,
+          task: c.task_name,
+          attempt: c.attempt_count,
+          node: p.nodeId,
+          cpu: p.resources.cpu,
+          mem: p.resources.memoryMiB,
+          gpu: p.resources.gpu,
+        });
       }
     }
   }

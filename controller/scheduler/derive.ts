@@ -46,7 +46,10 @@ export function deriveJobState(
 }
 
 /** Whether an upstream outcome satisfies `on`; `undefined` while the upstream is not done. */
-export function conditionHolds(on: 'success' | 'failure' | 'any', upstream: TaskState | InstanceState): boolean | undefined {
+export function conditionHolds(
+  on: 'success' | 'failure' | 'any',
+  upstream: TaskState | InstanceState,
+): boolean | undefined {
   switch (upstream) {
     case 'SUCCEEDED':
       return on !== 'failure';

@@ -18,7 +18,14 @@ import type { NodeSnapshot } from './types.js';
 
 const MAX_RECONCILE_INTERVAL_MS = 100;
 /** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
-const URGENT: ReadonlySet<string> = new Set(['start', 'tick', 'job-stopped', 'job-restarted', 'nodes-lost', 'backoff-ended']);
+const URGENT: ReadonlySet<string> = new Set([
+  'start',
+  'tick',
+  'job-stopped',
+  'job-restarted',
+  'nodes-lost',
+  'backoff-ended',
+]);
 
 /** The most instances this pass could place: free cpu over the smallest cpu a task may ask. */
 function placementCap(nodes: readonly NodeSnapshot[]): number {
@@ -140,7 +147,8 @@ export class Scheduler {
     clearTimeout(this.backoffTimer);
     try {
       const end = await loadNextBackoffEnd(this.store);
-      if (end !== undefined) this.backoffTimer = setTimeout(() => this.wake('backoff-ended'), Math.max(0, end - Date.now()) + 5);
+      if (end !== undefined)
+        this.backoffTimer = setTimeout(() => this.wake('backoff-ended'), Math.max(0, end - Date.now()) + 5);
     } catch (err) {
       this.log.warn(`could not read retry backoffs: ${(err as Error).message}`);
     }
@@ -148,7 +156,12 @@ export class Scheduler {
 
   async pass(reasons: string[], dirty: Set<string> | 'all' = 'all'): Promise<PassResult> {
     const reconcileStart = Date.now();
-    const jobs = dirty === 'all' ? await loadActiveJobs(this.store) : dirty.size > 0 ? await loadActiveJobs(this.store, [...dirty]) : [];
+    const jobs =
+      dirty === 'all'
+        ? await loadActiveJobs(this.store)
+        : dirty.size > 0
+          ? await loadActiveJobs(this.store, [...dirty])
+          : [];
     const reconcilePlan = reconcile(jobs);
     await applyReconcile(this.store, reconcilePlan);
     if (dirty === 'all' || dirty.size > 0) this.lastReconcileMs = Date.now() - reconcileStart;
@@ -169,7 +182,9 @@ export class Scheduler {
       await applyPendingReasons(this.store, plan.reasons);
     }
     const stateChanges = reconcilePlan.releases.length + reconcilePlan.tasks.length + reconcilePlan.jobs.length;
-    const touchedJobs = new Set<string>([...reconcilePlan.releases, ...reconcilePlan.tasks, ...reconcilePlan.jobs].map((c) => c.jobId));
+    const touchedJobs = new Set<string>(
+      [...reconcilePlan.releases, ...reconcilePlan.tasks, ...reconcilePlan.jobs].map((c) => c.jobId),
+    );
     for (const p of placements) touchedJobs.add(p.jobId);
     return { reasons, stateChanges, started, touchedJobs };
   }

@@ -28,9 +28,15 @@ export function matchesSelector(labels: Record<string, string>, selector: Record
 }
 
 /** Whether any node of the list could ever run one instance of the group (ignoring load). */
-export function canEverPlace(group: Pick<ReadyGroup, 'environmentId' | 'resources' | 'nodeSelector'>, nodes: readonly NodeSnapshot[]): boolean {
+export function canEverPlace(
+  group: Pick<ReadyGroup, 'environmentId' | 'resources' | 'nodeSelector'>,
+  nodes: readonly NodeSnapshot[],
+): boolean {
   return nodes.some(
-    (n) => n.environmentId === group.environmentId && matchesSelector(n.labels, group.nodeSelector) && fits(group.resources, n.capacity),
+    (n) =>
+      n.environmentId === group.environmentId &&
+      matchesSelector(n.labels, group.nodeSelector) &&
+      fits(group.resources, n.capacity),
   );
 }
 
@@ -42,7 +48,11 @@ export function place(
   const free = new Map<string, Resources>(
     nodes.map((n) => [
       n.id,
-      { cpu: n.capacity.cpu - n.allocated.cpu, memoryMiB: n.capacity.memoryMiB - n.allocated.memoryMiB, gpu: n.capacity.gpu - n.allocated.gpu },
+      {
+        cpu: n.capacity.cpu - n.allocated.cpu,
+        memoryMiB: n.capacity.memoryMiB - n.allocated.memoryMiB,
+        gpu: n.capacity.gpu - n.allocated.gpu,
+      },
     ]),
   );
   const freeAtStart = new Map([...free].map(([id, r]) => [id, { ...r }]));
@@ -52,7 +62,10 @@ export function place(
 
   for (const group of [...groups].sort(compareGroups)) {
     const eligible = nodes.filter(
-      (n) => n.environmentId === group.environmentId && matchesSelector(n.labels, group.nodeSelector) && fits(group.resources, n.capacity),
+      (n) =>
+        n.environmentId === group.environmentId &&
+        matchesSelector(n.labels, group.nodeSelector) &&
+        fits(group.resources, n.capacity),
     );
     if (eligible.length === 0) {
       reasons.push({ jobId: group.jobId, task: group.taskName, reason: 'NO_MATCHING_NODE' });
@@ -80,7 +93,11 @@ export function place(
     running.set(group.ownerId, (running.get(group.ownerId) ?? 0) + (allowed - left));
 
     if (group.pending > allowed - left) {
-      reasons.push({ jobId: group.jobId, task: group.taskName, reason: whyWaiting(group, allowed, left, eligible, freeAtStart) });
+      reasons.push({
+        jobId: group.jobId,
+        task: group.taskName,
+        reason: whyWaiting(group, allowed, left, eligible, freeAtStart),
+      });
     }
   }
   return { placements, reasons };

@@ -3,7 +3,13 @@
  * hold, and derives task and job states. Tasks are visited in topological order and each
  * decision updates the in-memory snapshot, so a skip cascades down the whole DAG in one pass.
  */
-import { canTransition, JOB_TRANSITIONS, TASK_TRANSITIONS, type InstanceState, type TaskState } from '../../protocol/states.js';
+import {
+  canTransition,
+  JOB_TRANSITIONS,
+  TASK_TRANSITIONS,
+  type InstanceState,
+  type TaskState,
+} from '../../protocol/states.js';
 import { conditionHolds, deriveJobState, deriveTaskState } from './derive.js';
 import type { InstanceRelease, JobChange, JobSnapshot, ReconcilePlan, TaskChange, TaskSnapshot } from './types.js';
 
@@ -38,7 +44,9 @@ export function reconcileJob(job: JobSnapshot): ReconcilePlan {
   }
 
   const states = job.tasks.map((t) => stateOf.get(t.name)!);
-  const anyStarted = job.tasks.some((t) => t.counts.SCHEDULED + t.counts.RUNNING + t.counts.SUCCEEDED + t.counts.FAILED > 0);
+  const anyStarted = job.tasks.some(
+    (t) => t.counts.SCHEDULED + t.counts.RUNNING + t.counts.SUCCEEDED + t.counts.FAILED > 0,
+  );
   const derived = deriveJobState(states, job.desired, anyStarted, job.state);
   const jobNext = canTransition(JOB_TRANSITIONS, job.state, derived) ? derived : job.state;
   const jobs: JobChange[] = jobNext !== job.state ? [{ jobId: job.id, from: job.state, to: jobNext }] : [];

@@ -55,7 +55,9 @@ export async function loadActiveJobs(store: Database, jobIds?: readonly string[]
     ),
   ]);
 
-  const jobs = new Map<string, JobSnapshot>(jobRows.map((j) => [j.id, { id: j.id, state: j.state, desired: j.desired, tasks: [] }]));
+  const jobs = new Map<string, JobSnapshot>(
+    jobRows.map((j) => [j.id, { id: j.id, state: j.state, desired: j.desired, tasks: [] }]),
+  );
   const taskKey = (job: string, task: string) => `${job}\u0000${task}`;
   const tasks = new Map<string, TaskSnapshot>();
   for (const row of taskRows) {
@@ -198,7 +200,9 @@ export async function loadQuotas(store: Database, owners: readonly string[]): Pr
                 WHERE j.owner_id = u.id AND a.state IN ('SCHEDULED', 'RUNNING')) AS running
         FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb))`,
   );
-  return new Map(rows.map((r) => [r.id, { running: r.running, maxRunning: r.limit ?? DEFAULT_QUOTAS.runningInstances }]));
+  return new Map(
+    rows.map((r) => [r.id, { running: r.running, maxRunning: r.limit ?? DEFAULT_QUOTAS.runningInstances }]),
+  );
 }
 
 /** When the earliest retry backoff ends, so the scheduler can wake for it. */

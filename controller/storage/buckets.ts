@@ -32,6 +32,7 @@ export async function claimBuckets(db: Db, caller: Caller, uses: readonly Bucket
 export async function checkBucketAccess(db: Db, caller: Caller, bucket: string): Promise<'owned' | 'unowned'> {
   const [row] = await db.select({ ownerId: buckets.ownerId }).from(buckets).where(eq(buckets.name, bucket));
   if (!row) return 'unowned';
-  if (row.ownerId !== caller.id && !caller.admin) throw new BatchError('FORBIDDEN', `bucket "${bucket}" belongs to another user`);
+  if (row.ownerId !== caller.id && !caller.admin)
+    throw new BatchError('FORBIDDEN', `bucket "${bucket}" belongs to another user`);
   return 'owned';
 }

@@ -87,7 +87,14 @@ export class LocalObjectStore implements ObjectStore {
     await rename(temp, file);
     const meta = this.sidecar(bucket, key);
     mkdirSync(path.dirname(meta), { recursive: true });
-    await writeFile(meta, JSON.stringify({ size: info.size, sha256: info.sha256, lastModified: info.lastModified.toISOString() } satisfies Sidecar));
+    await writeFile(
+      meta,
+      JSON.stringify({
+        size: info.size,
+        sha256: info.sha256,
+        lastModified: info.lastModified.toISOString(),
+      } satisfies Sidecar),
+    );
     return info;
   }
 
@@ -120,7 +127,9 @@ export class LocalObjectStore implements ObjectStore {
     keys.sort();
     const after = options.cursor ? keys.filter((k) => k > options.cursor!) : keys;
     const page = after.slice(0, options.limit);
-    const items = (await Promise.all(page.map((k) => this.head(bucket, k)))).filter((i): i is ObjectInfo => i !== undefined);
+    const items = (await Promise.all(page.map((k) => this.head(bucket, k)))).filter(
+      (i): i is ObjectInfo => i !== undefined,
+    );
     const out: ObjectList = { items };
     if (after.length > options.limit) out.next = page[page.length - 1]!;
     return out;
@@ -147,13 +156,19 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   /** Whether a signed request is genuine and unexpired; says why not otherwise. */
-  verify(method: string, bucket: string, key: string, query: { method?: string; expires?: string; sig?: string }): string | undefined {
+  verify(
+    method: string,
+    bucket: string,
+    key: string,
+    query: { method?: string; expires?: string; sig?: string },
+  ): string | undefined {
     if (query.method !== method) return `this URL is signed for ${query.method ?? 'nothing'}, not ${method}`;
     const expires = Number(query.expires);
     if (!Number.isInteger(expires) || !query.sig) return 'missing signature';
     const want = Buffer.from(this.signature(method, bucket, key, expires), 'hex');
     const got = Buffer.from(query.sig, 'hex');
-    if (want.length !== got.length || !timingSafeEqual(want, got)) return 'bad signature (this URL is not for this object)';
+    if (want.length !== got.length || !timingSafeEqual(want, got))
+      return 'bad signature (this URL is not for this object)';
     if (expires < Date.now() / 1000) return 'the URL has expired';
     return undefined;
   }

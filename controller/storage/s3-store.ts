@@ -4,7 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { checkKey } from './oss-url.js';
@@ -92,7 +100,12 @@ export class S3ObjectStore implements ObjectStore {
     try {
       // ListObjects (v1) with Marker: every S3-compatible server has it (some fail truncated v2 lists).
       const out = await this.client.send(
-        new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, MaxKeys: options.limit, ...(options.cursor ? { Marker: options.cursor } : {}) }),
+        new ListObjectsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          MaxKeys: options.limit,
+          ...(options.cursor ? { Marker: options.cursor } : {}),
+        }),
       );
       const items = (out.Contents ?? []).map((o) => {
         const info: ObjectInfo = { key: o.Key!, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };

@@ -46,7 +46,10 @@ export class AgentProcess {
       ...(opts.registrationToken === undefined ? {} : { BATCH_REGISTRATION_TOKEN: opts.registrationToken }),
       ...opts.env,
     };
-    this.#child = spawn(process.execPath, [AGENT_MAIN, ...(opts.args ?? [])], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = spawn(process.execPath, [AGENT_MAIN, ...(opts.args ?? [])], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.#child.stderr!.setEncoding('utf8').on('data', (text: string) => {
       this.stderr += text;
     });

@@ -21,13 +21,20 @@ async function setup(t: TapTest, env: Record<string, string> = {}): Promise<{ co
 
 /** Chunks of one stream are numbered 0, 1, 2, … and all of them precede the final status. */
 function checkOrdering(t: TapTest, received: AgentMessage[], attemptId: number): void {
-  const finalAt = received.findIndex((m) => m.kind === 'attemptStatus' && m.attemptId === attemptId && m.state !== 'RUNNING');
-  const runningAt = received.findIndex((m) => m.kind === 'attemptStatus' && m.attemptId === attemptId && m.state === 'RUNNING');
+  const finalAt = received.findIndex(
+    (m) => m.kind === 'attemptStatus' && m.attemptId === attemptId && m.state !== 'RUNNING',
+  );
+  const runningAt = received.findIndex(
+    (m) => m.kind === 'attemptStatus' && m.attemptId === attemptId && m.state === 'RUNNING',
+  );
   t.ok(runningAt >= 0 && runningAt < finalAt, 'RUNNING is reported before the final status');
   for (const stream of ['stdout', 'stderr'] as const) {
     const chunks = received
       .map((m, i) => ({ m, i }))
-      .filter((x): x is { m: LogChunk; i: number } => x.m.kind === 'logChunk' && x.m.attemptId === attemptId && x.m.stream === stream);
+      .filter(
+        (x): x is { m: LogChunk; i: number } =>
+          x.m.kind === 'logChunk' && x.m.attemptId === attemptId && x.m.stream === stream,
+      );
     t.same(
       chunks.map((c) => c.m.seq),
       chunks.map((_, i) => i),
@@ -48,7 +55,16 @@ t.test('an instance sees its BATCH_* variables and task env; its output arrives 
     'echo "workdir=$BATCH_WORK_DIR pwd=$(pwd)"',
     'echo oops >&2',
   ].join('; ');
-  conn.send(startAttempt(11, command, { jobId: 'j-42', taskName: 'render', index: 3, count: 5, attempt: 2, env: { GREETING: 'hello world' } }));
+  conn.send(
+    startAttempt(11, command, {
+      jobId: 'j-42',
+      taskName: 'render',
+      index: 3,
+      count: 5,
+      attempt: 2,
+      env: { GREETING: 'hello world' },
+    }),
+  );
 
   const final = await conn.waitForFinal(11);
   t.match(final, { state: 'SUCCEEDED', exitCode: 0 });

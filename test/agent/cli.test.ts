@@ -37,11 +37,32 @@ t.test('bad configuration exits with 2 and names the flag and the variable', asy
   const dir = tmpDir(t);
   const cases: { what: string; env: Record<string, string>; args?: string[]; expect: RegExp }[] = [
     { what: 'no controller URL', env: {}, expect: /--controller-url \/ BATCH_CONTROLLER_URL is required/ },
-    { what: 'unsupported scheme', env: { BATCH_CONTROLLER_URL: 'ftp://x' }, expect: /BATCH_CONTROLLER_URL: scheme ftp:/ },
-    { what: 'bad labels', env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_NODE_LABELS: 'a=1,oops' }, expect: /--labels \/ BATCH_NODE_LABELS: "oops"/ },
-    { what: 'bad cpu flag', env: { BATCH_CONTROLLER_URL: 'http://x' }, args: ['--cpu', '-1'], expect: /--cpu \/ BATCH_NODE_CPU must be a positive number/ },
-    { what: 'fractional gpu', env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_NODE_GPU: '1.5' }, expect: /--gpu \/ BATCH_NODE_GPU must be a whole number/ },
-    { what: 'zero package limit', env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_PACKAGE_MAX_ENTRIES: '0' }, expect: /--package-max-entries \/ BATCH_PACKAGE_MAX_ENTRIES must be a whole number > 0/ },
+    {
+      what: 'unsupported scheme',
+      env: { BATCH_CONTROLLER_URL: 'ftp://x' },
+      expect: /BATCH_CONTROLLER_URL: scheme ftp:/,
+    },
+    {
+      what: 'bad labels',
+      env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_NODE_LABELS: 'a=1,oops' },
+      expect: /--labels \/ BATCH_NODE_LABELS: "oops"/,
+    },
+    {
+      what: 'bad cpu flag',
+      env: { BATCH_CONTROLLER_URL: 'http://x' },
+      args: ['--cpu', '-1'],
+      expect: /--cpu \/ BATCH_NODE_CPU must be a positive number/,
+    },
+    {
+      what: 'fractional gpu',
+      env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_NODE_GPU: '1.5' },
+      expect: /--gpu \/ BATCH_NODE_GPU must be a whole number/,
+    },
+    {
+      what: 'zero package limit',
+      env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_PACKAGE_MAX_ENTRIES: '0' },
+      expect: /--package-max-entries \/ BATCH_PACKAGE_MAX_ENTRIES must be a whole number > 0/,
+    },
     { what: 'unknown flag', env: {}, args: ['--bogus'], expect: /unknown option '--bogus'/ },
     {
       what: 'neither credential nor token',

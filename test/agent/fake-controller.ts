@@ -8,7 +8,15 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeAgentFrame, encodeFrame } from '../../protocol/codec.js';
-import type { Ack, AgentMessage, AttemptStatus, ControllerMessage, Hello, LogChunk, StartAttempt } from '../../protocol/messages.js';
+import type {
+  Ack,
+  AgentMessage,
+  AttemptStatus,
+  ControllerMessage,
+  Hello,
+  LogChunk,
+  StartAttempt,
+} from '../../protocol/messages.js';
 import type { Teardown } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 
@@ -65,7 +73,9 @@ export class FakeConnection {
   }
 
   chunks(attemptId: number, stream: LogChunk['stream'] = 'stdout'): LogChunk[] {
-    return this.received.filter((m): m is LogChunk => m.kind === 'logChunk' && m.attemptId === attemptId && m.stream === stream);
+    return this.received.filter(
+      (m): m is LogChunk => m.kind === 'logChunk' && m.attemptId === attemptId && m.stream === stream,
+    );
   }
 
   output(attemptId: number, stream: LogChunk['stream'] = 'stdout'): string {
@@ -81,14 +91,21 @@ export class FakeConnection {
   }
 
   waitForFinal(attemptId: number, timeoutMs = 10_000): Promise<AttemptStatus> {
-    return waitFor(`final status of attempt ${attemptId}`, () => this.final(attemptId), { timeoutMs, describe: () => this.describe() });
-  }
-
-  waitForOutput(attemptId: number, text: string, timeoutMs = 10_000): Promise<string> {
-    return waitFor(`"${text}" in the stdout of attempt ${attemptId}`, () => this.output(attemptId).includes(text) && this.output(attemptId), {
+    return waitFor(`final status of attempt ${attemptId}`, () => this.final(attemptId), {
       timeoutMs,
       describe: () => this.describe(),
     });
+  }
+
+  waitForOutput(attemptId: number, text: string, timeoutMs = 10_000): Promise<string> {
+    return waitFor(
+      `"${text}" in the stdout of attempt ${attemptId}`,
+      () => this.output(attemptId).includes(text) && this.output(attemptId),
+      {
+        timeoutMs,
+        describe: () => this.describe(),
+      },
+    );
   }
 
   waitFor<M extends AgentMessage>(what: string, match: (m: AgentMessage) => m is M, timeoutMs = 10_000): Promise<M> {
@@ -135,10 +152,14 @@ export class FakeController {
 
   /** The n-th connection (0-based) once its hello has arrived. */
   connection(n: number, timeoutMs = 10_000): Promise<FakeConnection> {
-    return waitFor(`agent connection #${n}`, () => {
-      const conn = this.connections[n];
-      return conn?.hello !== undefined && conn;
-    }, { timeoutMs });
+    return waitFor(
+      `agent connection #${n}`,
+      () => {
+        const conn = this.connections[n];
+        return conn?.hello !== undefined && conn;
+      },
+      { timeoutMs },
+    );
   }
 
   close(): Promise<void> {

@@ -4,7 +4,10 @@ import type { FakeConnection } from './fake-controller.js';
 import type { ObjectServer } from './object-server.js';
 
 export function uploadRequestOf(conn: FakeConnection, attemptId: number): Promise<UploadRequest> {
-  return conn.waitFor(`an uploadRequest of attempt ${attemptId}`, (m: AgentMessage): m is UploadRequest => m.kind === 'uploadRequest' && m.attemptId === attemptId);
+  return conn.waitFor(
+    `an uploadRequest of attempt ${attemptId}`,
+    (m: AgentMessage): m is UploadRequest => m.kind === 'uploadRequest' && m.attemptId === attemptId,
+  );
 }
 
 export function uploadRequestsOf(conn: FakeConnection, attemptId: number): UploadRequest[] {
@@ -17,6 +20,10 @@ export function grantFor(request: UploadRequest, objects: ObjectServer): UploadG
     kind: 'uploadGrant',
     attemptId: request.attemptId,
     requestId: request.requestId,
-    uploads: request.files.map((f) => ({ path: f.path, destination: `oss://out-bucket/${f.path}`, url: objects.url(`/out/${f.path}`) })),
+    uploads: request.files.map((f) => ({
+      path: f.path,
+      destination: `oss://out-bucket/${f.path}`,
+      url: objects.url(`/out/${f.path}`),
+    })),
   };
 }

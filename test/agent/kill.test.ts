@@ -17,10 +17,14 @@ async function setup(t: TapTest): Promise<{ conn: FakeConnection; agent: AgentPr
 
 /** Pids printed by a command as `name=pid` lines; killed in teardown should the test fail. */
 async function pidsOf(t: TapTest, conn: FakeConnection, attemptId: number, names: string[]): Promise<number[]> {
-  const output = await waitFor(`pids ${names.join(', ')} of attempt ${attemptId}`, () => {
-    const text = conn.output(attemptId);
-    return names.every((n) => new RegExp(`^${n}=\\d+$`, 'm').test(text)) && text;
-  }, { describe: () => conn.describe() });
+  const output = await waitFor(
+    `pids ${names.join(', ')} of attempt ${attemptId}`,
+    () => {
+      const text = conn.output(attemptId);
+      return names.every((n) => new RegExp(`^${n}=\\d+$`, 'm').test(text)) && text;
+    },
+    { describe: () => conn.describe() },
+  );
   const pids = names.map((n) => Number(new RegExp(`^${n}=(\\d+)$`, 'm').exec(output)![1]));
   t.teardown(() => {
     for (const pid of pids) if (!isGone(pid)) process.kill(pid, 'SIGKILL');

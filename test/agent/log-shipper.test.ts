@@ -52,14 +52,20 @@ t.test('output beyond the chunk size is cut at once into full chunks; the rest l
   const logs = new LogShipper(outbox, { maxChunkBytes: 4, lingerMs: 60_000 });
   logs.write(2, 'stdout', Buffer.from('0123456789'));
   outbox.flush();
-  t.same(sink.chunks().map((c) => [c.seq, Buffer.from(c.data).toString()]), [
-    [0, '0123'],
-    [1, '4567'],
-  ]);
+  t.same(
+    sink.chunks().map((c) => [c.seq, Buffer.from(c.data).toString()]),
+    [
+      [0, '0123'],
+      [1, '4567'],
+    ],
+  );
   logs.close(2);
   outbox.flush();
   t.equal(text(sink.chunks()), '0123456789', 'close emits the rest');
-  t.same(sink.chunks().map((c) => c.seq), [0, 1, 2]);
+  t.same(
+    sink.chunks().map((c) => c.seq),
+    [0, 1, 2],
+  );
 });
 
 t.test('unacknowledged chunks are resent in order; acknowledged ones are dropped', async (t) => {
@@ -74,7 +80,10 @@ t.test('unacknowledged chunks are resent in order; acknowledged ones are dropped
   logs.ack([{ attemptId: 3, stream: 'stdout', seq: 0 }]);
   logs.resend();
   outbox.flush();
-  t.same(sink.chunks().map((c) => `${c.stream}:${c.seq}`), ['stdout:1', 'stdout:2', 'stderr:0']);
+  t.same(
+    sink.chunks().map((c) => `${c.stream}:${c.seq}`),
+    ['stdout:1', 'stdout:2', 'stderr:0'],
+  );
 
   logs.ack([
     { attemptId: 3, stream: 'stdout', seq: 2 },

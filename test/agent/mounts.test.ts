@@ -6,7 +6,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -66,7 +75,10 @@ function stderrOf(argv: string[]): { status: number | null; stderr: string } {
   return { status: run.status, stderr: run.stderr.trim() };
 }
 
-async function setup(t: TapTest, env: Record<string, string> = {}): Promise<{ conn: FakeConnection; agent: AgentProcess; dir: string; controller: FakeController }> {
+async function setup(
+  t: TapTest,
+  env: Record<string, string> = {},
+): Promise<{ conn: FakeConnection; agent: AgentProcess; dir: string; controller: FakeController }> {
   const controller = await FakeController.start(t);
   const dir = tmpDir(t);
   const agent = startAgent(t, { controllerUrl: controller.url, dir, registrationToken: 'tok', env });
@@ -75,61 +87,95 @@ async function setup(t: TapTest, env: Record<string, string> = {}): Promise<{ co
   return { conn, agent, dir, controller };
 }
 
-t.test('a disk is formatted when empty, mounted for the command, unmounted after, and keeps its data', { skip: noLoop }, async (t) => {
-  const scratch = tmpDir(t);
-  const device = loopDevice(t, scratch);
-  const { conn, dir } = await setup(t);
-  const target = join(scratch, 'mnt', 'data');
-  const disk = { type: 'disk' as const, source: device, target, formatIfEmpty: true };
+t.test(
+  'a disk is formatted when empty, mounted for the command, unmounted after, and keeps its data',
+  { skip: noLoop },
+  async (t) => {
+    const scratch = tmpDir(t);
+    const device = loopDevice(t, scratch);
+    const { conn, dir } = await setup(t);
+    const target = join(scratch, 'mnt', 'data');
+    const disk = { type: 'disk' as const, source: device, target, formatIfEmpty: true };
 
-  conn.send(startAttempt(1, `echo persisted > ${target}/hello.txt && grep -c " ${target} " /proc/mounts`, { mounts: [disk] }));
-  t.match(await conn.waitForFinal(1, 60_000), { state: 'SUCCEEDED' });
-  t.equal(conn.output(1), '1\n', 'the disk was mounted while the command ran');
-  t.equal(
-    conn.output(1, 'stderr'),
-    [`${device} holds no file system; mkfs -t ext4 ${device}`, `mount disk ${device} -> ${target}`, `unmount ${target}`].map((l) => `[batch] ${l}\n`).join(''),
-  );
-  t.notOk(isMounted(target), 'unmounted after the command');
-  t.notOk(existsSync(target), 'the target the agent created is removed again');
-  t.same(readdirSync(join(dir, 'mounts')), [], 'no mount record left');
+    conn.send(
+      startAttempt(1, `echo persisted > ${target}/hello.txt && grep -c " ${target} " /proc/mounts`, { mounts: [disk] }),
+    );
+    t.match(await conn.waitForFinal(1, 60_000), { state: 'SUCCEEDED' });
+    t.equal(conn.output(1), '1\n', 'the disk was mounted while the command ran');
+    t.equal(
+      conn.output(1, 'stderr'),
+      [
+        `${device} holds no file system; mkfs -t ext4 ${device}`,
+        `mount disk ${device} -> ${target}`,
+        `unmount ${target}`,
+      ]
+        .map((l) => `[batch] ${l}\n`)
+        .join(''),
+    );
+    t.notOk(isMounted(target), 'unmounted after the command');
+    t.notOk(existsSync(target), 'the target the agent created is removed again');
+    t.same(readdirSync(join(dir, 'mounts')), [], 'no mount record left');
 
-  conn.send(startAttempt(2, `cat ${target}/hello.txt; touch ${target}/x 2>/dev/null || echo read-only`, { jobId: 'j-again', mounts: [{ ...disk, readOnly: true }] }));
-  t.match(await conn.waitForFinal(2, 60_000), { state: 'SUCCEEDED' });
-  t.equal(conn.output(2), 'persisted\nread-only\n', 'the file written before is in the image; readOnly holds');
-  t.notMatch(conn.output(2, 'stderr'), 'mkfs', 'a disk with a file system is not formatted again');
-  t.notOk(isMounted(target));
-});
+    conn.send(
+      startAttempt(2, `cat ${target}/hello.txt; touch ${target}/x 2>/dev/null || echo read-only`, {
+        jobId: 'j-again',
+        mounts: [{ ...disk, readOnly: true }],
+      }),
+    );
+    t.match(await conn.waitForFinal(2, 60_000), { state: 'SUCCEEDED' });
+    t.equal(conn.output(2), 'persisted\nread-only\n', 'the file written before is in the image; readOnly holds');
+    t.notMatch(conn.output(2, 'stderr'), 'mkfs', 'a disk with a file system is not formatted again');
+    t.notOk(isMounted(target));
+  },
+);
 
-t.test('a mount that fails is MOUNT_ERROR with the command’s own stderr; the command never runs', { skip: noRoot }, async (t) => {
-  const scratch = tmpDir(t);
-  const { conn, dir } = await setup(t);
-  const cases = [
-    { id: 3, mount: { type: 'disk' as const, source: `/dev/batch-missing-${tag}`, target: join(scratch, 'disk') } },
-    { id: 4, mount: { type: 'cfs' as const, source: '127.0.0.1:/batch-no-such-export', target: join(scratch, 'cfs') } },
-  ];
-  for (const { id, mount } of cases) {
-    // the same command by hand, for the exact text the user should see
-    mkdirSync(mount.target);
-    const argv = mount.type === 'cfs' ? ['mount', '-t', 'nfs', mount.source, mount.target] : ['mount', mount.source, mount.target];
-    const expected = stderrOf(argv);
-    rmSync(mount.target, { recursive: true });
-    if (expected.status === 0) {
-      spawnSync('umount', [mount.target]);
-      t.comment(`not checked: ${argv.join(' ')} unexpectedly works here`);
-      continue;
+t.test(
+  'a mount that fails is MOUNT_ERROR with the command’s own stderr; the command never runs',
+  { skip: noRoot },
+  async (t) => {
+    const scratch = tmpDir(t);
+    const { conn, dir } = await setup(t);
+    const cases = [
+      { id: 3, mount: { type: 'disk' as const, source: `/dev/batch-missing-${tag}`, target: join(scratch, 'disk') } },
+      {
+        id: 4,
+        mount: { type: 'cfs' as const, source: '127.0.0.1:/batch-no-such-export', target: join(scratch, 'cfs') },
+      },
+    ];
+    for (const { id, mount } of cases) {
+      // the same command by hand, for the exact text the user should see
+      mkdirSync(mount.target);
+      const argv =
+        mount.type === 'cfs'
+          ? ['mount', '-t', 'nfs', mount.source, mount.target]
+          : ['mount', mount.source, mount.target];
+      const expected = stderrOf(argv);
+      rmSync(mount.target, { recursive: true });
+      if (expected.status === 0) {
+        spawnSync('umount', [mount.target]);
+        t.comment(`not checked: ${argv.join(' ')} unexpectedly works here`);
+        continue;
+      }
+      conn.send(startAttempt(id, 'touch ran', { jobId: `j-${id}`, mounts: [mount] }));
+      const final = await conn.waitForFinal(id, 60_000);
+      t.match(final, { state: 'FAILED', failureReason: 'MOUNT_ERROR', exitCode: null }, `${mount.type}: MOUNT_ERROR`);
+      t.equal(
+        final.message,
+        `mount ${mount.type} ${mount.source} -> ${mount.target}: mount failed: ${expected.stderr}`,
+        `${mount.type}: with mount's stderr`,
+      );
+      const told = `[batch] MOUNT_ERROR: ${final.message}`
+        .split('\n')
+        .map((l, i) => (i === 0 ? l : `[batch] ${l}`))
+        .join('\n');
+      t.match(conn.output(id, 'stderr'), told, `${mount.type}: told in stderr, every line marked [batch]`);
+      t.notMatch(conn.output(id, 'stderr'), '[batch] unmount', `${mount.type}: nothing to unmount is announced`);
+      t.equal(conn.statuses(id).length, 1, `${mount.type}: never RUNNING`);
+      t.notOk(existsSync(mount.target), `${mount.type}: the target it created is removed`);
     }
-    conn.send(startAttempt(id, 'touch ran', { jobId: `j-${id}`, mounts: [mount] }));
-    const final = await conn.waitForFinal(id, 60_000);
-    t.match(final, { state: 'FAILED', failureReason: 'MOUNT_ERROR', exitCode: null }, `${mount.type}: MOUNT_ERROR`);
-    t.equal(final.message, `mount ${mount.type} ${mount.source} -> ${mount.target}: mount failed: ${expected.stderr}`, `${mount.type}: with mount's stderr`);
-    const told = `[batch] MOUNT_ERROR: ${final.message}`.split('\n').map((l, i) => (i === 0 ? l : `[batch] ${l}`)).join('\n');
-    t.match(conn.output(id, 'stderr'), told, `${mount.type}: told in stderr, every line marked [batch]`);
-    t.notMatch(conn.output(id, 'stderr'), '[batch] unmount', `${mount.type}: nothing to unmount is announced`);
-    t.equal(conn.statuses(id).length, 1, `${mount.type}: never RUNNING`);
-    t.notOk(existsSync(mount.target), `${mount.type}: the target it created is removed`);
-  }
-  t.same(readdirSync(join(dir, 'mounts')), [], 'no mount records left');
-});
+    t.same(readdirSync(join(dir, 'mounts')), [], 'no mount records left');
+  },
+);
 
 t.test('a restarted agent unmounts what a killed one left mounted', { skip: noLoop }, async (t) => {
   const scratch = tmpDir(t);
@@ -139,7 +185,11 @@ t.test('a restarted agent unmounts what a killed one left mounted', { skip: noLo
   t.teardown(() => {
     if (isMounted(target)) spawnSync('umount', ['-l', target]);
   });
-  conn.send(startAttempt(5, `cd ${target} && sleep 300`, { mounts: [{ type: 'disk', source: device, target, formatIfEmpty: true }] }));
+  conn.send(
+    startAttempt(5, `cd ${target} && sleep 300`, {
+      mounts: [{ type: 'disk', source: device, target, formatIfEmpty: true }],
+    }),
+  );
   await waitFor('RUNNING', () => conn.statuses(5).length > 0, { timeoutMs: 60_000 });
   t.ok(isMounted(target), 'mounted while the command runs');
 
@@ -173,24 +223,46 @@ async function withFakeS3fs(t: TapTest, fail: boolean) {
   mkdirSync(out);
   writeFileSync(join(bin, 's3fs'), FAKE_S3FS);
   chmodSync(join(bin, 's3fs'), 0o755);
-  const env: Record<string, string> = { PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_S3FS_OUT: out, ...(fail ? { FAKE_S3FS_FAIL: '1' } : {}) };
+  const env: Record<string, string> = {
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    FAKE_S3FS_OUT: out,
+    ...(fail ? { FAKE_S3FS_FAIL: '1' } : {}),
+  };
   return { scratch, out, ...(await setup(t, env)) };
 }
 
 const SECRET = `secret-${tag}-do-not-log`;
-const s3 = { endpoint: 'http://127.0.0.1:9', region: 'cn-north-1', bucket: 'batch-input-1', prefix: 'gx-test/', accessKeyId: 'AKIDTEST', secretAccessKey: SECRET, pathStyle: true };
+const s3 = {
+  endpoint: 'http://127.0.0.1:9',
+  region: 'cn-north-1',
+  bucket: 'batch-input-1',
+  prefix: 'gx-test/',
+  accessKeyId: 'AKIDTEST',
+  secretAccessKey: SECRET,
+  pathStyle: true,
+};
 
 function checkSecretKept(t: TapTest, conn: FakeConnection, agent: AgentProcess, dir: string): void {
-  const everything = JSON.stringify(conn.received.map((m) => (m.kind === 'logChunk' ? Buffer.from(m.data).toString('utf8') : m)));
+  const everything = JSON.stringify(
+    conn.received.map((m) => (m.kind === 'logChunk' ? Buffer.from(m.data).toString('utf8') : m)),
+  );
   t.notMatch(everything, SECRET, 'the secret is in no log chunk or status');
   t.notMatch(agent.stderr, SECRET, "nor in the agent's log");
-  t.same(readdirSync(join(dir, 'mounts')).filter((f) => f.endsWith('.key')), [], 'the key file is gone');
+  t.same(
+    readdirSync(join(dir, 'mounts')).filter((f) => f.endsWith('.key')),
+    [],
+    'the key file is gone',
+  );
 }
 
 t.test('oss mounts hand s3fs a 0600 key file that is removed again; its failure is MOUNT_ERROR', async (t) => {
   const { conn, agent, dir, out, scratch } = await withFakeS3fs(t, true);
   const target = join(scratch, 'oss');
-  conn.send(startAttempt(6, 'touch ran', { mounts: [{ type: 'oss', source: 'oss://batch-input-1/gx-test/', target, readOnly: true, s3 }] }));
+  conn.send(
+    startAttempt(6, 'touch ran', {
+      mounts: [{ type: 'oss', source: 'oss://batch-input-1/gx-test/', target, readOnly: true, s3 }],
+    }),
+  );
   const final = await conn.waitForFinal(6, 30_000);
   t.match(final, {
     state: 'FAILED',
@@ -209,12 +281,20 @@ t.test('oss mounts hand s3fs a 0600 key file that is removed again; its failure 
   checkSecretKept(t, conn, agent, dir);
 });
 
-t.test('a mounted oss bucket is there for the command, without its key file, and unmounted after', { skip: noRoot }, async (t) => {
-  const { conn, agent, dir, scratch } = await withFakeS3fs(t, false);
-  const target = join(scratch, 'oss');
-  conn.send(startAttempt(7, `grep -c " ${target} " /proc/mounts; ls ${join(dir, 'mounts')} | grep -c key; true`, { mounts: [{ type: 'oss', source: 'oss://batch-input-1/gx-test/', target, s3 }] }));
-  t.match(await conn.waitForFinal(7, 30_000), { state: 'SUCCEEDED' });
-  t.equal(conn.output(7), '1\n0\n', 'mounted; no key file while mounted');
-  t.notOk(isMounted(target), 'unmounted after the command');
-  checkSecretKept(t, conn, agent, dir);
-});
+t.test(
+  'a mounted oss bucket is there for the command, without its key file, and unmounted after',
+  { skip: noRoot },
+  async (t) => {
+    const { conn, agent, dir, scratch } = await withFakeS3fs(t, false);
+    const target = join(scratch, 'oss');
+    conn.send(
+      startAttempt(7, `grep -c " ${target} " /proc/mounts; ls ${join(dir, 'mounts')} | grep -c key; true`, {
+        mounts: [{ type: 'oss', source: 'oss://batch-input-1/gx-test/', target, s3 }],
+      }),
+    );
+    t.match(await conn.waitForFinal(7, 30_000), { state: 'SUCCEEDED' });
+    t.equal(conn.output(7), '1\n0\n', 'mounted; no key file while mounted');
+    t.notOk(isMounted(target), 'unmounted after the command');
+    checkSecretKept(t, conn, agent, dir);
+  },
+);

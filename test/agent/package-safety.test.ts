@@ -52,13 +52,22 @@ t.test('malicious packages fail with PACKAGE_ERROR and write nothing outside the
     const source = `oss://evil-bucket/${name}.zip`;
     const url = objects.put(`/pkg/${name}.zip`, zip);
     const jobId = `j-${name}`;
-    conn.send(startAttempt(id, 'touch command-ran', { jobId, package: { source, url, digest: sha256Of(zip), size: zip.byteLength } }));
+    conn.send(
+      startAttempt(id, 'touch command-ran', {
+        jobId,
+        package: { source, url, digest: sha256Of(zip), size: zip.byteLength },
+      }),
+    );
     const final = await conn.waitForFinal(id, 30_000);
     t.match(final, { state: 'FAILED', failureReason: 'PACKAGE_ERROR', exitCode: null }, 'PACKAGE_ERROR');
     t.match(final.message, rule, 'the message names the entry and the rule');
     t.match(final.message, source, 'and the package');
     t.equal(conn.statuses(id).length, 1, 'never RUNNING: the command did not start');
-    t.match(conn.output(id, 'stderr'), `[batch] PACKAGE_ERROR: ${final.message}`, 'the user sees why in the attempt stderr');
+    t.match(
+      conn.output(id, 'stderr'),
+      `[batch] PACKAGE_ERROR: ${final.message}`,
+      'the user sees why in the attempt stderr',
+    );
     const workDir = workDirOf(dir, { jobId, taskName: 'work', index: 0, attempt: 1 });
     t.notOk(existsSync(join(workDir, 'ok.txt')), 'not even the safe entries before the bad one were written');
     t.notOk(existsSync(join(workDir, 'command-ran')), 'the command did not run');
@@ -67,24 +76,44 @@ t.test('malicious packages fail with PACKAGE_ERROR and write nothing outside the
 
   t.test('zip slip ../../evil', async (t) => {
     const evil = `../../evil-${tag}`;
-    const workDir = await refused(t, 'slip', writeZip(join(scratch, 'slip.zip'), [decoy, { name: evil, text: 'x' }]), `entry "${evil}" would be written outside the work dir`);
+    const workDir = await refused(
+      t,
+      'slip',
+      writeZip(join(scratch, 'slip.zip'), [decoy, { name: evil, text: 'x' }]),
+      `entry "${evil}" would be written outside the work dir`,
+    );
     t.notOk(existsSync(join(workDir, evil)), `${join(workDir, evil)} does not exist`);
   });
 
   t.test('zip slip with backslashes ..\\..\\evil', async (t) => {
     const evil = `..\\..\\evil-bs-${tag}`;
-    const workDir = await refused(t, 'slip-bs', writeZip(join(scratch, 'slip-bs.zip'), [decoy, { name: evil, text: 'x' }]), 'would be written outside the work dir');
+    const workDir = await refused(
+      t,
+      'slip-bs',
+      writeZip(join(scratch, 'slip-bs.zip'), [decoy, { name: evil, text: 'x' }]),
+      'would be written outside the work dir',
+    );
     t.notOk(existsSync(join(workDir, '..', '..', `evil-bs-${tag}`)));
   });
 
   t.test('absolute /tmp/evil', async (t) => {
     const evil = `/tmp/batch-evil-${tag}`;
-    await refused(t, 'absolute', writeZip(join(scratch, 'abs.zip'), [decoy, { name: evil, text: 'x' }]), `entry "${evil}" is an absolute path`);
+    await refused(
+      t,
+      'absolute',
+      writeZip(join(scratch, 'abs.zip'), [decoy, { name: evil, text: 'x' }]),
+      `entry "${evil}" is an absolute path`,
+    );
     t.notOk(existsSync(evil), `${evil} does not exist`);
   });
 
   t.test('drive letter C:\\evil', async (t) => {
-    const workDir = await refused(t, 'drive', writeZip(join(scratch, 'drive.zip'), [decoy, { name: `C:\\evil-${tag}` }]), 'has a drive letter');
+    const workDir = await refused(
+      t,
+      'drive',
+      writeZip(join(scratch, 'drive.zip'), [decoy, { name: `C:\\evil-${tag}` }]),
+      'has a drive letter',
+    );
     t.same(readdirSync(workDir), [], 'the work dir is empty');
   });
 
@@ -96,19 +125,33 @@ t.test('malicious packages fail with PACKAGE_ERROR and write nothing outside the
   });
 
   t.test('a symlink entry, and a file written through it', async (t) => {
-    const zip = writeZip(join(scratch, 'link.zip'), [decoy, { name: 'link', text: outside, mode: S_IFLNK | 0o777 }, { name: `link/evil-${tag}`, text: 'x' }]);
+    const zip = writeZip(join(scratch, 'link.zip'), [
+      decoy,
+      { name: 'link', text: outside, mode: S_IFLNK | 0o777 },
+      { name: `link/evil-${tag}`, text: 'x' },
+    ]);
     const workDir = await refused(t, 'symlink', zip, 'entry "link" is a symbolic link');
     t.same(readdirSync(outside), [], 'nothing was written where the link pointed');
     t.notOk(existsSync(join(workDir, 'link')), 'no link was created');
   });
 
   t.test('a fifo entry', async (t) => {
-    await refused(t, 'fifo', writeZip(join(scratch, 'fifo.zip'), [decoy, { name: 'pipe', mode: S_IFIFO | 0o644 }]), 'entry "pipe" is a fifo, not a regular file or directory');
+    await refused(
+      t,
+      'fifo',
+      writeZip(join(scratch, 'fifo.zip'), [decoy, { name: 'pipe', mode: S_IFIFO | 0o644 }]),
+      'entry "pipe" is a fifo, not a regular file or directory',
+    );
   });
 
   t.test('too many entries', async (t) => {
     const entries = Array.from({ length: MAX_ENTRIES + 1 }, (_, i) => ({ name: `f/${i}.txt`, text: String(i) }));
-    const workDir = await refused(t, 'many', writeZip(join(scratch, 'many.zip'), entries), `has ${MAX_ENTRIES + 1} entries, more than the limit of ${MAX_ENTRIES} (--package-max-entries)`);
+    const workDir = await refused(
+      t,
+      'many',
+      writeZip(join(scratch, 'many.zip'), entries),
+      `has ${MAX_ENTRIES + 1} entries, more than the limit of ${MAX_ENTRIES} (--package-max-entries)`,
+    );
     t.same(readdirSync(workDir), []);
   });
 
@@ -138,9 +181,17 @@ t.test('malicious packages fail with PACKAGE_ERROR and write nothing outside the
       { name: 'zeros.bin', zeros: MAX_BYTES - 100 },
     ]);
     const url = objects.put('/pkg/good.zip', zip);
-    conn.send(startAttempt(99, './bin/run.sh', { jobId: 'j-good', package: { source: 'oss://b/good.zip', url, digest: sha256Of(zip), size: zip.byteLength } }));
+    conn.send(
+      startAttempt(99, './bin/run.sh', {
+        jobId: 'j-good',
+        package: { source: 'oss://b/good.zip', url, digest: sha256Of(zip), size: zip.byteLength },
+      }),
+    );
     t.match(await conn.waitForFinal(99, 30_000), { state: 'SUCCEEDED' });
     t.equal(conn.output(99), 'ran safely\n');
-    t.match(conn.output(99, 'stderr'), /\[batch\] package oss:\/\/b\/good\.zip: downloaded .*, sha256 ok, 3 files unpacked/);
+    t.match(
+      conn.output(99, 'stderr'),
+      /\[batch\] package oss:\/\/b\/good\.zip: downloaded .*, sha256 ok, 3 files unpacked/,
+    );
   });
 });

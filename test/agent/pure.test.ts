@@ -35,13 +35,20 @@ t.test('backoff grows from 0.5 s to 30 s with jitter, and resets', async (t) => 
   const lows = Array.from({ length: 10 }, () => low.next());
   const highs = Array.from({ length: 10 }, () => high.next());
   t.same(highs, [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
-  t.same(lows, highs.map((h) => h / 2), 'jitter never goes below half the ceiling');
+  t.same(
+    lows,
+    highs.map((h) => h / 2),
+    'jitter never goes below half the ceiling',
+  );
   high.reset();
   t.equal(high.next(), 500);
 });
 
 t.test('work dirs are <dir>/work/<job>/<task>/<index>/<attempt> with names that cannot escape', async (t) => {
-  t.equal(workDirOf('/a', { jobId: 'j-1', taskName: 'render', index: 2, attempt: 3 }), join('/a', 'work', 'j-1', 'render', '2', '3'));
+  t.equal(
+    workDirOf('/a', { jobId: 'j-1', taskName: 'render', index: 2, attempt: 3 }),
+    join('/a', 'work', 'j-1', 'render', '2', '3'),
+  );
   t.equal(pathSegment('..'), '%2e%2e');
   t.equal(pathSegment('.'), '%2e');
   t.equal(pathSegment(''), '%00');
@@ -65,8 +72,16 @@ t.test('sweeping removes attempt dirs older than a day and the parents left empt
 });
 
 t.test('instance env: agent env without BATCH_*, then task env, then the reserved variables', async (t) => {
-  const spec = startAttempt(1, 'true', { env: { FOO: 'task', BATCH_JOB_ID: 'spoofed' }, index: 4, count: 9, attempt: 2 });
-  const env = instanceEnv({ PATH: '/bin', FOO: 'agent', BATCH_REGISTRATION_TOKEN: 'secret', batch_lower: 'x' }, spec, { nodeId: 'n-1', workDir: '/w' });
+  const spec = startAttempt(1, 'true', {
+    env: { FOO: 'task', BATCH_JOB_ID: 'spoofed' },
+    index: 4,
+    count: 9,
+    attempt: 2,
+  });
+  const env = instanceEnv({ PATH: '/bin', FOO: 'agent', BATCH_REGISTRATION_TOKEN: 'secret', batch_lower: 'x' }, spec, {
+    nodeId: 'n-1',
+    workDir: '/w',
+  });
   t.same(env, {
     PATH: '/bin',
     FOO: 'task',

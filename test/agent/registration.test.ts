@@ -17,7 +17,13 @@ t.test('a registration token is exchanged for a credential that later connection
     controllerUrl: `${controller.url}/`,
     dir,
     registrationToken: TOKEN,
-    env: { BATCH_NODE_NAME: 'render-7', BATCH_NODE_LABELS: 'os=linux, zone=a', BATCH_NODE_CPU: '3', BATCH_NODE_MEMORY_MIB: '2048', BATCH_NODE_GPU: '1' },
+    env: {
+      BATCH_NODE_NAME: 'render-7',
+      BATCH_NODE_LABELS: 'os=linux, zone=a',
+      BATCH_NODE_CPU: '3',
+      BATCH_NODE_MEMORY_MIB: '2048',
+      BATCH_NODE_GPU: '1',
+    },
   });
 
   const first = await controller.connection(0);
@@ -48,7 +54,9 @@ t.test('a registration token is exchanged for a credential that later connection
 
 t.test('a refused credential is dropped and the node registers again with its token', async (t) => {
   const dir = tmpDir(t);
-  writeFileSync(join(dir, 'node.json'), JSON.stringify({ nodeId: 'n-old', credential: 'revoked-cred' }), { mode: 0o600 });
+  writeFileSync(join(dir, 'node.json'), JSON.stringify({ nodeId: 'n-old', credential: 'revoked-cred' }), {
+    mode: 0o600,
+  });
   const controller = await FakeController.start(t, {
     answer: (hello) =>
       'credential' in hello.auth
@@ -69,7 +77,9 @@ t.test('a refused credential is dropped and the node registers again with its to
 
 t.test('PROTOCOL_UNSUPPORTED makes the agent exit with 3 and log why', async (t) => {
   const controller = await FakeController.start(t, {
-    answer: () => [{ kind: 'reject', code: 'PROTOCOL_UNSUPPORTED', message: 'this controller needs protocol 7', retryable: false }],
+    answer: () => [
+      { kind: 'reject', code: 'PROTOCOL_UNSUPPORTED', message: 'this controller needs protocol 7', retryable: false },
+    ],
   });
   const agent = startAgent(t, { controllerUrl: controller.url, dir: tmpDir(t), registrationToken: TOKEN });
   const exit = await within('the agent to exit', agent.exited);

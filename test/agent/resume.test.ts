@@ -20,11 +20,18 @@ t.test('unacknowledged chunks and statuses are sent again after a reconnect; ack
   const workDir = join(dir, 'work', 'j-test', 'work', '0', '1');
   first.send(startAttempt(31, 'echo one; while [ ! -f go ]; do sleep 0.02; done; echo two; exit 4'));
   await first.waitForOutput(31, 'one\n');
-  first.send({ kind: 'ack', statuses: [{ attemptId: 31, state: 'RUNNING' }], logs: [{ attemptId: 31, stream: 'stdout', seq: 0 }] });
+  first.send({
+    kind: 'ack',
+    statuses: [{ attemptId: 31, state: 'RUNNING' }],
+    logs: [{ attemptId: 31, stream: 'stdout', seq: 0 }],
+  });
   writeFileSync(join(workDir, 'go'), '');
   const final = await first.waitForFinal(31);
   t.match(final, { state: 'FAILED', exitCode: 4 });
-  t.same(first.chunks(31).map((c) => c.seq), [0, 1]);
+  t.same(
+    first.chunks(31).map((c) => c.seq),
+    [0, 1],
+  );
   first.close();
 
   const second = await controller.connection(1);
@@ -41,7 +48,11 @@ t.test('unacknowledged chunks and statuses are sent again after a reconnect; ack
   t.ok(chunkAt < statusAt, 'the chunk is sent again before the status');
   t.equal(second.statuses(31).length, 1, 'the acknowledged RUNNING is not sent again');
 
-  second.send({ kind: 'ack', statuses: [{ attemptId: 31, state: 'FAILED' }], logs: [{ attemptId: 31, stream: 'stdout', seq: 1 }] });
+  second.send({
+    kind: 'ack',
+    statuses: [{ attemptId: 31, state: 'FAILED' }],
+    logs: [{ attemptId: 31, stream: 'stdout', seq: 1 }],
+  });
   second.close();
   const third = await controller.connection(2);
   t.same(third.hello?.running, [], 'nothing is held any more');
@@ -50,7 +61,10 @@ t.test('unacknowledged chunks and statuses are sent again after a reconnect; ack
   third.send(startAttempt(32, 'true'));
   await third.waitForFinal(32);
   third.send({ kind: 'ack', statuses: [{ attemptId: 32, state: 'SUCCEEDED' }], logs: [] });
-  t.same(third.received.filter((m) => (m.kind === 'logChunk' || m.kind === 'attemptStatus') && m.attemptId === 31), []);
+  t.same(
+    third.received.filter((m) => (m.kind === 'logChunk' || m.kind === 'attemptStatus') && m.attemptId === 31),
+    [],
+  );
 });
 
 t.test('heartbeats carry metrics and the attempts still running', async (t) => {
@@ -76,6 +90,8 @@ t.test('heartbeats carry metrics and the attempts still running', async (t) => {
   conn.send({ kind: 'killAttempt', attemptId: 33, reason: 'STOPPED' });
   await conn.waitForFinal(33);
   const after = conn.received.length;
-  await waitFor('a heartbeat without attempt 33', () => conn.received.slice(after).find((m) => isBeat(m) && m.running.length === 0));
+  await waitFor('a heartbeat without attempt 33', () =>
+    conn.received.slice(after).find((m) => isBeat(m) && m.running.length === 0),
+  );
   t.pass('an acknowledged, ended attempt leaves the running list');
 });

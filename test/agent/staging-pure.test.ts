@@ -56,12 +56,19 @@ t.test('zip entries: only regular files and directories, told apart by mode or n
   t.same(checkEntry('link', attrs(S_IFLNK | 0o777)), { refused: 'is a symbolic link' });
   t.same(checkEntry('pipe', attrs(S_IFIFO | 0o644)), { refused: 'is a fifo, not a regular file or directory' });
   t.same(checkEntry('dev', attrs(0o060000 | 0o600)), { refused: 'is a block device, not a regular file or directory' });
-  t.same(checkEntry('../x', attrs(S_IFREG | 0o644)), { refused: 'would be written outside the work dir' }, 'the name is checked first');
+  t.same(
+    checkEntry('../x', attrs(S_IFREG | 0o644)),
+    { refused: 'would be written outside the work dir' },
+    'the name is checked first',
+  );
 });
 
 t.test('the package cache name comes from the digest and is always a safe file name', async (t) => {
   const hex = 'AB'.repeat(32);
-  t.equal(cacheNameOf({ digest: `sha256:${hex}`, source: 'oss://b/k.zip', size: 1 }), `sha256-${hex.toLowerCase()}.zip`);
+  t.equal(
+    cacheNameOf({ digest: `sha256:${hex}`, source: 'oss://b/k.zip', size: 1 }),
+    `sha256-${hex.toLowerCase()}.zip`,
+  );
   t.equal(
     cacheNameOf({ digest: `sha256:${hex}`, source: 'oss://other/k.zip', size: 1 }),
     cacheNameOf({ digest: `sha256:${hex}`, source: 'oss://b/k.zip', size: 1 }),
@@ -69,7 +76,11 @@ t.test('the package cache name comes from the digest and is always a safe file n
   );
   const etag = cacheNameOf({ digest: 'etag:"../../x\\y"', source: 'oss://b/k.zip', size: 10 });
   t.match(etag, /^etag-[0-9a-f]{64}\.zip$/, 'an etag is hashed, whatever characters it has');
-  t.not(etag, cacheNameOf({ digest: 'etag:"../../x\\y"', source: 'oss://b/other.zip', size: 10 }), 'an etag is scoped to its object');
+  t.not(
+    etag,
+    cacheNameOf({ digest: 'etag:"../../x\\y"', source: 'oss://b/other.zip', size: 10 }),
+    'an etag is scoped to its object',
+  );
   t.not(etag, cacheNameOf({ digest: 'etag:"../../x\\y"', source: 'oss://b/k.zip', size: 11 }), 'and to its size');
   t.equal(cacheNameOf({ digest: 'sha256:abc', source: 's', size: 1 }), undefined, 'a short sha256 is not one');
   t.equal(cacheNameOf({ digest: 'md5:abc', source: 's', size: 1 }), undefined, 'unknown scheme');
@@ -96,13 +107,20 @@ t.test('outputs: a directory gives its regular files recursively, a file must ex
     ],
     'symlinks are not followed; a missing directory gives nothing',
   );
-  const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => (err as StepFailed).failure);
+  const failureOf = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (err: unknown) => (err as StepFailed).failure,
+    );
   t.same(await failureOf(collectOutputs(work, [{ path: 'missing.txt', destination: 'oss://b/m' }])), {
     reason: 'STAGE_OUT_ERROR',
     message: 'output missing.txt (to oss://b/m) does not exist',
     retryable: false,
   });
-  t.match(await failureOf(collectOutputs(work, [{ path: 'output', destination: 'oss://b/o' }])), { reason: 'STAGE_OUT_ERROR', message: /is a directory/ });
+  t.match(await failureOf(collectOutputs(work, [{ path: 'output', destination: 'oss://b/o' }])), {
+    reason: 'STAGE_OUT_ERROR',
+    message: /is a directory/,
+  });
 });
 
 t.test('sizes are written for people', async (t) => {

@@ -20,7 +20,15 @@ t.test('median and nearest-rank percentiles', async (t) => {
 });
 
 t.test('runs fold into their median, checked against the target', async (t) => {
-  const run = (v: number) => [figure('dispatch.postgres.instances_per_s', v, 'instances/s', { nodes: 1000 }, { target: { op: '>=', value: 10_000 } })];
+  const run = (v: number) => [
+    figure(
+      'dispatch.postgres.instances_per_s',
+      v,
+      'instances/s',
+      { nodes: 1000 },
+      { target: { op: '>=', value: 10_000 } },
+    ),
+  ];
   const [s] = summarize([run(9000), run(12_000), run(11_000)]);
   t.equal(s!.value, 11_000);
   t.same(s!.runs, [9000, 12_000, 11_000]);

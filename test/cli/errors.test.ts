@@ -26,7 +26,10 @@ t.test('an unreachable controller: exit 3, naming the URL and the cause', async 
 
 t.test('a rejected token: exit 4', async (t) => {
   const server = await startFakeHttpServer(t);
-  server.route('GET /v1/nodes', { status: 401, json: { error: { code: 'UNAUTHENTICATED', message: 'invalid token' } } });
+  server.route('GET /v1/nodes', {
+    status: 401,
+    json: { error: { code: 'UNAUTHENTICATED', message: 'invalid token' } },
+  });
   const result = await runBatchctl(['nodes'], { url: server.url });
   t.equal(result.code, 4);
   t.equal(
@@ -82,7 +85,14 @@ t.test('a non-API error body (a proxy page) still gives one clear line', async (
 });
 
 t.test('usage errors exit 2', async (t) => {
-  for (const args of [['frobnicate'], ['logs', 'j-1', 'hello', 'two'], ['envs', 'scale', 'pool', '-1'], ['submit'], ['jobs', '--limit', '0'], []]) {
+  for (const args of [
+    ['frobnicate'],
+    ['logs', 'j-1', 'hello', 'two'],
+    ['envs', 'scale', 'pool', '-1'],
+    ['submit'],
+    ['jobs', '--limit', '0'],
+    [],
+  ]) {
     const result = await runBatchctl(args, { url: 'http://127.0.0.1:1' });
     t.equal(result.code, 2, `batchctl ${args.join(' ')}: ${result.stderr}`);
     t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');

@@ -99,7 +99,8 @@ t.test('the examples submit as they are', async (t) => {
 t.test('jobs lists every page, passing next back as cursor', async (t) => {
   const server = await startFakeHttpServer(t);
   server.route('GET /v1/jobs', (request) => {
-    if (request.query.get('cursor') === 'page2') return { json: { items: [job({ id: 'j-2', name: 'second', state: 'SUCCEEDED' })] } };
+    if (request.query.get('cursor') === 'page2')
+      return { json: { items: [job({ id: 'j-2', name: 'second', state: 'SUCCEEDED' })] } };
     return { json: { items: [job({ id: 'j-1', name: 'first' })], next: 'page2' } };
   });
   const result = await runBatchctl(['jobs'], { url: server.url });
@@ -115,7 +116,10 @@ t.test('jobs lists every page, passing next back as cursor', async (t) => {
   t.match(lines[2], /^j-2\s+second\s+SUCCEEDED\s+/);
 
   const all = await runBatchctl(['jobs', '--json'], { url: server.url });
-  t.same(JSON.parse(all.stdout).items.map((j: { id: string }) => j.id), ['j-1', 'j-2']);
+  t.same(
+    JSON.parse(all.stdout).items.map((j: { id: string }) => j.id),
+    ['j-1', 'j-2'],
+  );
 });
 
 t.test('jobs --limit asks for one page and --json prints it exactly, next included', async (t) => {
@@ -139,7 +143,13 @@ t.test('status shows the header, a task table with counts per state, and pending
   const shown = job({
     tasks: [
       task({ name: 'hello', state: 'RUNNING', instances: 3, counts: { PENDING: 2, SUCCEEDED: 1 } }),
-      task({ name: 'goodbye', state: 'WAITING', instances: 1, counts: { PENDING: 1 }, dependsOn: [{ task: 'hello', on: 'success', per: 'task' }] }),
+      task({
+        name: 'goodbye',
+        state: 'WAITING',
+        instances: 1,
+        counts: { PENDING: 1 },
+        dependsOn: [{ task: 'hello', on: 'success', per: 'task' }],
+      }),
     ],
   });
   server.route('GET /v1/jobs/j-1234', { json: shown });

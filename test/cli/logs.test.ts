@@ -43,7 +43,10 @@ t.test('logs defaults to instance 0, stdout, the latest attempt and no follow', 
 
 t.test('logs of an unknown instance fails with the API message', async (t) => {
   const server = await startFakeHttpServer(t);
-  server.route(LOGS, { status: 404, json: { error: { code: 'NOT_FOUND', message: 'instance 3 of task "hello" not found' } } });
+  server.route(LOGS, {
+    status: 404,
+    json: { error: { code: 'NOT_FOUND', message: 'instance 3 of task "hello" not found' } },
+  });
   const result = await runBatchctl(['logs', 'j-1234', 'hello', '3'], { url: server.url });
   t.equal(result.code, 1);
   t.equal(result.stderr, 'batchctl: instance 3 of task "hello" not found\n');

@@ -10,7 +10,10 @@ const calls = (server: { requests: { method: string; path: string; body: string 
 
 t.test('templates create fails on a taken name unless --replace, which PUTs it', async (t) => {
   const server = await startFakeHttpServer(t);
-  server.route('POST /v1/templates', { status: 409, json: { error: { code: 'CONFLICT', message: 'template "batch-hello" already exists' } } });
+  server.route('POST /v1/templates', {
+    status: 409,
+    json: { error: { code: 'CONFLICT', message: 'template "batch-hello" already exists' } },
+  });
   server.route('PUT /v1/templates/batch-hello', { json: template() });
   const file = join(EXAMPLES, 'batch-hello.yaml');
 
@@ -24,7 +27,10 @@ t.test('templates create fails on a taken name unless --replace, which PUTs it',
   t.equal(replaced.stdout, 'replaced template batch-hello\n');
   const [post, put] = server.requests.slice(1);
   t.same(JSON.parse(put!.body), JSON.parse(post!.body), 'the PUT sends the same spec');
-  t.equal(JSON.parse(put!.body).command, 'echo "$GREETING from instance $BATCH_INSTANCE_INDEX of $BATCH_INSTANCE_COUNT on $BATCH_NODE_ID"');
+  t.equal(
+    JSON.parse(put!.body).command,
+    'echo "$GREETING from instance $BATCH_INSTANCE_INDEX of $BATCH_INSTANCE_COUNT on $BATCH_NODE_ID"',
+  );
 });
 
 t.test('templates create, list, show and delete', async (t) => {
@@ -34,7 +40,9 @@ t.test('templates create, list, show and delete', async (t) => {
   server.route('GET /v1/templates/batch-hello', { json: template() });
   server.route('DELETE /v1/templates/batch-hello', { status: 204 });
 
-  const created = await runBatchctl(['templates', 'create', '-f', join(EXAMPLES, 'batch-hello.yaml'), '--json'], { url: server.url });
+  const created = await runBatchctl(['templates', 'create', '-f', join(EXAMPLES, 'batch-hello.yaml'), '--json'], {
+    url: server.url,
+  });
   t.same(JSON.parse(created.stdout), template());
   const list = await runBatchctl(['templates', 'list'], { url: server.url });
   t.match(list.stdout, /^NAME\s+COMMAND\s+DESCRIPTION\s+OWNER\s+UPDATED\nbatch-hello\s+echo hello\s+admin\s+/);
@@ -46,7 +54,13 @@ t.test('templates create, list, show and delete', async (t) => {
   t.equal(del.stdout, 'deleted template batch-hello\n');
   t.same(
     calls(server).map(([call]) => call),
-    ['POST /v1/templates', 'GET /v1/templates', 'GET /v1/templates', 'GET /v1/templates/batch-hello', 'DELETE /v1/templates/batch-hello'],
+    [
+      'POST /v1/templates',
+      'GET /v1/templates',
+      'GET /v1/templates',
+      'GET /v1/templates/batch-hello',
+      'DELETE /v1/templates/batch-hello',
+    ],
   );
 });
 
@@ -62,11 +76,16 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
 
   const bare = await runBatchctl(['envs', 'create', 'render-pool'], { url: server.url });
   t.equal(bare.stdout, 'created compute environment render-pool (managed, 3 desired nodes)\n');
-  await runBatchctl(['envs', 'create', 'render-pool', '--type', 'auto', '--desired', '3', '--shared'], { url: server.url });
+  await runBatchctl(['envs', 'create', 'render-pool', '--type', 'auto', '--desired', '3', '--shared'], {
+    url: server.url,
+  });
   const badType = await runBatchctl(['envs', 'create', 'x', '--type', 'cloud'], { url: server.url });
   t.equal(badType.code, 2);
   const list = await runBatchctl(['envs', 'list'], { url: server.url });
-  t.match(list.stdout, /^NAME\s+TYPE\s+PROVIDER\s+DESIRED\s+NODES\s+SHARED\s+OWNER\s+CREATED\nrender-pool\s+managed\s+manual\s+3\s+READY 2, PROVISIONING 1\s+no\s+admin/);
+  t.match(
+    list.stdout,
+    /^NAME\s+TYPE\s+PROVIDER\s+DESIRED\s+NODES\s+SHARED\s+OWNER\s+CREATED\nrender-pool\s+managed\s+manual\s+3\s+READY 2, PROVISIONING 1\s+no\s+admin/,
+  );
   const show = await runBatchctl(['envs', 'show', 'render-pool'], { url: server.url });
   t.match(show.stdout, /^name\s+render-pool\ntype\s+managed\n/);
   const scale = await runBatchctl(['envs', 'scale', 'render-pool', '5'], { url: server.url });
@@ -91,7 +110,9 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
 
 t.test('nodes shows capacity, allocation, load and heartbeat; drain drains', async (t) => {
   const server = await startFakeHttpServer(t);
-  const nodes = { items: [node(), node({ id: 'n-2', name: 'worker-2', state: 'LOST', metrics: null, lastHeartbeatAt: null })] };
+  const nodes = {
+    items: [node(), node({ id: 'n-2', name: 'worker-2', state: 'LOST', metrics: null, lastHeartbeatAt: null })],
+  };
   server.route('GET /v1/nodes', { json: nodes });
   server.route('POST /v1/nodes/n-2/drain', { json: node({ id: 'n-2', state: 'DRAINING' }) });
   const list = await runBatchctl(['nodes'], { url: server.url });
@@ -128,7 +149,13 @@ t.test('instances shows state, pending reason, attempts and the last attempt', a
 
 t.test('schedules create, list and delete', async (t) => {
   const server = await startFakeHttpServer(t);
-  const schedule = { name: 'nightly', cron: '0 2 * * *', timezone: 'UTC', overlap: 'skip', job: { name: 'n', tasks: [] } };
+  const schedule = {
+    name: 'nightly',
+    cron: '0 2 * * *',
+    timezone: 'UTC',
+    overlap: 'skip',
+    job: { name: 'n', tasks: [] },
+  };
   server.route('POST /v1/schedules', { status: 201, json: schedule });
   server.route('GET /v1/schedules', { json: { items: [schedule] } });
   server.route('DELETE /v1/schedules/nightly', { status: 204 });
@@ -136,7 +163,10 @@ t.test('schedules create, list and delete', async (t) => {
   const created = await runBatchctl(['schedules', 'create', '-f', join(dir, 's.yaml')], { url: server.url });
   t.equal(created.stdout, 'created schedule nightly (0 2 * * *)\n');
   const list = await runBatchctl(['schedules', 'list'], { url: server.url });
-  t.match(list.stdout, /^NAME\s+CRON\s+TIMEZONE\s+OVERLAP\s+JOB\s+LAST RUN\s+NEXT RUN\nnightly\s+0 2 \* \* \*\s+UTC\s+skip\s+n\s+-\s+-\n$/);
+  t.match(
+    list.stdout,
+    /^NAME\s+CRON\s+TIMEZONE\s+OVERLAP\s+JOB\s+LAST RUN\s+NEXT RUN\nnightly\s+0 2 \* \* \*\s+UTC\s+skip\s+n\s+-\s+-\n$/,
+  );
   await runBatchctl(['schedules', 'delete', 'nightly'], { url: server.url });
   t.same(calls(server), [
     ['POST /v1/schedules', { name: 'nightly', cron: '0 2 * * *', job: { name: 'n', tasks: [] } }],
@@ -147,7 +177,10 @@ t.test('schedules create, list and delete', async (t) => {
 
 t.test('users create prints the new token alone on stdout; tokens create too', async (t) => {
   const server = await startFakeHttpServer(t);
-  const created = { user: { id: 'u-2', name: 'alice', admin: true, createdAt: '2026-11-27T10:00:00.000Z' }, token: 'tok-alice' };
+  const created = {
+    user: { id: 'u-2', name: 'alice', admin: true, createdAt: '2026-11-27T10:00:00.000Z' },
+    token: 'tok-alice',
+  };
   server.route('POST /v1/users', { status: 201, json: created });
   server.route('POST /v1/tokens', { status: 201, json: { token: 'tok-new', user: 'admin', name: 'laptop' } });
   server.route('GET /v1/users', { json: { items: [created.user] } });

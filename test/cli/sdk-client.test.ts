@@ -29,7 +29,11 @@ t.test('listAllJobs follows next until the last page, keeping the filter', async
     return { json: { items: [] } };
   });
   const ids: string[] = [];
-  for await (const found of new BatchClient({ url: server.url, token: 'x' }).listAllJobs({ state: 'RUNNING', limit: 2 })) ids.push(found.id);
+  for await (const found of new BatchClient({ url: server.url, token: 'x' }).listAllJobs({
+    state: 'RUNNING',
+    limit: 2,
+  }))
+    ids.push(found.id);
   t.same(ids, ['a', 'b', 'c']);
   t.same(
     server.requests.map((r) => r.query.toString()),
@@ -39,7 +43,9 @@ t.test('listAllJobs follows next until the last page, keeping the filter', async
 
 t.test('path segments are encoded', async (t) => {
   const server = await startFakeHttpServer(t);
-  server.route('GET /v1/jobs/j%2F1/tasks/my%20task/instances/2', { json: { index: 2, state: 'PENDING', attempts: [] } });
+  server.route('GET /v1/jobs/j%2F1/tasks/my%20task/instances/2', {
+    json: { index: 2, state: 'PENDING', attempts: [] },
+  });
   const found = await new BatchClient({ url: server.url, token: 'x' }).getInstance('j/1', 'my task', 2);
   t.equal(found.index, 2);
 });
@@ -52,12 +58,25 @@ t.test('an error response becomes an ApiRequestError with the body fields', asyn
   ];
   server.route('POST /v1/jobs', {
     status: 422,
-    json: { error: { code: 'VALIDATION', message: 'tasks[0].instances: must be at least 1', field: 'tasks[0].instances', details } },
+    json: {
+      error: {
+        code: 'VALIDATION',
+        message: 'tasks[0].instances: must be at least 1',
+        field: 'tasks[0].instances',
+        details,
+      },
+    },
   });
   const client = new BatchClient({ url: server.url, token: 'x' });
   const error = await client.submitJob({ name: 'x', tasks: [] }).catch((e: unknown) => e);
   t.ok(error instanceof ApiRequestError);
-  t.match(error, { status: 422, code: 'VALIDATION', message: 'tasks[0].instances: must be at least 1', field: 'tasks[0].instances', details });
+  t.match(error, {
+    status: 422,
+    code: 'VALIDATION',
+    message: 'tasks[0].instances: must be at least 1',
+    field: 'tasks[0].instances',
+    details,
+  });
   t.same(JSON.parse(server.requests[0]!.body), { name: 'x', tasks: [] });
 });
 
@@ -82,7 +101,10 @@ t.test('a custom fetch is used for every request', async (t) => {
   const seen: string[] = [];
   const fakeFetch: typeof fetch = async (input) => {
     seen.push(String(input));
-    return new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ items: [] }), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
   };
   const client = new BatchClient({ url: 'http://controller.test', token: 'x', fetch: fakeFetch });
   t.same(await client.listTemplates({ limit: 5 }), { items: [] });

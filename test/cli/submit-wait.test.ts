@@ -74,6 +74,10 @@ t.test('submit --follow prints the stdout of each finished instance, prefixed [t
   const result = await runBatchctl(['submit', '-f', join(dir, 'job.yaml'), '--follow'], { url: server.url });
   t.equal(result.code, 1);
   t.match(result.stdout, /\[hello\/0\] hello from 0\n\[hello\/0\] second line\n(.|\n)*\[hello\/1\] hello from 1\n/);
-  t.equal(server.requestsTo('GET /v1/jobs/j-1234/tasks/hello/instances/0/logs').length, 1, 'each instance printed once');
+  t.equal(
+    server.requestsTo('GET /v1/jobs/j-1234/tasks/hello/instances/0/logs').length,
+    1,
+    'each instance printed once',
+  );
   t.equal(server.requestsTo('GET /v1/jobs/j-1234/tasks/hello/instances/0/logs')[0]!.query.get('stream'), 'stdout');
 });

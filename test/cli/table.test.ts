@@ -17,7 +17,10 @@ t.test('formatTable aligns columns, right-aligns numbers on request, leaves no t
       ['longer-name', '100', 'last column is not padded'],
     ],
   );
-  t.equal(table, ['NAME           N  NOTE', 'a              1', 'longer-name  100  last column is not padded'].join('\n'));
+  t.equal(
+    table,
+    ['NAME           N  NOTE', 'a              1', 'longer-name  100  last column is not padded'].join('\n'),
+  );
 });
 
 t.test('formatTable with no rows is just the header', async (t) => {
@@ -43,7 +46,10 @@ t.test('counts are ordered by lifecycle, zeros dropped, unknown states last', as
 });
 
 t.test('the progress line of --wait', async (t) => {
-  const tasks = [task({ instances: 20, counts: { PENDING: 3, RUNNING: 4, SUCCEEDED: 13 } }), task({ name: 'b', instances: 10, counts: { SUCCEEDED: 10 } })];
+  const tasks = [
+    task({ instances: 20, counts: { PENDING: 3, RUNNING: 4, SUCCEEDED: 13 } }),
+    task({ name: 'b', instances: 10, counts: { SUCCEEDED: 10 } }),
+  ];
   t.equal(progressLine(job({ tasks })), 'job j-1234 RUNNING  PENDING 3  RUNNING 4  SUCCEEDED 23 / 30');
   t.equal(progressLine(job({ tasks: [task({ counts: {} })] })), 'job j-1234 RUNNING  / 2');
 });
@@ -70,6 +76,9 @@ t.test('the instances table', async (t) => {
 t.test('the nodes table', async (t) => {
   t.equal(
     nodesTable([node({ lastHeartbeatAt: '2026-11-27T09:59:50.000Z' })], NOW),
-    ['ID   NAME      STATE  ENVIRONMENT    CPU  MEMORY MiB  GPU  LOAD  HEARTBEAT', 'n-1  worker-1  READY  local        2.5/8  4096/16384  0/0  0.50  10s ago'].join('\n'),
+    [
+      'ID   NAME      STATE  ENVIRONMENT    CPU  MEMORY MiB  GPU  LOAD  HEARTBEAT',
+      'n-1  worker-1  READY  local        2.5/8  4096/16384  0/0  0.50  10s ago',
+    ].join('\n'),
   );
 });

@@ -51,15 +51,26 @@ t.test('users see only their own jobs and templates', async (t) => {
   t.equal(bobJob.status, 422, "bob cannot use alice's template");
 
   t.equal((await api.request('POST', '/v1/users', { name: 'eve' }, a)).status, 403, 'only an admin creates users');
-  t.equal((await api.request('POST', '/v1/compute-environments/local/tokens', undefined, a)).status, 403, "only the local env's owner mints tokens");
+  t.equal(
+    (await api.request('POST', '/v1/compute-environments/local/tokens', undefined, a)).status,
+    403,
+    "only the local env's owner mints tokens",
+  );
   const own = await api.request('POST', '/v1/tokens', { name: 'laptop' }, a);
   t.equal(own.status, 201);
-  t.equal((await api.request('GET', '/v1/jobs', undefined, own.body.token)).body.items.length, 1, 'a new token acts as its user');
+  t.equal(
+    (await api.request('GET', '/v1/jobs', undefined, own.body.token)).body.items.length,
+    1,
+    'a new token acts as its user',
+  );
 });
 
 t.test('stop and delete follow the job lifecycle', async (t) => {
   const api = await makeApi(t);
-  const submitted = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 3 }] });
+  const submitted = await api.request('POST', '/v1/jobs', {
+    name: 'j',
+    tasks: [{ name: 'a', command: 'x', instances: 3 }],
+  });
   const id = submitted.body.id as string;
   const early = await api.request('DELETE', `/v1/jobs/${id}`);
   t.equal(early.status, 409);
@@ -75,20 +86,38 @@ t.test('pagination of jobs and instances', async (t) => {
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push((await api.request('POST', '/v1/jobs', { ...job, name: `j${i}` })).body.id);
   const page1 = await api.request('GET', '/v1/jobs?limit=2');
-  t.same(page1.body.items.map((j: any) => j.name), ['j4', 'j3']);
+  t.same(
+    page1.body.items.map((j: any) => j.name),
+    ['j4', 'j3'],
+  );
   t.ok(page1.body.next);
   const page2 = await api.request('GET', `/v1/jobs?limit=2&cursor=${page1.body.next}`);
-  t.same(page2.body.items.map((j: any) => j.name), ['j2', 'j1']);
+  t.same(
+    page2.body.items.map((j: any) => j.name),
+    ['j2', 'j1'],
+  );
   const page3 = await api.request('GET', `/v1/jobs?limit=2&cursor=${page2.body.next}`);
-  t.same(page3.body.items.map((j: any) => j.name), ['j0']);
+  t.same(
+    page3.body.items.map((j: any) => j.name),
+    ['j0'],
+  );
   t.notOk(page3.body.next);
   t.equal((await api.request('GET', '/v1/jobs?limit=0')).status, 422);
 
-  const big = await api.request('POST', '/v1/jobs', { name: 'big', tasks: [{ name: 'a', command: 'x', instances: 7 }] });
+  const big = await api.request('POST', '/v1/jobs', {
+    name: 'big',
+    tasks: [{ name: 'a', command: 'x', instances: 7 }],
+  });
   const i1 = await api.request('GET', `/v1/jobs/${big.body.id}/tasks/a/instances?limit=4`);
-  t.same(i1.body.items.map((i: any) => i.index), [0, 1, 2, 3]);
+  t.same(
+    i1.body.items.map((i: any) => i.index),
+    [0, 1, 2, 3],
+  );
   const i2 = await api.request('GET', `/v1/jobs/${big.body.id}/tasks/a/instances?limit=4&cursor=${i1.body.next}`);
-  t.same(i2.body.items.map((i: any) => i.index), [4, 5, 6]);
+  t.same(
+    i2.body.items.map((i: any) => i.index),
+    [4, 5, 6],
+  );
   t.equal((await api.request('GET', `/v1/jobs/${big.body.id}/tasks/nope/instances`)).status, 404);
 });
 
@@ -96,19 +125,36 @@ t.test('the OpenAPI document lists the resources', async (t) => {
   const api = await makeApi(t);
   const doc = await api.request('GET', '/v1/openapi.json');
   t.equal(doc.body.openapi, '3.1.0');
-  for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/stop', '/v1/jobs/{id}/tasks/{task}/instances/{index}/logs', '/v1/templates', '/v1/nodes', '/v1/compute-environments']) {
+  for (const path of [
+    '/v1/jobs',
+    '/v1/jobs/{id}',
+    '/v1/jobs/{id}/stop',
+    '/v1/jobs/{id}/tasks/{task}/instances/{index}/logs',
+    '/v1/templates',
+    '/v1/nodes',
+    '/v1/compute-environments',
+  ]) {
     t.ok(doc.body.paths[path], path);
   }
-  t.ok(doc.body.paths['/v1/jobs'].post.requestBody.content['application/json'].schema.properties.tasks, 'the job spec schema is inlined');
+  t.ok(
+    doc.body.paths['/v1/jobs'].post.requestBody.content['application/json'].schema.properties.tasks,
+    'the job spec schema is inlined',
+  );
 });
 
-t.test('an admin changes a user\'s quotas; the new limits apply at once', async (t) => {
+t.test("an admin changes a user's quotas; the new limits apply at once", async (t) => {
   const api = await makeApi(t);
   const alice = (await api.request('POST', '/v1/users', { name: 'alice' })).body.token as string;
   const tooMany = { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 150 }] };
   t.equal((await api.request('POST', '/v1/jobs', tooMany, alice)).status, 403);
-  t.equal((await api.request('PATCH', '/v1/users/alice', { quotas: { instancesPerTask: 200 } }, alice)).status, 403, 'not by herself');
-  const patched = await api.request('PATCH', '/v1/users/alice', { quotas: { instancesPerTask: 200, runningInstances: 1000 } });
+  t.equal(
+    (await api.request('PATCH', '/v1/users/alice', { quotas: { instancesPerTask: 200 } }, alice)).status,
+    403,
+    'not by herself',
+  );
+  const patched = await api.request('PATCH', '/v1/users/alice', {
+    quotas: { instancesPerTask: 200, runningInstances: 1000 },
+  });
   t.equal(patched.status, 200);
   t.match(patched.body.quotas, { instancesPerTask: 200, runningInstances: 1000, tasksPerJob: 10 });
   t.equal((await api.request('POST', '/v1/jobs', tooMany, alice)).status, 201);
@@ -125,10 +171,16 @@ t.test('nodes are listed in pages', async (t) => {
     INSERT INTO nodes (id, environment_id, name, state, cpu, memory_mib, gpu, credential_hash)
     SELECT 'n-' || g, id, 'node' || g, 'READY', 2, 1024, 0, 'x' FROM compute_environments, generate_series(1, 3) g WHERE name = 'local'`);
   const first = await api.request('GET', '/v1/nodes?limit=2');
-  t.same(first.body.items.map((n: any) => n.id), ['n-1', 'n-2']);
+  t.same(
+    first.body.items.map((n: any) => n.id),
+    ['n-1', 'n-2'],
+  );
   t.equal(first.body.next, 'n-2');
   const second = await api.request('GET', `/v1/nodes?limit=2&cursor=${first.body.next}`);
-  t.same(second.body.items.map((n: any) => n.id), ['n-3']);
+  t.same(
+    second.body.items.map((n: any) => n.id),
+    ['n-3'],
+  );
   t.notOk(second.body.next);
   t.equal((await api.request('GET', '/v1/nodes/n-3')).body.name, 'node3');
 });

@@ -14,13 +14,27 @@ export const ADMIN = 'bat_api-test-admin-token-000000';
 export interface Api {
   store: Database;
   wakes: string[];
-  request(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any; text: string }>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: any; text: string }>;
   /** A request with a raw (non-JSON) body and extra headers. */
-  rawRequest(method: string, path: string, body?: string, token?: string, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
+  rawRequest(
+    method: string,
+    path: string,
+    body?: string,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; text: string }>;
 }
 
 /** Over the embedded PGlite, or over PostgreSQL when `databaseUrl` is given. */
-export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void }, options: { databaseUrl?: string } = {}): Promise<Api> {
+export async function makeApi(
+  t: Teardown & { teardown(fn: () => unknown): void },
+  options: { databaseUrl?: string } = {},
+): Promise<Api> {
   const dataDir = tmpDir(t, 'batch-api-');
   const store = await openDatabase({ dataDir, ...(options.databaseUrl ? { url: options.databaseUrl } : {}) });
   t.teardown(() => store.close());
@@ -39,7 +53,11 @@ export async function makeApi(t: Teardown & { teardown(fn: () => unknown): void 
     store,
     wakes,
     async rawRequest(method, path, body, token = ADMIN, headers = {}) {
-      const res = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body !== undefined ? { body } : {}) });
+      const res = await app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...headers },
+        ...(body !== undefined ? { body } : {}),
+      });
       return { status: res.status, text: await res.text() };
     },
     async request(method, path, body, token = ADMIN) {

@@ -41,26 +41,163 @@ t.test('a valid job is stored with its tasks and instances, and wakes the schedu
 const BAD: [string, unknown, number, string, string | undefined, RegExp][] = [
   ['malformed JSON', '{"name": ', 400, 'BAD_REQUEST', undefined, /not valid JSON/],
   ['body is an array', [], 422, 'VALIDATION', '(body)', /object/],
-  ['dependency cycle', { name: 'j', tasks: [{ name: 'a', command: 'x', dependsOn: ['b'] }, { name: 'b', command: 'x', dependsOn: ['a'] }] }, 422, 'VALIDATION', 'tasks[0].dependsOn', /cycle/],
-  ['unknown dependency', { name: 'j', tasks: [{ name: 'a', command: 'x', dependsOn: ['nope'] }] }, 422, 'VALIDATION', 'tasks[0].dependsOn[0]', /unknown task "nope"/],
-  ['duplicate task name', { name: 'j', tasks: [{ name: 'a', command: 'x' }, { name: 'a', command: 'y' }] }, 422, 'VALIDATION', 'tasks[1].name', /duplicate/],
+  [
+    'dependency cycle',
+    {
+      name: 'j',
+      tasks: [
+        { name: 'a', command: 'x', dependsOn: ['b'] },
+        { name: 'b', command: 'x', dependsOn: ['a'] },
+      ],
+    },
+    422,
+    'VALIDATION',
+    'tasks[0].dependsOn',
+    /cycle/,
+  ],
+  [
+    'unknown dependency',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', dependsOn: ['nope'] }] },
+    422,
+    'VALIDATION',
+    'tasks[0].dependsOn[0]',
+    /unknown task "nope"/,
+  ],
+  [
+    'duplicate task name',
+    {
+      name: 'j',
+      tasks: [
+        { name: 'a', command: 'x' },
+        { name: 'a', command: 'y' },
+      ],
+    },
+    422,
+    'VALIDATION',
+    'tasks[1].name',
+    /duplicate/,
+  ],
   ['unknown job field', ok({ colour: 'red' }), 422, 'VALIDATION', 'colour', /^colour: unknown field/],
-  ['unknown task field', { name: 'j', tasks: [{ name: 'a', command: 'x', cmd: 'y' }] }, 422, 'VALIDATION', 'tasks[0].cmd', /^tasks\[0\]\.cmd: unknown field/],
-  ['wrong type', { name: 'j', tasks: [{ name: 'a', command: 'x', instances: '3' }] }, 422, 'VALIDATION', 'tasks[0].instances', /number/],
-  ['zero instances', { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 0 }] }, 422, 'VALIDATION', 'tasks[0].instances', /at least 1/],
-  ['negative instances', { name: 'j', tasks: [{ name: 'a', command: 'x', instances: -4 }] }, 422, 'VALIDATION', 'tasks[0].instances', /at least 1/],
-  ['empty command', { name: 'j', tasks: [{ name: 'a', command: '  ' }] }, 422, 'VALIDATION', 'tasks[0].command', /must not be empty/],
-  ['missing command', { name: 'j', tasks: [{ name: 'a' }] }, 422, 'VALIDATION', 'tasks[0].command', /must not be empty/],
+  [
+    'unknown task field',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', cmd: 'y' }] },
+    422,
+    'VALIDATION',
+    'tasks[0].cmd',
+    /^tasks\[0\]\.cmd: unknown field/,
+  ],
+  [
+    'wrong type',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', instances: '3' }] },
+    422,
+    'VALIDATION',
+    'tasks[0].instances',
+    /number/,
+  ],
+  [
+    'zero instances',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 0 }] },
+    422,
+    'VALIDATION',
+    'tasks[0].instances',
+    /at least 1/,
+  ],
+  [
+    'negative instances',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', instances: -4 }] },
+    422,
+    'VALIDATION',
+    'tasks[0].instances',
+    /at least 1/,
+  ],
+  [
+    'empty command',
+    { name: 'j', tasks: [{ name: 'a', command: '  ' }] },
+    422,
+    'VALIDATION',
+    'tasks[0].command',
+    /must not be empty/,
+  ],
+  [
+    'missing command',
+    { name: 'j', tasks: [{ name: 'a' }] },
+    422,
+    'VALIDATION',
+    'tasks[0].command',
+    /must not be empty/,
+  ],
   ['no tasks', { name: 'j', tasks: [] }, 422, 'VALIDATION', 'tasks', /at least one/],
   ['missing name', { tasks: [{ name: 'a', command: 'x' }] }, 422, 'VALIDATION', 'name', /required/],
-  ['unknown template', { name: 'j', tasks: [{ name: 'a', template: 'ghost' }] }, 422, 'VALIDATION', 'tasks[0].template', /unknown template "ghost"/],
-  ['unknown environment', { name: 'j', tasks: [{ name: 'a', command: 'x', computeEnvironment: 'mars' }] }, 422, 'VALIDATION', 'tasks[0].computeEnvironment', /unknown compute environment "mars"/],
-  ['reserved env name', { name: 'j', tasks: [{ name: 'a', command: 'x', env: { BATCH_JOB_ID: '1' } }] }, 422, 'VALIDATION', 'tasks[0].env.BATCH_JOB_ID', /reserved/],
-  ['per instance, unequal counts', { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 2 }, { name: 'b', command: 'x', instances: 3, dependsOn: [{ task: 'a', per: 'instance' }] }] }, 422, 'VALIDATION', 'tasks[1].dependsOn[0]', /equal instance counts/],
-  ['bad oss url', { name: 'j', tasks: [{ name: 'a', command: 'x', package: 'http://x/y.zip' }] }, 422, 'VALIDATION', 'tasks[0].package', /oss:\/\//],
-  ['too many tasks (quota)', { name: 'j', tasks: Array.from({ length: 11 }, (_, i) => ({ name: `t${i}`, command: 'x' })) }, 403, 'QUOTA_EXCEEDED', 'tasks', /tasksPerJob.*10/],
-  ['too many instances (quota)', { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 101 }] }, 403, 'QUOTA_EXCEEDED', 'instances', /instancesPerTask.*100/],
-  ['bad retryOn rule', { name: 'j', tasks: [{ name: 'a', command: 'x', retryOn: ['sometimes'] }] }, 422, 'VALIDATION', 'tasks[0].retryOn[0]', /exit:N/],
+  [
+    'unknown template',
+    { name: 'j', tasks: [{ name: 'a', template: 'ghost' }] },
+    422,
+    'VALIDATION',
+    'tasks[0].template',
+    /unknown template "ghost"/,
+  ],
+  [
+    'unknown environment',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', computeEnvironment: 'mars' }] },
+    422,
+    'VALIDATION',
+    'tasks[0].computeEnvironment',
+    /unknown compute environment "mars"/,
+  ],
+  [
+    'reserved env name',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', env: { BATCH_JOB_ID: '1' } }] },
+    422,
+    'VALIDATION',
+    'tasks[0].env.BATCH_JOB_ID',
+    /reserved/,
+  ],
+  [
+    'per instance, unequal counts',
+    {
+      name: 'j',
+      tasks: [
+        { name: 'a', command: 'x', instances: 2 },
+        { name: 'b', command: 'x', instances: 3, dependsOn: [{ task: 'a', per: 'instance' }] },
+      ],
+    },
+    422,
+    'VALIDATION',
+    'tasks[1].dependsOn[0]',
+    /equal instance counts/,
+  ],
+  [
+    'bad oss url',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', package: 'http://x/y.zip' }] },
+    422,
+    'VALIDATION',
+    'tasks[0].package',
+    /oss:\/\//,
+  ],
+  [
+    'too many tasks (quota)',
+    { name: 'j', tasks: Array.from({ length: 11 }, (_, i) => ({ name: `t${i}`, command: 'x' })) },
+    403,
+    'QUOTA_EXCEEDED',
+    'tasks',
+    /tasksPerJob.*10/,
+  ],
+  [
+    'too many instances (quota)',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', instances: 101 }] },
+    403,
+    'QUOTA_EXCEEDED',
+    'instances',
+    /instancesPerTask.*100/,
+  ],
+  [
+    'bad retryOn rule',
+    { name: 'j', tasks: [{ name: 'a', command: 'x', retryOn: ['sometimes'] }] },
+    422,
+    'VALIDATION',
+    'tasks[0].retryOn[0]',
+    /exit:N/,
+  ],
 ];
 
 t.test('bad input gets a clear error naming the field and stores nothing', async (t) => {
@@ -85,13 +222,22 @@ for (const store of ['pglite', 'postgres'] as const) {
     await api.store.db.execute(sql`
       INSERT INTO nodes (id, environment_id, name, state, cpu, memory_mib, gpu, credential_hash, labels)
       SELECT 'n-1', id, 'n1', 'READY', 4, 8192, 0, 'x', '{"os":"linux"}'::jsonb FROM compute_environments WHERE name = 'local'`);
-    const tooBig = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', resources: { cpu: 64 } }] });
+    const tooBig = await api.request('POST', '/v1/jobs', {
+      name: 'j',
+      tasks: [{ name: 'a', command: 'x', resources: { cpu: 64 } }],
+    });
     t.equal(tooBig.status, 422);
     t.equal(tooBig.body.error.code, 'UNPLACEABLE');
     t.match(tooBig.body.error.message, /needs cpu 64.*largest node has cpu 4/);
-    const wrongLabel = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', nodeSelector: { os: 'windows' } }] });
+    const wrongLabel = await api.request('POST', '/v1/jobs', {
+      name: 'j',
+      tasks: [{ name: 'a', command: 'x', nodeSelector: { os: 'windows' } }],
+    });
     t.equal(wrongLabel.body.error.code, 'UNPLACEABLE');
-    const fits = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', command: 'x', resources: { cpu: 4 }, nodeSelector: { os: 'linux' } }] });
+    const fits = await api.request('POST', '/v1/jobs', {
+      name: 'j',
+      tasks: [{ name: 'a', command: 'x', resources: { cpu: 4 }, nodeSelector: { os: 'linux' } }],
+    });
     t.equal(fits.status, 201);
   });
 }
@@ -109,7 +255,14 @@ t.test('the same clientToken returns the same job', async (t) => {
 
 t.test('concurrent submits with one clientToken make one job (PostgreSQL: a real race)', async (t) => {
   const api = await makeApi(t, { databaseUrl: await freshDatabase(t) });
-  const spec = { name: 'j', clientToken: 'race', tasks: [{ name: 'a', command: 'x', instances: 3 }, { name: 'b', command: 'y', dependsOn: ['a'] }] };
+  const spec = {
+    name: 'j',
+    clientToken: 'race',
+    tasks: [
+      { name: 'a', command: 'x', instances: 3 },
+      { name: 'b', command: 'y', dependsOn: ['a'] },
+    ],
+  };
   const results = await Promise.all(Array.from({ length: 6 }, () => api.request('POST', '/v1/jobs', spec)));
   t.same(results.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 201]);
   t.equal(new Set(results.map((r) => r.body.id)).size, 1, 'every caller gets the same job');
@@ -121,7 +274,10 @@ t.test('concurrent submits with one clientToken make one job (PostgreSQL: a real
 for (const store of ['pglite', 'postgres'] as const) {
   t.test(`the submit response is the job as a read returns it (${store})`, async (t) => {
     const api = await makeApi(t, store === 'postgres' ? { databaseUrl: await freshDatabase(t) } : {});
-    t.equal((await api.request('POST', '/v1/templates', { name: 'tpl', command: 'echo $X', env: { X: '1' } })).status, 201);
+    t.equal(
+      (await api.request('POST', '/v1/templates', { name: 'tpl', command: 'echo $X', env: { X: '1' } })).status,
+      201,
+    );
     const res = await api.request('POST', '/v1/jobs', {
       name: 'shapes',
       priority: -3,
@@ -135,17 +291,30 @@ for (const store of ['pglite', 'postgres'] as const) {
     t.equal(res.status, 201);
     const got = await api.request('GET', `/v1/jobs/${res.body.id}`);
     t.same(res.body, got.body);
-    t.match(res.body, { state: 'PENDING', counts: { PENDING: 7 }, clientToken: 'shapes-1', tasks: [{ template: 'tpl', state: 'PENDING' }, { state: 'WAITING' }, { state: 'WAITING' }] });
+    t.match(res.body, {
+      state: 'PENDING',
+      counts: { PENDING: 7 },
+      clientToken: 'shapes-1',
+      tasks: [{ template: 'tpl', state: 'PENDING' }, { state: 'WAITING' }, { state: 'WAITING' }],
+    });
   });
 }
 
 t.test('templates are merged under the task that names them', async (t) => {
   const api = await makeApi(t);
-  const created = await api.request('POST', '/v1/templates', { name: 'hello', command: 'echo $GREETING', env: { GREETING: 'hi', X: '1' }, timeoutSeconds: 60 });
+  const created = await api.request('POST', '/v1/templates', {
+    name: 'hello',
+    command: 'echo $GREETING',
+    env: { GREETING: 'hi', X: '1' },
+    timeoutSeconds: 60,
+  });
   t.equal(created.status, 201);
   const dup = await api.request('POST', '/v1/templates', { name: 'hello', command: 'x' });
   t.equal(dup.status, 409);
-  const job = await api.request('POST', '/v1/jobs', { name: 'j', tasks: [{ name: 'a', template: 'hello', env: { X: '2' } }] });
+  const job = await api.request('POST', '/v1/jobs', {
+    name: 'j',
+    tasks: [{ name: 'a', template: 'hello', env: { X: '2' } }],
+  });
   t.equal(job.status, 201);
   t.equal(job.body.tasks[0].command, 'echo $GREETING');
   t.equal(job.body.tasks[0].template, 'hello');

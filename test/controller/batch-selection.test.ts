@@ -2,7 +2,10 @@ import t from 'tap';
 import { selectBatch } from '../../controller/reports/batch-selection.js';
 
 let order = 0;
-const chunk = (attemptId: number, bytes: number) => ({ report: { attemptId, data: new Uint8Array(bytes) }, order: order++ });
+const chunk = (attemptId: number, bytes: number) => ({
+  report: { attemptId, data: new Uint8Array(bytes) },
+  order: order++,
+});
 const status = (attemptId: number) => ({ report: { attemptId }, order: order++ });
 
 t.test('everything goes when the log fits the budget', async (t) => {

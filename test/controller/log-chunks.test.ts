@@ -24,7 +24,9 @@ async function runningAttempt(api: Api): Promise<{ jobId: string; attemptId: num
 }
 
 const stored = (api: Api, attemptId: number) =>
-  api.store.rows<{ seq: number; data: Uint8Array }>(sql`SELECT seq, data FROM log_chunks WHERE attempt_id = ${attemptId} AND stream = 'stdout' ORDER BY seq`);
+  api.store.rows<{ seq: number; data: Uint8Array }>(
+    sql`SELECT seq, data FROM log_chunks WHERE attempt_id = ${attemptId} AND stream = 'stdout' ORDER BY seq`,
+  );
 
 /** Every byte value, and a chunk bigger than a TOAST page. */
 const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -35,18 +37,37 @@ for (const kind of ['pglite', 'postgres'] as const) {
     const api = await makeApi(t, kind === 'postgres' ? { databaseUrl: await freshDatabase(t) } : {});
     t.equal(api.store.kind, kind);
     const { attemptId } = await runningAttempt(api);
-    const chunk = (seq: number, data: Buffer, nodeId = 'node-a'): ChunkReport => ({ attemptId, nodeId, stream: 'stdout', seq, data });
+    const chunk = (seq: number, data: Buffer, nodeId = 'node-a'): ChunkReport => ({
+      attemptId,
+      nodeId,
+      stream: 'stdout',
+      seq,
+      data,
+    });
 
     t.test('bytes arrive intact; a resend in the same batch is stored once', async (t) => {
-      await recordReports(api.store, [], [chunk(0, binary), chunk(1, big), chunk(1, big), chunk(2, Buffer.from('a\n'))], backoff);
+      await recordReports(
+        api.store,
+        [],
+        [chunk(0, binary), chunk(1, big), chunk(1, big), chunk(2, Buffer.from('a\n'))],
+        backoff,
+      );
       const rows = await stored(api, attemptId);
-      t.same(rows.map((r) => r.seq), [0, 1, 2]);
+      t.same(
+        rows.map((r) => r.seq),
+        [0, 1, 2],
+      );
       t.ok(Buffer.from(rows[0]!.data).equals(binary), 'all 256 byte values');
       t.ok(Buffer.from(rows[1]!.data).equals(big), '200 KiB');
     });
 
     t.test('a chunk already stored is skipped, not an error; another node cannot write', async (t) => {
-      await recordReports(api.store, [], [chunk(2, Buffer.from('changed\n')), chunk(3, Buffer.from('b\n')), chunk(4, Buffer.from('forged\n'), 'node-b')], backoff);
+      await recordReports(
+        api.store,
+        [],
+        [chunk(2, Buffer.from('changed\n')), chunk(3, Buffer.from('b\n')), chunk(4, Buffer.from('forged\n'), 'node-b')],
+        backoff,
+      );
       const rows = await stored(api, attemptId);
       t.same(rows.map((r) => [r.seq, Buffer.from(r.data).toString('latin1').slice(0, 8)]).slice(2), [
         [2, 'a\n'],
@@ -57,22 +78,45 @@ for (const kind of ['pglite', 'postgres'] as const) {
     t.test('chunks and the end they precede are stored together', async (t) => {
       const result = await recordReports(
         api.store,
-        [{ attemptId, nodeId: 'node-a', state: 'SUCCEEDED', exitCode: 0, failureReason: null, message: null, at: Date.now() }],
+        [
+          {
+            attemptId,
+            nodeId: 'node-a',
+            state: 'SUCCEEDED',
+            exitCode: 0,
+            failureReason: null,
+            message: null,
+            at: Date.now(),
+          },
+        ],
         [chunk(4, Buffer.from('last\n'))],
         backoff,
       );
       t.ok(result.attemptIds.has(attemptId));
       t.equal((await stored(api, attemptId)).length, 5);
-      const [attempt] = await api.store.rows<{ state: string }>(sql`SELECT state FROM attempts WHERE id = ${attemptId}`);
+      const [attempt] = await api.store.rows<{ state: string }>(
+        sql`SELECT state FROM attempts WHERE id = ${attemptId}`,
+      );
       t.equal(attempt!.state, 'SUCCEEDED');
     });
 
     if (kind === 'postgres') {
       t.test('a COPY the server rejects fails its transaction instead of hanging', async (t) => {
         // seq 0 is stored: the COPY breaks the primary key once CopyDone has been sent.
-        const duplicate = encodeCopyBinary(['int8', 'text', 'int4', 'bytea'], [[attemptId, 'stdout', 0, Buffer.from('dup')]]);
-        const attempt = api.store.db.transaction((tx) => api.store.copyIn!(tx as never, 'COPY log_chunks (attempt_id, stream, seq, data) FROM STDIN (FORMAT binary)', duplicate));
-        const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('the COPY hung')), 10_000).unref());
+        const duplicate = encodeCopyBinary(
+          ['int8', 'text', 'int4', 'bytea'],
+          [[attemptId, 'stdout', 0, Buffer.from('dup')]],
+        );
+        const attempt = api.store.db.transaction((tx) =>
+          api.store.copyIn!(
+            tx as never,
+            'COPY log_chunks (attempt_id, stream, seq, data) FROM STDIN (FORMAT binary)',
+            duplicate,
+          ),
+        );
+        const timeout = new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('the COPY hung')), 10_000).unref(),
+        );
         await t.rejects(Promise.race([attempt, timeout]), /duplicate key|aborted/);
         t.equal((await stored(api, attemptId)).length, 5, 'nothing half-written');
         // The pool is still usable afterwards.

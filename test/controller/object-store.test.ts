@@ -39,7 +39,13 @@ async function localStore(t: Tap): Promise<ObjectStore> {
 
 async function s3Store(t: Tap): Promise<ObjectStore> {
   const s3 = await startS3(t, ['bkt']);
-  return new S3ObjectStore({ endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true });
+  return new S3ObjectStore({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+  });
 }
 
 for (const [name, make] of [
@@ -58,11 +64,17 @@ for (const [name, make] of [
     const chunks: Buffer[] = [];
     for await (const c of got!.body) chunks.push(c as Buffer);
     t.equal(Buffer.concat(chunks).toString(), 'hello');
-    t.same((await store.list('bkt', 'in/', { limit: 100 })).items.map((i) => i.key), ['in/a.txt', 'in/sub/b.txt']);
+    t.same(
+      (await store.list('bkt', 'in/', { limit: 100 })).items.map((i) => i.key),
+      ['in/a.txt', 'in/sub/b.txt'],
+    );
     const page = await store.list('bkt', '', { limit: 2 });
     t.equal(page.items.length, 2);
     t.ok(page.next);
-    t.same((await store.list('bkt', '', { limit: 2, cursor: page.next! })).items.map((i) => i.key), ['other/c.txt']);
+    t.same(
+      (await store.list('bkt', '', { limit: 2, cursor: page.next! })).items.map((i) => i.key),
+      ['other/c.txt'],
+    );
     t.same((await store.list('empty-bucket', '', { limit: 10 })).items, [], 'an unknown bucket lists nothing');
   });
 

@@ -4,27 +4,54 @@
  * and must match a `retryOn` rule when there are any, and nothing is retried once a stop is asked.
  */
 import t from 'tap';
-import { isApplicationRetry, MAX_INFRASTRUCTURE_FAILURES, nextInstanceState, retryDelayMs, retryRuleMatches, type AttemptOutcome, type RetryPolicy } from '../../controller/reports/outcome.js';
+import {
+  isApplicationRetry,
+  MAX_INFRASTRUCTURE_FAILURES,
+  nextInstanceState,
+  retryDelayMs,
+  retryRuleMatches,
+  type AttemptOutcome,
+  type RetryPolicy,
+} from '../../controller/reports/outcome.js';
 import { FAILURE_REASONS, type FailureReason } from '../../protocol/states.js';
 
-const failed = (failureReason: FailureReason | null, exitCode: number | null = null): AttemptOutcome => ({ state: 'FAILED', failureReason, exitCode });
+const failed = (failureReason: FailureReason | null, exitCode: number | null = null): AttemptOutcome => ({
+  state: 'FAILED',
+  failureReason,
+  exitCode,
+});
 const exited = (code: number) => failed('EXIT_CODE', code);
 const policy = (retries: number, failuresBefore = 0, retryOn?: string[]): RetryPolicy =>
   retryOn ? { retries, failuresBefore, retryOn } : { retries, failuresBefore };
 
 t.test('RUNNING, SUCCEEDED and STOPPED pass through', async (t) => {
   for (const state of ['RUNNING', 'SUCCEEDED', 'STOPPED'] as const) {
-    t.equal(nextInstanceState({ state, failureReason: null, exitCode: state === 'SUCCEEDED' ? 0 : null }, policy(3), 'run'), state);
+    t.equal(
+      nextInstanceState({ state, failureReason: null, exitCode: state === 'SUCCEEDED' ? 0 : null }, policy(3), 'run'),
+      state,
+    );
   }
-  t.equal(nextInstanceState({ state: 'STOPPED', failureReason: 'KILLED', exitCode: null }, policy(3), 'run'), 'STOPPED', 'a stop is not a failure to retry');
-  t.equal(nextInstanceState({ state: 'SUCCEEDED', failureReason: null, exitCode: 0 }, policy(0), 'stop'), 'SUCCEEDED', 'success counts even while stopping');
+  t.equal(
+    nextInstanceState({ state: 'STOPPED', failureReason: 'KILLED', exitCode: null }, policy(3), 'run'),
+    'STOPPED',
+    'a stop is not a failure to retry',
+  );
+  t.equal(
+    nextInstanceState({ state: 'SUCCEEDED', failureReason: null, exitCode: 0 }, policy(0), 'stop'),
+    'SUCCEEDED',
+    'success counts even while stopping',
+  );
 });
 
 t.test('NODE_LOST and AGENT_ERROR re-queue without spending retries', async (t) => {
   for (const reason of ['NODE_LOST', 'AGENT_ERROR'] as const) {
     t.equal(nextInstanceState(failed(reason), policy(0), 'run'), 'PENDING', `${reason} with retries: 0`);
     t.equal(nextInstanceState(failed(reason), policy(2, 2), 'run'), 'PENDING', `${reason} with every retry spent`);
-    t.equal(nextInstanceState(failed(reason), policy(2, 0, ['exit:1']), 'run'), 'PENDING', `${reason} whatever retryOn says`);
+    t.equal(
+      nextInstanceState(failed(reason), policy(2, 0, ['exit:1']), 'run'),
+      'PENDING',
+      `${reason} whatever retryOn says`,
+    );
   }
 });
 
@@ -64,7 +91,11 @@ t.test('retryOn: only matching failures are retried', async (t) => {
     t.equal(nextInstanceState(exited(137), rules, 'run'), 'PENDING');
     t.equal(nextInstanceState(exited(136), rules, 'run'), 'FAILED');
     t.equal(nextInstanceState(exited(138), rules, 'run'), 'FAILED');
-    t.equal(nextInstanceState(failed('TIMEOUT', 137), rules, 'run'), 'FAILED', 'only an EXIT_CODE failure has an exit code that counts');
+    t.equal(
+      nextInstanceState(failed('TIMEOUT', 137), rules, 'run'),
+      'FAILED',
+      'only an EXIT_CODE failure has an exit code that counts',
+    );
   });
 
   t.test('exit:N-M includes both ends and excludes the rest', async (t) => {
@@ -110,11 +141,28 @@ t.test('a failure while the job is stopping is final: FAILED, no retry', async (
 
 t.test('retry backoff doubles per retry, is capped, and jitters within [50 %, 100 %] of its step', async (t) => {
   const backoff = { baseMs: 1000, maxMs: 5000 };
-  t.equal(retryDelayMs(1, backoff, () => 1), 1000);
-  t.equal(retryDelayMs(2, backoff, () => 1), 2000);
-  t.equal(retryDelayMs(3, backoff, () => 1), 4000);
-  t.equal(retryDelayMs(4, backoff, () => 1), 5000, 'capped');
-  t.equal(retryDelayMs(9, backoff, () => 0), 2500, 'the lowest jitter is half the step');
+  t.equal(
+    retryDelayMs(1, backoff, () => 1),
+    1000,
+  );
+  t.equal(
+    retryDelayMs(2, backoff, () => 1),
+    2000,
+  );
+  t.equal(
+    retryDelayMs(3, backoff, () => 1),
+    4000,
+  );
+  t.equal(
+    retryDelayMs(4, backoff, () => 1),
+    5000,
+    'capped',
+  );
+  t.equal(
+    retryDelayMs(9, backoff, () => 0),
+    2500,
+    'the lowest jitter is half the step',
+  );
   t.equal(retryDelayMs(1, { baseMs: 0, maxMs: 0 }), 0, 'a zero base retries at once');
 });
 
@@ -127,6 +175,20 @@ t.test('only application failures wait before a retry', async (t) => {
 
 t.test('infrastructure failures are free but not endless', async (t) => {
   const lost = failed('NODE_LOST');
-  t.equal(nextInstanceState(lost, { retries: 0, failuresBefore: 0, infraFailuresBefore: MAX_INFRASTRUCTURE_FAILURES - 2 }, 'run'), 'PENDING');
-  t.equal(nextInstanceState(lost, { retries: 0, failuresBefore: 0, infraFailuresBefore: MAX_INFRASTRUCTURE_FAILURES - 1 }, 'run'), 'FAILED');
+  t.equal(
+    nextInstanceState(
+      lost,
+      { retries: 0, failuresBefore: 0, infraFailuresBefore: MAX_INFRASTRUCTURE_FAILURES - 2 },
+      'run',
+    ),
+    'PENDING',
+  );
+  t.equal(
+    nextInstanceState(
+      lost,
+      { retries: 0, failuresBefore: 0, infraFailuresBefore: MAX_INFRASTRUCTURE_FAILURES - 1 },
+      'run',
+    ),
+    'FAILED',
+  );
 });

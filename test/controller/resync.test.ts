@@ -14,10 +14,24 @@ type ActiveRow = Parameters<typeof planResync>[1][number];
 const NOW = 1_790_000_000_000;
 const NODE = 'node-1';
 
-const spec = resolveTask({ name: 'render', command: 'render.sh --frame "$BATCH_INSTANCE_INDEX"', env: { QUALITY: 'high' }, timeoutSeconds: 600, instances: 4 }, 0);
+const spec = resolveTask(
+  {
+    name: 'render',
+    command: 'render.sh --frame "$BATCH_INSTANCE_INDEX"',
+    env: { QUALITY: 'high' },
+    timeoutSeconds: 600,
+    instances: 4,
+  },
+  0,
+);
 
 /** An attempt the database has as active on NODE. */
-function active(attemptId: number, state: 'SCHEDULED' | 'RUNNING', desired: 'run' | 'stop' = 'run', index = 0): ActiveRow {
+function active(
+  attemptId: number,
+  state: 'SCHEDULED' | 'RUNNING',
+  desired: 'run' | 'stop' = 'run',
+  index = 0,
+): ActiveRow {
   return {
     attempt_id: attemptId,
     attempt: 1,
@@ -71,10 +85,21 @@ t.test('a RUNNING attempt the node does not know fails with AGENT_ERROR, which r
   t.same(plan.messages, [], 'never started again behind the database');
   t.equal(plan.lost.length, 1);
   const [report] = plan.lost;
-  t.match(report, { attemptId: 8, nodeId: NODE, state: 'FAILED', exitCode: null, failureReason: 'AGENT_ERROR', at: NOW });
+  t.match(report, {
+    attemptId: 8,
+    nodeId: NODE,
+    state: 'FAILED',
+    exitCode: null,
+    failureReason: 'AGENT_ERROR',
+    at: NOW,
+  });
   t.match(report?.message, /no longer knows/);
   t.equal(
-    nextInstanceState({ state: report!.state, failureReason: report!.failureReason, exitCode: report!.exitCode }, { retries: 0, failuresBefore: 0 }, 'run'),
+    nextInstanceState(
+      { state: report!.state, failureReason: report!.failureReason, exitCode: report!.exitCode },
+      { retries: 0, failuresBefore: 0 },
+      'run',
+    ),
     'PENDING',
     'the instance runs again without spending a retry',
   );
@@ -92,7 +117,11 @@ t.test('an attempt whose job is stopping is killed with reason STOPPED', async (
 t.test('a stopping attempt the node does not know is not started', async (t) => {
   const plan = planResync(NODE, [active(11, 'SCHEDULED', 'stop')], [], NOW);
   t.notOk(plan.messages.some((m) => m.kind === 'startAttempt'));
-  t.same(plan.messages, [{ kind: 'killAttempt', attemptId: 11, reason: 'STOPPED' }], 'the agent answers a kill of an unknown attempt by reporting it ended');
+  t.same(
+    plan.messages,
+    [{ kind: 'killAttempt', attemptId: 11, reason: 'STOPPED' }],
+    'the agent answers a kill of an unknown attempt by reporting it ended',
+  );
 });
 
 t.test('an attempt the node runs that the database no longer has active is killed as SUPERSEDED', async (t) => {
@@ -107,7 +136,13 @@ t.test('an attempt the node runs that the database no longer has active is kille
 t.test('everything at once: one decision per attempt', async (t) => {
   const plan = planResync(
     NODE,
-    [active(1, 'SCHEDULED'), active(2, 'SCHEDULED'), active(3, 'RUNNING'), active(4, 'RUNNING'), active(5, 'RUNNING', 'stop')],
+    [
+      active(1, 'SCHEDULED'),
+      active(2, 'SCHEDULED'),
+      active(3, 'RUNNING'),
+      active(4, 'RUNNING'),
+      active(5, 'RUNNING', 'stop'),
+    ],
     [2, 4, 5, 99, 99],
     NOW,
   );

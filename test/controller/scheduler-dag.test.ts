@@ -8,21 +8,28 @@ import { job, reconcileOnce, task, times } from './snapshots.js';
 
 t.test('short form: downstream waits until every upstream instance SUCCEEDED', async (t) => {
   t.test('one upstream instance still running', async (t) => {
-    const r = reconcileOnce(job(task('prepare', ['SUCCEEDED', 'RUNNING']), task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] })));
+    const r = reconcileOnce(
+      job(task('prepare', ['SUCCEEDED', 'RUNNING']), task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] })),
+    );
     t.same(r.releases, []);
     t.equal(r.tasks.render, 'WAITING');
     t.equal(r.job, 'RUNNING');
   });
 
   t.test('one upstream instance re-queued for a retry', async (t) => {
-    const r = reconcileOnce(job(task('prepare', ['SUCCEEDED', 'PENDING']), task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] })));
+    const r = reconcileOnce(
+      job(task('prepare', ['SUCCEEDED', 'PENDING']), task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] })),
+    );
     t.same(r.releases, []);
     t.equal(r.tasks.render, 'WAITING');
   });
 
   t.test('every upstream instance succeeded', async (t) => {
     const r = reconcileOnce(
-      job(task('prepare', ['SUCCEEDED', 'SUCCEEDED'], { state: 'RUNNING' }), task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] })),
+      job(
+        task('prepare', ['SUCCEEDED', 'SUCCEEDED'], { state: 'RUNNING' }),
+        task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] }),
+      ),
     );
     t.same(r.releases, ['render: ready']);
     t.same(r.tasks, { prepare: 'SUCCEEDED', render: 'PENDING' });
@@ -31,7 +38,10 @@ t.test('short form: downstream waits until every upstream instance SUCCEEDED', a
 
   t.test('an upstream instance failed: the condition can never hold', async (t) => {
     const r = reconcileOnce(
-      job(task('prepare', ['SUCCEEDED', 'FAILED'], { state: 'RUNNING' }), task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] })),
+      job(
+        task('prepare', ['SUCCEEDED', 'FAILED'], { state: 'RUNNING' }),
+        task('render', times(3, 'BLOCKED'), { dependsOn: ['prepare'] }),
+      ),
     );
     t.same(r.releases, ['render: skip']);
     t.same(r.tasks, { prepare: 'FAILED', render: 'SKIPPED' });
@@ -50,7 +60,9 @@ t.test('short form: downstream waits until every upstream instance SUCCEEDED', a
   });
 
   t.test('two upstreams: one failed is enough to skip, even while the other runs', async (t) => {
-    const r = reconcileOnce(job(task('a', ['FAILED']), task('b', ['RUNNING']), task('report', ['BLOCKED'], { dependsOn: ['a', 'b'] })));
+    const r = reconcileOnce(
+      job(task('a', ['FAILED']), task('b', ['RUNNING']), task('report', ['BLOCKED'], { dependsOn: ['a', 'b'] })),
+    );
     t.same(r.releases, ['report: skip']);
     t.equal(r.tasks.report, 'SKIPPED');
     t.equal(r.job, 'RUNNING', 'b is still running');
@@ -82,7 +94,11 @@ t.test('on: failure runs only if the upstream FAILED', async (t) => {
 
   t.test('upstream skipped: the failure never happened, so SKIPPED', async (t) => {
     const r = reconcileOnce(
-      job(task('a', ['FAILED']), task('render', ['BLOCKED'], { dependsOn: ['a'] }), task('cleanup', ['BLOCKED'], cleanup)),
+      job(
+        task('a', ['FAILED']),
+        task('render', ['BLOCKED'], { dependsOn: ['a'] }),
+        task('cleanup', ['BLOCKED'], cleanup),
+      ),
     );
     t.same(r.releases, ['render: skip', 'cleanup: skip']);
   });
@@ -102,7 +118,9 @@ t.test('on: any runs whatever the upstream outcome once it is done', async (t) =
   const running = reconcileOnce(job(task('render', ['FAILED', 'RUNNING']), task('report', ['BLOCKED'], report)));
   t.same(running.releases, [], 'not while an upstream instance runs');
 
-  const skipped = reconcileOnce(job(task('a', ['FAILED']), task('render', ['BLOCKED'], { dependsOn: ['a'] }), task('report', ['BLOCKED'], report)));
+  const skipped = reconcileOnce(
+    job(task('a', ['FAILED']), task('render', ['BLOCKED'], { dependsOn: ['a'] }), task('report', ['BLOCKED'], report)),
+  );
   t.same(skipped.releases, ['render: skip', 'report: ready'], 'an upstream skipped in the same pass counts as done');
   t.same(skipped.tasks, { a: 'FAILED', render: 'SKIPPED', report: 'PENDING' });
 });
@@ -139,34 +157,49 @@ t.test('a skip cascades through a diamond but not past an on: failure handler', 
 });
 
 t.test('per: instance', async (t) => {
-  const perInstance = (on: 'success' | 'failure' | 'any' = 'success') => ({ dependsOn: [{ task: 'A', per: 'instance' as const, on }] });
+  const perInstance = (on: 'success' | 'failure' | 'any' = 'success') => ({
+    dependsOn: [{ task: 'A', per: 'instance' as const, on }],
+  });
 
   t.test('instance i is released when upstream i SUCCEEDED, while the others still run', async (t) => {
-    const r = reconcileOnce(job(task('A', ['RUNNING', 'SUCCEEDED', 'PENDING']), task('B', times(3, 'BLOCKED'), perInstance())));
+    const r = reconcileOnce(
+      job(task('A', ['RUNNING', 'SUCCEEDED', 'PENDING']), task('B', times(3, 'BLOCKED'), perInstance())),
+    );
     t.same(r.releases, ['B[1]: ready']);
     t.equal(r.tasks.B, 'PENDING', 'a released instance makes the task PENDING');
     t.same(r.plan.releases[0], { jobId: 'job-1', task: 'B', to: 'ready', indexes: [1] });
   });
 
   t.test('instance i is skipped when upstream i FAILED, the others are not affected', async (t) => {
-    const r = reconcileOnce(job(task('A', ['FAILED', 'SUCCEEDED', 'RUNNING']), task('B', times(3, 'BLOCKED'), perInstance())));
+    const r = reconcileOnce(
+      job(task('A', ['FAILED', 'SUCCEEDED', 'RUNNING']), task('B', times(3, 'BLOCKED'), perInstance())),
+    );
     t.same(r.releases, ['B[1]: ready', 'B[0]: skip']);
     t.equal(r.tasks.B, 'PENDING');
   });
 
   t.test('only the still-blocked instances are decided', async (t) => {
-    const r = reconcileOnce(job(task('A', ['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']), task('B', ['RUNNING', 'SUCCEEDED', 'BLOCKED'], perInstance())));
+    const r = reconcileOnce(
+      job(
+        task('A', ['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']),
+        task('B', ['RUNNING', 'SUCCEEDED', 'BLOCKED'], perInstance()),
+      ),
+    );
     t.same(r.releases, ['B[2]: ready']);
     t.equal(r.tasks.B, 'RUNNING');
   });
 
   t.test('on: failure per instance', async (t) => {
-    const r = reconcileOnce(job(task('A', ['FAILED', 'SUCCEEDED', 'RUNNING']), task('B', times(3, 'BLOCKED'), perInstance('failure'))));
+    const r = reconcileOnce(
+      job(task('A', ['FAILED', 'SUCCEEDED', 'RUNNING']), task('B', times(3, 'BLOCKED'), perInstance('failure'))),
+    );
     t.same(r.releases, ['B[0]: ready', 'B[1]: skip']);
   });
 
   t.test('on: any per instance', async (t) => {
-    const r = reconcileOnce(job(task('A', ['FAILED', 'SUCCEEDED', 'RUNNING']), task('B', times(3, 'BLOCKED'), perInstance('any'))));
+    const r = reconcileOnce(
+      job(task('A', ['FAILED', 'SUCCEEDED', 'RUNNING']), task('B', times(3, 'BLOCKED'), perInstance('any'))),
+    );
     t.same(r.releases, ['B[0,1]: ready']);
   });
 
@@ -196,7 +229,9 @@ t.test('per: instance', async (t) => {
   });
 
   t.test('all instances released over several passes end the wait', async (t) => {
-    const r = reconcileOnce(job(task('A', ['SUCCEEDED', 'SUCCEEDED']), task('B', ['SUCCEEDED', 'BLOCKED'], perInstance())));
+    const r = reconcileOnce(
+      job(task('A', ['SUCCEEDED', 'SUCCEEDED']), task('B', ['SUCCEEDED', 'BLOCKED'], perInstance())),
+    );
     t.same(r.releases, ['B[1]: ready']);
   });
 });
@@ -205,20 +240,28 @@ t.test('mixed per-task and per-instance dependencies', async (t) => {
   const deps = { dependsOn: ['setup', { task: 'split', per: 'instance' as const }] };
 
   t.test('per-instance upstream done but the per-task one is not: everything waits', async (t) => {
-    const r = reconcileOnce(job(task('setup', ['RUNNING']), task('split', ['SUCCEEDED', 'FAILED']), task('work', times(2, 'BLOCKED'), deps)));
+    const r = reconcileOnce(
+      job(task('setup', ['RUNNING']), task('split', ['SUCCEEDED', 'FAILED']), task('work', times(2, 'BLOCKED'), deps)),
+    );
     t.same(r.releases, []);
     t.equal(r.tasks.work, 'WAITING');
   });
 
   t.test('per-task upstream succeeded: each instance follows its own upstream instance', async (t) => {
     const r = reconcileOnce(
-      job(task('setup', ['SUCCEEDED']), task('split', ['SUCCEEDED', 'RUNNING', 'FAILED']), task('work', times(3, 'BLOCKED'), deps)),
+      job(
+        task('setup', ['SUCCEEDED']),
+        task('split', ['SUCCEEDED', 'RUNNING', 'FAILED']),
+        task('work', times(3, 'BLOCKED'), deps),
+      ),
     );
     t.same(r.releases, ['work[0]: ready', 'work[2]: skip']);
   });
 
   t.test('per-task upstream failed: every instance is skipped whatever its own upstream did', async (t) => {
-    const r = reconcileOnce(job(task('setup', ['FAILED']), task('split', ['SUCCEEDED', 'RUNNING']), task('work', times(2, 'BLOCKED'), deps)));
+    const r = reconcileOnce(
+      job(task('setup', ['FAILED']), task('split', ['SUCCEEDED', 'RUNNING']), task('work', times(2, 'BLOCKED'), deps)),
+    );
     t.same(r.releases, ['work: skip']);
     t.equal(r.tasks.work, 'SKIPPED');
   });
@@ -226,7 +269,11 @@ t.test('mixed per-task and per-instance dependencies', async (t) => {
 
 t.test('a stopping job releases nothing', async (t) => {
   const r = reconcileOnce(
-    job({ state: 'RUNNING', desired: 'stop' }, task('prepare', ['SUCCEEDED']), task('render', ['BLOCKED'], { dependsOn: ['prepare'] })),
+    job(
+      { state: 'RUNNING', desired: 'stop' },
+      task('prepare', ['SUCCEEDED']),
+      task('render', ['BLOCKED'], { dependsOn: ['prepare'] }),
+    ),
   );
   t.same(r.releases, []);
   t.equal(r.job, 'STOPPING');

@@ -10,7 +10,11 @@ const noQuotas = quotas({});
 
 t.test('order: priority first, then FIFO by submission, then DAG position', async (t) => {
   t.test('a higher priority goes first whatever its submission order', async (t) => {
-    const plan = place([group('old-low', { priority: 0, seq: 1 }), group('new-high', { priority: 10, seq: 2 })], [node('n1', { cpu: 1 })], noQuotas);
+    const plan = place(
+      [group('old-low', { priority: 0, seq: 1 }), group('new-high', { priority: 10, seq: 2 })],
+      [node('n1', { cpu: 1 })],
+      noQuotas,
+    );
     t.same(placementsOf(plan), ['new-high@n1 ×1']);
     t.same(reasonsOf(plan), { 'old-low': 'PRIORITY' });
   });
@@ -47,7 +51,10 @@ t.test('order: priority first, then FIFO by submission, then DAG position', asyn
   t.test('the input is not reordered', async (t) => {
     const groups = [group('b', { seq: 2 }), group('a', { seq: 1 })];
     place(groups, [node('n1')], noQuotas);
-    t.same(groups.map((g) => g.taskName), ['b', 'a']);
+    t.same(
+      groups.map((g) => g.taskName),
+      ['b', 'a'],
+    );
   });
 });
 
@@ -65,13 +72,24 @@ t.test('slot packing by cpu', async (t) => {
   });
 
   t.test('fractional cpus', async (t) => {
-    t.equal(placedCount(place([group('half', { pending: 10, cpu: 0.5 })], [node('n1', { cpu: 4 })], noQuotas), 'half'), 8);
+    t.equal(
+      placedCount(place([group('half', { pending: 10, cpu: 0.5 })], [node('n1', { cpu: 4 })], noQuotas), 'half'),
+      8,
+    );
     t.equal(placedCount(place([group('x', { pending: 10, cpu: 1.5 })], [node('n1', { cpu: 4 })], noQuotas), 'x'), 2);
-    t.equal(placedCount(place([group('tenth', { pending: 20, cpu: 0.1 })], [node('n1', { cpu: 1 })], noQuotas), 'tenth'), 10, 'no float rounding loss');
+    t.equal(
+      placedCount(place([group('tenth', { pending: 20, cpu: 0.1 })], [node('n1', { cpu: 1 })], noQuotas), 'tenth'),
+      10,
+      'no float rounding loss',
+    );
   });
 
   t.test('groups share a node: what one takes the next cannot', async (t) => {
-    const plan = place([group('a', { pending: 3, seq: 1 }), group('b', { pending: 3, seq: 2 })], [node('n1', { cpu: 4 })], noQuotas);
+    const plan = place(
+      [group('a', { pending: 3, seq: 1 }), group('b', { pending: 3, seq: 2 })],
+      [node('n1', { cpu: 4 })],
+      noQuotas,
+    );
     t.same(placementsOf(plan), ['a@n1 ×3', 'b@n1 ×1']);
     t.same(reasonsOf(plan), { b: 'NO_CAPACITY' });
   });
@@ -83,7 +101,11 @@ t.test('slot packing by cpu', async (t) => {
       noQuotas,
     );
     t.same(placementsOf(plan), ['render@big ×4', 'render@b-twin ×2', 'render@small ×1']);
-    t.same(plan.placements[0]!.resources, { cpu: 1, memoryMiB: 0, gpu: 0 }, 'each placement carries the per-instance resources');
+    t.same(
+      plan.placements[0]!.resources,
+      { cpu: 1, memoryMiB: 0, gpu: 0 },
+      'each placement carries the per-instance resources',
+    );
   });
 
   t.test('everything placed: no pending reason', async (t) => {
@@ -94,7 +116,11 @@ t.test('slot packing by cpu', async (t) => {
 
 t.test('memory and gpu limits are respected', async (t) => {
   t.test('memory caps the count before cpu does', async (t) => {
-    const plan = place([group('big-mem', { pending: 5, cpu: 1, memoryMiB: 3000 })], [node('n1', { cpu: 8, memoryMiB: 8192 })], noQuotas);
+    const plan = place(
+      [group('big-mem', { pending: 5, cpu: 1, memoryMiB: 3000 })],
+      [node('n1', { cpu: 8, memoryMiB: 8192 })],
+      noQuotas,
+    );
     t.same(placementsOf(plan), ['big-mem@n1 ×2']);
     t.same(reasonsOf(plan), { 'big-mem': 'NO_CAPACITY' });
   });
@@ -126,10 +152,18 @@ t.test('nodeSelector: every selected label must match', async (t) => {
     node('linux-2', { labels: { os: 'linux', zone: 'b' } }),
     node('win-1', { labels: { os: 'windows', zone: 'a' } }),
   ];
-  t.same(placementsOf(place([group('w', { pending: 2, selector: { os: 'windows' } })], nodes, noQuotas)), ['w@win-1 ×2']);
-  t.same(placementsOf(place([group('la', { pending: 8, selector: { os: 'linux', zone: 'a' } })], nodes, noQuotas)), ['la@linux-1 ×4']);
+  t.same(placementsOf(place([group('w', { pending: 2, selector: { os: 'windows' } })], nodes, noQuotas)), [
+    'w@win-1 ×2',
+  ]);
+  t.same(placementsOf(place([group('la', { pending: 8, selector: { os: 'linux', zone: 'a' } })], nodes, noQuotas)), [
+    'la@linux-1 ×4',
+  ]);
   t.same(placementsOf(place([group('mac', { selector: { os: 'darwin' } })], nodes, noQuotas)), []);
-  t.equal(placedCount(place([group('unlabelled', { pending: 12 })], nodes, noQuotas), 'unlabelled'), 12, 'no selector: any node of the environment');
+  t.equal(
+    placedCount(place([group('unlabelled', { pending: 12 })], nodes, noQuotas), 'unlabelled'),
+    12,
+    'no selector: any node of the environment',
+  );
 });
 
 t.test('environment isolation: a task of env A never lands on env B nodes', async (t) => {
@@ -138,17 +172,34 @@ t.test('environment isolation: a task of env A never lands on env B nodes', asyn
   t.same(plan.placements, []);
   t.same(reasonsOf(plan), { render: 'NO_CAPACITY' });
 
-  const both = place([group('in-a', { env: 'env-a' }), group('in-b', { env: 'env-b', pending: 3 })], [node('a1', { env: 'env-a' }), node('b1', { env: 'env-b' })], noQuotas);
+  const both = place(
+    [group('in-a', { env: 'env-a' }), group('in-b', { env: 'env-b', pending: 3 })],
+    [node('a1', { env: 'env-a' }), node('b1', { env: 'env-b' })],
+    noQuotas,
+  );
   t.same(placementsOf(both), ['in-a@a1 ×1', 'in-b@b1 ×3']);
 });
 
 t.test('capacity already allocated to running attempts is respected', async (t) => {
-  t.same(placementsOf(place([group('r', { pending: 4 })], [node('n1', { cpu: 4, allocated: { cpu: 3 } })], noQuotas)), ['r@n1 ×1']);
+  t.same(placementsOf(place([group('r', { pending: 4 })], [node('n1', { cpu: 4, allocated: { cpu: 3 } })], noQuotas)), [
+    'r@n1 ×1',
+  ]);
   t.same(
-    placementsOf(place([group('m', { pending: 4, memoryMiB: 1024 })], [node('n1', { cpu: 8, memoryMiB: 4096, allocated: { memoryMiB: 2048 } })], noQuotas)),
+    placementsOf(
+      place(
+        [group('m', { pending: 4, memoryMiB: 1024 })],
+        [node('n1', { cpu: 8, memoryMiB: 4096, allocated: { memoryMiB: 2048 } })],
+        noQuotas,
+      ),
+    ),
     ['m@n1 ×2'],
   );
-  t.same(placementsOf(place([group('g', { pending: 4, gpu: 1 })], [node('n1', { cpu: 8, gpu: 4, allocated: { gpu: 3 } })], noQuotas)), ['g@n1 ×1']);
+  t.same(
+    placementsOf(
+      place([group('g', { pending: 4, gpu: 1 })], [node('n1', { cpu: 8, gpu: 4, allocated: { gpu: 3 } })], noQuotas),
+    ),
+    ['g@n1 ×1'],
+  );
   const over = place([group('r')], [node('n1', { cpu: 4, allocated: { cpu: 5 } })], noQuotas);
   t.same(over.placements, [], 'a node whose capacity shrank below its load takes nothing');
   t.same(reasonsOf(over), { r: 'NO_CAPACITY' });
@@ -177,7 +228,11 @@ t.test('pending reasons', async (t) => {
   });
 
   t.test('NO_CAPACITY: the matching nodes are full', async (t) => {
-    const plan = place([group('r', { pending: 2 })], [node('n1', { allocated: { cpu: 4 } }), node('n2', { allocated: { cpu: 3.5 } })], noQuotas);
+    const plan = place(
+      [group('r', { pending: 2 })],
+      [node('n1', { allocated: { cpu: 4 } }), node('n2', { allocated: { cpu: 3.5 } })],
+      noQuotas,
+    );
     t.same(plan.placements, []);
     t.same(reasonsOf(plan), { r: 'NO_CAPACITY' });
   });
@@ -193,13 +248,21 @@ t.test('pending reasons', async (t) => {
   });
 
   t.test('QUOTA: the owner already runs maxRunning instances', async (t) => {
-    const plan = place([group('r', { owner: 'alice', pending: 2 })], [node('n1')], quotas({ alice: { running: 20, maxRunning: 20 } }));
+    const plan = place(
+      [group('r', { owner: 'alice', pending: 2 })],
+      [node('n1')],
+      quotas({ alice: { running: 20, maxRunning: 20 } }),
+    );
     t.same(plan.placements, []);
     t.same(reasonsOf(plan), { r: 'QUOTA' });
   });
 
   t.test('QUOTA: only what is left of the quota is placed', async (t) => {
-    const plan = place([group('r', { owner: 'alice', pending: 4 })], [node('n1', { cpu: 8 })], quotas({ alice: { running: 17, maxRunning: 20 } }));
+    const plan = place(
+      [group('r', { owner: 'alice', pending: 4 })],
+      [node('n1', { cpu: 8 })],
+      quotas({ alice: { running: 17, maxRunning: 20 } }),
+    );
     t.same(placementsOf(plan), ['r@n1 ×3']);
     t.same(reasonsOf(plan), { r: 'QUOTA' });
   });
@@ -220,7 +283,11 @@ t.test('pending reasons', async (t) => {
   });
 
   t.test('an owner without a quota entry is not limited', async (t) => {
-    const plan = place([group('r', { owner: 'carol', pending: 5 })], [node('n1', { cpu: 8 })], quotas({ alice: { running: 0, maxRunning: 1 } }));
+    const plan = place(
+      [group('r', { owner: 'carol', pending: 5 })],
+      [node('n1', { cpu: 8 })],
+      quotas({ alice: { running: 0, maxRunning: 1 } }),
+    );
     t.equal(placedCount(plan, 'r'), 5);
   });
 
@@ -244,7 +311,10 @@ t.test('canEverPlace: some node of the environment could run one instance, ignor
   t.notOk(canEverPlace(want({ gpu: 3 }), nodes));
   t.notOk(canEverPlace(want({ memoryMiB: 65536 }), nodes));
   t.notOk(canEverPlace(want({ selector: { os: 'windows' } }), nodes));
-  t.notOk(canEverPlace(want({ cpu: 8, selector: { gpu: 'a100' } }), nodes), 'both the selector and the size on the same node');
+  t.notOk(
+    canEverPlace(want({ cpu: 8, selector: { gpu: 'a100' } }), nodes),
+    'both the selector and the size on the same node',
+  );
   t.notOk(canEverPlace(want({ env: 'env-c' }), nodes));
   t.ok(canEverPlace(want({ env: 'env-b', cpu: 64 }), nodes));
   t.notOk(canEverPlace(want({}), []));

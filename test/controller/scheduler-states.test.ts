@@ -5,7 +5,17 @@
 import t from 'tap';
 import { conditionHolds, deriveJobState, deriveTaskState } from '../../controller/scheduler/derive.js';
 import type { JobState, TaskState } from '../../protocol/states.js';
-import { countsOf, job, reconcileOnce, task, times, type InstanceSpec, type JobOptions, type Reconciled, type TaskDraft } from './snapshots.js';
+import {
+  countsOf,
+  job,
+  reconcileOnce,
+  task,
+  times,
+  type InstanceSpec,
+  type JobOptions,
+  type Reconciled,
+  type TaskDraft,
+} from './snapshots.js';
 
 const taskState = (instances: InstanceSpec[]): TaskState => {
   const { counts, blocked } = countsOf(instances);
@@ -30,7 +40,8 @@ t.test('task state from its instances', async (t) => {
     [['STOPPED', 'SUCCEEDED'], 'STOPPED', 'all done, one stopped'],
     [['SKIPPED', 'SKIPPED'], 'SKIPPED', 'every instance skipped'],
   ];
-  for (const [instances, expected, why] of cases) t.equal(taskState(instances), expected, `[${instances.join(', ')}]: ${why}`);
+  for (const [instances, expected, why] of cases)
+    t.equal(taskState(instances), expected, `[${instances.join(', ')}]: ${why}`);
 });
 
 t.test('job state from its tasks', async (t) => {
@@ -76,11 +87,24 @@ t.test('dependency conditions', async (t) => {
 
 t.test('the job state the reconcile step derives', async (t) => {
   t.equal(reconcileOnce(job({ state: 'PENDING' }, task('a', ['PENDING', 'PENDING']))).job, 'PENDING');
-  t.equal(reconcileOnce(job({ state: 'PENDING' }, task('a', ['SCHEDULED', 'PENDING']))).job, 'RUNNING', 'a SCHEDULED instance means started');
+  t.equal(
+    reconcileOnce(job({ state: 'PENDING' }, task('a', ['SCHEDULED', 'PENDING']))).job,
+    'RUNNING',
+    'a SCHEDULED instance means started',
+  );
   t.equal(reconcileOnce(job({ state: 'PENDING' }, task('a', ['BLOCKED']), task('b', ['BLOCKED']))).job, 'PENDING');
   t.equal(reconcileOnce(job({ state: 'RUNNING', desired: 'stop' }, task('a', ['RUNNING', 'STOPPED']))).job, 'STOPPING');
-  t.equal(reconcileOnce(job({ state: 'STOPPING', desired: 'stop' }, task('a', ['STOPPED', 'SUCCEEDED']), task('b', ['STOPPED']))).job, 'STOPPED');
-  t.equal(reconcileOnce(job({ state: 'PENDING', desired: 'stop' }, task('a', ['STOPPED']))).job, 'STOPPED', 'stopped before it started');
+  t.equal(
+    reconcileOnce(
+      job({ state: 'STOPPING', desired: 'stop' }, task('a', ['STOPPED', 'SUCCEEDED']), task('b', ['STOPPED'])),
+    ).job,
+    'STOPPED',
+  );
+  t.equal(
+    reconcileOnce(job({ state: 'PENDING', desired: 'stop' }, task('a', ['STOPPED']))).job,
+    'STOPPED',
+    'stopped before it started',
+  );
   t.same(reconcileOnce(job({ state: 'RUNNING' }, task('a', ['RUNNING']))).plan.jobs, [], 'no change, no write');
 });
 
@@ -132,7 +156,8 @@ t.test('a job from submit to SUCCEEDED', async (t) => {
 });
 
 t.test('a job with a failure handler', async (t) => {
-  const handler = (instances: InstanceSpec[]) => task('cleanup', instances, { dependsOn: [{ task: 'render', on: 'failure' }] });
+  const handler = (instances: InstanceSpec[]) =>
+    task('cleanup', instances, { dependsOn: [{ task: 'render', on: 'failure' }] });
   const r = passes({ state: 'RUNNING' }, [
     { tasks: [task('render', ['RUNNING']), handler(['BLOCKED'])] },
     { tasks: [task('render', ['FAILED']), handler(['BLOCKED'])] },
@@ -169,19 +194,23 @@ t.test('a job stopped while running', async (t) => {
   for (const [i, x] of r.entries()) t.same(x.illegal, [], `pass ${i} plans only allowed transitions`);
 });
 
-t.test('an instance re-queued for a retry does not move its task or job back to a state the tables forbid', async (t) => {
-  const r = passes({ state: 'PENDING' }, [
-    { tasks: [task('prepare', ['PENDING']), render(['BLOCKED'])] },
-    { tasks: [task('prepare', ['RUNNING']), render(['BLOCKED'])] },
-    // the attempt failed with retries left (or its node was lost): the instance is PENDING again
-    { tasks: [task('prepare', ['PENDING']), render(['BLOCKED'])] },
-  ]);
-  t.same(r[1]!.illegal, []);
-  t.same(r[2]!.illegal, [], 'no forbidden transition planned');
-});
+t.test(
+  'an instance re-queued for a retry does not move its task or job back to a state the tables forbid',
+  async (t) => {
+    const r = passes({ state: 'PENDING' }, [
+      { tasks: [task('prepare', ['PENDING']), render(['BLOCKED'])] },
+      { tasks: [task('prepare', ['RUNNING']), render(['BLOCKED'])] },
+      // the attempt failed with retries left (or its node was lost): the instance is PENDING again
+      { tasks: [task('prepare', ['PENDING']), render(['BLOCKED'])] },
+    ]);
+    t.same(r[1]!.illegal, []);
+    t.same(r[2]!.illegal, [], 'no forbidden transition planned');
+  },
+);
 
 t.test('a per-instance task that ends with some instances skipped and the rest succeeded', async (t) => {
-  const work = (instances: InstanceSpec[]) => task('work', instances, { dependsOn: [{ task: 'split', per: 'instance' }] });
+  const work = (instances: InstanceSpec[]) =>
+    task('work', instances, { dependsOn: [{ task: 'split', per: 'instance' }] });
   const r = passes({ state: 'RUNNING' }, [
     { tasks: [task('split', ['FAILED', 'SUCCEEDED']), work(['BLOCKED', 'BLOCKED'])] },
     { tasks: [task('split', ['FAILED', 'SUCCEEDED']), work(['SKIPPED', 'RUNNING'])] },

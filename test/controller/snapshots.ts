@@ -7,7 +7,14 @@
  * `loadActiveJobs` builds them from the database, including which tasks carry instance-level states.
  */
 import type { ResolvedDependency } from '../../protocol/spec.js';
-import { canTransition, JOB_TRANSITIONS, TASK_TRANSITIONS, type InstanceState, type JobState, type TaskState } from '../../protocol/states.js';
+import {
+  canTransition,
+  JOB_TRANSITIONS,
+  TASK_TRANSITIONS,
+  type InstanceState,
+  type JobState,
+  type TaskState,
+} from '../../protocol/states.js';
 import { deriveTaskState, emptyCounts } from '../../controller/scheduler/derive.js';
 import { reconcileJob } from '../../controller/scheduler/reconcile.js';
 import type {
@@ -43,7 +50,9 @@ export function task(name: string, instances: InstanceSpec[], options: TaskOptio
   const draft: TaskDraft = {
     name,
     instances,
-    dependsOn: (options.dependsOn ?? []).map((d) => (typeof d === 'string' ? { task: d, on: 'success', per: 'task' } : { on: 'success', per: 'task', ...d })),
+    dependsOn: (options.dependsOn ?? []).map((d) =>
+      typeof d === 'string' ? { task: d, on: 'success', per: 'task' } : { on: 'success', per: 'task', ...d },
+    ),
   };
   if (options.state) draft.state = options.state;
   return draft;
@@ -104,7 +113,12 @@ export function job(first: JobOptions | TaskDraft, ...rest: TaskDraft[]): JobSna
     const blockedIndexes = draft.instances.flatMap((i, index) => (i === 'BLOCKED' ? [index] : []));
     if (blockedIndexes.length > 0) s.blockedIndexes = blockedIndexes;
   }
-  return { id: options.id ?? 'job-1', state: options.state ?? 'RUNNING', desired: options.desired ?? 'run', tasks: snapshots };
+  return {
+    id: options.id ?? 'job-1',
+    state: options.state ?? 'RUNNING',
+    desired: options.desired ?? 'run',
+    tasks: snapshots,
+  };
 }
 
 export interface Reconciled {
@@ -127,8 +141,12 @@ export function reconcileOnce(snapshot: JobSnapshot): Reconciled {
   const tasks = { ...stored };
   for (const change of plan.tasks) tasks[change.task] = change.to;
   const illegal = [
-    ...plan.tasks.filter((c) => !canTransition(TASK_TRANSITIONS, c.from, c.to)).map((c) => `task ${c.task}: ${c.from} → ${c.to}`),
-    ...plan.jobs.filter((c) => !canTransition(JOB_TRANSITIONS, c.from, c.to)).map((c) => `job ${c.jobId}: ${c.from} → ${c.to}`),
+    ...plan.tasks
+      .filter((c) => !canTransition(TASK_TRANSITIONS, c.from, c.to))
+      .map((c) => `task ${c.task}: ${c.from} → ${c.to}`),
+    ...plan.jobs
+      .filter((c) => !canTransition(JOB_TRANSITIONS, c.from, c.to))
+      .map((c) => `job ${c.jobId}: ${c.from} → ${c.to}`),
   ];
   return {
     plan,

@@ -25,7 +25,10 @@ if (!existsSync(BINARY)) {
     const version = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
     t.equal(version.status, 0);
     t.match(version.stdout, /^batch-agent \d+\.\d+\.\d+ \(protocol \d+\)\n$/);
-    const help = spawnSync(BINARY, ['--help'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--require /nonexistent' } });
+    const help = spawnSync(BINARY, ['--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '--require /nonexistent' },
+    });
     t.equal(help.status, 0, 'NODE_OPTIONS meant for the tasks does not reach the agent');
     for (const variable of [
       'BATCH_CONTROLLER_URL',
@@ -55,17 +58,26 @@ if (!existsSync(BINARY)) {
       `# as install-linux.sh writes it\nBATCH_CONTROLLER_URL=${controller.url}\nBATCH_REGISTRATION_TOKEN=${token}\nBATCH_NODE_LABELS=os=linux,image=baked\nBATCH_NODE_CPU=4\n`,
     );
     const agent = startDetached(t, path.join(home, 'start_agent.sh'), { BATCH_NODE_NAME: 'baked-linux' });
-    const log = () => (existsSync(path.join(home, 'logs/agent.log')) ? readFileSync(path.join(home, 'logs/agent.log'), 'utf8') : '');
+    const log = () =>
+      existsSync(path.join(home, 'logs/agent.log')) ? readFileSync(path.join(home, 'logs/agent.log'), 'utf8') : '';
 
-    const node = await waitFor('the node to be READY', async () => (await client.listNodes()).items.find((n) => n.state === 'READY'), {
-      timeoutMs: 20_000,
-      intervalMs: 50,
-      describe: log,
-    });
+    const node = await waitFor(
+      'the node to be READY',
+      async () => (await client.listNodes()).items.find((n) => n.state === 'READY'),
+      {
+        timeoutMs: 20_000,
+        intervalMs: 50,
+        describe: log,
+      },
+    );
     t.equal(node.name, 'baked-linux', 'the environment wins over agent.conf');
     t.match(node.labels, { os: 'linux', image: 'baked' }, 'labels from agent.conf');
     t.equal(node.capacity.cpu, 4);
-    t.match(log(), /start_agent\.sh: controller: http:\/\/127\.0\.0\.1/, 'the log tells which controller the node talks to');
+    t.match(
+      log(),
+      /start_agent\.sh: controller: http:\/\/127\.0\.0\.1/,
+      'the log tells which controller the node talks to',
+    );
     t.notMatch(log(), token, 'the registration token is never logged');
     t.ok(existsSync(path.join(home, 'data/node.json')), 'the credential is kept in <dir>/data');
     const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1];
@@ -74,16 +86,28 @@ if (!existsSync(BINARY)) {
     const job = await client.submitJob({
       name: 'dag',
       tasks: [
-        { name: 'split', instances: 2, command: 'echo "part $BATCH_INSTANCE_INDEX of $BATCH_INSTANCE_COUNT"; echo "warn $BATCH_INSTANCE_INDEX" >&2' },
-        { name: 'check', instances: 2, dependsOn: ['split'], command: 'if [ "$BATCH_INSTANCE_INDEX" = 1 ]; then echo "bad part" >&2; exit 7; fi; echo ok' },
+        {
+          name: 'split',
+          instances: 2,
+          command: 'echo "part $BATCH_INSTANCE_INDEX of $BATCH_INSTANCE_COUNT"; echo "warn $BATCH_INSTANCE_INDEX" >&2',
+        },
+        {
+          name: 'check',
+          instances: 2,
+          dependsOn: ['split'],
+          command: 'if [ "$BATCH_INSTANCE_INDEX" = 1 ]; then echo "bad part" >&2; exit 7; fi; echo ok',
+        },
       ],
     });
     const done = await waitJobFinished(client, job.id, 30_000);
     t.equal(done.state, 'FAILED');
-    t.same(done.tasks.map((task) => [task.name, task.counts]), [
-      ['split', { SUCCEEDED: 2 }],
-      ['check', { SUCCEEDED: 1, FAILED: 1 }],
-    ]);
+    t.same(
+      done.tasks.map((task) => [task.name, task.counts]),
+      [
+        ['split', { SUCCEEDED: 2 }],
+        ['check', { SUCCEEDED: 1, FAILED: 1 }],
+      ],
+    );
     t.equal(await readLog(client, job.id, 'split', 1), 'part 1 of 2\n');
     t.equal(await readLog(client, job.id, 'split', 1, 'stderr'), 'warn 1\n');
     t.equal(await readLog(client, job.id, 'check', 1, 'stderr'), 'bad part\n');
@@ -94,14 +118,26 @@ if (!existsSync(BINARY)) {
     const marker = `batch-linux-stop-${process.pid}-${Date.now()}`;
     const long = await client.submitJob({
       name: 'long',
-      tasks: [{ name: 'sleepy', command: `echo "started $BATCH_ATTEMPT"; sh -c 'sleep 300; : ${marker}' & sh -c 'sleep 300; : ${marker}'; wait` }],
+      tasks: [
+        {
+          name: 'sleepy',
+          command: `echo "started $BATCH_ATTEMPT"; sh -c 'sleep 300; : ${marker}' & sh -c 'sleep 300; : ${marker}'; wait`,
+        },
+      ],
     });
     // the instance's shell and its two children
-    await waitFor('the process tree to be running', () => processesWith(marker).length === 3, { timeoutMs: 20_000, describe: log });
-    await waitFor('its first line to be streamed while it runs', async () => (await readLog(client, long.id, 'sleepy', 0)) === 'started 1\n', {
-      timeoutMs: 10_000,
-      intervalMs: 50,
+    await waitFor('the process tree to be running', () => processesWith(marker).length === 3, {
+      timeoutMs: 20_000,
+      describe: log,
     });
+    await waitFor(
+      'its first line to be streamed while it runs',
+      async () => (await readLog(client, long.id, 'sleepy', 0)) === 'started 1\n',
+      {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      },
+    );
     await client.stopJob(long.id);
     const stopped = await waitJobFinished(client, long.id, 30_000);
     t.equal(stopped.state, 'STOPPED');
@@ -128,4 +164,3 @@ function startDetached(t: Teardown, command: string, env: NodeJS.ProcessEnv): Ch
   });
   return child;
 }
-

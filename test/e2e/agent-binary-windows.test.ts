@@ -35,109 +35,157 @@ const WINESERVER = ['/usr/lib/wine/wineserver', '/usr/bin/wineserver'].find((p) 
 
 if (WINE === undefined || WINESERVER === undefined) {
   if (process.env.CI === 'true') t.fail('wine64 is not installed; .ci/run installs it (apt-get install wine64)');
-  else t.plan(0, 'skipped: wine64 is not installed (apt-get install --no-install-recommends wine64 to run the Windows agent test)');
+  else
+    t.plan(
+      0,
+      'skipped: wine64 is not installed (apt-get install --no-install-recommends wine64 to run the Windows agent test)',
+    );
 } else if (!existsSync(BINARY)) {
   t.fail(`${BINARY} is missing: build it with \`make agent\` (\`make test\` does)`);
 } else {
   const wine = WINE;
   const wineserver = WINESERVER;
 
-  t.test('under Wine, start_agent.cmd starts batch-agent.exe, which runs cmd jobs and kills process trees', async (t) => {
-    const prefix = tmpDir(t, 'batch-wine-');
-    const env: NodeJS.ProcessEnv = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
-    delete env.NODE_OPTIONS;
-    t.teardown(() => spawnSync(wineserver, ['-k'], { env, stdio: 'ignore', timeout: 20_000 }));
-    const outputs = tmpDir(t, 'batch-wine-out-');
+  t.test(
+    'under Wine, start_agent.cmd starts batch-agent.exe, which runs cmd jobs and kills process trees',
+    async (t) => {
+      const prefix = tmpDir(t, 'batch-wine-');
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        WINEPREFIX: prefix,
+        WINEDEBUG: '-all',
+        WINEDLLOVERRIDES: 'mscoree,mshtml=',
+      };
+      delete env.NODE_OPTIONS;
+      t.teardown(() => spawnSync(wineserver, ['-k'], { env, stdio: 'ignore', timeout: 20_000 }));
+      const outputs = tmpDir(t, 'batch-wine-out-');
 
-    /** Runs a Windows program to its end; its output goes to a file, never a pipe. */
-    const runWine = async (args: string[], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> => {
-      const file = path.join(outputs, `${Date.now()}-${Math.random().toString(36).slice(2)}.out`);
-      const fd = openSync(file, 'w');
-      const child = spawn(wine, args, { env, stdio: ['ignore', fd, fd] });
-      closeSync(fd);
-      const code = await waitExit(child, timeoutMs, `wine ${args.join(' ')}`);
-      return { code, output: readFileSync(file, 'utf8') };
-    };
+      /** Runs a Windows program to its end; its output goes to a file, never a pipe. */
+      const runWine = async (args: string[], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> => {
+        const file = path.join(outputs, `${Date.now()}-${Math.random().toString(36).slice(2)}.out`);
+        const fd = openSync(file, 'w');
+        const child = spawn(wine, args, { env, stdio: ['ignore', fd, fd] });
+        closeSync(fd);
+        const code = await waitExit(child, timeoutMs, `wine ${args.join(' ')}`);
+        return { code, output: readFileSync(file, 'utf8') };
+      };
 
-    const boot = await runWine(['wineboot', '-i']);
-    t.equal(boot.code, 0, boot.code === 0 ? 'a fresh Wine prefix' : `wineboot failed: ${boot.output}`);
-    const version = await runWine(['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f']);
-    t.equal(version.code, 0, 'Wine reports Windows 10, the oldest node.exe starts on');
+      const boot = await runWine(['wineboot', '-i']);
+      t.equal(boot.code, 0, boot.code === 0 ? 'a fresh Wine prefix' : `wineboot failed: ${boot.output}`);
+      const version = await runWine(['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f']);
+      t.equal(version.code, 0, 'Wine reports Windows 10, the oldest node.exe starts on');
 
-    const batchDir = path.join(prefix, 'drive_c/batch');
-    mkdirSync(batchDir, { recursive: true });
-    copyFileSync(BINARY, path.join(batchDir, 'batch-agent.exe'));
-    copyFileSync(path.join(ROOT, 'installers/start_agent.cmd'), path.join(batchDir, 'start_agent.cmd'));
+      const batchDir = path.join(prefix, 'drive_c/batch');
+      mkdirSync(batchDir, { recursive: true });
+      copyFileSync(BINARY, path.join(batchDir, 'batch-agent.exe'));
+      copyFileSync(path.join(ROOT, 'installers/start_agent.cmd'), path.join(batchDir, 'start_agent.cmd'));
 
-    const printed = await runWine(['C:\\batch\\batch-agent.exe', '--version']);
-    t.equal(printed.code, 0);
-    t.match(printed.output, /^batch-agent \d+\.\d+\.\d+ \(protocol \d+\)/, 'batch-agent.exe --version');
+      const printed = await runWine(['C:\\batch\\batch-agent.exe', '--version']);
+      t.equal(printed.code, 0);
+      t.match(printed.output, /^batch-agent \d+\.\d+\.\d+ \(protocol \d+\)/, 'batch-agent.exe --version');
 
-    const controller = await startController(t, { store: 'pglite' });
-    const client = new BatchClient({ url: controller.url, token: controller.token });
-    const { token } = await client.createRegistrationToken('local');
-    writeFileSync(
-      path.join(batchDir, 'agent.conf'),
-      [
-        '# as install-windows.ps1 writes it',
-        `BATCH_CONTROLLER_URL=${controller.url}`,
-        `BATCH_REGISTRATION_TOKEN=${token}`,
-        'BATCH_NODE_LABELS=os=windows,image=baked',
-        'BATCH_NODE_NAME=baked-windows',
-        'NOT_A_BATCH_KEY=ignored',
-        '',
-      ].join('\r\n'),
-    );
-    const agentLog = path.join(batchDir, 'logs/agent.log');
-    const log = () => (existsSync(agentLog) ? readFileSync(agentLog, 'utf8') : '');
-    startDetached(t, wine, ['cmd', '/c', 'C:\\batch\\start_agent.cmd'], env, path.join(outputs, 'start_agent.out'));
+      const controller = await startController(t, { store: 'pglite' });
+      const client = new BatchClient({ url: controller.url, token: controller.token });
+      const { token } = await client.createRegistrationToken('local');
+      writeFileSync(
+        path.join(batchDir, 'agent.conf'),
+        [
+          '# as install-windows.ps1 writes it',
+          `BATCH_CONTROLLER_URL=${controller.url}`,
+          `BATCH_REGISTRATION_TOKEN=${token}`,
+          'BATCH_NODE_LABELS=os=windows,image=baked',
+          'BATCH_NODE_NAME=baked-windows',
+          'NOT_A_BATCH_KEY=ignored',
+          '',
+        ].join('\r\n'),
+      );
+      const agentLog = path.join(batchDir, 'logs/agent.log');
+      const log = () => (existsSync(agentLog) ? readFileSync(agentLog, 'utf8') : '');
+      startDetached(t, wine, ['cmd', '/c', 'C:\\batch\\start_agent.cmd'], env, path.join(outputs, 'start_agent.out'));
 
-    const node = await waitFor('the Windows node to be READY', async () => (await client.listNodes()).items.find((n) => n.state === 'READY'), {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      describe: log,
-    });
-    t.equal(node.name, 'baked-windows', 'name from agent.conf');
-    t.match(node.labels, { os: 'windows', image: 'baked' }, 'labels from agent.conf');
-    t.match(log(), /start_agent\.cmd: controller: "http:\/\/127\.0\.0\.1/, 'the log tells which controller the node talks to');
-    t.notMatch(log(), token, 'the registration token is never logged');
-    t.ok(existsSync(path.join(batchDir, 'data/node.json')), 'the credential is kept in c:\\batch\\data');
+      const node = await waitFor(
+        'the Windows node to be READY',
+        async () => (await client.listNodes()).items.find((n) => n.state === 'READY'),
+        {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+          describe: log,
+        },
+      );
+      t.equal(node.name, 'baked-windows', 'name from agent.conf');
+      t.match(node.labels, { os: 'windows', image: 'baked' }, 'labels from agent.conf');
+      t.match(
+        log(),
+        /start_agent\.cmd: controller: "http:\/\/127\.0\.0\.1/,
+        'the log tells which controller the node talks to',
+      );
+      t.notMatch(log(), token, 'the registration token is never logged');
+      t.ok(existsSync(path.join(batchDir, 'data/node.json')), 'the credential is kept in c:\\batch\\data');
 
-    const job = await client.submitJob({
-      name: 'cmd',
-      tasks: [
-        { name: 'hello', instances: 2, command: 'echo hello %BATCH_INSTANCE_INDEX% of %BATCH_INSTANCE_COUNT%& echo from %BATCH_TASK_NAME% 1>&2' },
-        { name: 'fail', dependsOn: ['hello'], command: 'if "%BATCH_INSTANCE_INDEX%"=="0" exit /b 3' },
-      ],
-    });
-    const done = await waitJobFinished(client, job.id, 30_000);
-    t.equal(done.state, 'FAILED');
-    t.same(done.tasks.map((task) => [task.name, task.counts]), [
-      ['hello', { SUCCEEDED: 2 }],
-      ['fail', { FAILED: 1 }],
-    ]);
-    t.equal(await readLog(client, job.id, 'hello', 1), 'hello 1 of 2\r\n', 'stdout with %BATCH_INSTANCE_INDEX% expanded');
-    t.equal(await readLog(client, job.id, 'hello', 1, 'stderr'), 'from hello \r\n', 'stderr (cmd keeps the space before 1>&2)');
-    const failed = (await client.getInstance(job.id, 'fail', 0)).attempts[0];
-    t.equal(failed?.exitCode, 3, 'exit /b 3 is reported');
-    t.equal(failed?.failureReason, 'EXIT_CODE');
+      const job = await client.submitJob({
+        name: 'cmd',
+        tasks: [
+          {
+            name: 'hello',
+            instances: 2,
+            command: 'echo hello %BATCH_INSTANCE_INDEX% of %BATCH_INSTANCE_COUNT%& echo from %BATCH_TASK_NAME% 1>&2',
+          },
+          { name: 'fail', dependsOn: ['hello'], command: 'if "%BATCH_INSTANCE_INDEX%"=="0" exit /b 3' },
+        ],
+      });
+      const done = await waitJobFinished(client, job.id, 30_000);
+      t.equal(done.state, 'FAILED');
+      t.same(
+        done.tasks.map((task) => [task.name, task.counts]),
+        [
+          ['hello', { SUCCEEDED: 2 }],
+          ['fail', { FAILED: 1 }],
+        ],
+      );
+      t.equal(
+        await readLog(client, job.id, 'hello', 1),
+        'hello 1 of 2\r\n',
+        'stdout with %BATCH_INSTANCE_INDEX% expanded',
+      );
+      t.equal(
+        await readLog(client, job.id, 'hello', 1, 'stderr'),
+        'from hello \r\n',
+        'stderr (cmd keeps the space before 1>&2)',
+      );
+      const failed = (await client.getInstance(job.id, 'fail', 0)).attempts[0];
+      t.equal(failed?.exitCode, 3, 'exit /b 3 is reported');
+      t.equal(failed?.failureReason, 'EXIT_CODE');
 
-    // a cmd that starts a cmd that starts ping: three processes whose command lines hold the marker
-    const marker = `ping -n ${300 + (process.pid % 600)} 127.0.0.1`;
-    const long = await client.submitJob({ name: 'long', tasks: [{ name: 'sleepy', command: `echo started %BATCH_ATTEMPT%& cmd /d /c ${marker} >nul` }] });
-    await waitFor('the process tree to be running', () => processesWith(marker).length === 3, { timeoutMs: 30_000, describe: log });
-    await waitFor('its first line to be streamed while it runs', async () => (await readLog(client, long.id, 'sleepy', 0)) === 'started 1\r\n', {
-      timeoutMs: 10_000,
-      intervalMs: 100,
-    });
-    await client.stopJob(long.id);
-    // Generous: under Wine on a loaded CI host, taskkill and the tree walk take seconds each.
-    const stopped = await waitJobFinished(client, long.id, 90_000);
-    t.equal(stopped.state, 'STOPPED');
-    await waitFor('the process tree to be gone', () => processesWith(marker).length === 0, { timeoutMs: 15_000, describe: log });
-    t.pass('no process of the stopped instance is left');
-    t.match(log(), /batch-agent starting: node "baked-windows"/, 'the agent writes its own lines to the same log');
-  });
+      // a cmd that starts a cmd that starts ping: three processes whose command lines hold the marker
+      const marker = `ping -n ${300 + (process.pid % 600)} 127.0.0.1`;
+      const long = await client.submitJob({
+        name: 'long',
+        tasks: [{ name: 'sleepy', command: `echo started %BATCH_ATTEMPT%& cmd /d /c ${marker} >nul` }],
+      });
+      await waitFor('the process tree to be running', () => processesWith(marker).length === 3, {
+        timeoutMs: 30_000,
+        describe: log,
+      });
+      await waitFor(
+        'its first line to be streamed while it runs',
+        async () => (await readLog(client, long.id, 'sleepy', 0)) === 'started 1\r\n',
+        {
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        },
+      );
+      await client.stopJob(long.id);
+      // Generous: under Wine on a loaded CI host, taskkill and the tree walk take seconds each.
+      const stopped = await waitJobFinished(client, long.id, 90_000);
+      t.equal(stopped.state, 'STOPPED');
+      await waitFor('the process tree to be gone', () => processesWith(marker).length === 0, {
+        timeoutMs: 15_000,
+        describe: log,
+      });
+      t.pass('no process of the stopped instance is left');
+      t.match(log(), /batch-agent starting: node "baked-windows"/, 'the agent writes its own lines to the same log');
+    },
+  );
 }
 
 function waitExit(child: ChildProcess, timeoutMs: number, what: string): Promise<number | null> {
@@ -155,7 +203,13 @@ function waitExit(child: ChildProcess, timeoutMs: number, what: string): Promise
 }
 
 /** Its own process group, output to a file; teardown kills the group (wineserver -k the rest). */
-function startDetached(t: Teardown, command: string, args: string[], env: NodeJS.ProcessEnv, output: string): ChildProcess {
+function startDetached(
+  t: Teardown,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  output: string,
+): ChildProcess {
   const fd = openSync(output, 'w');
   const child = spawn(command, args, { env, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
@@ -167,4 +221,3 @@ function startDetached(t: Teardown, command: string, args: string[], env: NodeJS
   });
   return child;
 }
-

@@ -16,7 +16,8 @@ for (const store of STORES) {
     const controller = await startController(t, { store, port });
     const client = new BatchClient({ url: controller.url, token: controller.token });
     const { token } = await client.createRegistrationToken('local');
-    for (let i = 0; i < 2; i++) await startAgent(t, { controllerUrl: controller.url, registrationToken: token, name: `n${i}`, cpu: 4 });
+    for (let i = 0; i < 2; i++)
+      await startAgent(t, { controllerUrl: controller.url, registrationToken: token, name: `n${i}`, cpu: 4 });
     await waitReadyNodes(client, 2);
 
     const marks = tmpDir(t, 'batch-crash-');
@@ -30,7 +31,11 @@ for (const store of STORES) {
         { name: 'second', instances: PER_TASK, command },
       ],
     });
-    await waitFor('a quarter of the job to be done', async () => ((await client.getJob(job.id)).counts.SUCCEEDED ?? 0) >= 50, { timeoutMs: 60_000, intervalMs: 20 });
+    await waitFor(
+      'a quarter of the job to be done',
+      async () => ((await client.getJob(job.id)).counts.SUCCEEDED ?? 0) >= 50,
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
 
     await controller.kill();
     const again = await startController(t, {
@@ -48,13 +53,18 @@ for (const store of STORES) {
     const seen = new Map<string, number>();
     for (const line of lines) seen.set(line, (seen.get(line) ?? 0) + 1);
     t.equal(seen.size, 2 * PER_TASK, 'every instance ran');
-    t.same([...seen.values()].filter((n) => n !== 1), [], 'no instance ran twice');
+    t.same(
+      [...seen.values()].filter((n) => n !== 1),
+      [],
+      'no instance ran twice',
+    );
 
     let complete = 0;
     for (const task of ['first', 'second']) {
       for (const instance of (await client2.listInstances(job.id, task, { limit: PER_TASK })).items) {
         const expected = Array.from({ length: LINES }, (_, i) => `${task}/${instance.index} line ${i + 1}\n`).join('');
-        if ((await readLog(client2, job.id, task, instance.index)) === expected && instance.attempts.length === 1) complete += 1;
+        if ((await readLog(client2, job.id, task, instance.index)) === expected && instance.attempts.length === 1)
+          complete += 1;
         else t.fail(`${task}/${instance.index}: ${instance.attempts.length} attempt(s), log differs`);
       }
     }

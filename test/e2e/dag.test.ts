@@ -26,7 +26,11 @@ for (const store of STORES) {
     const expectedErr = Array.from({ length: LINES }, (_, i) => `err ${i}\n`).join('');
     for (const task of ['extract', 'transform', 'load']) {
       for (let index = 0; index < 10; index++) {
-        t.equal(await readLog(client, job.id, task, index), expected(task, index), `${task}/${index} stdout complete and in order`);
+        t.equal(
+          await readLog(client, job.id, task, index),
+          expected(task, index),
+          `${task}/${index} stdout complete and in order`,
+        );
         t.equal(await readLog(client, job.id, task, index, 'stderr'), expectedErr, `${task}/${index} stderr`);
       }
     }

@@ -96,13 +96,24 @@ for (const backend of ['local', 's3'] as const) {
     for (const index of [0, 1]) {
       const stdout = await readLog(client, job.id, 'hello', index);
       t.equal(stdout, `hello from instance ${index}\n`, `instance ${index} ran the packaged script with its data`);
-      t.equal(await text(client, `oss://batch-output-1/results/result-${index}.txt`), `result ${index}\n`, 'output uploaded');
-      t.equal((await text(client, `oss://batch-output-1/results/lines-${index}.txt`)).trim(), '3', 'input staged before the command');
+      t.equal(
+        await text(client, `oss://batch-output-1/results/result-${index}.txt`),
+        `result ${index}\n`,
+        'output uploaded',
+      );
+      t.equal(
+        (await text(client, `oss://batch-output-1/results/lines-${index}.txt`)).trim(),
+        '3',
+        'input staged before the command',
+      );
       // Logs reach their prefixes as <prefix><jobId>/<task>/<index>/<attempt>.log, complete.
       const stdoutKey = `oss://batch-input-1/gx-test/batch-hello-stdout/${job.id}/hello/${index}/1.log`;
       const archived = await waitForObject(client, stdoutKey);
       t.equal(archived, stdout, `stdout of instance ${index} archived in full`);
-      const stderr = await waitForObject(client, `oss://batch-input-1/gx-test/batch-hello-stderr/${job.id}/hello/${index}/1.log`);
+      const stderr = await waitForObject(
+        client,
+        `oss://batch-input-1/gx-test/batch-hello-stderr/${job.id}/hello/${index}/1.log`,
+      );
       t.equal(stderr, await readLog(client, job.id, 'hello', index, 'stderr'));
       t.match(stderr, /\[batch\].*hello\.zip/, 'setup steps are logged into the stream');
     }
@@ -132,11 +143,15 @@ for (const backend of ['local', 's3'] as const) {
 
 /** Logs are archived right after the attempt ends, asynchronously: wait for the object. */
 async function waitForObject(client: BatchClient, url: string): Promise<string> {
-  return waitFor(`${url} to exist`, async () => {
-    try {
-      return await text(client, url);
-    } catch {
-      return undefined;
-    }
-  }, { timeoutMs: 15_000, intervalMs: 100 });
+  return waitFor(
+    `${url} to exist`,
+    async () => {
+      try {
+        return await text(client, url);
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs: 15_000, intervalMs: 100 },
+  );
 }

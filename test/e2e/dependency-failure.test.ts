@@ -39,14 +39,20 @@ t.test('dependency conditions', { jobs: 2 }, async (t) => {
     t.same(taskStates(done), { A: 'FAILED', B: 'SKIPPED', C: 'SKIPPED', D: 'SUCCEEDED', E: 'SUCCEEDED' });
     for (const name of ['B', 'C']) {
       const instances = await instancesOf(client, job.id, name);
-      t.same(instances.map((i) => [i.state, i.attempts.length]), instances.map(() => ['SKIPPED', 0]), `every instance of ${name} SKIPPED, none started`);
+      t.same(
+        instances.map((i) => [i.state, i.attempts.length]),
+        instances.map(() => ['SKIPPED', 0]),
+        `every instance of ${name} SKIPPED, none started`,
+      );
       t.same(taskOf(done, name).counts, { SKIPPED: taskOf(done, name).instances }, `${name} counts`);
     }
     t.notOk(existsSync(path.join(marks, 'B-0')) || existsSync(path.join(marks, 'C')), 'B and C never ran');
     t.ok(existsSync(path.join(marks, 'D')), 'the on: failure cleanup ran');
     t.ok(existsSync(path.join(marks, 'E')), 'the on: any task ran');
 
-    const aEnded = Math.max(...(await instancesOf(client, job.id, 'A')).map((i) => Date.parse(i.attempts[0]!.endedAt!)));
+    const aEnded = Math.max(
+      ...(await instancesOf(client, job.id, 'A')).map((i) => Date.parse(i.attempts[0]!.endedAt!)),
+    );
     const settled = Date.parse(done.endedAt!) - aEnded;
     t.ok(settled < 5_000, `the job settled ${settled} ms after A failed`);
   });
@@ -60,6 +66,9 @@ t.test('dependency conditions', { jobs: 2 }, async (t) => {
     const [d] = await instancesOf(client, job.id, 'D');
     t.same([d!.state, d!.attempts.length], ['SKIPPED', 0], 'D never started');
     t.notOk(existsSync(path.join(marks, 'D')), 'the cleanup did not run');
-    t.ok(['B-0', 'B-1', 'C', 'E'].every((f) => existsSync(path.join(marks, f))), 'B, C and E ran');
+    t.ok(
+      ['B-0', 'B-1', 'C', 'E'].every((f) => existsSync(path.join(marks, f))),
+      'B, C and E ran',
+    );
   });
 });

@@ -42,28 +42,42 @@ async function startProxy(t: Teardown, target: URL): Promise<{ url: string; cut(
 }
 
 for (const store of STORES) {
-  t.test(`${store}: connections cut twice while an instance streams: it finishes once, its log has no gap or duplicate`, async (t) => {
-    const controller = await startController(t, { store, env: { BATCH_NODE_LOST_AFTER_MS: '15000' } });
-    const client = new BatchClient({ url: controller.url, token: controller.token });
-    const proxy = await startProxy(t, new URL(controller.url));
-    const { token } = await client.createRegistrationToken('local');
-    await startAgent(t, { controllerUrl: proxy.url, registrationToken: token, cpu: 2 });
-    await waitReadyNodes(client, 1);
+  t.test(
+    `${store}: connections cut twice while an instance streams: it finishes once, its log has no gap or duplicate`,
+    async (t) => {
+      const controller = await startController(t, { store, env: { BATCH_NODE_LOST_AFTER_MS: '15000' } });
+      const client = new BatchClient({ url: controller.url, token: controller.token });
+      const proxy = await startProxy(t, new URL(controller.url));
+      const { token } = await client.createRegistrationToken('local');
+      await startAgent(t, { controllerUrl: proxy.url, registrationToken: token, cpu: 2 });
+      await waitReadyNodes(client, 1);
 
-    const job = await client.submitJob({ name: 'cut', tasks: [{ name: 'a', command, instances: 2 }] });
-    await waitFor('output to flow', async () => (await readLog(client, job.id, 'a', 0)).includes('line 50'), { timeoutMs: 20_000, intervalMs: 20 });
-    t.ok(proxy.cut() >= 1, 'cut the agent connection');
-    await waitFor('more output after reconnecting', async () => (await readLog(client, job.id, 'a', 0)).includes('line 200'), { timeoutMs: 20_000, intervalMs: 20 });
-    proxy.cut();
+      const job = await client.submitJob({ name: 'cut', tasks: [{ name: 'a', command, instances: 2 }] });
+      await waitFor('output to flow', async () => (await readLog(client, job.id, 'a', 0)).includes('line 50'), {
+        timeoutMs: 20_000,
+        intervalMs: 20,
+      });
+      t.ok(proxy.cut() >= 1, 'cut the agent connection');
+      await waitFor(
+        'more output after reconnecting',
+        async () => (await readLog(client, job.id, 'a', 0)).includes('line 200'),
+        { timeoutMs: 20_000, intervalMs: 20 },
+      );
+      proxy.cut();
 
-    const done = await waitJobFinished(client, job.id, 60_000);
-    t.equal(done.state, 'SUCCEEDED');
-    for (const index of [0, 1]) {
-      const instance = await client.getInstance(job.id, 'a', index);
-      t.equal(instance.attempts.length, 1, `instance ${index} ran once`);
-      t.equal(await readLog(client, job.id, 'a', index), expected, `instance ${index}: log complete, in order, no duplicates`);
-    }
-  });
+      const done = await waitJobFinished(client, job.id, 60_000);
+      t.equal(done.state, 'SUCCEEDED');
+      for (const index of [0, 1]) {
+        const instance = await client.getInstance(job.id, 'a', index);
+        t.equal(instance.attempts.length, 1, `instance ${index} ran once`);
+        t.equal(
+          await readLog(client, job.id, 'a', index),
+          expected,
+          `instance ${index}: log complete, in order, no duplicates`,
+        );
+      }
+    },
+  );
 }
 
 t.test('an agent paused (SIGSTOP) for less than the grace period keeps its instance', async (t) => {
@@ -73,7 +87,10 @@ t.test('an agent paused (SIGSTOP) for less than the grace period keeps its insta
   const agent = await startAgent(t, { controllerUrl: controller.url, registrationToken: token, cpu: 1 });
   await waitReadyNodes(client, 1);
   const job = await client.submitJob({ name: 'pause', tasks: [{ name: 'a', command }] });
-  await waitFor('output to flow', async () => (await readLog(client, job.id, 'a', 0)).includes('line 20'), { timeoutMs: 20_000, intervalMs: 20 });
+  await waitFor('output to flow', async () => (await readLog(client, job.id, 'a', 0)).includes('line 20'), {
+    timeoutMs: 20_000,
+    intervalMs: 20,
+  });
 
   agent.process.kill('SIGSTOP');
   const pausedAt = Date.now();

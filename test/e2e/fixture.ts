@@ -21,17 +21,28 @@ export async function startCluster(
   const { token } = await client.createRegistrationToken('local');
   const agents: Agent[] = [];
   for (let i = 0; i < (options.agents ?? 2); i++) {
-    agents.push(await startAgent(t, { controllerUrl: controller.url, registrationToken: token, name: `node-${i}`, cpu: options.cpu ?? 4 }));
+    agents.push(
+      await startAgent(t, {
+        controllerUrl: controller.url,
+        registrationToken: token,
+        name: `node-${i}`,
+        cpu: options.cpu ?? 4,
+      }),
+    );
   }
   await waitReadyNodes(client, agents.length);
   return { controller, client, agents, registrationToken: token };
 }
 
 export async function waitReadyNodes(client: BatchClient, count: number, timeoutMs = 20_000): Promise<void> {
-  await waitFor(`${count} READY nodes`, async () => (await client.listNodes()).items.filter((n) => n.state === 'READY').length >= count, {
-    timeoutMs,
-    intervalMs: 50,
-  });
+  await waitFor(
+    `${count} READY nodes`,
+    async () => (await client.listNodes()).items.filter((n) => n.state === 'READY').length >= count,
+    {
+      timeoutMs,
+      intervalMs: 50,
+    },
+  );
 }
 
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'STOPPED']);
@@ -48,7 +59,13 @@ export async function waitJobFinished(client: BatchClient, jobId: string, timeou
   );
 }
 
-export async function readLog(client: BatchClient, jobId: string, task: string, index: number, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
+export async function readLog(
+  client: BatchClient,
+  jobId: string,
+  task: string,
+  index: number,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<string> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of await client.logs(jobId, task, index, { stream })) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');

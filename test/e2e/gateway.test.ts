@@ -66,7 +66,11 @@ t.test('a malformed or oversized frame closes that connection and nothing else',
 
   // The real agent was never disturbed and still runs work.
   const nodes = (await client.listNodes()).items;
-  t.same(nodes.map((n) => n.state), ['READY'], 'only the real node exists and it is READY');
+  t.same(
+    nodes.map((n) => n.state),
+    ['READY'],
+    'only the real node exists and it is READY',
+  );
   const job = await client.submitJob({ name: 'still-fine', tasks: [{ name: 'a', command: 'echo ok', instances: 2 }] });
   t.equal((await waitJobFinished(client, job.id)).state, 'SUCCEEDED');
 });

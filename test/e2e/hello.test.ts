@@ -45,7 +45,10 @@ for (const store of STORES) {
     t.same(JSON.parse(json.stdout), await client.getJob(jobId!), '--json prints the API resource');
 
     // A failing job: --wait exits non-zero.
-    const failing = await runBatchctl(['submit', '-f', '-', '--wait'], { ...env, stdin: 'name: broken\ntasks:\n  - name: a\n    command: exit 3\n' });
+    const failing = await runBatchctl(['submit', '-f', '-', '--wait'], {
+      ...env,
+      stdin: 'name: broken\ntasks:\n  - name: a\n    command: exit 3\n',
+    });
     t.equal(failing.code, 1, 'submit --wait exits 1 when the job fails');
     t.match(failing.stdout + failing.stderr, /FAILED/);
 
@@ -53,20 +56,37 @@ for (const store of STORES) {
     const token = await runBatchctl(['envs', 'token', 'local'], env);
     t.equal(token.code, 0, token.stderr);
     t.match(token.stdout.trim(), /^reg_[A-Za-z0-9_-]+$/);
-    await startAgent(t, { controllerUrl: controller.url, registrationToken: token.stdout.trim(), name: 'extra', labels: 'gpu-model=none,site=hand' });
+    await startAgent(t, {
+      controllerUrl: controller.url,
+      registrationToken: token.stdout.trim(),
+      name: 'extra',
+      labels: 'gpu-model=none,site=hand',
+    });
     await waitReadyNodes(client, 3);
-    const pinned = await client.submitJob({ name: 'pinned', tasks: [{ name: 'a', command: 'echo on $BATCH_NODE_ID', nodeSelector: { site: 'hand' } }] });
-    const done = await waitFor('the pinned job', async () => {
-      const j = await client.getJob(pinned.id);
-      return j.state === 'SUCCEEDED' ? j : undefined;
-    }, { timeoutMs: 20_000 });
+    const pinned = await client.submitJob({
+      name: 'pinned',
+      tasks: [{ name: 'a', command: 'echo on $BATCH_NODE_ID', nodeSelector: { site: 'hand' } }],
+    });
+    const done = await waitFor(
+      'the pinned job',
+      async () => {
+        const j = await client.getJob(pinned.id);
+        return j.state === 'SUCCEEDED' ? j : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     t.equal(done.state, 'SUCCEEDED');
     const extra = (await client.listNodes()).items.find((n) => n.name === 'extra')!;
     t.equal(await readLog(client, pinned.id, 'a', 0), `on ${extra.id}\n`, 'the hand-started node ran it');
 
     // logs -f follows a running instance until it ends.
-    const slow = await client.submitJob({ name: 'slow', tasks: [{ name: 'a', command: 'for i in 1 2 3 4 5; do echo tick $i; sleep 0.3; done' }] });
-    await waitFor('the slow instance to run', async () => (await client.getJob(slow.id)).counts.RUNNING === 1, { timeoutMs: 20_000 });
+    const slow = await client.submitJob({
+      name: 'slow',
+      tasks: [{ name: 'a', command: 'for i in 1 2 3 4 5; do echo tick $i; sleep 0.3; done' }],
+    });
+    await waitFor('the slow instance to run', async () => (await client.getJob(slow.id)).counts.RUNNING === 1, {
+      timeoutMs: 20_000,
+    });
     const follow = startBatchctl(['logs', slow.id, 'a', '0', '-f'], env);
     await follow.waitForStdout('tick 1', 10_000);
     const followed = await follow.exited;

@@ -13,9 +13,15 @@ import { readLog, startCluster, waitJobFinished } from './fixture.js';
 import { instancesOf, readAttemptLog, taskOf, waitForFile, waitInstance } from './instances.js';
 
 /** The lines of a file the instances append to, sorted: who ran, in any order. */
-const linesOf = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).sort() : []);
+const linesOf = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).sort() : [];
 
-const attemptSummary = (a: { attempt: number; state: string; failureReason: string | null; exitCode: number | null }) => ({
+const attemptSummary = (a: {
+  attempt: number;
+  state: string;
+  failureReason: string | null;
+  exitCode: number | null;
+}) => ({
   attempt: a.attempt,
   state: a.state,
   failureReason: a.failureReason,
@@ -28,7 +34,11 @@ for (const store of STORES) {
 
     t.test('a FAILED job re-runs only its failed instances, then its downstream task', async (t) => {
       const dir = tmpDir(t, 'batch-restart-');
-      const files = { RUNS: path.join(dir, 'runs'), AFTER_RUNS: path.join(dir, 'after-runs'), FLAG: path.join(dir, 'flag') };
+      const files = {
+        RUNS: path.join(dir, 'runs'),
+        AFTER_RUNS: path.join(dir, 'after-runs'),
+        FLAG: path.join(dir, 'flag'),
+      };
       const job = await client.submitJob({
         name: 'restart-failed',
         tasks: [
@@ -81,20 +91,44 @@ for (const store of STORES) {
       }
       for (const index of [1, 4]) {
         const at = { jobId: job.id, task: 'work', index };
-        t.equal(await readAttemptLog(client, at, 1), `index ${index} attempt 1\n`, `work/${index}: the failed attempt's log is kept`);
-        t.equal(await readAttemptLog(client, at, 2), `index ${index} attempt 2\n`, `work/${index}: the re-run has its own log`);
-        t.equal(await readLog(client, job.id, 'work', index), `index ${index} attempt 2\n`, `work/${index}: the latest attempt's log by default`);
+        t.equal(
+          await readAttemptLog(client, at, 1),
+          `index ${index} attempt 1\n`,
+          `work/${index}: the failed attempt's log is kept`,
+        );
+        t.equal(
+          await readAttemptLog(client, at, 2),
+          `index ${index} attempt 2\n`,
+          `work/${index}: the re-run has its own log`,
+        );
+        t.equal(
+          await readLog(client, job.id, 'work', index),
+          `index ${index} attempt 2\n`,
+          `work/${index}: the latest attempt's log by default`,
+        );
       }
       const [after] = await instancesOf(client, job.id, 'after');
-      t.same(after!.attempts.map((a) => a.state), ['SUCCEEDED'], 'one attempt of the downstream task');
+      t.same(
+        after!.attempts.map((a) => a.state),
+        ['SUCCEEDED'],
+        'one attempt of the downstream task',
+      );
 
-      await t.rejects(client.restartJob(job.id), { status: 409, code: 'CONFLICT' }, 'a SUCCEEDED job cannot be restarted');
+      await t.rejects(
+        client.restartJob(job.id),
+        { status: 409, code: 'CONFLICT' },
+        'a SUCCEEDED job cannot be restarted',
+      );
       t.equal((await client.getJob(job.id)).state, 'SUCCEEDED', 'and stays SUCCEEDED');
     });
 
     t.test('a STOPPED job re-runs only its stopped instances; a RUNNING one cannot be restarted', async (t) => {
       const dir = tmpDir(t, 'batch-restart-stopped-');
-      const files = { RUNS: path.join(dir, 'runs'), AFTER_RUNS: path.join(dir, 'after-runs'), GATE: path.join(dir, 'gate') };
+      const files = {
+        RUNS: path.join(dir, 'runs'),
+        AFTER_RUNS: path.join(dir, 'after-runs'),
+        GATE: path.join(dir, 'gate'),
+      };
       const job = await client.submitJob({
         name: 'restart-stopped',
         tasks: [
@@ -112,7 +146,11 @@ for (const store of STORES) {
       for (const index of [0, 1]) await waitInstance(client, at(index), 'to succeed', (i) => i.state === 'SUCCEEDED');
       for (const index of [2, 3]) await waitInstance(client, at(index), 'to be RUNNING', (i) => i.state === 'RUNNING');
 
-      await t.rejects(client.restartJob(job.id), { status: 409, code: 'CONFLICT' }, 'a RUNNING job cannot be restarted');
+      await t.rejects(
+        client.restartJob(job.id),
+        { status: 409, code: 'CONFLICT' },
+        'a RUNNING job cannot be restarted',
+      );
       t.equal((await client.getJob(job.id)).state, 'RUNNING', 'and keeps running');
 
       await client.stopJob(job.id);
@@ -126,7 +164,11 @@ for (const store of STORES) {
       const done = await waitJobFinished(client, job.id, 30_000);
       t.equal(done.state, 'SUCCEEDED');
       t.same(done.counts, { SUCCEEDED: 5 });
-      t.same(linesOf(files.RUNS), ['0 1', '1 1', '2 1', '2 2', '3 1', '3 2'], 'only the stopped instances 2 and 3 ran again');
+      t.same(
+        linesOf(files.RUNS),
+        ['0 1', '1 1', '2 1', '2 2', '3 1', '3 2'],
+        'only the stopped instances 2 and 3 ran again',
+      );
       t.same(linesOf(files.AFTER_RUNS), ['after 1'], 'the downstream task ran once');
       const mixed = await instancesOf(client, job.id, 'mixed');
       t.same(
@@ -146,7 +188,8 @@ for (const store of STORES) {
             name: 'split',
             instances: 4,
             env: files,
-            command: 'echo "split $BATCH_INSTANCE_INDEX $BATCH_ATTEMPT" >> "$RUNS"; [ "$BATCH_INSTANCE_INDEX" != 2 ] || [ -e "$FLAG" ]',
+            command:
+              'echo "split $BATCH_INSTANCE_INDEX $BATCH_ATTEMPT" >> "$RUNS"; [ "$BATCH_INSTANCE_INDEX" != 2 ] || [ -e "$FLAG" ]',
           },
           {
             name: 'work',
@@ -159,7 +202,10 @@ for (const store of STORES) {
       });
       const failed = await waitJobFinished(client, job.id, 30_000);
       t.equal(failed.state, 'FAILED');
-      t.same((await instancesOf(client, job.id, 'work')).map((i) => i.state), ['SUCCEEDED', 'SUCCEEDED', 'SKIPPED', 'SUCCEEDED']);
+      t.same(
+        (await instancesOf(client, job.id, 'work')).map((i) => i.state),
+        ['SUCCEEDED', 'SUCCEEDED', 'SKIPPED', 'SUCCEEDED'],
+      );
 
       writeFileSync(files.FLAG, '');
       await client.restartJob(job.id);
@@ -168,26 +214,46 @@ for (const store of STORES) {
       t.same(done.counts, { SUCCEEDED: 8 });
       t.same(
         linesOf(files.RUNS),
-        ['split 0 1', 'split 1 1', 'split 2 1', 'split 2 2', 'split 3 1', 'work 0 1', 'work 1 1', 'work 2 1', 'work 3 1'],
+        [
+          'split 0 1',
+          'split 1 1',
+          'split 2 1',
+          'split 2 2',
+          'split 3 1',
+          'work 0 1',
+          'work 1 1',
+          'work 2 1',
+          'work 3 1',
+        ],
         'split/2 ran again and work/2 ran for the first time; nothing else re-ran',
       );
     });
 
-    t.test('a restarted instance gets the task\'s retries afresh', async (t) => {
+    t.test("a restarted instance gets the task's retries afresh", async (t) => {
       // retries: 1 — attempts 1 and 2 fail the first run; after the restart attempt 3 fails and is retried.
-      const job = await client.submitJob({ name: 'restart-retries', tasks: [{ name: 'stubborn', retries: 1, command: '[ "$BATCH_ATTEMPT" -ge 4 ]' }] });
+      const job = await client.submitJob({
+        name: 'restart-retries',
+        tasks: [{ name: 'stubborn', retries: 1, command: '[ "$BATCH_ATTEMPT" -ge 4 ]' }],
+      });
       t.equal((await waitJobFinished(client, job.id, 30_000)).state, 'FAILED');
-      t.equal((await instancesOf(client, job.id, 'stubborn'))[0]!.attempts.length, 2, 'retries + 1 attempts before the restart');
+      t.equal(
+        (await instancesOf(client, job.id, 'stubborn'))[0]!.attempts.length,
+        2,
+        'retries + 1 attempts before the restart',
+      );
       await client.restartJob(job.id);
       const done = await waitJobFinished(client, job.id, 30_000);
       t.equal(done.state, 'SUCCEEDED', 'the re-run failed once and its retry succeeded');
       const [instance] = await instancesOf(client, job.id, 'stubborn');
-      t.same(instance!.attempts.map((a) => [a.attempt, a.state]), [
-        [1, 'FAILED'],
-        [2, 'FAILED'],
-        [3, 'FAILED'],
-        [4, 'SUCCEEDED'],
-      ]);
+      t.same(
+        instance!.attempts.map((a) => [a.attempt, a.state]),
+        [
+          [1, 'FAILED'],
+          [2, 'FAILED'],
+          [3, 'FAILED'],
+          [4, 'SUCCEEDED'],
+        ],
+      );
     });
   });
 }

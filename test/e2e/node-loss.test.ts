@@ -26,10 +26,14 @@ t.test('SIGKILL of an agent: its attempts fail NODE_LOST and succeed elsewhere w
       },
     ],
   });
-  await waitFor('two to linger on node-0, two to be done', async () => {
-    const c = (await client.getJob(job.id)).counts;
-    return c.RUNNING === 2 && c.SUCCEEDED === 2;
-  }, { timeoutMs: 20_000 });
+  await waitFor(
+    'two to linger on node-0, two to be done',
+    async () => {
+      const c = (await client.getJob(job.id)).counts;
+      return c.RUNNING === 2 && c.SUCCEEDED === 2;
+    },
+    { timeoutMs: 20_000 },
+  );
   const nodes = (await client.listNodes()).items;
   const victim = nodes.find((n) => n.name === 'node-0')!;
   const survivor = nodes.find((n) => n.name === 'node-1')!;
@@ -38,11 +42,17 @@ t.test('SIGKILL of an agent: its attempts fail NODE_LOST and succeed elsewhere w
   const orphanPids = onVictim.map((i) => Number(readFileSync(path.join(marks, `${i.index}.pid`), 'utf8')));
 
   await agents[0]!.kill('SIGKILL');
-  await waitFor('the node to be LOST', async () => (await client.getNode(victim.id)).state === 'LOST', { timeoutMs: 15_000 });
-  await waitFor('the lost instances to succeed elsewhere', async () => {
-    const items = (await client.listInstances(job.id, 'a')).items;
-    return onVictim.every((v) => items[v.index]!.state === 'SUCCEEDED');
-  }, { timeoutMs: 20_000 });
+  await waitFor('the node to be LOST', async () => (await client.getNode(victim.id)).state === 'LOST', {
+    timeoutMs: 15_000,
+  });
+  await waitFor(
+    'the lost instances to succeed elsewhere',
+    async () => {
+      const items = (await client.listInstances(job.id, 'a')).items;
+      return onVictim.every((v) => items[v.index]!.state === 'SUCCEEDED');
+    },
+    { timeoutMs: 20_000 },
+  );
   for (const v of onVictim) {
     const instance = await client.getInstance(job.id, 'a', v.index);
     t.equal(instance.attempts.length, 2, `instance ${v.index}: one more attempt`);
@@ -52,7 +62,13 @@ t.test('SIGKILL of an agent: its attempts fail NODE_LOST and succeed elsewhere w
   t.ok(orphanPids.every(pidAlive), 'the dead agent left its commands running');
 
   // The agent comes back with the same identity: it kills what its previous life left behind.
-  await startAgent(t, { controllerUrl: controller.url, dir: agents[0]!.dir, name: 'node-0', cpu: 2, registrationToken });
+  await startAgent(t, {
+    controllerUrl: controller.url,
+    dir: agents[0]!.dir,
+    name: 'node-0',
+    cpu: 2,
+    registrationToken,
+  });
   await waitReadyNodes(client, 2);
   t.equal((await client.getNode(victim.id)).state, 'READY', 'the same node is READY again');
   await waitFor('the orphans to be killed', () => orphanPids.every((p) => !pidAlive(p)), { timeoutMs: 10_000 });

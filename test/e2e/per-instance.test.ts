@@ -26,20 +26,33 @@ t.test('per: instance dependencies', { jobs: 2 }, async (t) => {
           env: { MARKER: marker },
           command: `if [ "$BATCH_INSTANCE_INDEX" = 7 ]; then ${waitForFile('$MARKER')}; fi; echo split $BATCH_INSTANCE_INDEX`,
         },
-        { name: 'work', instances: COUNT, dependsOn: [{ task: 'split', per: 'instance' }], command: 'echo work $BATCH_INSTANCE_INDEX' },
+        {
+          name: 'work',
+          instances: COUNT,
+          dependsOn: [{ task: 'split', per: 'instance' }],
+          command: 'echo work $BATCH_INSTANCE_INDEX',
+        },
       ],
     });
     const at = (task: string, index: number) => ({ jobId: job.id, task, index });
 
     await waitInstance(client, at('split', 7), 'to be RUNNING', (i) => i.state === 'RUNNING');
     await waitInstance(client, at('work', 3), 'to succeed', (i) => i.state === 'SUCCEEDED');
-    t.equal((await client.getInstance(job.id, 'split', 7)).state, 'RUNNING', 'work/3 succeeded while split/7 is still RUNNING');
+    t.equal(
+      (await client.getInstance(job.id, 'split', 7)).state,
+      'RUNNING',
+      'work/3 succeeded while split/7 is still RUNNING',
+    );
 
     for (let index = 0; index < 7; index++) {
       await waitInstance(client, at('work', index), 'to succeed', (i) => i.state === 'SUCCEEDED');
     }
     const waiting = await client.getInstance(job.id, 'work', 7);
-    t.same({ state: waiting.state, pendingReason: waiting.pendingReason, attempts: waiting.attempts.length }, { state: 'PENDING', pendingReason: 'DEPENDENCY', attempts: 0 }, 'work/7 waits for split/7');
+    t.same(
+      { state: waiting.state, pendingReason: waiting.pendingReason, attempts: waiting.attempts.length },
+      { state: 'PENDING', pendingReason: 'DEPENDENCY', attempts: 0 },
+      'work/7 waits for split/7',
+    );
     t.equal((await client.getInstance(job.id, 'split', 7)).state, 'RUNNING', 'split/7 is still RUNNING');
 
     writeFileSync(marker, '');
@@ -64,7 +77,12 @@ t.test('per: instance dependencies', { jobs: 2 }, async (t) => {
       name: 'per-instance-failure',
       tasks: [
         { name: 'split', instances: COUNT, command: '[ "$BATCH_INSTANCE_INDEX" != 5 ]' },
-        { name: 'work', instances: COUNT, dependsOn: [{ task: 'split', per: 'instance' }], command: 'echo work $BATCH_INSTANCE_INDEX' },
+        {
+          name: 'work',
+          instances: COUNT,
+          dependsOn: [{ task: 'split', per: 'instance' }],
+          command: 'echo work $BATCH_INSTANCE_INDEX',
+        },
       ],
     });
     const done = await waitJobFinished(client, job.id, 30_000);

@@ -6,7 +6,10 @@ import { readLog, startCluster, waitJobFinished, waitReadyNodes } from './fixtur
 for (const store of STORES) {
   t.test(`${store}: a controller restarted between two jobs keeps all state`, async (t) => {
     const { controller, client } = await startCluster(t, { store, agents: 2, cpu: 2 });
-    const first = await client.submitJob({ name: 'before', tasks: [{ name: 'a', instances: 4, command: 'echo before $BATCH_INSTANCE_INDEX' }] });
+    const first = await client.submitJob({
+      name: 'before',
+      tasks: [{ name: 'a', instances: 4, command: 'echo before $BATCH_INSTANCE_INDEX' }],
+    });
     const firstDone = await waitJobFinished(client, first.id);
     t.equal(firstDone.state, 'SUCCEEDED');
     const nodesBefore = (await client.listNodes()).items.map((n) => n.id).sort();
@@ -41,8 +44,15 @@ t.test('agents reconnect to a controller restarted on the same port and keep the
   const again = await startController(t, { store: 'pglite', port, dataDir: controller.dataDir });
   const client2 = new BatchClient({ url: again.url, token: again.token });
   await waitReadyNodes(client2, 1, 30_000);
-  t.same((await client2.listNodes()).items.map((n) => n.id), before, 'the same node, not a new registration');
-  const job = await client2.submitJob({ name: 'after', tasks: [{ name: 'a', instances: 3, command: 'echo after $BATCH_INSTANCE_INDEX' }] });
+  t.same(
+    (await client2.listNodes()).items.map((n) => n.id),
+    before,
+    'the same node, not a new registration',
+  );
+  const job = await client2.submitJob({
+    name: 'after',
+    tasks: [{ name: 'a', instances: 3, command: 'echo after $BATCH_INSTANCE_INDEX' }],
+  });
   t.equal((await waitJobFinished(client2, job.id)).state, 'SUCCEEDED');
   t.equal(await readLog(client2, job.id, 'a', 2), 'after 2\n');
 });

@@ -22,7 +22,12 @@ const summary = (a: { attempt: number; state: string; failureReason: string | nu
 for (const store of STORES) {
   // The cases are independent jobs on one cluster; running them side by side keeps the file quick.
   t.test(`${store}: retries`, { jobs: 6 }, async (t) => {
-    const { client } = await startCluster(t, { store, agents: 1, cpu: 8, env: { BATCH_RETRY_BACKOFF_MS: String(BACKOFF_MS) } });
+    const { client } = await startCluster(t, {
+      store,
+      agents: 1,
+      cpu: 8,
+      env: { BATCH_RETRY_BACKOFF_MS: String(BACKOFF_MS) },
+    });
 
     t.test('an instance failing on attempts 1 and 2 succeeds on attempt 3 with retries: 2', async (t) => {
       const job = await client.submitJob({
@@ -31,7 +36,8 @@ for (const store of STORES) {
           {
             name: 'flaky',
             retries: 2,
-            command: 'echo "out of attempt $BATCH_ATTEMPT"; echo "err of attempt $BATCH_ATTEMPT" >&2; [ "$BATCH_ATTEMPT" -ge 3 ] || exit $((10 + BATCH_ATTEMPT))',
+            command:
+              'echo "out of attempt $BATCH_ATTEMPT"; echo "err of attempt $BATCH_ATTEMPT" >&2; [ "$BATCH_ATTEMPT" -ge 3 ] || exit $((10 + BATCH_ATTEMPT))',
           },
         ],
       });
@@ -47,14 +53,28 @@ for (const store of STORES) {
 
       const at = { jobId: job.id, task: 'flaky', index: 0 };
       for (const n of [1, 2, 3]) {
-        t.equal(await readAttemptLog(client, at, n), `out of attempt ${n}\n`, `attempt ${n}'s stdout holds only its own output`);
-        t.equal(await readAttemptLog(client, at, n, 'stderr'), `err of attempt ${n}\n`, `attempt ${n}'s stderr holds only its own output`);
+        t.equal(
+          await readAttemptLog(client, at, n),
+          `out of attempt ${n}\n`,
+          `attempt ${n}'s stdout holds only its own output`,
+        );
+        t.equal(
+          await readAttemptLog(client, at, n, 'stderr'),
+          `err of attempt ${n}\n`,
+          `attempt ${n}'s stderr holds only its own output`,
+        );
       }
 
       // Jitter keeps each delay within [50 %, 100 %] of base × 2^(retry-1).
       const [a1, a2, a3] = instance!.attempts;
-      t.ok(gapMs(a1!, a2!) >= 0.5 * BACKOFF_MS, `the first retry waited its backoff (${gapMs(a1!, a2!)} ms >= ${0.5 * BACKOFF_MS})`);
-      t.ok(gapMs(a2!, a3!) >= 0.5 * 2 * BACKOFF_MS, `the second retry waited a doubled backoff (${gapMs(a2!, a3!)} ms >= ${BACKOFF_MS})`);
+      t.ok(
+        gapMs(a1!, a2!) >= 0.5 * BACKOFF_MS,
+        `the first retry waited its backoff (${gapMs(a1!, a2!)} ms >= ${0.5 * BACKOFF_MS})`,
+      );
+      t.ok(
+        gapMs(a2!, a3!) >= 0.5 * 2 * BACKOFF_MS,
+        `the second retry waited a doubled backoff (${gapMs(a2!, a3!)} ms >= ${BACKOFF_MS})`,
+      );
     });
 
     t.test('when the retries are spent the instance, task and job fail', async (t) => {
@@ -88,7 +108,11 @@ for (const store of STORES) {
       t.equal(done.state, 'FAILED', 'exits-4 failed the job');
       const [four] = await instancesOf(client, job.id, 'exits-4');
       t.equal(four!.state, 'FAILED');
-      t.same(four!.attempts.map(summary), [{ attempt: 1, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode: 4 }], 'exit 4 is not retried');
+      t.same(
+        four!.attempts.map(summary),
+        [{ attempt: 1, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode: 4 }],
+        'exit 4 is not retried',
+      );
       const [three] = await instancesOf(client, job.id, 'exits-3-once');
       t.equal(three!.state, 'SUCCEEDED');
       t.same(
@@ -124,17 +148,32 @@ for (const store of STORES) {
       for (const a of slow!.attempts) {
         const ran = Date.parse(a.endedAt!) - Date.parse(a.startedAt!);
         // Start and end are the controller's receive times of the reports; on a loaded host the RUNNING report can trail the spawn by a few hundred ms.
-        t.ok(ran >= 500 && ran < 10_000, `attempt ${a.attempt} ran about its 1 s limit, not the 30 s sleep (${ran} ms)`);
+        t.ok(
+          ran >= 500 && ran < 10_000,
+          `attempt ${a.attempt} ran about its 1 s limit, not the 30 s sleep (${ran} ms)`,
+        );
       }
       const [fails] = await instancesOf(client, job.id, 'fails');
-      t.same(fails!.attempts.map(summary), [{ attempt: 1, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode: 1 }], 'an exit code is not a TIMEOUT');
+      t.same(
+        fails!.attempts.map(summary),
+        [{ attempt: 1, state: 'FAILED', failureReason: 'EXIT_CODE', exitCode: 1 }],
+        'an exit code is not a TIMEOUT',
+      );
     });
 
     t.test('a retry waiting out its backoff is PENDING with reason BACKOFF', async (t) => {
-      const job = await client.submitJob({ name: 'backoff', tasks: [{ name: 'twice', retries: 2, command: '[ "$BATCH_ATTEMPT" -ge 3 ] || exit 1' }] });
+      const job = await client.submitJob({
+        name: 'backoff',
+        tasks: [{ name: 'twice', retries: 2, command: '[ "$BATCH_ATTEMPT" -ge 3 ] || exit 1' }],
+      });
       const at = { jobId: job.id, task: 'twice', index: 0 };
       // PENDING again after a failed attempt: a retry is queued. (Either retry will do; the second waits longer.)
-      const waiting = await waitInstance(client, at, 'to be PENDING after a failed attempt', (i) => i.state === 'PENDING' && i.attempts.length > 0);
+      const waiting = await waitInstance(
+        client,
+        at,
+        'to be PENDING after a failed attempt',
+        (i) => i.state === 'PENDING' && i.attempts.length > 0,
+      );
       t.equal(waiting.attempts.at(-1)!.state, 'FAILED');
       t.equal(waiting.pendingReason, 'BACKOFF');
 
@@ -146,9 +185,17 @@ for (const store of STORES) {
     });
 
     t.test('stopping a job while a retry waits out its backoff stops the instance for good', async (t) => {
-      const job = await client.submitJob({ name: 'stop-in-backoff', tasks: [{ name: 'doomed', retries: 3, command: 'exit 1' }] });
+      const job = await client.submitJob({
+        name: 'stop-in-backoff',
+        tasks: [{ name: 'doomed', retries: 3, command: 'exit 1' }],
+      });
       const at = { jobId: job.id, task: 'doomed', index: 0 };
-      await waitInstance(client, at, 'to wait for its first retry', (i) => i.state === 'PENDING' && i.pendingReason === 'BACKOFF' && i.attempts.length === 1);
+      await waitInstance(
+        client,
+        at,
+        'to wait for its first retry',
+        (i) => i.state === 'PENDING' && i.pendingReason === 'BACKOFF' && i.attempts.length === 1,
+      );
       await client.stopJob(job.id);
       const done = await waitJobFinished(client, job.id, 30_000);
       t.equal(done.state, 'STOPPED');

@@ -11,10 +11,16 @@ t.test('stopping a running job kills its whole process trees and stops the rest'
   // Each instance starts a background grandchild and records both pids.
   const job = await client.submitJob({
     name: 'long',
-    tasks: [{ name: 'sleepy', instances: 4, command: `sleep 300 & echo "$$ $!" > ${marks}/$BATCH_INSTANCE_INDEX.pids; wait` }],
+    tasks: [
+      { name: 'sleepy', instances: 4, command: `sleep 300 & echo "$$ $!" > ${marks}/$BATCH_INSTANCE_INDEX.pids; wait` },
+    ],
   });
   const pidFiles = [0, 1].map((i) => path.join(marks, `${i}.pids`));
-  await waitFor('two instances to be running', () => pidFiles.every((f) => existsSync(f) && readFileSync(f, 'utf8').includes(' ')), { timeoutMs: 20_000 });
+  await waitFor(
+    'two instances to be running',
+    () => pidFiles.every((f) => existsSync(f) && readFileSync(f, 'utf8').includes(' ')),
+    { timeoutMs: 20_000 },
+  );
   const pids = pidFiles.flatMap((f) => readFileSync(f, 'utf8').trim().split(' ').map(Number));
   t.ok(pids.every(pidAlive), 'shells and grandchildren are running');
   const running = await waitFor('the controller to see two RUNNING', async () => {

@@ -28,7 +28,8 @@ t.test('an attempt past its timeoutSeconds fails with TIMEOUT and its whole proc
     name: 'timeout',
     tasks: [{ name: 'slow', timeoutSeconds: 1, env: { PIDS: pidsFile }, command: COMMAND }],
   });
-  const recorded = () => (existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8').split(/\s+/).filter(Boolean).map(Number) : []);
+  const recorded = () =>
+    existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8').split(/\s+/).filter(Boolean).map(Number) : [];
   const pids = await waitFor(`${PID_COUNT} pids in ${pidsFile}`, () => recorded().length === PID_COUNT && recorded(), {
     timeoutMs: 20_000,
     describe: () => JSON.stringify(recorded()),

@@ -14,7 +14,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const INSTALLER = path.join(ROOT, 'installers/install-linux.sh');
 
 function install(destdir: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync('/bin/sh', [INSTALLER, ...args], { env: { PATH: process.env.PATH, DESTDIR: destdir, ...env }, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync('/bin/sh', [INSTALLER, ...args], {
+    env: { PATH: process.env.PATH, DESTDIR: destdir, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { status: result.status, out: result.stdout + result.stderr };
 }
 
@@ -23,7 +27,16 @@ const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
 t.test('installs /batch and a systemd unit under DESTDIR, idempotently', async (t) => {
   const root = tmpDir(t, 'batch-destdir-');
   const binary = writeFakeAgent(tmpDir(t, 'batch-bin-'));
-  const first = install(root, ['--binary', binary, '--controller-url', 'https://batch.example:8443', '--registration-token', 'reg_one', '--labels', 'zone=a']);
+  const first = install(root, [
+    '--binary',
+    binary,
+    '--controller-url',
+    'https://batch.example:8443',
+    '--registration-token',
+    'reg_one',
+    '--labels',
+    'zone=a',
+  ]);
   t.equal(first.status, 0, first.status === 0 ? 'exit 0' : first.out);
   t.match(first.out, `installed ${FAKE_VERSION} in ${root}/batch`);
   t.notMatch(first.out, 'systemctl', 'no systemctl under DESTDIR');
@@ -31,9 +44,15 @@ t.test('installs /batch and a systemd unit under DESTDIR, idempotently', async (
   const dir = path.join(root, 'batch');
   t.equal(readFileSync(path.join(dir, 'batch-agent'), 'utf8'), readFileSync(binary, 'utf8'), 'the binary is copied');
   t.equal(mode(path.join(dir, 'batch-agent')), '755');
-  t.equal(readFileSync(path.join(dir, 'start_agent.sh'), 'utf8'), readFileSync(path.join(ROOT, 'installers/start_agent.sh'), 'utf8'));
+  t.equal(
+    readFileSync(path.join(dir, 'start_agent.sh'), 'utf8'),
+    readFileSync(path.join(ROOT, 'installers/start_agent.sh'), 'utf8'),
+  );
   t.equal(mode(path.join(dir, 'start_agent.sh')), '755');
-  t.ok(existsSync(path.join(dir, 'install-linux.sh')), 'the installer is kept for --uninstall and the first-boot bootstrap');
+  t.ok(
+    existsSync(path.join(dir, 'install-linux.sh')),
+    'the installer is kept for --uninstall and the first-boot bootstrap',
+  );
   t.ok(existsSync(path.join(dir, 'logs')), 'the log folder exists');
   const conf = path.join(dir, 'agent.conf');
   t.equal(mode(conf), '600', 'agent.conf holds the token: root only');
@@ -68,12 +87,19 @@ t.test('installs /batch and a systemd unit under DESTDIR, idempotently', async (
   t.equal(readFileSync(unitFile, 'utf8'), before, 'the unit is the same');
   t.same(
     parseKeyValues(readFileSync(conf, 'utf8')),
-    { BATCH_CONTROLLER_URL: 'https://batch.example:8443', BATCH_NODE_LABELS: 'zone=a', BATCH_REGISTRATION_TOKEN: 'reg_two' },
+    {
+      BATCH_CONTROLLER_URL: 'https://batch.example:8443',
+      BATCH_NODE_LABELS: 'zone=a',
+      BATCH_REGISTRATION_TOKEN: 'reg_two',
+    },
     'a setting given again replaces its line; the others stay',
   );
   t.equal(readFileSync(conf, 'utf8').match(/^BATCH_REGISTRATION_TOKEN=/gm)?.length, 1, 'no duplicate lines');
 
-  const fromImage = spawnSync('/bin/sh', [path.join(dir, 'install-linux.sh'), '--no-start'], { env: { PATH: process.env.PATH, DESTDIR: root }, encoding: 'utf8' });
+  const fromImage = spawnSync('/bin/sh', [path.join(dir, 'install-linux.sh'), '--no-start'], {
+    env: { PATH: process.env.PATH, DESTDIR: root },
+    encoding: 'utf8',
+  });
   t.equal(fromImage.status, 0, `the copy in /batch runs from there too: ${fromImage.stdout}${fromImage.stderr}`);
   t.equal(readFileSync(unitFile, 'utf8'), before);
 
@@ -102,7 +128,10 @@ t.test('BATCH_PREFIX installs elsewhere; bad arguments are refused', async (t) =
   const binary = writeFakeAgent(tmpDir(t, 'batch-bin-'));
   const result = install(root, ['--binary', binary], { BATCH_PREFIX: '/opt/batch' });
   t.equal(result.status, 0, result.status === 0 ? 'exit 0' : result.out);
-  t.match(readFileSync(path.join(root, 'etc/systemd/system/batch-agent.service'), 'utf8'), /^ExecStart=\/opt\/batch\/start_agent\.sh$/m);
+  t.match(
+    readFileSync(path.join(root, 'etc/systemd/system/batch-agent.service'), 'utf8'),
+    /^ExecStart=\/opt\/batch\/start_agent\.sh$/m,
+  );
   t.ok(existsSync(path.join(root, 'opt/batch/batch-agent')));
 
   const unknown = install(root, ['--frobnicate']);
@@ -118,19 +147,33 @@ t.test('BATCH_PREFIX installs elsewhere; bad arguments are refused', async (t) =
 
 const noAnalyze = spawnSync('systemd-analyze', ['--version']).error !== undefined;
 if (noAnalyze && process.env.CI === 'true') t.fail('systemd-analyze is not installed; .ci/run installs systemd');
-t.test('systemd-analyze verify accepts the unit', { skip: noAnalyze ? 'systemd-analyze is not installed (package systemd)' : false }, async (t) => {
-  const root = tmpDir(t, 'batch-destdir-');
-  const binary = writeFakeAgent(tmpDir(t, 'batch-bin-'));
-  t.equal(install(root, ['--binary', binary]).status, 0);
-  // verify checks that ExecStart exists and is executable, so the copy it checks points into the
-  // temporary root; everything else is the unit as installed
-  const unit = readFileSync(path.join(root, 'etc/systemd/system/batch-agent.service'), 'utf8').replaceAll('/batch', path.join(root, 'batch'));
-  const verify = (text: string) => {
-    const dir = tmpDir(t, 'batch-unit-');
-    writeFileSync(path.join(dir, 'batch-agent.service'), text);
-    const result = spawnSync('systemd-analyze', ['verify', path.join(dir, 'batch-agent.service')], { encoding: 'utf8', timeout: 30_000 });
-    return { status: result.status, out: `${result.stdout}${result.stderr}`.trim() };
-  };
-  t.same(verify(unit), { status: 0, out: '' }, 'no error and no warning');
-  t.match(verify(unit.replace('KillMode=mixed', 'KillMode=mixed\nKilMode=process')).out, /Unknown key .*KilMode/, 'the check would see a misspelt key');
-});
+t.test(
+  'systemd-analyze verify accepts the unit',
+  { skip: noAnalyze ? 'systemd-analyze is not installed (package systemd)' : false },
+  async (t) => {
+    const root = tmpDir(t, 'batch-destdir-');
+    const binary = writeFakeAgent(tmpDir(t, 'batch-bin-'));
+    t.equal(install(root, ['--binary', binary]).status, 0);
+    // verify checks that ExecStart exists and is executable, so the copy it checks points into the
+    // temporary root; everything else is the unit as installed
+    const unit = readFileSync(path.join(root, 'etc/systemd/system/batch-agent.service'), 'utf8').replaceAll(
+      '/batch',
+      path.join(root, 'batch'),
+    );
+    const verify = (text: string) => {
+      const dir = tmpDir(t, 'batch-unit-');
+      writeFileSync(path.join(dir, 'batch-agent.service'), text);
+      const result = spawnSync('systemd-analyze', ['verify', path.join(dir, 'batch-agent.service')], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      return { status: result.status, out: `${result.stdout}${result.stderr}`.trim() };
+    };
+    t.same(verify(unit), { status: 0, out: '' }, 'no error and no warning');
+    t.match(
+      verify(unit.replace('KillMode=mixed', 'KillMode=mixed\nKilMode=process')).out,
+      /Unknown key .*KilMode/,
+      'the check would see a misspelt key',
+    );
+  },
+);

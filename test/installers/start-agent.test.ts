@@ -25,10 +25,20 @@ function layout(t: Teardown, conf?: string): string {
 function start(dir: string, env: NodeJS.ProcessEnv = {}) {
   const out = path.join(dir, 'fake-agent.out');
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, FAKE_AGENT_OUT: out };
-  const result = spawnSync('/bin/sh', [path.join(dir, 'start_agent.sh')], { env: { ...base, ...env }, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync('/bin/sh', [path.join(dir, 'start_agent.sh')], {
+    env: { ...base, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   const seen = existsSync(out) ? readFileSync(out, 'utf8') : '';
   const logFile = path.join(dir, 'logs/agent.log');
-  return { status: result.status, stdout: result.stdout, seen, env: parseKeyValues(seen), log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    seen,
+    env: parseKeyValues(seen),
+    log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '',
+  };
 }
 
 t.test('agent.conf configures the agent; the environment wins; only BATCH_ keys are read', async (t) => {
@@ -47,7 +57,11 @@ t.test('agent.conf configures the agent; the environment wins; only BATCH_ keys 
   );
   const run = start(dir, { BATCH_NODE_NAME: 'from-env', BATCH_NODE_CPU: '' });
   t.equal(run.status, 0, 'the agent’s exit code is the script’s');
-  t.equal(run.env.BATCH_CONTROLLER_URL, 'https://batch.example:8443/prefix?a=1&b=$(touch pwned)', 'values are taken literally');
+  t.equal(
+    run.env.BATCH_CONTROLLER_URL,
+    'https://batch.example:8443/prefix?a=1&b=$(touch pwned)',
+    'values are taken literally',
+  );
   t.notOk(existsSync(path.join(dir, 'pwned')), 'nothing in a value is executed');
   t.equal(run.env.BATCH_REGISTRATION_TOKEN, 'reg_secret-token');
   t.equal(run.env.BATCH_NODE_LABELS, 'zone=a,gpu=none', 'a "=" in a value and a CRLF line ending are fine');
@@ -81,13 +95,23 @@ t.test('the log explains a node that cannot come up', async (t) => {
   writeFileSync(path.join(dir, 'data/node.json'), '{}');
   const again = start(dir);
   t.equal(again.status, 0);
-  t.match(again.log, /node credential: .*node\.json \(this node registered before\)/, 'a registered node needs no token');
+  t.match(
+    again.log,
+    /node credential: .*node\.json \(this node registered before\)/,
+    'a registered node needs no token',
+  );
   t.equal(again.log.split('start_agent.sh: starting').length - 1, 2, 'each start appends to the same log');
 
   const missing = layout(t);
-  const noAgent = spawnSync('/bin/sh', ['-c', `rm "${missing}/batch-agent" && "${missing}/start_agent.sh"`], { encoding: 'utf8', timeout: 20_000 });
+  const noAgent = spawnSync('/bin/sh', ['-c', `rm "${missing}/batch-agent" && "${missing}/start_agent.sh"`], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   t.equal(noAgent.status, 1);
-  t.match(readFileSync(path.join(missing, 'logs/agent.log'), 'utf8'), /cannot start: .*batch-agent is missing or not executable/);
+  t.match(
+    readFileSync(path.join(missing, 'logs/agent.log'), 'utf8'),
+    /cannot start: .*batch-agent is missing or not executable/,
+  );
 });
 
 t.test('BATCH_AGENT_LOG chooses the log; "-" keeps stdout', async (t) => {

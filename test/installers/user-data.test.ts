@@ -17,13 +17,20 @@ const PLACEHOLDERS = ['__BATCH_CONTROLLER_URL__', '__BATCH_REGISTRATION_TOKEN__'
 
 /** What a provider does: replace each placeholder. */
 function render(template: string, values: Record<string, string>): string {
-  return PLACEHOLDERS.reduce((text, placeholder) => (placeholder in values ? text.replaceAll(placeholder, values[placeholder]!) : text), template);
+  return PLACEHOLDERS.reduce(
+    (text, placeholder) => (placeholder in values ? text.replaceAll(placeholder, values[placeholder]!) : text),
+    template,
+  );
 }
 
 function runUserData(root: string, script: string) {
   const file = path.join(tmpDir(t, 'batch-user-data-'), 'user-data');
   writeFileSync(file, script, { mode: 0o755 });
-  const result = spawnSync('/bin/sh', [file], { env: { PATH: process.env.PATH, DESTDIR: root }, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync('/bin/sh', [file], {
+    env: { PATH: process.env.PATH, DESTDIR: root },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   const logFile = path.join(root, 'var/log/batch-agent-bootstrap.log');
   return { status: result.status, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
 }
@@ -32,17 +39,25 @@ t.test('on a baked image, the Linux user data writes the node config and install
   const root = tmpDir(t, 'batch-destdir-');
   const binary = writeFakeAgent(tmpDir(t, 'batch-bin-'));
   // the image: /batch baked with install-linux.sh --no-start, no controller, no token
-  const baked = spawnSync('/bin/sh', [path.join(ROOT, 'installers/install-linux.sh'), '--binary', binary, '--no-start'], {
-    env: { PATH: process.env.PATH, DESTDIR: root },
-    encoding: 'utf8',
-  });
+  const baked = spawnSync(
+    '/bin/sh',
+    [path.join(ROOT, 'installers/install-linux.sh'), '--binary', binary, '--no-start'],
+    {
+      env: { PATH: process.env.PATH, DESTDIR: root },
+      encoding: 'utf8',
+    },
+  );
   t.equal(baked.status, 0, baked.stderr);
 
   const template = readFileSync(LINUX_USER_DATA, 'utf8');
   t.match(template, /^#!\/bin\/sh\n/, 'cloud-init runs "#!" user data as a script');
   const boot = runUserData(
     root,
-    render(template, { __BATCH_CONTROLLER_URL__: 'https://batch.example', __BATCH_REGISTRATION_TOKEN__: 'reg_first-boot', __BATCH_NODE_LABELS__: 'pool=render' }),
+    render(template, {
+      __BATCH_CONTROLLER_URL__: 'https://batch.example',
+      __BATCH_REGISTRATION_TOKEN__: 'reg_first-boot',
+      __BATCH_NODE_LABELS__: 'pool=render',
+    }),
   );
   t.equal(boot.status, 0, boot.log);
   t.same(parseKeyValues(readFileSync(path.join(root, 'batch/agent.conf'), 'utf8')), {
@@ -62,7 +77,10 @@ t.test('the Linux user data refuses unfilled placeholders and a missing agent', 
   t.equal(unfilled.status, 1);
   t.match(unfilled.log, /a placeholder was not filled in: __BATCH_REGISTRATION_TOKEN__/);
 
-  const plain = runUserData(root, render(template, { __BATCH_CONTROLLER_URL__: 'https://batch.example', __BATCH_REGISTRATION_TOKEN__: 'reg_x' }));
+  const plain = runUserData(
+    root,
+    render(template, { __BATCH_CONTROLLER_URL__: 'https://batch.example', __BATCH_REGISTRATION_TOKEN__: 'reg_x' }),
+  );
   t.equal(plain.status, 1);
   t.match(plain.log, /\/batch\/batch-agent is not in this image and BATCH_AGENT_RELEASE_URL is not set/);
 });

@@ -56,12 +56,28 @@ const agentSamples: { [K in AgentMessage['kind']]: Extract<AgentMessage, { kind:
     {
       kind: 'heartbeat',
       running: [],
-      metrics: { cpuPercent: 12.5, memoryUsedMiB: 1024, memoryTotalMiB: 4096, load1: 0.75, diskFreeMiB: 1e6, diskTotalMiB: 2e6, at: 1_790_000_000_123 },
+      metrics: {
+        cpuPercent: 12.5,
+        memoryUsedMiB: 1024,
+        memoryTotalMiB: 4096,
+        load1: 0.75,
+        diskFreeMiB: 1e6,
+        diskTotalMiB: 2e6,
+        at: 1_790_000_000_123,
+      },
     },
   ],
   attemptStatus: [
     { kind: 'attemptStatus', attemptId: 7, state: 'RUNNING', at: 1_790_000_000_000 },
-    { kind: 'attemptStatus', attemptId: 7, state: 'FAILED', exitCode: 137, failureReason: 'EXIT_CODE', message: 'exit 137', at: 1_790_000_000_500 },
+    {
+      kind: 'attemptStatus',
+      attemptId: 7,
+      state: 'FAILED',
+      exitCode: 137,
+      failureReason: 'EXIT_CODE',
+      message: 'exit 137',
+      at: 1_790_000_000_500,
+    },
     { kind: 'attemptStatus', attemptId: 8, state: 'FAILED', exitCode: null, failureReason: 'MOUNT_ERROR', at: 1 },
     { kind: 'attemptStatus', attemptId: 9, state: 'SUCCEEDED', exitCode: 0, at: 2 },
     { kind: 'attemptStatus', attemptId: 10, state: 'STOPPED', failureReason: 'KILLED', at: 3 },
@@ -79,8 +95,23 @@ const agentSamples: { [K in AgentMessage['kind']]: Extract<AgentMessage, { kind:
 
 const controllerSamples: { [K in ControllerMessage['kind']]: Extract<ControllerMessage, { kind: K }>[] } = {
   welcome: [
-    { kind: 'welcome', protocolVersion: 1, controllerVersion: '0.1.0', nodeId: 'node-1', credential: 'secret', heartbeatIntervalMs: 5000, capabilities: ['ack'] },
-    { kind: 'welcome', protocolVersion: 1, controllerVersion: '0.1.0', nodeId: 'node-1', heartbeatIntervalMs: 5000, capabilities: [] },
+    {
+      kind: 'welcome',
+      protocolVersion: 1,
+      controllerVersion: '0.1.0',
+      nodeId: 'node-1',
+      credential: 'secret',
+      heartbeatIntervalMs: 5000,
+      capabilities: ['ack'],
+    },
+    {
+      kind: 'welcome',
+      protocolVersion: 1,
+      controllerVersion: '0.1.0',
+      nodeId: 'node-1',
+      heartbeatIntervalMs: 5000,
+      capabilities: [],
+    },
   ],
   reject: [
     { kind: 'reject', code: 'UNAUTHENTICATED', message: 'unknown registration token', retryable: false },
@@ -114,8 +145,20 @@ const controllerSamples: { [K in ControllerMessage['kind']]: Extract<ControllerM
       env: {},
       timeoutSeconds: 0,
       computeEnvironment: 'local',
-      package: { source: 'oss://b/hello.zip', url: 'https://s3.example/b/hello.zip?X-Amz-Signature=x', digest: 'sha256:' + 'a'.repeat(64), size: 123 },
-      inputs: [{ source: 'oss://b/in/a.txt', url: 'http://127.0.0.1:8080/signed/b/in/a.txt?sig=1', path: 'input/a.txt', size: 5 }],
+      package: {
+        source: 'oss://b/hello.zip',
+        url: 'https://s3.example/b/hello.zip?X-Amz-Signature=x',
+        digest: 'sha256:' + 'a'.repeat(64),
+        size: 123,
+      },
+      inputs: [
+        {
+          source: 'oss://b/in/a.txt',
+          url: 'http://127.0.0.1:8080/signed/b/in/a.txt?sig=1',
+          path: 'input/a.txt',
+          size: 5,
+        },
+      ],
       outputs: [{ path: 'output/', destination: 'oss://b/out/' }],
       uploadOn: 'always',
       mounts: [{ type: 'disk', source: '/dev/vdb', target: '/mnt/data', formatIfEmpty: true, fsType: 'ext4' }],
@@ -127,7 +170,12 @@ const controllerSamples: { [K in ControllerMessage['kind']]: Extract<ControllerM
     { kind: 'killAttempt', attemptId: 9, reason: 'SUPERSEDED' },
   ],
   uploadGrant: [
-    { kind: 'uploadGrant', attemptId: 7, requestId: 1, uploads: [{ path: 'output/a.png', destination: 'oss://b/out/a.png', url: 'https://s3.example/b/out/a.png?sig' }] },
+    {
+      kind: 'uploadGrant',
+      attemptId: 7,
+      requestId: 1,
+      uploads: [{ path: 'output/a.png', destination: 'oss://b/out/a.png', url: 'https://s3.example/b/out/a.png?sig' }],
+    },
     { kind: 'uploadGrant', attemptId: 7, requestId: 2, uploads: [], error: 'attempt 7 is not running on this node' },
   ],
   ack: [
@@ -201,7 +249,9 @@ t.test('a logChunk carries arbitrary binary data byte for byte', async (t) => {
 
 t.test('a logChunk of exactly MAX_LOG_CHUNK_BYTES is accepted', async (t) => {
   const data = new Uint8Array(MAX_LOG_CHUNK_BYTES).fill(0x61);
-  const { messages } = decodeAgentFrame(encodeFrame([{ kind: 'logChunk', attemptId: 1, stream: 'stderr', seq: 3, data }]));
+  const { messages } = decodeAgentFrame(
+    encodeFrame([{ kind: 'logChunk', attemptId: 1, stream: 'stderr', seq: 3, data }]),
+  );
   t.equal((messages[0] as LogChunk).data.byteLength, MAX_LOG_CHUNK_BYTES);
 });
 
@@ -235,12 +285,19 @@ t.test('a frame of many messages keeps their order', async (t) => {
 });
 
 t.test('exactly MAX_MESSAGES_PER_FRAME messages is accepted', async (t) => {
-  const frame = Array.from({ length: MAX_MESSAGES_PER_FRAME }, (): AgentMessage => ({ kind: 'heartbeat', running: [] }));
+  const frame = Array.from({ length: MAX_MESSAGES_PER_FRAME }, (): AgentMessage => ({
+    kind: 'heartbeat',
+    running: [],
+  }));
   t.equal(decodeAgentFrame(encodeFrame(frame)).messages.length, MAX_MESSAGES_PER_FRAME);
 });
 
 t.test('an unknown kind is not an error: it is returned in unknownKinds and the rest is decoded', async (t) => {
-  const bytes = rawPack([{ kind: 'fromTheFuture', payload: 1 }, { kind: 'heartbeat', running: [4] }, { kind: 'alsoNew' }]);
+  const bytes = rawPack([
+    { kind: 'fromTheFuture', payload: 1 },
+    { kind: 'heartbeat', running: [4] },
+    { kind: 'alsoNew' },
+  ]);
   const decoded = decodeAgentFrame(bytes);
   t.same(decoded.messages, [{ kind: 'heartbeat', running: [4] }]);
   t.same(decoded.unknownKinds, ['fromTheFuture', 'alsoNew']);
@@ -264,23 +321,39 @@ t.test('rejections are ProtocolErrors that say what is wrong', async (t) => {
   t.test('bytes that are not msgpack', async (t) => {
     expectProtocolError(t, () => decodeAgentFrame(new Uint8Array(0)), /not valid msgpack/);
     expectProtocolError(t, () => decodeAgentFrame(new Uint8Array([0x92, 0x01])), /not valid msgpack/);
-    expectProtocolError(t, () => decodeAgentFrame(new TextEncoder().encode('[{"kind":"heartbeat","running":[]}]')), /not valid msgpack/);
+    expectProtocolError(
+      t,
+      () => decodeAgentFrame(new TextEncoder().encode('[{"kind":"heartbeat","running":[]}]')),
+      /not valid msgpack/,
+    );
     expectProtocolError(t, () => decodeControllerFrame(new Uint8Array([0x92, 0x01])), /not valid msgpack/);
   });
 
   t.test('msgpack that is not an array', async (t) => {
-    expectProtocolError(t, () => decodeAgentFrame(rawPack({ kind: 'heartbeat', running: [] })), /must be an array of messages/);
+    expectProtocolError(
+      t,
+      () => decodeAgentFrame(rawPack({ kind: 'heartbeat', running: [] })),
+      /must be an array of messages/,
+    );
     expectProtocolError(t, () => decodeControllerFrame(rawPack('ack')), /must be an array of messages/);
   });
 
   t.test('a message without a kind', async (t) => {
     expectProtocolError(t, () => decodeAgentFrame(rawPack([{ running: [] }])), /message 0 has no kind/);
-    expectProtocolError(t, () => decodeAgentFrame(rawPack([{ kind: 'heartbeat', running: [] }, 42])), /message 1 has no kind/);
+    expectProtocolError(
+      t,
+      () => decodeAgentFrame(rawPack([{ kind: 'heartbeat', running: [] }, 42])),
+      /message 1 has no kind/,
+    );
     expectProtocolError(t, () => decodeControllerFrame(rawPack([{ kind: 7 }])), /message 0 has no kind/);
   });
 
   t.test('a known kind with a field of the wrong type', async (t) => {
-    expectProtocolError(t, () => decodeAgentFrame(rawPack([{ kind: 'heartbeat', running: ['7'] }])), /message 0 \(heartbeat\) invalid at running\[0\]/);
+    expectProtocolError(
+      t,
+      () => decodeAgentFrame(rawPack([{ kind: 'heartbeat', running: ['7'] }])),
+      /message 0 \(heartbeat\) invalid at running\[0\]/,
+    );
     expectProtocolError(
       t,
       () => decodeAgentFrame(rawPack([{ kind: 'attemptStatus', attemptId: 1, state: 'DONE', at: 1 }])),
@@ -288,7 +361,10 @@ t.test('rejections are ProtocolErrors that say what is wrong', async (t) => {
     );
     expectProtocolError(
       t,
-      () => decodeAgentFrame(rawPack([{ kind: 'logChunk', attemptId: 1, stream: 'stdout', seq: 0, data: 'text, not bytes' }])),
+      () =>
+        decodeAgentFrame(
+          rawPack([{ kind: 'logChunk', attemptId: 1, stream: 'stdout', seq: 0, data: 'text, not bytes' }]),
+        ),
       /\(logChunk\) invalid at data/,
     );
     expectProtocolError(
@@ -304,13 +380,21 @@ t.test('rejections are ProtocolErrors that say what is wrong', async (t) => {
       () => decodeAgentFrame(rawPack([{ kind: 'attemptStatus', attemptId: 1, state: 'RUNNING' }])),
       /message 0 \(attemptStatus\) invalid at at/,
     );
-    expectProtocolError(t, () => decodeControllerFrame(rawPack([{ kind: 'ack', statuses: [] }])), /\(ack\) invalid at logs/);
+    expectProtocolError(
+      t,
+      () => decodeControllerFrame(rawPack([{ kind: 'ack', statuses: [] }])),
+      /\(ack\) invalid at logs/,
+    );
     const { command: _command, ...noCommand } = controllerSamples.startAttempt[0]!;
     expectProtocolError(t, () => decodeControllerFrame(rawPack([noCommand])), /\(startAttempt\) invalid at command/);
   });
 
   t.test('a frame over MAX_FRAME_BYTES', async (t) => {
-    expectProtocolError(t, () => decodeAgentFrame(new Uint8Array(MAX_FRAME_BYTES + 1)), new RegExp(`${MAX_FRAME_BYTES + 1} bytes exceeds ${MAX_FRAME_BYTES}`));
+    expectProtocolError(
+      t,
+      () => decodeAgentFrame(new Uint8Array(MAX_FRAME_BYTES + 1)),
+      new RegExp(`${MAX_FRAME_BYTES + 1} bytes exceeds ${MAX_FRAME_BYTES}`),
+    );
     expectProtocolError(t, () => decodeControllerFrame(new Uint8Array(MAX_FRAME_BYTES + 1)), /exceeds/);
     const chunks = Array.from({ length: 17 }, (_, seq): AgentMessage => ({
       kind: 'logChunk',
@@ -323,13 +407,23 @@ t.test('rejections are ProtocolErrors that say what is wrong', async (t) => {
   });
 
   t.test('a logChunk over MAX_LOG_CHUNK_BYTES', async (t) => {
-    const bytes = rawPack([{ kind: 'logChunk', attemptId: 1, stream: 'stdout', seq: 0, data: new Uint8Array(MAX_LOG_CHUNK_BYTES + 1) }]);
-    expectProtocolError(t, () => decodeAgentFrame(bytes), /message 0 \(logChunk\) invalid at data: log chunk too large/);
+    const bytes = rawPack([
+      { kind: 'logChunk', attemptId: 1, stream: 'stdout', seq: 0, data: new Uint8Array(MAX_LOG_CHUNK_BYTES + 1) },
+    ]);
+    expectProtocolError(
+      t,
+      () => decodeAgentFrame(bytes),
+      /message 0 \(logChunk\) invalid at data: log chunk too large/,
+    );
   });
 
   t.test('too many messages in one frame', async (t) => {
     const frame = Array.from({ length: MAX_MESSAGES_PER_FRAME + 1 }, () => ({ kind: 'heartbeat', running: [] }));
-    expectProtocolError(t, () => decodeAgentFrame(rawPack(frame)), new RegExp(`more than ${MAX_MESSAGES_PER_FRAME} messages`));
+    expectProtocolError(
+      t,
+      () => decodeAgentFrame(rawPack(frame)),
+      new RegExp(`more than ${MAX_MESSAGES_PER_FRAME} messages`),
+    );
     const unknown = Array.from({ length: MAX_MESSAGES_PER_FRAME + 1 }, () => ({ kind: 'fromTheFuture' }));
     expectProtocolError(t, () => decodeControllerFrame(rawPack(unknown)), /more than/);
   });

@@ -132,17 +132,42 @@ const badSpecs: BadSpec[] = [
     field: 'tasks[0].instances',
     rule: /must be (a )?number/,
   },
-  { what: 'instances 0', spec: job(task('a', { instances: 0 })), field: 'tasks[0].instances', rule: /must be at least 1/ },
-  { what: 'instances -1', spec: job(task('a', { instances: -1 })), field: 'tasks[0].instances', rule: /must be at least 1/ },
+  {
+    what: 'instances 0',
+    spec: job(task('a', { instances: 0 })),
+    field: 'tasks[0].instances',
+    rule: /must be at least 1/,
+  },
+  {
+    what: 'instances -1',
+    spec: job(task('a', { instances: -1 })),
+    field: 'tasks[0].instances',
+    rule: /must be at least 1/,
+  },
   {
     what: 'instances 1.5',
     spec: job(task('a', { instances: 1.5 })),
     field: 'tasks[0].instances',
     rule: /must be a whole number/,
   },
-  { what: 'an empty command', spec: job(task('a', { command: '' })), field: 'tasks[0].command', rule: /must not be empty/ },
-  { what: 'a whitespace command', spec: job(task('a'), task('b', { command: ' \t\n ' })), field: 'tasks[1].command', rule: /must not be empty/ },
-  { what: 'a missing command and no template', spec: job({ name: 'a' }), field: 'tasks[0].command', rule: /must not be empty/ },
+  {
+    what: 'an empty command',
+    spec: job(task('a', { command: '' })),
+    field: 'tasks[0].command',
+    rule: /must not be empty/,
+  },
+  {
+    what: 'a whitespace command',
+    spec: job(task('a'), task('b', { command: ' \t\n ' })),
+    field: 'tasks[1].command',
+    rule: /must not be empty/,
+  },
+  {
+    what: 'a missing command and no template',
+    spec: job({ name: 'a' }),
+    field: 'tasks[0].command',
+    rule: /must not be empty/,
+  },
   {
     what: 'a missing command that the template does not set either',
     spec: job({ name: 'a', template: 'no-command' }),
@@ -238,7 +263,12 @@ const badSpecs: BadSpec[] = [
     field: 'tasks[1].dependsOn[0]',
     rule: /success|failure|any/,
   },
-  { what: 'cpu 0', spec: job(task('a', { resources: { cpu: 0 } })), field: 'tasks[0].resources.cpu', rule: /must be at least 0.01/ },
+  {
+    what: 'cpu 0',
+    spec: job(task('a', { resources: { cpu: 0 } })),
+    field: 'tasks[0].resources.cpu',
+    rule: /must be at least 0.01/,
+  },
   {
     what: 'a body that is not an object',
     spec: 'name: nightly',
@@ -259,9 +289,17 @@ for (const bad of badSpecs) {
     if (!err) return;
     t.equal(err.code, 'VALIDATION');
     t.equal(err.field, bad.field, 'names the field', todo('field'));
-    t.ok(err.message.startsWith(`${bad.field}: `), 'the message starts with the field', { found: err.message, ...todo('field') });
+    t.ok(err.message.startsWith(`${bad.field}: `), 'the message starts with the field', {
+      found: err.message,
+      ...todo('field'),
+    });
     t.match(err.message, bad.rule, 'the message names the rule', todo('message'));
-    t.same(err.toJSON(), { code: 'VALIDATION', message: err.message, field: bad.field }, 'the API error shape', todo('field'));
+    t.same(
+      err.toJSON(),
+      { code: 'VALIDATION', message: err.message, field: bad.field },
+      'the API error shape',
+      todo('field'),
+    );
   });
 }
 
@@ -284,7 +322,11 @@ t.test('parseOrThrow prefixes fields and rejects unknown template fields', async
     caught = err;
   }
   t.type(caught, BatchError);
-  t.match(caught, { code: 'VALIDATION', field: 'templates[2].dependsOn', message: /^templates\[2\]\.dependsOn: unknown field$/ });
+  t.match(caught, {
+    code: 'VALIDATION',
+    field: 'templates[2].dependsOn',
+    message: /^templates\[2\]\.dependsOn: unknown field$/,
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -297,7 +339,10 @@ t.test('the short and full dependsOn forms normalize the same', async (t) => {
     t.strictSame(tasks[1]!.dependsOn, [{ task: 'prepare', on: 'success', per: 'task' }], JSON.stringify(dependsOn));
   }
   const { tasks } = checkJobSpec(
-    job(task('a', { instances: 2 }), task('b', { instances: 2, dependsOn: [{ task: 'a', on: 'any', per: 'instance' }] })),
+    job(
+      task('a', { instances: 2 }),
+      task('b', { instances: 2, dependsOn: [{ task: 'a', on: 'any', per: 'instance' }] }),
+    ),
   );
   t.strictSame(tasks[1]!.dependsOn, [{ task: 'a', on: 'any', per: 'instance' }]);
 });
@@ -315,7 +360,13 @@ t.test('a template is merged under the task: the task wins, env and resources ar
     timeoutSeconds: 600,
   };
   const { tasks } = checkJobSpec(
-    job({ name: 'greet', template: 'batch-hello', instances: 2, env: { LANG: 'en_US.UTF-8', EXTRA: '1' }, resources: { cpu: 4 } }),
+    job({
+      name: 'greet',
+      template: 'batch-hello',
+      instances: 2,
+      env: { LANG: 'en_US.UTF-8', EXTRA: '1' },
+      resources: { cpu: 4 },
+    }),
     new Map([['batch-hello', template]]),
   );
   t.strictSame(tasks[0], {
@@ -346,13 +397,19 @@ t.test("a task's own command replaces the template's", async (t) => {
 });
 
 t.test('a field the task leaves undefined does not erase the template value', async (t) => {
-  const merged = applyTemplate({ name: 'x', command: undefined, retries: undefined }, { name: 't', command: 'echo theirs', retries: 2 });
+  const merged = applyTemplate(
+    { name: 'x', command: undefined, retries: undefined },
+    { name: 't', command: 'echo theirs', retries: 2 },
+  );
   t.equal(merged.command, 'echo theirs');
   t.equal(merged.retries, 2);
 });
 
 t.test('applyTemplate documents "maps are merged key by key": nodeSelector too', async (t) => {
-  const merged = applyTemplate({ name: 'x', nodeSelector: { gpu: 'a100' } }, { name: 't', command: 'c', nodeSelector: { os: 'linux' } });
+  const merged = applyTemplate(
+    { name: 'x', nodeSelector: { gpu: 'a100' } },
+    { name: 't', command: 'c', nodeSelector: { os: 'linux' } },
+  );
   t.same(merged.nodeSelector, { os: 'linux', gpu: 'a100' }, 'template and task selectors merged');
 });
 
@@ -427,7 +484,10 @@ t.test('the job priority defaults to 0 and the spec of SPEC §2 is accepted whol
     ],
   });
   t.equal(spec.priority, 10);
-  t.same(tasks.map((x) => x.name), ['prepare', 'render']);
+  t.same(
+    tasks.map((x) => x.name),
+    ['prepare', 'render'],
+  );
   t.equal(checkJobSpec(job(task('a'))).spec.priority, 0);
 });
 
@@ -441,11 +501,22 @@ t.test('checkDag returns a topological order that is stable by spec position', a
       task('archive', { dependsOn: ['report', 'prepare'] }),
     ),
   );
-  t.same(tasks.map((x) => x.name), ['prepare', 'render', 'report', 'cleanup', 'archive']);
-  t.same(checkDag(tasks).map((x) => x.name), ['prepare', 'render', 'report', 'cleanup', 'archive'], 'ordering an ordered list keeps it');
+  t.same(
+    tasks.map((x) => x.name),
+    ['prepare', 'render', 'report', 'cleanup', 'archive'],
+  );
+  t.same(
+    checkDag(tasks).map((x) => x.name),
+    ['prepare', 'render', 'report', 'cleanup', 'archive'],
+    'ordering an ordered list keeps it',
+  );
 
   const independent = checkJobSpec(job(task('c'), task('a'), task('b'))).tasks;
-  t.same(independent.map((x) => x.name), ['c', 'a', 'b'], 'independent tasks keep their spec order');
+  t.same(
+    independent.map((x) => x.name),
+    ['c', 'a', 'b'],
+    'independent tasks keep their spec order',
+  );
 });
 
 t.test('parseRetryRule', async (t) => {

@@ -82,13 +82,19 @@ t.test('a finished task is only re-armed by restart (→ WAITING or PENDING); SU
 });
 
 t.test('a finished instance only runs again by restart (→ PENDING); a SUCCEEDED one never', async (t) => {
-  t.same(exits(INSTANCE_TRANSITIONS, INSTANCE_STATES, 'SUCCEEDED'), [], 'a node that comes back never restarts succeeded work');
-  for (const s of ['FAILED', 'STOPPED', 'SKIPPED'] as const) t.same(exits(INSTANCE_TRANSITIONS, INSTANCE_STATES, s), ['PENDING'], s);
+  t.same(
+    exits(INSTANCE_TRANSITIONS, INSTANCE_STATES, 'SUCCEEDED'),
+    [],
+    'a node that comes back never restarts succeeded work',
+  );
+  for (const s of ['FAILED', 'STOPPED', 'SKIPPED'] as const)
+    t.same(exits(INSTANCE_TRANSITIONS, INSTANCE_STATES, s), ['PENDING'], s);
   t.same(INSTANCE_STATES.filter(isInstanceFinished), ['SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED']);
 });
 
 t.test('a finished attempt is final: a retry is a new attempt', async (t) => {
-  for (const s of ['SUCCEEDED', 'FAILED', 'STOPPED'] as const) t.same(exits(ATTEMPT_TRANSITIONS, ATTEMPT_STATES, s), [], s);
+  for (const s of ['SUCCEEDED', 'FAILED', 'STOPPED'] as const)
+    t.same(exits(ATTEMPT_TRANSITIONS, ATTEMPT_STATES, s), [], s);
   t.same(ATTEMPT_STATES.filter(isAttemptFinished), ['SUCCEEDED', 'FAILED', 'STOPPED']);
 });
 

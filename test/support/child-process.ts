@@ -38,7 +38,9 @@ export class NodeProcess {
     this.exited = new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        reject(new Error(`process did not exit within ${timeoutMs} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`));
+        reject(
+          new Error(`process did not exit within ${timeoutMs} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`),
+        );
       }, timeoutMs);
       this.child.on('error', reject);
       this.child.on('close', (code, signal) => {
@@ -55,7 +57,9 @@ export class NodeProcess {
       () => {
         if (this.stdout.includes(text)) return true;
         if (this.child.exitCode !== null || this.child.signalCode !== null) {
-          throw new Error(`process exited before printing ${JSON.stringify(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+          throw new Error(
+            `process exited before printing ${JSON.stringify(text)}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
+          );
         }
         return false;
       },
@@ -68,6 +72,10 @@ export class NodeProcess {
   }
 }
 
-export function runNode(script: string, args: readonly string[], options: NodeProcessOptions = {}): Promise<ProcessResult> {
+export function runNode(
+  script: string,
+  args: readonly string[],
+  options: NodeProcessOptions = {},
+): Promise<ProcessResult> {
   return new NodeProcess(script, args, options).exited;
 }

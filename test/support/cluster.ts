@@ -57,7 +57,10 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startController(t: Teardown, options: ControllerOptions): Promise<Controller & { databaseUrl?: string }> {
+export async function startController(
+  t: Teardown,
+  options: ControllerOptions,
+): Promise<Controller & { databaseUrl?: string }> {
   const dataDir = options.dataDir ?? tmpDir(t, 'batch-controller-');
   const databaseUrl = options.store === 'postgres' ? (options.databaseUrl ?? (await freshDatabase(t))) : undefined;
   const env: NodeJS.ProcessEnv = {
@@ -134,7 +137,15 @@ export interface Agent {
 
 export async function startAgent(
   t: Teardown,
-  options: { controllerUrl: string; registrationToken?: string; dir?: string; name?: string; cpu?: number; labels?: string; env?: NodeJS.ProcessEnv },
+  options: {
+    controllerUrl: string;
+    registrationToken?: string;
+    dir?: string;
+    name?: string;
+    cpu?: number;
+    labels?: string;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<Agent> {
   const dir = options.dir ?? tmpDir(t, 'batch-agent-');
   const env: NodeJS.ProcessEnv = {
@@ -152,7 +163,11 @@ export async function startAgent(
   const logFd = openSync(logFile, 'a');
   // detached: its own process group, like a real node; teardown kills the group (its instances too).
   // With the V8 flags every agent runs with, so the tests see what nodes run.
-  const child = spawn(process.execPath, [...AGENT_V8_FLAGS, AGENT_MAIN], { env, stdio: ['ignore', logFd, logFd], detached: true });
+  const child = spawn(process.execPath, [...AGENT_V8_FLAGS, AGENT_MAIN], {
+    env,
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
+  });
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       try {

@@ -90,10 +90,16 @@ export class FakeHttpServer {
     try {
       const reply = handler
         ? await handler(request, res)
-        : { status: 404, json: { error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.path}` } } };
+        : {
+            status: 404,
+            json: { error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.path}` } },
+          };
       if (reply) send(res, reply);
     } catch (error) {
-      send(res, { status: 500, json: { error: { code: 'INTERNAL', message: `fake server handler failed: ${String(error)}` } } });
+      send(res, {
+        status: 500,
+        json: { error: { code: 'INTERNAL', message: `fake server handler failed: ${String(error)}` } },
+      });
     }
   }
 }

@@ -22,7 +22,13 @@ export interface TestS3 {
 
 export async function startS3(t: Teardown, buckets: string[] = []): Promise<TestS3> {
   const directory = tmpDir(t, 'batch-s3-');
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
   const address = (await server.run()) as AddressInfo;
   t.teardown(() => server.close());
   const requests: string[] = [];
@@ -32,20 +38,30 @@ export async function startS3(t: Teardown, buckets: string[] = []): Promise<Test
     const why = await presignedProblem(req, 'S3RVER');
     if (why) {
       res.writeHead(403, { 'content-type': 'application/xml' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>${why}</Message></Error>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>${why}</Message></Error>`,
+      );
       return;
     }
-    const upstream = http.request({ host: '127.0.0.1', port: address.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      { host: '127.0.0.1', port: address.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
   // s3rver accepts any key pair whose access key is S3RVER
-  return { endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', requests };
+  return {
+    endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    requests,
+  };
 }
 
 function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
@@ -81,7 +97,13 @@ async function presignedProblem(req: http.IncomingMessage, secret: string): Prom
   const query: Record<string, string> = {};
   // Everything the signer did not add itself is part of what was signed (X-Amz-Content-Sha256 too).
   for (const [k, v] of url.searchParams) if (!k.startsWith('X-Amz-') || k === 'X-Amz-Content-Sha256') query[k] = v;
-  const signer = new SignatureV4({ credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret }, region: region!, service: 's3', sha256: NodeSha256, uriEscapePath: false });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret },
+    region: region!,
+    service: 's3',
+    sha256: NodeSha256,
+    uriEscapePath: false,
+  });
   const signed = await signer.presign(
     {
       method: req.method ?? 'GET',
@@ -93,7 +115,14 @@ async function presignedProblem(req: http.IncomingMessage, secret: string): Prom
       // S3 presigned URLs sign no payload
       headers: { host: req.headers.host ?? '', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     },
-    { signingDate, expiresIn, unsignableHeaders: new Set(['x-amz-content-sha256']), unhoistableHeaders: new Set(['x-amz-content-sha256']) },
+    {
+      signingDate,
+      expiresIn,
+      unsignableHeaders: new Set(['x-amz-content-sha256']),
+      unhoistableHeaders: new Set(['x-amz-content-sha256']),
+    },
   );
-  return signed.query?.['X-Amz-Signature'] === given ? undefined : 'The request signature we calculated does not match the signature you provided.';
+  return signed.query?.['X-Amz-Signature'] === given
+    ? undefined
+    : 'The request signature we calculated does not match the signature you provided.';
 }
