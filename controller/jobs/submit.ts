@@ -16,7 +16,8 @@ import {
   type TemplateSpec,
 } from '../../protocol/spec.js';
 import type { Caller } from '../http/auth.js';
-import { rowsOf, type Database, type Db } from '../db/client.js';
+import { rowsOf, type Database } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { Job } from '../../protocol/api.js';
 import { assembleJobs, type JobRow } from './view.js';
 import { claimBuckets } from '../storage/buckets.js';
@@ -74,17 +75,14 @@ export async function submitJob(
       bucketUses.length === 0
         ? await store.rows<{ created_ms: number }>(insert)
         : await store.db.transaction(async (tx) => {
-            await claimBuckets(tx as unknown as Db, caller, bucketUses);
+            await claimBuckets(tx, caller, bucketUses);
             return rowsOf<{ created_ms: number }>(await tx.execute(insert));
           });
     createdMs = created[0]!.created_ms;
   } catch (err) {
     if (err instanceof BatchError) throw err;
     // Two submits with the same clientToken raced: the unique index let one through.
-    if (
-      spec.clientToken !== undefined &&
-      /jobs_client_token_idx|unique/i.test(String((err as Error).cause ?? '') + String((err as Error).message))
-    ) {
+    if (spec.clientToken !== undefined && isUniqueViolation(err, 'jobs_client_token_idx')) {
       const existing = await findByClientToken(store, caller.id, spec.clientToken);
       if (existing) return { jobId: existing, created: false };
     }
