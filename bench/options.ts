@@ -44,7 +44,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     if (!m) throw new UsageError(`unknown argument "${arg}"`);
     flags.set(m[1]!, m[2] ?? 'true');
   }
-  const get = (flag: string, variable: string) => flags.get(flag) ?? (env[variable] || undefined);
+  const get = (flag: string, variable: string) => flags.get(flag) ?? (env[variable] === '' ? undefined : env[variable]);
   for (const flag of flags.keys()) {
     if (!['quick', 'scale', 'runs', 'only', 'stores', 'timeout', 'keep', 'validate', 'profile', 'help'].includes(flag))
       throw new UsageError(`unknown flag --${flag}`);
@@ -56,18 +56,23 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     scale: positive('scale', get('scale', 'BENCH_SCALE') ?? (quick ? '0.1' : '1')),
     runs: Math.round(positive('runs', get('runs', 'BENCH_RUNS') ?? (quick ? '1' : '3'))),
     only: list(get('only', 'BENCH_ONLY')),
-    stores: list(get('stores', 'BENCH_STORES')) as StoreKind[] | undefined,
+    stores: storeKinds(list(get('stores', 'BENCH_STORES'))),
     timeoutS:
       get('timeout', 'BENCH_TIMEOUT') === undefined ? undefined : positive('timeout', get('timeout', 'BENCH_TIMEOUT')!),
     keep: truthy(get('keep', 'BENCH_KEEP')),
     validate: truthy(get('validate', 'BENCH_VALIDATE')),
     profile: truthy(get('profile', 'BENCH_PROFILE')),
   };
-  for (const store of options.stores ?? []) {
+  return options;
+}
+
+/** Checked before it is typed: the list used to be cast to StoreKind[] first and checked after. */
+function storeKinds(names: string[] | undefined): StoreKind[] | undefined {
+  return names?.map((store) => {
     if (store !== 'postgres' && store !== 'pglite')
       throw new UsageError(`--stores: "${store}" is not postgres or pglite`);
-  }
-  return options;
+    return store;
+  });
 }
 
 export const USAGE = `usage: node dist/bench/run.js [--quick] [--scale=F] [--runs=N] [--only=ids] [--stores=postgres,pglite] [--timeout=S] [--keep] [--validate] [--profile]`;
