@@ -30,24 +30,24 @@ export function archiveKey(prefix: string, p: Pick<Pending, 'job_id' | 'task_nam
 
 /** The stored chunks of one stream, read page by page so a large log never sits in memory. */
 function chunkStream(store: Database, attemptId: number, stream: 'stdout' | 'stderr'): Readable {
-  let next = 0;
-  return new Readable({
-    async read() {
-      try {
+  // Readable.from pulls a page only when the upload wants more, and turns a failed query into
+  // the stream's error (a Readable with an async read() would leave that rejection unhandled).
+  return Readable.from(
+    (async function* () {
+      for (let next = 0; ;) {
         const rows = await store.db
           .select({ seq: logChunks.seq, data: logChunks.data })
           .from(logChunks)
           .where(and(eq(logChunks.attemptId, attemptId), eq(logChunks.stream, stream), gt(logChunks.seq, next - 1)))
           .orderBy(asc(logChunks.seq))
           .limit(256);
-        if (rows.length === 0) return void this.push(null);
-        for (const row of rows) this.push(Buffer.from(row.data));
+        if (rows.length === 0) return;
+        for (const row of rows) yield Buffer.from(row.data);
         next = rows[rows.length - 1]!.seq + 1;
-      } catch (err) {
-        this.destroy(err as Error);
       }
-    },
-  });
+    })(),
+    { objectMode: false },
+  );
 }
 
 export async function archiveFinishedLogs(
@@ -119,8 +119,13 @@ export class LogArchiver {
         } catch (err) {
           this.log.error(`log archiver: ${(err as Error).message}`);
         }
-      } while (this.again && !this.stopped);
+      } while (this.wokenMeanwhile());
       this.running = false;
     })();
+  }
+
+  /** A method, not a field test: wake() sets `again` during the awaits, which narrowing ignores. */
+  private wokenMeanwhile(): boolean {
+    return this.again && !this.stopped;
   }
 }
