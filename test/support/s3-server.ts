@@ -29,10 +29,13 @@ export async function startS3(t: Teardown, buckets: string[] = []): Promise<Test
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
-  const address = (await server.run()) as AddressInfo;
+  const address = await server.run();
   t.teardown(() => server.close());
   const requests: string[] = [];
-  const proxy = http.createServer(async (req, res) => {
+  const proxy = http.createServer((req, res) => {
+    forward(req, res).catch(() => res.destroy());
+  });
+  const forward = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     requests.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
     req.pause();
     const why = await presignedProblem(req, 'S3RVER');
@@ -52,7 +55,7 @@ export async function startS3(t: Teardown, buckets: string[] = []): Promise<Test
     );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
-  });
+  };
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
   // s3rver accepts any key pair whose access key is S3RVER
@@ -71,9 +74,12 @@ function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
 }
 
 class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
+  private hash;
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = this.fresh();
+  }
+  private fresh() {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
     this.hash.update(toBuffer(data));
@@ -81,7 +87,9 @@ class NodeSha256 {
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
   }
-  reset(): void {}
+  reset(): void {
+    this.hash = this.fresh();
+  }
 }
 
 /** For a SigV4 query-signed request: why S3 would refuse it, or undefined if it is genuine. */

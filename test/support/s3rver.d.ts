@@ -1,5 +1,6 @@
 // s3rver ships no types; this is the part the tests use.
 declare module 's3rver' {
+  import type { AddressInfo } from 'node:net';
   interface S3rverOptions {
     port?: number;
     address?: string;
@@ -9,7 +10,7 @@ declare module 's3rver' {
   }
   export default class S3rver {
     constructor(options: S3rverOptions);
-    run(): Promise<import('node:net').AddressInfo>;
+    run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }
 }
