@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export BATCH_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: run test build install clean check-postgres agent bench
+.PHONY: run test build install clean check-postgres agent bench lint fmt
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -29,10 +29,24 @@ agent: $(AGENT_BINARIES)
 $(AGENT_BINARIES) &: $(AGENT_SOURCES) | install
 	scripts/build-agent.sh
 
-# The whole suite: unit, API and end-to-end tests (real processes, PGlite and PostgreSQL), and
-# the compiled agent on Linux and, under Wine, on Windows.
-test: build agent check-postgres
+# The whole suite: lint first (it is quick and says most precisely what is wrong), then unit,
+# API and end-to-end tests (real processes, PGlite and PostgreSQL), and the compiled agent on
+# Linux and, under Wine, on Windows.
+test: lint build agent check-postgres
 	npx tap
+
+# Type-aware lint (eslint.config.js), the one format (Prettier), and the shell scripts.
+SHELL_SCRIPTS := .ci/run $(shell git ls-files '*.sh' 2>/dev/null || find installers scripts -name '*.sh')
+lint: install
+	npx eslint --max-warnings=0 .
+	npx prettier --check --log-level=warn .
+	@command -v shellcheck >/dev/null || { echo "shellcheck is not installed: apt-get install shellcheck"; exit 1; }
+	shellcheck $(SHELL_SCRIPTS)
+
+# Rewrites every file in the one format and applies the linter's safe fixes.
+fmt: install
+	npx prettier --write --log-level=warn .
+	npx eslint --fix .
 
 # The benchmarks of docs/performance.md, never part of `make test`. `make bench BENCH_ARGS=--quick`
 # for a fast pass (scale 0.1, one run); bench/README.md lists the flags. Thousands of simulated

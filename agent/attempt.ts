@@ -135,19 +135,24 @@ export class Attempt {
     this.#finish(report);
   }
 
+  /** A method, not a field test: the kill arrives during the awaits, which field narrowing ignores. */
+  #killRequested(): boolean {
+    return this.#killReason !== undefined;
+  }
+
   async #lifecycle(hooks: readonly AttemptHook[], workDir: string, say: Say): Promise<StatusReport> {
     for (const hook of hooks) {
-      if (this.#killReason !== undefined) return this.#killedReport(' before the command started');
+      if (this.#killRequested()) return this.#killedReport(' before the command started');
       try {
         await hook.prepare?.(this.#abort.signal);
       } catch (err) {
-        if (this.#killReason !== undefined) return this.#killedReport(' before the command started');
+        if (this.#killRequested()) return this.#killedReport(' before the command started');
         return this.#stepFailed(hook, err, say, null);
       }
     }
 
     this.#phase = 'command';
-    if (this.#killReason !== undefined) return this.#killedReport(' before the command started');
+    if (this.#killRequested()) return this.#killedReport(' before the command started');
     const command = await this.#command(workDir);
     if (command.state === 'STOPPED' || command.failureReason === 'AGENT_ERROR') return command;
 

@@ -53,7 +53,7 @@ function startedByThisAgent(pid: number, agentDir: string): boolean {
   try {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     const workDir = environ.find((e) => e.startsWith('BATCH_WORK_DIR='))?.slice('BATCH_WORK_DIR='.length);
-    return workDir !== undefined && workDir.startsWith(path.resolve(agentDir) + path.sep);
+    return workDir?.startsWith(path.resolve(agentDir) + path.sep) ?? false;
   } catch {
     return false; // gone, or not ours to read
   }

@@ -44,7 +44,8 @@ export interface ProcessEnd {
 export function exitCodeOf(end: ProcessEnd): number | null {
   if (end.code !== null) return end.code;
   if (end.signal === null) return null;
-  const number = constants.signals[end.signal];
+  // A signal this platform does not number (Windows) has no entry, whatever the type says.
+  const number = (constants.signals as Partial<Record<NodeJS.Signals, number>>)[end.signal];
   return number === undefined ? null : 128 + number;
 }
 

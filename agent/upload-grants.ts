@@ -58,7 +58,7 @@ export class UploadGrants {
 
   receive(grant: UploadGrant): void {
     const waiting = this.#waiting.get(grant.requestId);
-    if (waiting === undefined || waiting.request.attemptId !== grant.attemptId) {
+    if (waiting?.request.attemptId !== grant.attemptId) {
       log(
         `attempt ${grant.attemptId}: ignoring an uploadGrant for request ${grant.requestId}, which nothing waits for`,
       );

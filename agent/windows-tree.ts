@@ -28,9 +28,10 @@ export function parseProcessTable(output: Buffer): ProcessLink[] {
 /** `root` and everything below it. */
 export function treeOf(root: number, links: readonly ProcessLink[]): number[] {
   const tree = [root];
-  for (let i = 0; i < tree.length; i++) {
+  // for-of also visits the pids pushed while it runs, which is how the walk goes down the tree.
+  for (const parent of tree) {
     for (const link of links)
-      if (link.parent === tree[i] && link.pid !== link.parent && !tree.includes(link.pid)) tree.push(link.pid);
+      if (link.parent === parent && link.pid !== link.parent && !tree.includes(link.pid)) tree.push(link.pid);
   }
   return tree;
 }

@@ -63,7 +63,7 @@ export function summarize(runs: readonly (readonly Figure[])[]): Summary[] {
     const summary: Summary = {
       ...first,
       name,
-      value: complete ? round(median(values as number[])) : null,
+      value: complete ? round(median(values)) : null,
       runs: values,
     };
     const notes = [...new Set(figures.map((f) => f.note).filter((n): n is string => n !== undefined))];

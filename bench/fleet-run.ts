@@ -45,7 +45,7 @@ export async function runDispatch(
     keep: boolean;
     validate: boolean;
     profile: boolean;
-    log(message: string): void;
+    log: (message: string) => void;
   },
 ): Promise<DispatchResult> {
   const { deadline, cleanup } = ctx;
@@ -76,7 +76,9 @@ export async function runDispatch(
   const sampler = ctx.profile && controller.databaseUrl ? new PgActivitySampler(controller.databaseUrl) : undefined;
   if (sampler) {
     sampler.start();
-    cleanup.add('stop sampling PostgreSQL', async () => void (await sampler.stop()));
+    cleanup.add('stop sampling PostgreSQL', async () => {
+      await sampler.stop();
+    });
   }
   const started = wallNow();
   const done = sim.finalsAcked(before.finalsAcked + instances);

@@ -112,7 +112,8 @@ async function runGroup(
       cleanup.failed = true;
       failure = err instanceof DidNotFinish ? `run ${r}: ${err.message}` : `run ${r} failed: ${(err as Error).message}`;
       log(`${group}: ${failure}`);
-      if (!(err instanceof DidNotFinish)) process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      if (!(err instanceof DidNotFinish))
+        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       runs.push([figure(`${group}.run`, null, '', store ? { store } : {}, { note: failure })]);
     } finally {
       for (const f of await cleanup.run()) log(`${group}: cleanup: ${f}`);
@@ -159,6 +160,6 @@ process.on('SIGINT', () => {
 });
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -13,7 +13,7 @@ export interface RunContext {
   deadline: Deadline;
   cleanup: Cleanup;
   /** A progress line on stderr (stdout is for the table and the JSON lines). */
-  log(message: string): void;
+  log: (message: string) => void;
 }
 
 export interface Scenario {

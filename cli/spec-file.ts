@@ -12,8 +12,9 @@ export async function readSpecFile(path: string): Promise<Record<string, unknown
   const text =
     path === '-'
       ? await readStdin()
-      : await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-          throw new UsageError(`cannot read ${label}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+      : await readFile(path, 'utf8').catch((error: unknown) => {
+          const { code, message } = error as NodeJS.ErrnoException;
+          throw new UsageError(`cannot read ${label}: ${code === 'ENOENT' ? 'no such file' : message}`);
         });
   const document = parseDocument(text, { prettyErrors: true });
   const problem = document.errors[0];

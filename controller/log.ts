@@ -21,3 +21,8 @@ export function createLogger(
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** An error for the log: its stack where it has one (a bug needs the frames), else its text. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

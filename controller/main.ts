@@ -1,5 +1,6 @@
 /** batch-controller: wiring only. Configuration comes from the environment (SPEC §7). */
 import type { Server } from 'node:http';
+import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { BATCH_VERSION } from '../protocol/version.js';
@@ -10,7 +11,7 @@ import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClo
 import { SessionRegistry } from './gateway/registry.js';
 import { attachGateway } from './gateway/server.js';
 import { createApp } from './http/app.js';
-import { createLogger } from './log.js';
+import { createLogger, errorText } from './log.js';
 import { LogBus } from './logs/bus.js';
 import { LocalProvider } from './providers/local.js';
 import { startDelivery } from './gateway/deliver-starts.js';
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
     `object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`,
   );
   const archiver = new LogArchiver(store, objects, createLogger('logs'));
+  // Assigned once the report batcher it is woken by exists (the two need each other).
+  // eslint-disable-next-line prefer-const
   let scheduler: Scheduler | undefined;
   const batcher = new ReportBatcher(
     store,
@@ -63,6 +66,8 @@ async function main(): Promise<void> {
   scheduler = new Scheduler(store, registry, starts, createLogger('scheduler'));
   // The controller was away, not the nodes: their grace period starts now.
   await restartHeartbeatClock(store);
+  // Started once the server listens (its agents need the URL); environment scaling may come first.
+  // eslint-disable-next-line prefer-const
   let local: LocalProvider | undefined;
 
   const app = createApp({
@@ -101,7 +106,7 @@ async function main(): Promise<void> {
       await flushHeartbeats(store, heartbeats);
       const lost = await detectLostNodes(store, config.nodeLostAfterMs, batcher, registry, livenessLog);
       if (lost.length > 0) scheduler.wake('nodes-lost');
-    })().catch((err: Error) => livenessLog.error(`liveness check failed: ${err.message}`));
+    })().catch((err: unknown) => livenessLog.error(`liveness check failed: ${errorText(err)}`));
   }, 1000);
 
   scheduler.start();
@@ -143,13 +148,13 @@ async function main(): Promise<void> {
     clearInterval(liveness);
     scheduler.stop();
     archiver.stop();
-    await local?.stop();
+    await local.stop();
     await batcher.flushed();
     batcher.stop();
     registry.closeAll('controller shutting down');
     server.close();
-    await flushHeartbeats(store, heartbeats).catch((err: Error) =>
-      log.warn(`last heartbeats not written: ${err.message}`),
+    await flushHeartbeats(store, heartbeats).catch((err: unknown) =>
+      log.warn(`last heartbeats not written: ${errorText(err)}`),
     );
     await store.close();
     process.exit(0);
@@ -163,10 +168,10 @@ main().catch((err: unknown) => {
     process.stderr.write(`batch-controller: ${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`batch-controller: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`batch-controller: ${errorText(err)}\n`);
   // drizzle wraps driver errors ("Failed query: …"): the cause says what actually went wrong.
-  for (let cause = (err as Error).cause; cause; cause = (cause as Error).cause) {
-    process.stderr.write(`caused by: ${(cause as Error).message ?? cause}\n`);
+  for (let cause = (err as Error).cause; cause !== undefined; cause = (cause as Error).cause) {
+    process.stderr.write(`caused by: ${cause instanceof Error ? cause.message : inspect(cause)}\n`);
   }
   process.exit(1);
 });

@@ -92,7 +92,9 @@ install_agent() {
       [ -f "$candidate" ] && { binary=$candidate; break; }
     done
   fi
-  [ -n "$binary" ] && [ -f "$binary" ] || fail "no batch-agent binary: give --binary PATH (build it with \`make agent\`)"
+  if [ -z "$binary" ] || [ ! -f "$binary" ]; then
+    fail "no batch-agent binary: give --binary PATH (build it with \`make agent\`)"
+  fi
   for file in start_agent.sh batch-agent.service; do
     [ -f "$here/$file" ] || fail "$here/$file is missing: run this script from the installers/ folder or a release"
   done
@@ -152,7 +154,7 @@ check_image() {
   for file in batch-agent start_agent.sh; do
     if [ -x "$dir/$file" ]; then echo "ok: $dir/$file"; else echo "MISSING: $dir/$file"; ok=no; fi
   done
-  [ -f "$unit" ] && echo "ok: $unit" || { echo "MISSING: $unit"; ok=no; }
+  if [ -f "$unit" ]; then echo "ok: $unit"; else echo "MISSING: $unit"; ok=no; fi
   if [ -f "$dir/data/node.json" ]; then
     echo "REMOVE BEFORE SNAPSHOT: $dir/data/node.json is this host's node credential; every host booted from the image would share it"
     ok=no

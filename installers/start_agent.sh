@@ -20,7 +20,7 @@ cr=$(printf '\r')
 
 conf_state=missing
 if [ -f "$conf" ]; then
-  conf_state=read
+  conf_state='read'
   while IFS= read -r line || [ -n "$line" ]; do
     line=${line%"$cr"}
     case $line in '' | '#'*) continue ;; esac

@@ -33,7 +33,8 @@ export interface Decoded<M> {
 }
 
 export function encodeFrame(messages: readonly (AgentMessage | ControllerMessage)[]): Uint8Array {
-  const bytes = packr.pack(messages);
+  // msgpackr returns a Buffer, a type this Node-free package cannot name; a Buffer is a Uint8Array.
+  const bytes = packr.pack(messages) as Uint8Array;
   if (bytes.byteLength > MAX_FRAME_BYTES)
     throw new ProtocolError(`frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
   return bytes;

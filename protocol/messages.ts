@@ -24,7 +24,6 @@ const capacity = z.strictObject({
   gpu: z.number().int().min(0),
 });
 const stream = z.enum(['stdout', 'stderr']);
-const attemptEndState = z.enum(['SUCCEEDED', 'FAILED', 'STOPPED']);
 const reportedState = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED']);
 
 export const metricsSchema = z.object({
@@ -123,7 +122,7 @@ export const rejectSchema = z.object({
 });
 
 /** A presigned (or controller-signed) URL: the only way an agent reaches object storage. */
-const signedUrl = z.string().url().max(8192);
+const signedUrl = z.url().max(8192);
 
 const packageSchema = z.object({
   /** The oss:// URL the user wrote, for messages. */
@@ -259,7 +258,6 @@ export type StagedOutput = z.infer<typeof outputSchema>;
 export type MountRequest = z.infer<typeof mountSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 export type ControllerMessage = z.infer<typeof controllerMessageSchema>;
-export type AttemptEndState = z.infer<typeof attemptEndState>;
 export type NodeCapacity = z.infer<typeof capacity>;
 
 export const AGENT_MESSAGE_KINDS: ReadonlySet<string> = new Set(

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { BatchError, formatPath } from './errors.js';
-import { FAILURE_REASONS } from './states.js';
+import type { FAILURE_REASONS } from './states.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const OSS_URL = /^oss:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\0]*$/;

@@ -55,7 +55,7 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 /** Infrastructure failures are retried without spending the task's `retries`. */
 export const INFRASTRUCTURE_FAILURES: ReadonlySet<FailureReason> = new Set(['NODE_LOST', 'AGENT_ERROR']);
 
-type Table<S extends string> = { readonly [From in S]: readonly S[] };
+type Table<S extends string> = Readonly<Record<S, readonly S[]>>;
 
 export const JOB_TRANSITIONS: Table<JobState> = {
   PENDING: ['RUNNING', 'STOPPING', 'STOPPED', 'SUCCEEDED', 'FAILED'],

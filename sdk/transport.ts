@@ -94,6 +94,7 @@ export class Transport {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-empty-function -- an empty body is the point: a stream with no chunks
 async function* noChunks(): AsyncGenerator<Uint8Array> {}
 
 function queryString(query: Query | undefined): string {

@@ -28,8 +28,9 @@ export function runCommand(command: Command, timeoutMs: number, signal?: AbortSi
           resolve({ code: 0, problem: '' });
           return;
         }
-        const text = String(stderr).trim();
-        const failed = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
+        const text = stderr.trim();
+        // Node's typing merges two shapes of `code`: an exit code (number) or a spawn error (string).
+        const failed: { code?: unknown; killed?: boolean } = err;
         const code = typeof failed.code === 'number' ? failed.code : null;
         let how: string;
         if (failed.killed && !signal?.aborted) how = `no answer within ${timeoutMs / 1000} s`;

@@ -99,7 +99,7 @@ export class SimulatorHandle {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.child.send({ ...body, id } as Request);
+      this.child.send({ ...body, id });
     }).then((reply) => {
       if (reply.type === 'error') throw new Error(`simulator: ${reply.message}`);
       return reply;

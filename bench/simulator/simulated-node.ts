@@ -74,7 +74,7 @@ export class SimulatedNode {
   /** Sends what was queued this tick, in as few frames as the protocol allows. */
   flush(): void {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN || this.outgoing.length === 0) return;
+    if (socket?.readyState !== WebSocket.OPEN || this.outgoing.length === 0) return;
     const messages = this.outgoing;
     this.outgoing = [];
     for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_FRAME) {

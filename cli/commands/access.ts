@@ -19,7 +19,10 @@ export function registerAccess(program: Command): void {
     .action(async (name: string, options: { admin?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const created = await ctx.api.createUser(options.admin ? { name, admin: true } : { name });
-      if (ctx.json) return printJson(created);
+      if (ctx.json) {
+        printJson(created);
+        return;
+      }
       process.stderr.write(
         `created ${created.user.admin ? 'admin ' : ''}user ${created.user.name}; their API token (shown only once):\n`,
       );

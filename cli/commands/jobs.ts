@@ -33,7 +33,10 @@ export function registerJobs(program: Command): void {
     .action(async (jobId: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const job = await ctx.api.getJob(jobId);
-      if (ctx.json) return printJson(job);
+      if (ctx.json) {
+        printJson(job);
+        return;
+      }
       printLine(jobStatusView(job, await pendingReasons(ctx.api, job)));
     });
 

@@ -41,7 +41,7 @@ function tasksTable(tasks: readonly TaskView[], pendingReasons: PendingReasons):
     task.state,
     String(task.instances),
     ...states.map((state) => String(task.counts[state] ?? 0)),
-    (task.dependsOn ?? []).map(formatDependency).join(', ') || '-',
+    task.dependsOn.map(formatDependency).join(', ') || '-',
     formatReasons(pendingReasons.get(task.name)),
   ]);
   return formatTable(columns, rows);

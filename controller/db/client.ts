@@ -79,7 +79,7 @@ async function openPglite(dir: string): Promise<Database> {
   const client = new PGlite(dir);
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
-  return view(db as unknown as Db, 'pglite', () => client.close());
+  return view(db, 'pglite', () => client.close());
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -96,5 +96,5 @@ async function openPostgres(url: string): Promise<Database> {
   // drizzle keeps a transaction's own postgres.js client (its reserved connection) on its session.
   const copyInTx = (tx: Db, statement: string, data: Buffer) =>
     copyIn((tx as unknown as { session: { client: postgres.Sql } }).session.client, statement, data);
-  return view(db as unknown as Db, 'postgres', () => client.end({ timeout: 5 }), { copyIn: copyInTx });
+  return view(db, 'postgres', () => client.end({ timeout: 5 }), { copyIn: copyInTx });
 }

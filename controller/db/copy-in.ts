@@ -14,7 +14,7 @@ export async function copyIn(client: postgres.Sql, statement: string, data: Buff
   const handedOver = new Promise<void>((resolve, reject) => {
     // An error before CopyDone is sent destroys the stream: that one postgres.js does report.
     writable.once('error', reject);
-    const final = writable._final!.bind(writable);
+    const final = writable._final.bind(writable);
     writable._final = (callback) => {
       final(callback);
       resolve();

@@ -13,7 +13,7 @@ import {
 } from '../../protocol/messages.js';
 import { BATCH_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Database } from '../db/client.js';
-import type { Logger } from '../log.js';
+import { errorText, type Logger } from '../log.js';
 import type { AckTarget, ReportBatcher } from '../reports/batcher.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { StartDelivery } from './deliver-starts.js';
@@ -102,7 +102,7 @@ export class AgentSession implements NodeLink, AckTarget {
         this.close(1002, err.message.slice(0, 120));
         return;
       }
-      this.deps.log.error(`closing ${this.describe()}: ${(err as Error).stack ?? err}`);
+      this.deps.log.error(`closing ${this.describe()}: ${errorText(err)}`);
       this.close(1011, 'internal error');
     }
   }

@@ -130,15 +130,13 @@ export function environmentRoutes(deps: AppDeps) {
     const env = await managed(caller, c.req.param('name'));
     const token = newSecret('reg');
     const expiresAt = new Date(Date.now() + REGISTRATION_TOKEN_TTL_MS);
-    await db
-      .insert(registrationTokens)
-      .values({
-        id: newId('rt'),
-        environmentId: env.id,
-        tokenHash: hashSecret(token),
-        createdBy: caller.id,
-        expiresAt,
-      });
+    await db.insert(registrationTokens).values({
+      id: newId('rt'),
+      environmentId: env.id,
+      tokenHash: hashSecret(token),
+      createdBy: caller.id,
+      expiresAt,
+    });
     return c.json({ environment: env.name, token, expiresAt: expiresAt.toISOString() }, 201);
   });
 

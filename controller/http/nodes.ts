@@ -49,7 +49,7 @@ export function nodeRoutes(deps: AppDeps) {
       environment,
       labels: node.labels,
       capacity: { cpu: node.cpu, memoryMiB: node.memoryMiB, gpu: node.gpu },
-      allocated: { cpu: Number(allocated.cpu), memoryMiB: Number(allocated.memoryMiB), gpu: Number(allocated.gpu) },
+      allocated,
       metrics: node.metrics ?? null,
       agentVersion: node.agentVersion,
       lastHeartbeatAt: node.lastHeartbeatAt ? node.lastHeartbeatAt.toISOString() : null,

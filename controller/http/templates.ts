@@ -45,7 +45,7 @@ export function templateRoutes(deps: AppDeps) {
     const spec = parseOrThrow(templateSpecSchema, await readJson(c));
     const inserted = await db
       .insert(templates)
-      .values({ ownerId: caller.id, name: spec.name, spec: spec as unknown as Record<string, unknown> })
+      .values({ ownerId: caller.id, name: spec.name, spec })
       .onConflictDoNothing()
       .returning({ name: templates.name });
     if (inserted.length === 0) {
@@ -63,19 +63,19 @@ export function templateRoutes(deps: AppDeps) {
     const name = parseOrThrow(nameSchema, c.req.param('name'), ['name']);
     const body = await readJson(c);
     const spec = parseOrThrow(templateSpecSchema, { ...(body as object), name });
-    if (typeof body === 'object' && body !== null && 'name' in body && (body as { name: unknown }).name !== name) {
+    if (typeof body === 'object' && body !== null && 'name' in body && body.name !== name) {
       throw new BatchError(
         'VALIDATION',
-        `name: the body names "${String((body as { name: unknown }).name)}" but the URL names "${name}"`,
+        `name: the body names "${String(body.name)}" but the URL names "${name}"`,
         'name',
       );
     }
     await db
       .insert(templates)
-      .values({ ownerId: caller.id, name, spec: spec as unknown as Record<string, unknown> })
+      .values({ ownerId: caller.id, name, spec })
       .onConflictDoUpdate({
         target: [templates.ownerId, templates.name],
-        set: { spec: spec as unknown as Record<string, unknown>, updatedAt: new Date() },
+        set: { spec, updatedAt: new Date() },
       });
     return c.json(toResource((await find(caller.id, name))!));
   });

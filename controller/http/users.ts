@@ -63,7 +63,7 @@ export function userRoutes(deps: AppDeps) {
     if (!user) throw notFound('user', c.req.param('name'));
     const [updated] = await db
       .update(users)
-      .set({ quotas: { ...user.quotas, ...body.quotas } as Record<string, number> })
+      .set({ quotas: { ...user.quotas, ...body.quotas } })
       .where(eq(users.id, user.id))
       .returning();
     return c.json(toUser(updated!));

@@ -29,6 +29,5 @@ export async function stopJob(
     return rowsOf<{ id: number; node_id: string }>(result);
   });
   // Nodes not connected right now get the kill when they reconnect (resync).
-  for (const a of toKill)
-    registry.send(a.node_id, [{ kind: 'killAttempt', attemptId: Number(a.id), reason: 'STOPPED' }]);
+  for (const a of toKill) registry.send(a.node_id, [{ kind: 'killAttempt', attemptId: a.id, reason: 'STOPPED' }]);
 }

@@ -65,8 +65,10 @@ export function logStream(
           if (attemptId === undefined) {
             const found = await findAttempt(store, target.jobId, target.task, target.index, target.attempt);
             if (found?.attemptId !== undefined) attemptId = found.attemptId;
-            else if (!follow || !found || isInstanceFinished(found.instanceState)) return controller.close();
-            else {
+            else if (!follow || !found || isInstanceFinished(found.instanceState)) {
+              controller.close();
+              return;
+            } else {
               await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
               continue;
             }
@@ -82,7 +84,10 @@ export function logStream(
             next = rows[rows.length - 1]!.seq + 1;
             return;
           }
-          if (!follow || lastChance) return controller.close();
+          if (!follow || lastChance) {
+            controller.close();
+            return;
+          }
           if (await attemptFinished(store, attemptId)) {
             lastChance = true;
             continue;

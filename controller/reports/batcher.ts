@@ -153,11 +153,12 @@ function sendAcks(batch: Pending): void {
   for (const { report, from } of batch.statuses) {
     if (from) ackFor(from).statuses.push({ attemptId: report.attemptId, state: report.state });
   }
-  const highest = new Map<AckTarget, Map<string, { attemptId: number; stream: 'stdout' | 'stderr'; seq: number }>>();
+  type AckedChunk = { attemptId: number; stream: 'stdout' | 'stderr'; seq: number };
+  const highest = new Map<AckTarget, Map<string, AckedChunk>>();
   for (const { report, from } of batch.chunks) {
     if (!from) continue;
     let perTarget = highest.get(from);
-    if (!perTarget) highest.set(from, (perTarget = new Map()));
+    if (!perTarget) highest.set(from, (perTarget = new Map<string, AckedChunk>()));
     const key = `${report.attemptId}/${report.stream}`;
     const prev = perTarget.get(key);
     if (!prev || report.seq > prev.seq)

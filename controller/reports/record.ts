@@ -93,15 +93,10 @@ export async function recordReports(
     return result;
   }
   await store.db.transaction(async (tx) => {
-    await writeChunks(store, tx as unknown as Db, chunks);
+    await writeChunks(store, tx, chunks);
     for (const c of chunks) result.attemptIds.add(c.attemptId);
     if (rows.length === 0) return;
-    noteChanged(
-      result,
-      anyFailed
-        ? await recordWithRetries(tx as unknown as Db, rows, backoff)
-        : await recordEnds(tx as unknown as Db, rows),
-    );
+    noteChanged(result, anyFailed ? await recordWithRetries(tx, rows, backoff) : await recordEnds(tx, rows));
   });
   return result;
 }

@@ -9,7 +9,7 @@ import { MIN_TASK_CPU } from '../../protocol/spec.js';
 import type { Database } from '../db/client.js';
 import type { StartDelivery } from '../gateway/deliver-starts.js';
 import type { SessionRegistry } from '../gateway/registry.js';
-import type { Logger } from '../log.js';
+import { errorText, type Logger } from '../log.js';
 import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import { place } from './place.js';
 import { reconcile } from './reconcile.js';
@@ -110,7 +110,7 @@ export class Scheduler {
         if (result.stateChanges > 0 || result.started > 0) this.wake('follow-up', result.touchedJobs);
       } catch (err) {
         this.dirty = 'all';
-        this.log.error(`scheduling pass failed (${reasons.join(', ')}): ${(err as Error).stack ?? err}`);
+        this.log.error(`scheduling pass failed (${reasons.join(', ')}): ${errorText(err)}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }

@@ -66,7 +66,7 @@ export async function loadActiveJobs(store: Database, jobIds?: readonly string[]
       position: row.position,
       state: row.state,
       instanceCount: row.instance_count,
-      dependsOn: row.depends_on ?? [],
+      dependsOn: row.depends_on,
       counts: emptyCounts(),
       blocked: 0,
     };
@@ -149,7 +149,7 @@ export async function loadReadyGroups(store: Database, cap: number): Promise<Rea
     position: r.position,
     environmentId: r.environment_id,
     resources: r.spec.resources,
-    nodeSelector: r.spec.nodeSelector ?? {},
+    nodeSelector: r.spec.nodeSelector,
     pending: r.pending,
   }));
 }

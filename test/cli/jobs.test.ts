@@ -169,7 +169,7 @@ t.test('status shows the header, a task table with counts per state, and pending
   t.equal(result.code, 0, result.stderr);
   const [header, table] = result.stdout.split('\n\n');
   t.match(header, /^job\s+j-1234\nname\s+helloworld\nstate\s+RUNNING\npriority\s+0\n/);
-  t.match(header, /instances\s+PENDING 3  SUCCEEDED 1  \/ 4/);
+  t.match(header, /instances\s+PENDING 3 {2}SUCCEEDED 1 {2}\/ 4/);
   t.equal(
     table,
     [

@@ -119,7 +119,10 @@ t.test('nodes shows capacity, allocation, load and heartbeat; drain drains', asy
   t.equal(list.code, 0, list.stderr);
   const lines = list.stdout.trimEnd().split('\n');
   t.equal(lines[0], 'ID   NAME      STATE  ENVIRONMENT    CPU  MEMORY MiB  GPU  LOAD  HEARTBEAT');
-  t.match(lines[1], /^n-1  worker-1  READY  local        2.5\/8  4096\/16384  0\/0  0\.50  (\d+[smhd] ago|20\d\d-)/);
+  t.match(
+    lines[1],
+    /^n-1 {2}worker-1 {2}READY {2}local {8}2.5\/8 {2}4096\/16384 {2}0\/0 {2}0\.50 {2}(\d+[smhd] ago|20\d\d-)/,
+  );
   t.equal(lines[2], 'n-2  worker-2  LOST   local        2.5/8  4096/16384  0/0     -  -');
   const json = await runBatchctl(['nodes', '--json'], { url: server.url });
   t.same(JSON.parse(json.stdout), nodes);

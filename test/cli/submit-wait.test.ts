@@ -46,7 +46,7 @@ t.test('submit --wait exits 1 when the job FAILED, with a hint per failed task',
   const dir = t.testdir({ 'job.yaml': SPEC });
   const result = await runBatchctl(['submit', '-f', join(dir, 'job.yaml'), '--wait'], { url: server.url });
   t.equal(result.code, 1);
-  t.match(result.stdout, /job j-1234 FAILED  SUCCEEDED 1  FAILED 1 \/ 2\n/);
+  t.match(result.stdout, /job j-1234 FAILED {2}SUCCEEDED 1 {2}FAILED 1 \/ 2\n/);
   t.match(result.stdout, /task hello: 1 FAILED; see: batchctl instances j-1234 hello\n$/);
   t.equal(result.stderr, 'batchctl: job j-1234 ended FAILED\n');
 });

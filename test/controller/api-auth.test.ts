@@ -87,18 +87,18 @@ t.test('pagination of jobs and instances', async (t) => {
   for (let i = 0; i < 5; i++) ids.push((await api.request('POST', '/v1/jobs', { ...job, name: `j${i}` })).body.id);
   const page1 = await api.request('GET', '/v1/jobs?limit=2');
   t.same(
-    page1.body.items.map((j: any) => j.name),
+    page1.body.items.map((j: { name: string }) => j.name),
     ['j4', 'j3'],
   );
   t.ok(page1.body.next);
   const page2 = await api.request('GET', `/v1/jobs?limit=2&cursor=${page1.body.next}`);
   t.same(
-    page2.body.items.map((j: any) => j.name),
+    page2.body.items.map((j: { name: string }) => j.name),
     ['j2', 'j1'],
   );
   const page3 = await api.request('GET', `/v1/jobs?limit=2&cursor=${page2.body.next}`);
   t.same(
-    page3.body.items.map((j: any) => j.name),
+    page3.body.items.map((j: { name: string }) => j.name),
     ['j0'],
   );
   t.notOk(page3.body.next);
@@ -110,12 +110,12 @@ t.test('pagination of jobs and instances', async (t) => {
   });
   const i1 = await api.request('GET', `/v1/jobs/${big.body.id}/tasks/a/instances?limit=4`);
   t.same(
-    i1.body.items.map((i: any) => i.index),
+    i1.body.items.map((i: { index: number }) => i.index),
     [0, 1, 2, 3],
   );
   const i2 = await api.request('GET', `/v1/jobs/${big.body.id}/tasks/a/instances?limit=4&cursor=${i1.body.next}`);
   t.same(
-    i2.body.items.map((i: any) => i.index),
+    i2.body.items.map((i: { index: number }) => i.index),
     [4, 5, 6],
   );
   t.equal((await api.request('GET', `/v1/jobs/${big.body.id}/tasks/nope/instances`)).status, 404);
@@ -172,13 +172,13 @@ t.test('nodes are listed in pages', async (t) => {
     SELECT 'n-' || g, id, 'node' || g, 'READY', 2, 1024, 0, 'x' FROM compute_environments, generate_series(1, 3) g WHERE name = 'local'`);
   const first = await api.request('GET', '/v1/nodes?limit=2');
   t.same(
-    first.body.items.map((n: any) => n.id),
+    first.body.items.map((n: { id: string }) => n.id),
     ['n-1', 'n-2'],
   );
   t.equal(first.body.next, 'n-2');
   const second = await api.request('GET', `/v1/nodes?limit=2&cursor=${first.body.next}`);
   t.same(
-    second.body.items.map((n: any) => n.id),
+    second.body.items.map((n: { id: string }) => n.id),
     ['n-3'],
   );
   t.notOk(second.body.next);

@@ -23,11 +23,11 @@ t.test('objects go up and down through /v1/oss, and buckets belong to their firs
   t.equal(got.text, 'print("hello")\n');
   const list = await api.request('GET', '/v1/oss/batch-input-1?prefix=gx-test/', undefined, alice);
   t.same(
-    list.body.items.map((i: any) => i.url),
+    list.body.items.map((i: { url: string }) => i.url),
     ['oss://batch-input-1/gx-test/hello.py'],
   );
   t.same(
-    (await api.request('GET', '/v1/oss', undefined, alice)).body.items.map((b: any) => b.name),
+    (await api.request('GET', '/v1/oss', undefined, alice)).body.items.map((b: { name: string }) => b.name),
     ['batch-input-1'],
   );
 
@@ -77,7 +77,7 @@ t.test('a job naming a new bucket claims it; staged paths must stay in the work 
   });
   t.equal(job.status, 201, job.text);
   t.same(
-    (await api.request('GET', '/v1/oss')).body.items.map((b: any) => b.name),
+    (await api.request('GET', '/v1/oss')).body.items.map((b: { name: string }) => b.name),
     ['in-bucket', 'logs-bucket', 'out-bucket'],
   );
   for (const [what, task, field] of [

@@ -18,7 +18,7 @@ t.test('a valid job is stored with its tasks and instances, and wakes the schedu
   t.equal(res.status, 201);
   t.match(res.body, { name: 'dag', state: 'PENDING', priority: 5, owner: 'admin', counts: { PENDING: 5 } });
   t.same(
-    res.body.tasks.map((x: any) => [x.name, x.state, x.instances]),
+    res.body.tasks.map((x: { name: string; state: string; instances: number }) => [x.name, x.state, x.instances]),
     [
       ['a', 'PENDING', 3],
       ['b', 'WAITING', 2],
@@ -29,7 +29,11 @@ t.test('a valid job is stored with its tasks and instances, and wakes the schedu
   t.same(got.body, res.body);
   const inst = await api.request('GET', `/v1/jobs/${res.body.id}/tasks/b/instances`);
   t.same(
-    inst.body.items.map((i: any) => [i.index, i.state, i.pendingReason]),
+    inst.body.items.map((i: { index: number; state: string; pendingReason?: string }) => [
+      i.index,
+      i.state,
+      i.pendingReason,
+    ]),
     [
       [0, 'PENDING', 'DEPENDENCY'],
       [1, 'PENDING', 'DEPENDENCY'],
@@ -318,7 +322,7 @@ t.test('templates are merged under the task that names them', async (t) => {
   t.equal(job.status, 201);
   t.equal(job.body.tasks[0].command, 'echo $GREETING');
   t.equal(job.body.tasks[0].template, 'hello');
-  const [spec] = await api.store.rows<{ spec: any }>(sql`SELECT spec FROM tasks`);
+  const [spec] = await api.store.rows<{ spec: Record<string, unknown> }>(sql`SELECT spec FROM tasks`);
   t.same(spec!.spec.env, { GREETING: 'hi', X: '2' });
   t.equal(spec!.spec.timeoutSeconds, 60);
 });

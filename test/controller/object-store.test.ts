@@ -30,7 +30,7 @@ async function localStore(t: Tap): Promise<ObjectStore> {
   const app = new Hono();
   app.onError(errorHandler(silentLogger));
   app.route('/signed', signedRoutes(store));
-  const server = http.createServer(getRequestListener(app.fetch));
+  const server = http.createServer((req, res) => void getRequestListener(app.fetch)(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

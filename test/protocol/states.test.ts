@@ -31,7 +31,7 @@ const tables = [
 ] as const;
 
 /** Where each state may go, other than staying put, as canTransition answers it. */
-function exits<S extends string>(table: { readonly [K in S]: readonly S[] }, states: readonly S[], from: S): S[] {
+function exits<S extends string>(table: Readonly<Record<S, readonly S[]>>, states: readonly S[], from: S): S[] {
   return states.filter((to) => to !== from && canTransition(table, from, to));
 }
 
