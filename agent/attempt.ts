@@ -293,7 +293,15 @@ export class Attempt {
 
   #stepFailed(hook: AttemptHook, err: unknown, say: Say, exitCode: number | null): StatusReport {
     const failure = this.#failureOf(hook, err, say);
-    return { attemptId: this.id, state: 'FAILED', failureReason: failure.reason, exitCode, message: failure.message };
+    return {
+      attemptId: this.id,
+      state: 'FAILED',
+      failureReason: failure.reason,
+      exitCode,
+      message: failure.message,
+      // The controller fails the instance at once when no other attempt could succeed.
+      retryable: failure.retryable,
+    };
   }
 
   /** A step's typed failure, told to the user in the attempt's stderr; anything else is an agent fault. */

@@ -14,11 +14,14 @@ import { createApp } from './http/app.js';
 import { createLogger, errorText } from './log.js';
 import { LogBus } from './logs/bus.js';
 import { LocalProvider } from './providers/local.js';
-import { startDelivery } from './gateway/deliver-starts.js';
+import { gatewayDelivery } from './gateway/delivery.js';
 import { LogArchiver } from './logs/archive.js';
 import { openObjectStore } from './storage/open-store.js';
 import { ReportBatcher } from './reports/batcher.js';
-import { Scheduler } from './scheduler/loop.js';
+import { systemClock } from './clock.js';
+import { SchedulerLoop } from './scheduler/loop.js';
+import { schedulingPass } from './scheduler/pass.js';
+import { loadNextBackoffEnd } from './scheduler/snapshot.js';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--version')) {
@@ -45,11 +48,11 @@ async function main(): Promise<void> {
   const archiver = new LogArchiver(store, objects, createLogger('logs'));
   // Assigned once the report batcher it is woken by exists (the two need each other).
   // eslint-disable-next-line prefer-const
-  let scheduler: Scheduler | undefined;
+  let scheduler: SchedulerLoop | undefined;
   const batcher = new ReportBatcher(
     store,
     (jobIds) => {
-      scheduler?.wake('attempt-reports', jobIds);
+      scheduler?.wake('attempt-reports', [...jobIds]);
       archiver.wake();
     },
     logBus,
@@ -59,11 +62,16 @@ async function main(): Promise<void> {
       maxMs: config.retryBackoffMaxMs,
     },
   );
-  const starts = startDelivery(registry, batcher, objects, {
+  const delivery = gatewayDelivery(registry, batcher, objects, {
     ...(config.oss ? { oss: config.oss } : {}),
     ...(config.ossMount ? { ossMount: config.ossMount } : {}),
   });
-  scheduler = new Scheduler(store, registry, starts, createLogger('scheduler'));
+  scheduler = new SchedulerLoop({
+    runPass: schedulingPass({ store, connectedNodes: () => registry.connected(), delivery }),
+    clock: systemClock,
+    log: createLogger('scheduler'),
+    nextBackoffEnd: () => loadNextBackoffEnd(store),
+  });
   // The controller was away, not the nodes: their grace period starts now.
   await restartHeartbeatClock(store);
   // Started once the server listens (its agents need the URL); environment scaling may come first.
@@ -77,7 +85,7 @@ async function main(): Promise<void> {
     logBus,
     log: createLogger('http'),
     defaultEnvironment: config.defaultEnvironment,
-    wakeScheduler: (reason, jobIds) => scheduler.wake(reason, jobIds),
+    scheduler,
     onEnvironmentScaled: (name, desired) => {
       if (name === LOCAL_ENVIRONMENT) void local?.scale(desired);
     },
@@ -91,12 +99,14 @@ async function main(): Promise<void> {
   attachGateway(server, {
     store,
     objects,
-    starts,
+    delivery,
     batcher,
     registry,
     heartbeats,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
-    wakeScheduler: (reason, jobIds) => scheduler.wake(reason, jobIds),
+    wakeScheduler: (reason, jobs) => {
+      scheduler.wake(reason, jobs);
+    },
     log: createLogger('gateway'),
   });
 

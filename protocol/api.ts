@@ -155,6 +155,8 @@ export type Node = z.infer<typeof nodeSchema>;
 export type Template = z.infer<typeof templateSchema>;
 export type ComputeEnvironment = z.infer<typeof computeEnvironmentSchema>;
 export type CreateEnvironment = z.input<typeof createEnvironmentSchema>;
+/** A create request as validated, defaults filled in. */
+export type CreateEnvironmentRequest = z.output<typeof createEnvironmentSchema>;
 export type RegistrationToken = z.infer<typeof registrationTokenSchema>;
 export type User = z.infer<typeof userSchema>;
 export type Token = z.infer<typeof tokenSchema>;

@@ -51,3 +51,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** The one wording of a missing (or invisible: another user's) resource. */
+export const notFound = (what: string, id: string): BatchError =>
+  new BatchError('NOT_FOUND', `${what} "${id}" not found`);

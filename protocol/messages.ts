@@ -14,6 +14,20 @@ import { z } from 'zod';
 import { FAILURE_REASONS } from './states.js';
 
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+/**
+ * @since 1 — WebSocket close codes the controller closes an agent's connection with, besides the
+ * standard ones (1002 protocol error, 1008 no hello in time, 1011 internal error). 4000-4999 are
+ * the application's range (RFC 6455 §7.4.2).
+ */
+export const CLOSE_CODES = {
+  /** A newer connection of the same node replaced this one; the agent has moved on. */
+  REPLACED: 4000,
+  /** The handshake was refused; a `reject` message before the close says why. */
+  REJECTED: 4001,
+  /** Liveness declared the node LOST; the agent reconnects and resyncs. */
+  LOST: 4002,
+} as const;
 export const MAX_LOG_CHUNK_BYTES = 256 * 1024;
 export const MAX_MESSAGES_PER_FRAME = 4096;
 
@@ -75,6 +89,12 @@ export const attemptStatusSchema = z.object({
   exitCode: z.number().int().nullable().optional(),
   failureReason: z.enum(FAILURE_REASONS).optional(),
   message: z.string().max(4096).optional(),
+  /**
+   * @since 2 — with a failure: whether another attempt could succeed. `false` (an unsafe
+   * package, a digest that does not match) fails the instance at once, whatever its `retries`;
+   * absent (protocol 1 agents, command failures) leaves it to the task's retry policy.
+   */
+  retryable: z.boolean().optional(),
   at: z.number(),
 });
 

@@ -1,6 +1,7 @@
 /**
  * The states of SPEC §3 and the only transitions allowed between them. Every write of a state
- * goes through `canTransition`, in code and as the `allowedFrom` list of a guarded UPDATE.
+ * goes through this table: in code with `canTransition`, in SQL as the guard that
+ * controller/db/state-sql.ts renders from it (`state IN (statesLeadingTo(…))`).
  */
 
 export const JOB_STATES = ['PENDING', 'RUNNING', 'STOPPING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
@@ -54,6 +55,21 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** Infrastructure failures are retried without spending the task's `retries`. */
 export const INFRASTRUCTURE_FAILURES: ReadonlySet<FailureReason> = new Set(['NODE_LOST', 'AGENT_ERROR']);
+
+/** Jobs the scheduler still works on (not finished). */
+export const ACTIVE_JOB_STATES = ['PENDING', 'RUNNING', 'STOPPING'] as const satisfies readonly JobState[];
+/** Tasks that may still have instances to place. */
+export const ACTIVE_TASK_STATES = ['WAITING', 'PENDING', 'RUNNING'] as const satisfies readonly TaskState[];
+/** Attempts that hold a node's capacity and may still report. */
+export const ACTIVE_ATTEMPT_STATES = ['SCHEDULED', 'RUNNING'] as const satisfies readonly AttemptState[];
+/** Instances handed to a node and not yet finished. */
+export const PLACED_INSTANCE_STATES = ['SCHEDULED', 'RUNNING'] as const satisfies readonly InstanceState[];
+/** Nodes whose heartbeats liveness watches. */
+export const LIVE_NODE_STATES = ['PROVISIONING', 'READY', 'DRAINING'] as const satisfies readonly NodeState[];
+/** Instances that did not succeed and that a restart runs again. */
+export const RESTARTABLE_INSTANCE_STATES = ['FAILED', 'STOPPED', 'SKIPPED'] as const satisfies readonly InstanceState[];
+/** Jobs that may be restarted. */
+export const RESTARTABLE_JOB_STATES = ['FAILED', 'STOPPED'] as const satisfies readonly JobState[];
 
 type Table<S extends string> = Readonly<Record<S, readonly S[]>>;
 
@@ -114,11 +130,29 @@ export function statesLeadingTo<S extends string>(table: Table<S>, to: S): S[] {
   return (Object.keys(table) as S[]).filter((from) => table[from].includes(to));
 }
 
-const FINISHED_INSTANCE: ReadonlySet<InstanceState> = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED']);
-const FINISHED_JOB: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'STOPPED']);
-const FINISHED_TASK: ReadonlySet<TaskState> = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'SKIPPED']);
+export const FINISHED_INSTANCE_STATES = [
+  'SUCCEEDED',
+  'FAILED',
+  'STOPPED',
+  'SKIPPED',
+] as const satisfies readonly InstanceState[];
+export const FINISHED_ATTEMPT_STATES = ['SUCCEEDED', 'FAILED', 'STOPPED'] as const satisfies readonly AttemptState[];
+export const FINISHED_JOB_STATES = ['SUCCEEDED', 'FAILED', 'STOPPED'] as const satisfies readonly JobState[];
+export const FINISHED_TASK_STATES = [
+  'SUCCEEDED',
+  'FAILED',
+  'STOPPED',
+  'SKIPPED',
+] as const satisfies readonly TaskState[];
+/** Jobs that have started: their `started_at` is set when they first reach one of these. */
+export const STARTED_JOB_STATES = ['RUNNING', 'SUCCEEDED', 'FAILED'] as const satisfies readonly JobState[];
+
+const FINISHED_INSTANCE: ReadonlySet<InstanceState> = new Set(FINISHED_INSTANCE_STATES);
+const FINISHED_JOB: ReadonlySet<JobState> = new Set(FINISHED_JOB_STATES);
+const FINISHED_TASK: ReadonlySet<TaskState> = new Set(FINISHED_TASK_STATES);
 
 export const isInstanceFinished = (s: InstanceState): boolean => FINISHED_INSTANCE.has(s);
 export const isJobFinished = (s: JobState): boolean => FINISHED_JOB.has(s);
 export const isTaskFinished = (s: TaskState): boolean => FINISHED_TASK.has(s);
-export const isAttemptFinished = (s: AttemptState): boolean => s === 'SUCCEEDED' || s === 'FAILED' || s === 'STOPPED';
+export const isAttemptFinished = (s: AttemptState): boolean =>
+  (FINISHED_ATTEMPT_STATES as readonly string[]).includes(s);

@@ -1,5 +1,8 @@
-/** Wire protocol version spoken by this build. Bump when a message changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Wire protocol version spoken by this build. Bumped when a message gains meaning an old peer
+ * would not give it. 2: `attemptStatus.retryable`.
+ */
+export const PROTOCOL_VERSION = 2;
 /** Oldest agent protocol version the controller still accepts. */
 export const MIN_PROTOCOL_VERSION = 1;
 /** Product version, reported by `--version` of every binary. */

@@ -173,6 +173,11 @@ export class BatchClient {
     return this.http.json('POST', `/v1/nodes/${segment(id)}/drain`);
   }
 
+  /** Undoes a drain: the node takes new work again. */
+  undrainNode(id: string): Promise<Node> {
+    return this.http.json('POST', `/v1/nodes/${segment(id)}/undrain`);
+  }
+
   // --- users and tokens ------------------------------------------------------------------------
 
   /** Admin only. The returned token is shown only this once. */

@@ -10,7 +10,8 @@ export interface Failure {
   message: string;
   /**
    * Whether another attempt could succeed (a 503, a busy server) or never will (a bad digest, an
-   * unsafe zip). The wire has no field for it yet, so it is only logged on the node.
+   * unsafe zip). Sent with the failure (`attemptStatus.retryable`); the controller then fails
+   * the instance at once rather than spending its retries.
    */
   retryable: boolean;
 }

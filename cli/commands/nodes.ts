@@ -1,4 +1,4 @@
-/** `nodes` and `drain NODE`. */
+/** `nodes`, `drain NODE` and `undrain NODE`. */
 import type { Command } from 'commander';
 import { collectAll } from '../../sdk/index.js';
 import { contextOf } from '../context.js';
@@ -16,14 +16,19 @@ export function registerNodes(program: Command): void {
       else printLine(nodesTable(page.items));
     });
 
-  program
-    .command('drain')
-    .description('stop placing instances on a node; running ones finish')
-    .argument('<NODE>', 'node id')
-    .action(async (nodeId: string, _options: unknown, command: Command) => {
-      const ctx = contextOf(command);
-      const node = await ctx.api.drainNode(nodeId);
-      if (ctx.json) printJson(node);
-      else printLine(`node ${node.id} ${node.state}`);
-    });
+  for (const [verb, description] of [
+    ['drain', 'stop placing instances on a node; running ones finish'],
+    ['undrain', 'let a drained node take new instances again'],
+  ] as const) {
+    program
+      .command(verb)
+      .description(description)
+      .argument('<NODE>', 'node id')
+      .action(async (nodeId: string, _options: unknown, command: Command) => {
+        const ctx = contextOf(command);
+        const node = verb === 'drain' ? await ctx.api.drainNode(nodeId) : await ctx.api.undrainNode(nodeId);
+        if (ctx.json) printJson(node);
+        else printLine(`node ${node.id} ${node.state}`);
+      });
+  }
 }

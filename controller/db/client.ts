@@ -30,31 +30,36 @@ export interface Database {
    */
   readConsistent<T>(fn: (view: Database) => Promise<T>): Promise<T>;
   /**
-   * PostgreSQL only: runs `COPY … FROM STDIN` with `data` inside the transaction `tx` (bulk log
-   * bytes without postgres.js's hex encoding). Absent on PGlite.
+   * Runs `fn` in a read-write transaction: every statement through the Database it is given
+   * commits together or not at all (a throw rolls back). Nested calls open savepoints.
    */
-  copyIn?(tx: Db, statement: string, data: Buffer): Promise<void>;
+  transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: runs `COPY … FROM STDIN` with `data` on this view's connection — inside
+   * the transaction when the view is one (bulk log bytes without postgres.js's hex encoding).
+   * Absent on PGlite.
+   */
+  copyIn?(statement: string, data: Buffer): Promise<void>;
   close(): Promise<void>;
 }
 
-function view(
-  db: Db,
-  kind: Database['kind'],
-  close: () => Promise<void>,
-  extra: Pick<Database, 'copyIn'> = {},
-): Database {
+/** Runs COPY on the connection behind a drizzle database or transaction (PostgreSQL). */
+type CopyRunner = (db: Db, statement: string, data: Buffer) => Promise<void>;
+
+function view(db: Db, kind: Database['kind'], close: () => Promise<void>, copy?: CopyRunner): Database {
   const self: Database = {
-    ...extra,
     db,
     kind,
     rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
     readConsistent: <T>(fn: (v: Database) => Promise<T>) =>
-      db.transaction((tx) => fn(view(tx as unknown as Db, kind, close, extra)), {
+      db.transaction((tx) => fn(view(tx, kind, close, copy)), {
         isolationLevel: 'repeatable read',
         accessMode: 'read only',
       }),
+    transaction: <T>(fn: (tx: Database) => Promise<T>) => db.transaction((tx) => fn(view(tx, kind, close, copy))),
     close,
   };
+  if (copy) self.copyIn = (statement, data) => copy(db, statement, data);
   return self;
 }
 
@@ -93,8 +98,9 @@ async function openPostgres(url: string): Promise<Database> {
   const client = postgres(url, Object.assign(options, { socket: noDelaySocket }));
   const db = drizzlePostgres({ client, schema });
   await migratePostgres(db, { migrationsFolder: MIGRATIONS_DIR });
-  // drizzle keeps a transaction's own postgres.js client (its reserved connection) on its session.
-  const copyInTx = (tx: Db, statement: string, data: Buffer) =>
-    copyIn((tx as unknown as { session: { client: postgres.Sql } }).session.client, statement, data);
-  return view(db, 'postgres', () => client.end({ timeout: 5 }), { copyIn: copyInTx });
+  // drizzle keeps the postgres.js client on its session: a transaction's own reserved connection,
+  // or the pool for the database itself. The session is not in drizzle's public types.
+  const copy: CopyRunner = (on, statement, data) =>
+    copyIn((on as unknown as { session: { client: postgres.Sql } }).session.client, statement, data);
+  return view(db, 'postgres', () => client.end({ timeout: 5 }), copy);
 }

@@ -19,6 +19,8 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { ACTIVE_ATTEMPT_STATES, ACTIVE_JOB_STATES } from '../../protocol/states.js';
+import { stateIn, stateValue } from './state-sql.js';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -125,6 +127,12 @@ export const jobs = pgTable(
     priority: integer('priority').notNull().default(0),
     state: text('state').notNull(),
     desired: text('desired').$type<'run' | 'stop'>().notNull().default('run'),
+    /**
+     * Intent: restarts asked for (jobs/restart.ts). The scheduler re-arms the job while it is
+     * ahead of `restartsApplied`, which only the scheduler writes.
+     */
+    restartsRequested: integer('restarts_requested').notNull().default(0),
+    restartsApplied: integer('restarts_applied').notNull().default(0),
     clientToken: text('client_token'),
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
@@ -134,9 +142,11 @@ export const jobs = pgTable(
   (t) => [
     uniqueIndex('jobs_client_token_idx').on(t.ownerId, t.clientToken),
     index('jobs_owner_seq_idx').on(t.ownerId, t.seq),
-    index('jobs_active_idx')
-      .on(t.priority, t.seq)
-      .where(sql`state IN ('PENDING', 'RUNNING', 'STOPPING')`),
+    index('jobs_active_idx').on(t.priority, t.seq).where(stateIn('jobs', ACTIVE_JOB_STATES)),
+    // The scheduler looks for restarts it has not applied yet; there are almost never any.
+    index('jobs_restart_idx')
+      .on(t.id)
+      .where(sql`restarts_requested > restarts_applied`),
   ],
 );
 
@@ -198,7 +208,7 @@ export const instances = pgTable(
     uniqueIndex('instances_task_index_idx').on(t.jobId, t.taskName, t.index),
     index('instances_pending_idx')
       .on(t.jobId, t.taskName, t.index)
-      .where(sql`state = 'PENDING'`),
+      .where(sql`state = ${stateValue('instances', 'PENDING')}`),
     // The scheduler asks for the earliest backoff end whenever it goes idle; without this it
     // scanned every pending instance to find the few in backoff.
     index('instances_backoff_idx')
@@ -224,6 +234,8 @@ export const attempts = pgTable(
     cpu: doublePrecision('cpu').notNull(),
     memoryMiB: integer('memory_mib').notNull(),
     gpu: integer('gpu').notNull(),
+    /** From the agent: false when no other attempt could succeed (an unsafe package); null when not said. */
+    retryable: boolean('retryable'),
     /** 'pending' while the attempt's logs still have to be written to its stdout/stderr prefixes. */
     logArchive: text('log_archive').$type<'pending' | 'done'>(),
     exitCode: integer('exit_code'),
@@ -235,9 +247,7 @@ export const attempts = pgTable(
   },
   (t) => [
     uniqueIndex('attempts_instance_attempt_idx').on(t.instanceId, t.attempt),
-    index('attempts_active_node_idx')
-      .on(t.nodeId)
-      .where(sql`state IN ('SCHEDULED', 'RUNNING')`),
+    index('attempts_active_node_idx').on(t.nodeId).where(stateIn('attempts', ACTIVE_ATTEMPT_STATES)),
     index('attempts_log_archive_idx')
       .on(t.id)
       .where(sql`log_archive = 'pending'`),

@@ -3,11 +3,15 @@
  * credential (shown once); later connections present `{ nodeId, credential }`.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Hello } from '../../protocol/messages.js';
-import type { Reject } from '../../protocol/messages.js';
+import type { Hello, Reject } from '../../protocol/messages.js';
+import type { NodeState } from '../../protocol/states.js';
 import { isProtocolSupported, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Database } from '../db/client.js';
 import { nodes, registrationTokens } from '../db/schema.js';
+import { stateIn, stateValue } from '../db/state-sql.js';
+
+/** What a connection observes: the node is alive. Drain and undrain are intent, applied by the scheduler. */
+const CONNECTED: NodeState = 'READY';
 import { hashSecret, newId, newSecret, secretMatches } from '../secrets.js';
 
 export type HandshakeResult =
@@ -62,7 +66,7 @@ export async function handshake(store: Database, hello: Hello): Promise<Handshak
       id: nodeId,
       environmentId: token.environmentId,
       name: hello.hostname,
-      state: 'READY',
+      state: CONNECTED,
       credentialHash: hashSecret(credential),
       ...observed,
     });
@@ -75,9 +79,11 @@ export async function handshake(store: Database, hello: Hello): Promise<Handshak
   }
   if (node.state === 'TERMINATED')
     return reject('NODE_TERMINATED', `node ${node.id} was terminated; register it again`, false);
+  // A node that was being provisioned or was lost is alive again; a draining one stays draining.
+  const alive = sql`CASE WHEN ${stateIn('nodes', ['PROVISIONING', 'LOST'])} THEN ${stateValue('nodes', CONNECTED)} ELSE ${nodes.state} END`;
   await store.db
     .update(nodes)
-    .set({ ...observed, state: sql`CASE WHEN ${nodes.desired} = 'drain' THEN 'DRAINING' ELSE 'READY' END` })
+    .set({ ...observed, state: alive })
     .where(and(eq(nodes.id, node.id)));
   return { ok: true, nodeId: node.id, environmentId: node.environmentId };
 }

@@ -4,8 +4,10 @@
  * (an infrastructure failure: re-queued without spending retries).
  */
 import { sql } from 'drizzle-orm';
-import type { NodeMetrics } from '../../protocol/messages.js';
+import { CLOSE_CODES, type NodeMetrics } from '../../protocol/messages.js';
+import { ACTIVE_ATTEMPT_STATES, LIVE_NODE_STATES } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
+import { canMoveTo, stateIn, stateValue } from '../db/state-sql.js';
 import type { Logger } from '../log.js';
 import type { ReportBatcher } from '../reports/batcher.js';
 import type { SessionRegistry } from './registry.js';
@@ -42,7 +44,7 @@ export async function flushHeartbeats(store: Database, tracker: HeartbeatTracker
  */
 export async function restartHeartbeatClock(store: Database): Promise<void> {
   await store.db.execute(sql`
-    UPDATE nodes SET last_heartbeat_at = now() WHERE state IN ('READY', 'DRAINING', 'PROVISIONING')`);
+    UPDATE nodes SET last_heartbeat_at = now() WHERE ${stateIn('nodes', LIVE_NODE_STATES)}`);
 }
 
 /** Marks silent nodes LOST and fails their active attempts. Returns the lost node ids. */
@@ -54,15 +56,15 @@ export async function detectLostNodes(
   log: Logger,
 ): Promise<string[]> {
   const lost = await store.rows<{ id: string }>(sql`
-    UPDATE nodes SET state = 'LOST'
-    WHERE state IN ('READY', 'DRAINING', 'PROVISIONING')
+    UPDATE nodes SET state = ${stateValue('nodes', 'LOST')}
+    WHERE ${canMoveTo('nodes', 'LOST')}
       AND last_heartbeat_at < now() - make_interval(secs => ${lostAfterMs / 1000})
     RETURNING id`);
   if (lost.length === 0) return [];
   const ids = lost.map((n) => n.id);
   const attempts = await store.rows<{ id: number; node_id: string }>(sql`
     SELECT id, node_id FROM attempts
-    WHERE state IN ('SCHEDULED', 'RUNNING') AND node_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    WHERE ${stateIn('attempts', ACTIVE_ATTEMPT_STATES)} AND node_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
   const now = Date.now();
   for (const a of attempts) {
     batcher.addStatus({
@@ -72,11 +74,12 @@ export async function detectLostNodes(
       exitCode: null,
       failureReason: 'NODE_LOST',
       message: `node ${a.node_id} sent no heartbeat for ${Math.round(lostAfterMs / 1000)} s`,
+      retryable: true,
       at: now,
     });
   }
   for (const id of ids) {
-    registry.get(id)?.close(4002, 'declared lost');
+    registry.get(id)?.close(CLOSE_CODES.LOST, 'declared lost');
     log.warn(
       `node ${id} is LOST (no heartbeat for ${Math.round(lostAfterMs / 1000)} s); ${attempts.filter((a) => a.node_id === id).length} attempt(s) re-queued`,
     );

@@ -8,12 +8,15 @@ import path from 'node:path/posix';
 import type { MountRequest, StagedInput, StartAttempt } from '../../protocol/messages.js';
 import type { FailureReason } from '../../protocol/states.js';
 import type { ControllerConfig } from '../config.js';
-import type { StartedAttempt } from '../scheduler/apply.js';
+import type { StartedAttempt } from '../attempts/started.js';
 import { SIGNED_URL_TTL_SECONDS, type ObjectStore } from '../storage/object-store.js';
 import { parseOssUrl } from '../storage/oss-url.js';
 import { startMessage } from './start-message.js';
 
-export type Preparation = { ok: true; message: StartAttempt } | { ok: false; reason: FailureReason; message: string };
+export type Preparation =
+  | { ok: true; message: StartAttempt }
+  /** `retryable`: false when the object is missing or not the user's, true when storage failed. */
+  | { ok: false; reason: FailureReason; message: string; retryable: boolean };
 
 class StagingFailure extends Error {
   constructor(
@@ -51,11 +54,12 @@ export async function prepareStart(
     if (spec.mounts.length > 0) message.mounts = spec.mounts.map((m) => mountRequest(m, config));
     return { ok: true, message };
   } catch (err) {
-    if (err instanceof StagingFailure) return { ok: false, reason: err.reason, message: err.message };
+    if (err instanceof StagingFailure) return { ok: false, reason: err.reason, message: err.message, retryable: false };
     return {
       ok: false,
       reason: 'STAGE_IN_ERROR',
       message: `object storage failed while preparing the attempt: ${(err as Error).message}`,
+      retryable: true,
     };
   }
 }

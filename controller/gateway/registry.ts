@@ -1,5 +1,5 @@
 /** The agent sessions connected to this controller, by node id. */
-import type { ControllerMessage } from '../../protocol/messages.js';
+import { CLOSE_CODES, type ControllerMessage } from '../../protocol/messages.js';
 
 export interface NodeLink {
   readonly nodeId: string;
@@ -14,7 +14,7 @@ export class SessionRegistry {
   add(link: NodeLink): void {
     const old = this.links.get(link.nodeId);
     this.links.set(link.nodeId, link);
-    if (old && old !== link) old.close(4000, 'replaced by a newer connection of the same node');
+    if (old && old !== link) old.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection of the same node');
   }
 
   remove(link: NodeLink): void {

@@ -6,9 +6,11 @@
  */
 import { sql } from 'drizzle-orm';
 import type { ControllerMessage } from '../../protocol/messages.js';
+import { ACTIVE_ATTEMPT_STATES } from '../../protocol/states.js';
+import { startedFromRow, type StartedAttempt, type StartedRow } from '../attempts/started.js';
 import type { Database } from '../db/client.js';
+import { stateIn } from '../db/state-sql.js';
 import type { StatusReport } from '../reports/record.js';
-import { startedFromRow, type StartedAttempt, type StartedRow } from '../scheduler/apply.js';
 
 interface ActiveRow extends StartedRow {
   state: 'SCHEDULED' | 'RUNNING';
@@ -32,7 +34,7 @@ export async function loadActiveAttempts(store: Database, nodeId: string): Promi
     JOIN jobs j ON j.id = a.job_id
     JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task_name
     JOIN compute_environments e ON e.id = t.environment_id
-    WHERE a.node_id = ${nodeId} AND a.state IN ('SCHEDULED', 'RUNNING')
+    WHERE a.node_id = ${nodeId} AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}
     ORDER BY a.id`);
 }
 
@@ -60,6 +62,7 @@ export function planResync(
         exitCode: null,
         failureReason: 'AGENT_ERROR',
         message: 'the agent restarted and no longer knows this attempt',
+        retryable: true,
         at: now,
       });
     }

@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import { decodeAgentFrame, encodeFrame, ProtocolError } from '../../protocol/codec.js';
 import {
   assertNever,
+  CLOSE_CODES,
   type Ack,
   type AgentMessage,
   type ControllerMessage,
@@ -16,7 +17,8 @@ import type { Database } from '../db/client.js';
 import { errorText, type Logger } from '../log.js';
 import type { AckTarget, ReportBatcher } from '../reports/batcher.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { StartDelivery } from './deliver-starts.js';
+import type { Wake } from '../scheduler/wake.js';
+import type { GatewayDelivery } from './delivery.js';
 import { handshake } from './handshake.js';
 import { grantUploads } from './upload-grant.js';
 import type { HeartbeatTracker } from './heartbeats.js';
@@ -26,12 +28,12 @@ import { loadActiveAttempts, planResync } from './resync.js';
 export interface GatewayDeps {
   store: Database;
   objects: ObjectStore;
-  starts: StartDelivery;
+  delivery: GatewayDelivery;
   batcher: ReportBatcher;
   registry: SessionRegistry;
   heartbeats: HeartbeatTracker;
   heartbeatIntervalMs: number;
-  wakeScheduler(reason: string, jobIds?: string[]): void;
+  wakeScheduler: Wake;
   log: Logger;
 }
 
@@ -128,6 +130,7 @@ export class AgentSession implements NodeLink, AckTarget {
             exitCode: message.exitCode ?? null,
             failureReason: message.failureReason ?? null,
             message: message.message ?? null,
+            retryable: message.retryable ?? null,
             at: now,
           },
           this,
@@ -159,7 +162,7 @@ export class AgentSession implements NodeLink, AckTarget {
     if (!result.ok) {
       this.deps.log.warn(`rejected agent ${hello.hostname} (${this.peer}): ${result.reject.message}`);
       this.send([result.reject]);
-      this.close(4001, result.reject.code);
+      this.close(CLOSE_CODES.REJECTED, result.reject.code);
       return;
     }
     this.node = result.nodeId;
@@ -185,9 +188,9 @@ export class AgentSession implements NodeLink, AckTarget {
       hello.running,
       Date.now(),
     );
-    this.send([...resync.messages, ...(await this.deps.starts.prepare(resync.starts))]);
+    this.send([...resync.messages, ...(await this.deps.delivery.prepare(resync.starts))]);
     for (const report of resync.lost) this.deps.batcher.addStatus(report);
-    // A new node only changes placement, which every pass considers; no job needs reconciling.
+    // A new node only changes placement (and its drain intent); no job needs reconciling.
     this.deps.wakeScheduler('node-ready', []);
   }
 

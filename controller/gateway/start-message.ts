@@ -1,6 +1,6 @@
 /** Turns a claimed attempt into the `startAttempt` message its node runs. */
 import type { StartAttempt } from '../../protocol/messages.js';
-import type { StartedAttempt } from '../scheduler/apply.js';
+import type { StartedAttempt } from '../attempts/started.js';
 
 export function startMessage(a: StartedAttempt): StartAttempt {
   return {

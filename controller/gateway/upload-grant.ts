@@ -6,7 +6,9 @@
 import { sql } from 'drizzle-orm';
 import type { UploadGrant, UploadRequest } from '../../protocol/messages.js';
 import { isRelativePath, type ResolvedTask } from '../../protocol/spec.js';
+import { ACTIVE_ATTEMPT_STATES } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
+import { stateIn } from '../db/state-sql.js';
 import { SIGNED_URL_TTL_SECONDS, type ObjectStore } from '../storage/object-store.js';
 import { parseOssUrl } from '../storage/oss-url.js';
 
@@ -38,7 +40,7 @@ export async function grantUploads(
     SELECT t.spec FROM attempts a
     JOIN instances i ON i.id = a.instance_id
     JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task_name
-    WHERE a.id = ${request.attemptId} AND a.node_id = ${nodeId} AND a.state IN ('SCHEDULED', 'RUNNING')`);
+    WHERE a.id = ${request.attemptId} AND a.node_id = ${nodeId} AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}`);
   // SCHEDULED too: the agent's RUNNING report may still be in the report batcher.
   if (!row) return { ...grant, error: `attempt ${request.attemptId} is not running on this node` };
   try {

@@ -3,7 +3,15 @@ import type { Database } from '../db/client.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { LogBus } from '../logs/bus.js';
+import type { WakeReason, WakeScope } from '../scheduler/wake.js';
 import type { ObjectStore } from '../storage/object-store.js';
+
+/** The scheduler as commands see it: they write intent, then wake it (and may wait for its pass). */
+export interface SchedulerHandle {
+  wake(reason: WakeReason, jobs?: WakeScope): void;
+  /** Wakes and resolves once a pass that began after the call has ended. */
+  settle(reason: WakeReason, jobs?: WakeScope): Promise<void>;
+}
 
 export interface AppDeps {
   store: Database;
@@ -12,8 +20,7 @@ export interface AppDeps {
   logBus: LogBus;
   log: Logger;
   defaultEnvironment: string;
-  /** `jobIds`: the jobs whose instances changed (absent = reconcile every active job). */
-  wakeScheduler(reason: string, jobIds?: string[]): void;
+  scheduler: SchedulerHandle;
   /** Called when an environment's desired node count changes (the local provider follows it). */
   onEnvironmentScaled?(name: string, desiredNodes: number): void;
 }

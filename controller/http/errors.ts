@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BatchError, type ErrorCode } from '../../protocol/errors.js';
-import type { Logger } from '../log.js';
+import { errorText, type Logger } from '../log.js';
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   BAD_REQUEST: 400,
@@ -24,9 +24,7 @@ export function errorHandler(log: Logger) {
       const code: ErrorCode = err.status === 404 ? 'NOT_FOUND' : err.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST';
       return c.json({ error: { code, message: err.message || 'request failed' } }, err.status);
     }
-    log.error(`${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    log.error(`${c.req.method} ${c.req.path}: ${errorText(err)}`);
     return c.json({ error: { code: 'INTERNAL', message: 'internal error; see the controller log' } }, 500);
   };
 }
-
-export const notFound = (what: string, id: string) => new BatchError('NOT_FOUND', `${what} "${id}" not found`);

@@ -1,6 +1,6 @@
 /** /v1/jobs: submit, list, get, stop, restart, delete; instances and logs below a job's tasks. */
 import { Hono, type Context } from 'hono';
-import { BatchError } from '../../protocol/errors.js';
+import { BatchError, notFound } from '../../protocol/errors.js';
 import { JOB_STATES } from '../../protocol/states.js';
 import { listInstances } from '../jobs/instances.js';
 import { deleteJob } from '../jobs/remove.js';
@@ -12,7 +12,6 @@ import { logStream, findAttempt } from '../logs/read.js';
 import type { AppEnv } from './auth.js';
 import { queryEnum, queryInt, readJson } from './body.js';
 import type { AppDeps } from './deps.js';
-import { notFound } from './errors.js';
 
 export function jobRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -36,7 +35,7 @@ export function jobRoutes(deps: AppDeps) {
     const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
     if (result.created) {
       // A new job needs placing, not reconciling: its stored states are already right.
-      deps.wakeScheduler('job-submitted', []);
+      deps.scheduler.wake('job-submitted', []);
       return c.json(result.job, 201);
     }
     const caller = c.get('caller');
@@ -58,17 +57,18 @@ export function jobRoutes(deps: AppDeps) {
 
   app.get('/:id', async (c) => c.json(await visibleJob(c)));
 
+  // Commands write intent; the answer shows the states the scheduler's next pass derived from it.
   app.post('/:id/stop', async (c) => {
     const job = await visibleJob(c);
-    await stopJob(deps.store, deps.registry, job.id, job.state);
-    deps.wakeScheduler('job-stopped', [job.id]);
+    await stopJob(deps.store, job.id);
+    await deps.scheduler.settle('job-stopped', [job.id]);
     return c.json(await visibleJob(c));
   });
 
   app.post('/:id/restart', async (c) => {
     const job = await visibleJob(c);
-    await restartJob(deps.store, job.id, job.state);
-    deps.wakeScheduler('job-restarted', [job.id]);
+    await restartJob(deps.store, job.id);
+    await deps.scheduler.settle('job-restarted', [job.id]);
     return c.json(await visibleJob(c));
   });
 

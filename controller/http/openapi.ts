@@ -114,6 +114,12 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/v1/nodes', summary: 'List nodes', response: list(api.nodeSchema) },
   { method: 'get', path: '/v1/nodes/{id}', summary: 'Get a node', response: api.nodeSchema },
   { method: 'post', path: '/v1/nodes/{id}/drain', summary: 'Stop placing work on a node', response: api.nodeSchema },
+  {
+    method: 'post',
+    path: '/v1/nodes/{id}/undrain',
+    summary: 'Let a drained node take work again',
+    response: api.nodeSchema,
+  },
   { method: 'get', path: '/v1/users', summary: 'List users (admin)', response: list(api.userSchema) },
   {
     method: 'post',

@@ -4,17 +4,14 @@
  * writing to a bucket nobody owns claims it.
  */
 import { Readable } from 'node:stream';
-import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { BatchError } from '../../protocol/errors.js';
-import { buckets } from '../db/schema.js';
-import { checkBucketAccess, claimBuckets } from '../storage/buckets.js';
+import { BatchError, notFound } from '../../protocol/errors.js';
+import { checkBucketAccess, claimBuckets, listBuckets } from '../storage/buckets.js';
 import { DigestMismatchError, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
 import { checkBucket, checkKey, formatOssUrl } from '../storage/oss-url.js';
 import type { AppEnv } from './auth.js';
 import { queryInt } from './body.js';
 import type { AppDeps } from './deps.js';
-import { notFound } from './errors.js';
 import { keyAfter } from './object-key.js';
 
 const toItem = (bucket: string, info: ObjectInfo) => ({
@@ -27,15 +24,10 @@ const toItem = (bucket: string, info: ObjectInfo) => ({
 
 export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
   const app = new Hono<AppEnv>();
-  const db = deps.store.db;
+  const { store } = deps;
 
   app.get('/', async (c) => {
-    const caller = c.get('caller');
-    const rows = await db
-      .select({ name: buckets.name, createdAt: buckets.createdAt })
-      .from(buckets)
-      .where(caller.admin ? undefined : eq(buckets.ownerId, caller.id))
-      .orderBy(asc(buckets.name));
+    const rows = await listBuckets(store, c.get('caller'));
     return c.json({
       items: rows.map((r) => ({ name: r.name, url: `oss://${r.name}/`, createdAt: r.createdAt.toISOString() })),
     });
@@ -44,7 +36,7 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
   app.get('/:bucket', async (c) => {
     const bucket = c.req.param('bucket');
     checkBucket(bucket, 'bucket');
-    if ((await checkBucketAccess(db, c.get('caller'), bucket)) === 'unowned') return c.json({ items: [] });
+    if ((await checkBucketAccess(store, c.get('caller'), bucket)) === 'unowned') return c.json({ items: [] });
     const cursor = c.req.query('cursor');
     const page = await deps.objects.list(bucket, c.req.query('prefix') ?? '', {
       limit: queryInt(c, 'limit', 1000, 1, 1000),
@@ -58,7 +50,7 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
     const key = keyAfter(c, `/oss/${bucket}/`);
     checkBucket(bucket, 'bucket');
     checkKey(key, 'key');
-    if ((await checkBucketAccess(db, c.get('caller'), bucket)) === 'unowned')
+    if ((await checkBucketAccess(store, c.get('caller'), bucket)) === 'unowned')
       throw notFound('object', `oss://${bucket}/${key}`);
     const found = await deps.objects.get(bucket, key);
     if (!found) throw notFound('object', `oss://${bucket}/${key}`);
@@ -77,7 +69,7 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
     const sha256 = c.req.header('x-batch-sha256');
     if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256))
       throw new BatchError('VALIDATION', 'x-batch-sha256: must be 64 lowercase hex digits', 'x-batch-sha256');
-    await claimBuckets(db, c.get('caller'), [{ bucket, field: 'bucket' }]);
+    await claimBuckets(store, c.get('caller'), [{ bucket, field: 'bucket' }]);
     const body = c.req.raw.body ? Readable.fromWeb(c.req.raw.body as never) : Readable.from([]);
     try {
       const info = await deps.objects.put(bucket, key, body, sha256);

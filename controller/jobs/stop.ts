@@ -1,33 +1,23 @@
 /**
- * Stopping a job records the intent (`desired = stop`) and acts on it: pending instances stop at
- * once, running attempts are asked to die (their agents report STOPPED, which finishes them).
+ * Stopping a job records the intent, `desired = stop`, and nothing else. The scheduler carries
+ * it out on its next pass (scheduler/reconcile.ts decides, apply.ts writes): PENDING instances
+ * become STOPPED, active attempts are marked to die and their kills go out through the gateway
+ * (nodes not connected get them on resync). The job is STOPPING until its last attempt has
+ * reported, then STOPPED.
  */
 import { sql } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
-import { isJobFinished, type JobState } from '../../protocol/states.js';
-import { rowsOf, type Database } from '../db/client.js';
-import type { SessionRegistry } from '../gateway/registry.js';
+import { ACTIVE_JOB_STATES } from '../../protocol/states.js';
+import type { Database } from '../db/client.js';
+import { stateIn } from '../db/state-sql.js';
 
-export async function stopJob(
-  store: Database,
-  registry: SessionRegistry,
-  jobId: string,
-  state: JobState,
-): Promise<void> {
-  if (isJobFinished(state)) throw new BatchError('CONFLICT', `job ${jobId} is already ${state}`);
-  const toKill = await store.db.transaction(async (tx) => {
-    await tx.execute(
-      sql`UPDATE jobs SET desired = 'stop' WHERE id = ${jobId} AND state IN ('PENDING', 'RUNNING', 'STOPPING')`,
-    );
-    await tx.execute(sql`
-      UPDATE instances SET state = 'STOPPED', pending_reason = NULL, updated_at = now()
-      WHERE job_id = ${jobId} AND state = 'PENDING'`);
-    const result = await tx.execute(sql`
-      UPDATE attempts SET desired = 'stop'
-      WHERE job_id = ${jobId} AND state IN ('SCHEDULED', 'RUNNING')
-      RETURNING id, node_id`);
-    return rowsOf<{ id: number; node_id: string }>(result);
-  });
-  // Nodes not connected right now get the kill when they reconnect (resync).
-  for (const a of toKill) registry.send(a.node_id, [{ kind: 'killAttempt', attemptId: a.id, reason: 'STOPPED' }]);
+export async function stopJob(store: Database, jobId: string): Promise<void> {
+  // A finished job with a restart outstanding is about to run: stopping it is still a stop.
+  const stopped = await store.rows<{ id: string }>(sql`
+    UPDATE jobs SET desired = 'stop'
+    WHERE id = ${jobId} AND (${stateIn('jobs', ACTIVE_JOB_STATES)} OR restarts_requested > restarts_applied)
+    RETURNING id`);
+  if (stopped.length > 0) return;
+  const [job] = await store.rows<{ state: string }>(sql`SELECT state FROM jobs WHERE id = ${jobId}`);
+  throw new BatchError('CONFLICT', `job ${jobId} is already ${job?.state ?? 'gone'}`);
 }

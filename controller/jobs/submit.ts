@@ -15,8 +15,10 @@ import {
   type ResolvedTask,
   type TemplateSpec,
 } from '../../protocol/spec.js';
-import type { Caller } from '../http/auth.js';
-import { rowsOf, type Database } from '../db/client.js';
+import type { Caller } from '../access/caller.js';
+import { canSeeEnvironment } from '../access/visibility.js';
+import type { Database } from '../db/client.js';
+import { stateIn, stateValue } from '../db/state-sql.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Job } from '../../protocol/api.js';
 import { assembleJobs, type JobRow } from './view.js';
@@ -74,9 +76,9 @@ export async function submitJob(
     const created =
       bucketUses.length === 0
         ? await store.rows<{ created_ms: number }>(insert)
-        : await store.db.transaction(async (tx) => {
+        : await store.transaction(async (tx) => {
             await claimBuckets(tx, caller, bucketUses);
-            return rowsOf<{ created_ms: number }>(await tx.execute(insert));
+            return tx.rows<{ created_ms: number }>(insert);
           });
     createdMs = created[0]!.created_ms;
   } catch (err) {
@@ -151,7 +153,8 @@ function insertJob(
   return sql`
     WITH job AS (
       INSERT INTO jobs (id, owner_id, name, priority, state, client_token, spec)
-      VALUES (${jobId}, ${ownerId}, ${spec.name}, ${spec.priority}, 'PENDING', ${spec.clientToken ?? null}, ${JSON.stringify(spec)}::jsonb)
+      VALUES (${jobId}, ${ownerId}, ${spec.name}, ${spec.priority}, ${stateValue('jobs', 'PENDING')},
+              ${spec.clientToken ?? null}, ${JSON.stringify(spec)}::jsonb)
       RETURNING id, created_at
     ),
     job_tasks AS (
@@ -163,7 +166,7 @@ function insertJob(
     ),
     job_instances AS (
       INSERT INTO instances (job_id, task_name, index, state, pending_reason)
-      SELECT job.id, r.task, g.i, 'PENDING', CASE WHEN r.blocked THEN 'DEPENDENCY' END
+      SELECT job.id, r.task, g.i, ${stateValue('instances', 'PENDING')}, CASE WHEN r.blocked THEN 'DEPENDENCY' END
       FROM job, jsonb_to_recordset(${JSON.stringify(instanceRows)}::jsonb) AS r(task text, n int, blocked boolean),
            generate_series(0, r.n - 1) AS g(i)
       RETURNING job_id
@@ -242,18 +245,16 @@ async function resolveEnvironments(
   const envs = await store.rows<{
     id: string;
     name: string;
-    owner_id: string | null;
+    ownerId: string;
     shared: boolean;
     nodes: EnvNodeRow[];
   }>(sql`
-    SELECT e.id, e.name, e.owner_id, e.shared,
+    SELECT e.id, e.name, e.owner_id AS "ownerId", e.shared,
            coalesce((SELECT json_agg(json_build_object('id', n.id, 'labels', n.labels, 'cpu', n.cpu, 'memoryMiB', n.memory_mib, 'gpu', n.gpu))
-                     FROM nodes n WHERE n.environment_id = e.id AND n.state <> 'TERMINATED'), '[]'::json) AS nodes
+                     FROM nodes n WHERE n.environment_id = e.id AND NOT ${stateIn('nodes', ['TERMINATED'], 'n')}), '[]'::json) AS nodes
     FROM compute_environments e
     WHERE e.name IN (SELECT jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`);
-  const byName = new Map(
-    envs.filter((e) => e.shared || e.owner_id === caller.id || caller.admin).map((e) => [e.name, e]),
-  );
+  const byName = new Map(envs.filter((e) => canSeeEnvironment(caller, e)).map((e) => [e.name, e]));
 
   const out = new Map<string, string>();
   resolved.forEach((task, index) => {

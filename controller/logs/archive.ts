@@ -7,7 +7,9 @@
  */
 import { Readable } from 'node:stream';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { FINISHED_ATTEMPT_STATES } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
+import { stateIn } from '../db/state-sql.js';
 import { logChunks } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -61,7 +63,7 @@ export async function archiveFinishedLogs(
     FROM attempts a
     JOIN instances i ON i.id = a.instance_id
     JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task_name
-    WHERE a.log_archive = 'pending' AND a.state IN ('SUCCEEDED', 'FAILED', 'STOPPED')
+    WHERE a.log_archive = 'pending' AND ${stateIn('attempts', FINISHED_ATTEMPT_STATES, 'a')}
     ORDER BY a.id LIMIT ${batch}`);
   let done = 0;
   for (const p of pending) {

@@ -1,7 +1,8 @@
 /**
- * Pure: what an instance becomes after one of its attempts reports. Infrastructure failures
- * re-queue without spending `retries`; application failures re-queue while retries remain and a
- * `retryOn` rule (if any) matches.
+ * Pure: what an instance becomes after one of its attempts reports. A failure the agent knows
+ * cannot succeed on another attempt (`retryable: false`: an unsafe package, a bad digest) fails
+ * the instance at once. Infrastructure failures re-queue without spending `retries`; application
+ * failures re-queue while retries remain and a `retryOn` rule (if any) matches.
  */
 import { parseRetryRule } from '../../protocol/spec.js';
 import { INFRASTRUCTURE_FAILURES, type FailureReason, type InstanceState } from '../../protocol/states.js';
@@ -10,6 +11,8 @@ export interface AttemptOutcome {
   state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
   failureReason: FailureReason | null;
   exitCode: number | null;
+  /** What the agent said (false: no attempt can succeed); null or absent when it did not say. */
+  retryable?: boolean | null;
 }
 
 export interface RetryPolicy {
@@ -53,6 +56,7 @@ export function nextInstanceState(
       return outcome.state;
     case 'FAILED': {
       if (jobDesired === 'stop') return 'FAILED';
+      if (outcome.retryable === false) return 'FAILED';
       if (outcome.failureReason !== null && INFRASTRUCTURE_FAILURES.has(outcome.failureReason)) {
         return (policy.infraFailuresBefore ?? 0) + 1 < MAX_INFRASTRUCTURE_FAILURES ? 'PENDING' : 'FAILED';
       }

@@ -1,13 +1,16 @@
 /**
  * Records a batch of agents' reports atomically: log chunks first (so an instance is never
- * SUCCEEDED with part of its log missing), then attempt states, then instance states — in one
+ * SUCCEEDED with part of its log missing), then attempt states (observations: only reports write
+ * them), then what each instance becomes (derived by the pure rule in outcome.ts) — in one
  * transaction, or, for a batch of starts and successes without log, in one statement (the common
- * case, and a third of the round trips). Every write is fenced: an attempt only accepts reports from the node it was placed on and only
- * forward transitions; an instance only follows its current attempt.
+ * case, and a third of the round trips). Every write is fenced: an attempt only accepts reports
+ * from the node it was placed on and only transitions the table allows; an instance only follows
+ * its current attempt.
  */
-import { sql } from 'drizzle-orm';
-import type { FailureReason } from '../../protocol/states.js';
-import { rowsOf, type Database, type Db } from '../db/client.js';
+import { sql, type SQL } from 'drizzle-orm';
+import { INFRASTRUCTURE_FAILURES, PLACED_INSTANCE_STATES, type FailureReason } from '../../protocol/states.js';
+import type { Database } from '../db/client.js';
+import { literalList, stateIn, stateValue, transitionAllowed } from '../db/state-sql.js';
 import { writeChunks } from './write-chunks.js';
 import { isApplicationRetry, nextInstanceState, retryDelayMs, type AttemptOutcome, type Backoff } from './outcome.js';
 
@@ -18,6 +21,8 @@ export interface StatusReport {
   exitCode: number | null;
   failureReason: FailureReason | null;
   message: string | null;
+  /** false: the agent knows another attempt cannot succeed (a bad package); null or absent: not said. */
+  retryable?: boolean | null;
   /** Controller's receive time, ms since the epoch. */
   at: number;
 }
@@ -55,6 +60,7 @@ function collapse(reports: readonly StatusReport[]) {
     exit_code: r.exitCode,
     failure_reason: r.failureReason,
     message: r.message,
+    retryable: r.retryable ?? null,
     started_ms: r.startedAt,
     at_ms: r.at,
   }));
@@ -67,6 +73,7 @@ interface ChangedAttempt {
   state: AttemptOutcome['state'];
   failure_reason: FailureReason | null;
   exit_code: number | null;
+  retryable: boolean | null;
 }
 
 interface PolicyRow {
@@ -89,11 +96,11 @@ export async function recordReports(
   const anyFailed = rows.some((r) => r.state === 'FAILED');
   if (chunks.length === 0 && !anyFailed) {
     // The common case (starts and successes): one statement, atomic on its own, no transaction.
-    if (rows.length > 0) noteChanged(result, await recordEnds(store.db, rows));
+    if (rows.length > 0) noteChanged(result, await recordEnds(store, rows));
     return result;
   }
-  await store.db.transaction(async (tx) => {
-    await writeChunks(store, tx, chunks);
+  await store.transaction(async (tx) => {
+    await writeChunks(tx, chunks);
     for (const c of chunks) result.attemptIds.add(c.attemptId);
     if (rows.length === 0) return;
     noteChanged(result, anyFailed ? await recordWithRetries(tx, rows, backoff) : await recordEnds(tx, rows));
@@ -110,60 +117,75 @@ function noteChanged(result: RecordResult, changed: readonly { id: number; job_i
 
 type AttemptRow = ReturnType<typeof collapse>[number];
 
+const RUNNING = stateValue('attempts', 'RUNNING');
+
 const UPDATE_ATTEMPTS = (rows: readonly AttemptRow[]) => sql`
   UPDATE attempts a SET state = r.state,
          exit_code = coalesce(r.exit_code, a.exit_code),
          failure_reason = r.failure_reason,
          message = coalesce(r.message, a.message),
+         retryable = r.retryable,
          started_at = coalesce(a.started_at, to_timestamp(r.started_ms / 1000.0)),
-         ended_at = CASE WHEN r.state <> 'RUNNING' THEN to_timestamp(r.at_ms / 1000.0) ELSE NULL END
+         ended_at = CASE WHEN r.state <> ${RUNNING} THEN to_timestamp(r.at_ms / 1000.0) ELSE NULL END
   FROM jsonb_to_recordset(${json(rows)})
-    AS r(attempt_id bigint, node_id text, state text, exit_code int, failure_reason text, message text, started_ms float8, at_ms float8)
-  WHERE a.id = r.attempt_id AND a.node_id = r.node_id
-    AND (a.state = 'SCHEDULED' OR (a.state = 'RUNNING' AND r.state <> 'RUNNING'))
-  RETURNING a.id, a.instance_id, a.job_id, a.state, a.failure_reason, a.exit_code`;
+    AS r(attempt_id bigint, node_id text, state text, exit_code int, failure_reason text, message text,
+         retryable boolean, started_ms float8, at_ms float8)
+  WHERE a.id = r.attempt_id AND a.node_id = r.node_id AND ${transitionAllowed('attempts', sql`r.state`, 'a')}
+  RETURNING a.id, a.instance_id, a.job_id, a.state, a.failure_reason, a.exit_code, a.retryable`;
+
+/** An instance follows its current attempt, from the states a placed instance is in. */
+const FOLLOWS = (state: SQL) =>
+  sql`${stateIn('instances', PLACED_INSTANCE_STATES, 'i')} AND ${transitionAllowed('instances', state, 'i')}`;
 
 /** No attempt failed: each instance simply follows its current attempt, in the same statement. */
-async function recordEnds(db: Db, rows: readonly AttemptRow[]): Promise<{ id: number; job_id: string }[]> {
-  return rowsOf<{ id: number; job_id: string }>(
-    await db.execute(sql`
-      WITH changed AS (${UPDATE_ATTEMPTS(rows)}),
-      followed AS (
-        UPDATE instances i SET state = c.state, updated_at = now(), pending_reason = NULL, not_before = NULL
-        FROM changed c
-        WHERE i.id = c.instance_id AND i.current_attempt_id = c.id AND i.state IN ('SCHEDULED', 'RUNNING')
-        RETURNING i.id
-      )
-      SELECT id, job_id FROM changed`),
-  );
+async function recordEnds(db: Database, rows: readonly AttemptRow[]): Promise<{ id: number; job_id: string }[]> {
+  return db.rows<{ id: number; job_id: string }>(sql`
+    WITH changed AS (${UPDATE_ATTEMPTS(rows)}),
+    followed AS (
+      UPDATE instances i SET state = c.state, updated_at = now(), pending_reason = NULL, not_before = NULL
+      FROM changed c
+      WHERE i.id = c.instance_id AND i.current_attempt_id = c.id AND ${FOLLOWS(sql`c.state`)}
+      RETURNING i.id
+    )
+    SELECT id, job_id FROM changed`);
 }
 
 /** Some attempt failed: the instance's next state depends on its retry policy and history. */
-async function recordWithRetries(tx: Db, rows: readonly AttemptRow[], backoff: Backoff): Promise<ChangedAttempt[]> {
-  const changed = rowsOf<ChangedAttempt>(await tx.execute(UPDATE_ATTEMPTS(rows)));
+async function recordWithRetries(
+  tx: Database,
+  rows: readonly AttemptRow[],
+  backoff: Backoff,
+): Promise<ChangedAttempt[]> {
+  const changed = await tx.rows<ChangedAttempt>(UPDATE_ATTEMPTS(rows));
   if (changed.length === 0) return changed;
   const failed = changed.filter((c) => c.state === 'FAILED').map((c) => c.instance_id);
   const policies = new Map<number, PolicyRow>();
   if (failed.length > 0) {
-    const policyResult = await tx.execute(sql`
+    const infrastructure = literalList(INFRASTRUCTURE_FAILURES);
+    const policyRows = await tx.rows<PolicyRow>(sql`
       SELECT i.id AS instance_id, j.desired, (t.spec->>'retries')::int AS retries, t.spec->'retryOn' AS retry_on,
              (SELECT count(*)::int FROM attempts x
-              WHERE x.instance_id = i.id AND x.id <> i.current_attempt_id AND x.state = 'FAILED'
+              WHERE x.instance_id = i.id AND x.id <> i.current_attempt_id AND ${stateIn('attempts', ['FAILED'], 'x')}
                 AND x.attempt > i.retry_floor
-                AND x.failure_reason NOT IN ('NODE_LOST', 'AGENT_ERROR')) AS failures_before,
+                AND x.failure_reason NOT IN (${infrastructure})) AS failures_before,
              (SELECT count(*)::int FROM attempts x
               WHERE x.instance_id = i.id AND x.id <> i.current_attempt_id AND x.attempt > i.retry_floor
-                AND x.failure_reason IN ('NODE_LOST', 'AGENT_ERROR')) AS infra_failures_before
+                AND x.failure_reason IN (${infrastructure})) AS infra_failures_before
       FROM instances i
       JOIN jobs j ON j.id = i.job_id
       JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task_name
       WHERE i.id IN (SELECT (jsonb_array_elements_text(${json(failed)}))::bigint)`);
-    for (const row of rowsOf<PolicyRow>(policyResult)) policies.set(row.instance_id, row);
+    for (const row of policyRows) policies.set(row.instance_id, row);
   }
 
   const next = changed.map((c) => {
     const policy = policies.get(c.instance_id);
-    const outcome: AttemptOutcome = { state: c.state, failureReason: c.failure_reason, exitCode: c.exit_code };
+    const outcome: AttemptOutcome = {
+      state: c.state,
+      failureReason: c.failure_reason,
+      exitCode: c.exit_code,
+      retryable: c.retryable,
+    };
     const failuresBefore = policy?.failures_before ?? 0;
     const state = nextInstanceState(
       outcome,
@@ -179,19 +201,20 @@ async function recordWithRetries(tx: Db, rows: readonly AttemptRow[], backoff: B
     const delay_ms = state === 'PENDING' && isApplicationRetry(outcome) ? retryDelayMs(failuresBefore + 1, backoff) : 0;
     return { id: c.instance_id, attempt_id: c.id, state, delay_ms };
   });
-  await tx.execute(sql`
+  await tx.db.execute(sql`
     UPDATE instances i SET state = r.state, updated_at = now(),
            pending_reason = CASE WHEN r.delay_ms > 0 THEN 'BACKOFF' END,
            not_before = CASE WHEN r.delay_ms > 0 THEN now() + make_interval(secs => r.delay_ms / 1000.0) END
     FROM jsonb_to_recordset(${json(next)}) AS r(id bigint, attempt_id bigint, state text, delay_ms int)
-    WHERE i.id = r.id AND i.current_attempt_id = r.attempt_id AND i.state IN ('SCHEDULED', 'RUNNING')`);
+    WHERE i.id = r.id AND i.current_attempt_id = r.attempt_id AND ${FOLLOWS(sql`r.state`)}`);
   const requeued = next.filter((n) => n.state === 'PENDING').map((n) => n.id);
   if (requeued.length > 0) {
     // Back in the queue below the claim cursor: lower the cursor so claims find it.
-    await tx.execute(sql`
+    await tx.db.execute(sql`
       UPDATE tasks t SET claim_from = least(t.claim_from, q.index)
       FROM (SELECT i.job_id, i.task_name, min(i.index) AS index FROM instances i
-            WHERE i.id IN (SELECT (jsonb_array_elements_text(${json(requeued)}))::bigint) AND i.state = 'PENDING'
+            WHERE i.id IN (SELECT (jsonb_array_elements_text(${json(requeued)}))::bigint)
+              AND ${stateIn('instances', ['PENDING'], 'i')}
             GROUP BY i.job_id, i.task_name) q
       WHERE t.job_id = q.job_id AND t.name = q.task_name`);
   }

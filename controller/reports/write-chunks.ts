@@ -11,7 +11,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { encodeCopyBinary } from '../db/copy-binary.js';
-import { rowsOf, type Database, type Db } from '../db/client.js';
+import type { Database } from '../db/client.js';
 import { groupBy } from '../group-by.js';
 import type { ChunkReport } from './record.js';
 
@@ -22,7 +22,7 @@ function distinct(chunks: readonly ChunkReport[]): ChunkReport[] {
   return chunks.filter((c) => !seen.has(key(c)) && seen.add(key(c)));
 }
 
-async function copyChunks(store: Database, tx: Db, chunks: readonly ChunkReport[]): Promise<void> {
+async function copyChunks(tx: Database, chunks: readonly ChunkReport[]): Promise<void> {
   const candidates = distinct(chunks);
   const wanted = candidates.map((c, i) => ({
     i,
@@ -31,27 +31,24 @@ async function copyChunks(store: Database, tx: Db, chunks: readonly ChunkReport[
     stream: c.stream,
     seq: c.seq,
   }));
-  const chosen = rowsOf<{ i: number }>(
-    await tx.execute(sql`
+  const chosen = await tx.rows<{ i: number }>(sql`
       SELECT r.i FROM jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb)
         AS r(i int, attempt_id bigint, node_id text, stream text, seq int)
       JOIN attempts a ON a.id = r.attempt_id AND a.node_id = r.node_id
       WHERE NOT EXISTS (SELECT 1 FROM log_chunks l WHERE l.attempt_id = r.attempt_id AND l.stream = r.stream AND l.seq = r.seq)
-      FOR KEY SHARE OF a`),
-  );
+      FOR KEY SHARE OF a`);
   if (chosen.length === 0) return;
   const rows = chosen.map(({ i }) => {
     const c = candidates[i]!;
     return [c.attemptId, c.stream, c.seq, c.data];
   });
-  await store.copyIn!(
-    tx,
+  await tx.copyIn!(
     'COPY log_chunks (attempt_id, stream, seq, data) FROM STDIN (FORMAT binary)',
     encodeCopyBinary(['int8', 'text', 'int4', 'bytea'], rows),
   );
 }
 
-async function insertChunks(tx: Db, chunks: readonly ChunkReport[]): Promise<void> {
+async function insertChunks(tx: Database, chunks: readonly ChunkReport[]): Promise<void> {
   for (const [nodeId, nodeChunks] of groupBy(chunks, (c) => c.nodeId)) {
     for (let i = 0; i < nodeChunks.length; i += 1000) {
       const values = sql.join(
@@ -63,7 +60,7 @@ async function insertChunks(tx: Db, chunks: readonly ChunkReport[]): Promise<voi
           ),
         sql`, `,
       );
-      await tx.execute(sql`
+      await tx.db.execute(sql`
         INSERT INTO log_chunks (attempt_id, stream, seq, data)
         SELECT v.attempt_id, v.stream, v.seq, v.data FROM (VALUES ${values}) AS v(attempt_id, stream, seq, data)
         JOIN attempts a ON a.id = v.attempt_id AND a.node_id = ${nodeId}
@@ -72,8 +69,9 @@ async function insertChunks(tx: Db, chunks: readonly ChunkReport[]): Promise<voi
   }
 }
 
-export async function writeChunks(store: Database, tx: Db, chunks: readonly ChunkReport[]): Promise<void> {
+/** `tx` must be a transaction: the COPY path relies on the lock its first query takes. */
+export async function writeChunks(tx: Database, chunks: readonly ChunkReport[]): Promise<void> {
   if (chunks.length === 0) return;
-  if (store.copyIn) await copyChunks(store, tx, chunks);
+  if (tx.copyIn) await copyChunks(tx, chunks);
   else await insertChunks(tx, chunks);
 }

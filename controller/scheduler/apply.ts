@@ -1,15 +1,24 @@
 /**
- * Commits plans with guarded, set-based writes: each statement names the states it may move
- * from, so a row that changed since the snapshot is simply not touched (a conflict is normal;
- * the next pass re-plans from fresh data). One statement per kind of change, whatever the count.
+ * Commits plans with guarded, set-based writes: every statement's guard is rendered from the
+ * transition table (db/state-sql.ts), so a row that changed since the snapshot is simply not
+ * touched (a conflict is normal; the next pass re-plans from fresh data) and no statement can
+ * make a transition the table forbids. One statement per kind of change, whatever the count.
  */
 import { sql } from 'drizzle-orm';
-import type { ResolvedTask } from '../../protocol/spec.js';
-import { rowsOf, type Database } from '../db/client.js';
+import {
+  ACTIVE_ATTEMPT_STATES,
+  FINISHED_JOB_STATES,
+  RESTARTABLE_INSTANCE_STATES,
+  STARTED_JOB_STATES,
+} from '../../protocol/states.js';
+import { startedFromRow, type AttemptKill, type StartedAttempt, type StartedRow } from '../attempts/started.js';
+import type { Database } from '../db/client.js';
+import { canMoveTo, literalList, stateIn, stateValue, transitionAllowed } from '../db/state-sql.js';
 import { groupBy } from '../group-by.js';
-import type { PendingReasonChange, Placement, ReconcilePlan } from './types.js';
+import type { NodeChange, PendingReasonChange, Placement, ReconcilePlan } from './types.js';
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+const jobIdsIn = (ids: readonly string[]) => sql`(SELECT jsonb_array_elements_text(${json(ids)}))`;
 
 /**
  * For a row `w` (job, task, n, claim_from) of a claim: its lowest-index ready PENDING instances,
@@ -17,81 +26,149 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
  */
 const CLAIM_READY = sql`(
   SELECT i.id FROM instances i
-  WHERE i.job_id = w.job AND i.task_name = w.task AND i.index >= w.claim_from AND i.state = 'PENDING'
+  WHERE i.job_id = w.job AND i.task_name = w.task AND i.index >= w.claim_from AND ${stateIn('instances', ['PENDING'], 'i')}
     AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
   ORDER BY i.index LIMIT w.n
   FOR UPDATE SKIP LOCKED
 )`;
 
-export async function applyReconcile(store: Database, plan: ReconcilePlan): Promise<void> {
+/** The claim itself: the claimed instances become SCHEDULED with the id of their new attempt. */
+const SCHEDULE_CLAIMED = sql`
+  UPDATE instances i
+  SET state = ${stateValue('instances', 'SCHEDULED')}, pending_reason = NULL, not_before = NULL,
+      attempt_count = i.attempt_count + 1, current_attempt_id = nextval('attempts_id_seq'), updated_at = now()
+  FROM claimed c
+  WHERE i.id = c.id AND ${canMoveTo('instances', 'SCHEDULED', 'i')}
+  RETURNING i.id, i.job_id, i.task_name, i.index, i.attempt_count, i.current_attempt_id`;
+
+/** A task's claim cursor moves up to its lowest still-PENDING instance (`exclude`: just claimed). */
+const CLAIM_CURSOR = (exclude = sql`false`) => sql`coalesce(
+  (SELECT min(i.index) FROM instances i
+   WHERE i.job_id = t.job_id AND i.task_name = t.name AND ${stateIn('instances', ['PENDING'], 'i')}
+     AND i.index >= t.claim_from AND NOT (${exclude})),
+  t.instance_count)`;
+
+/** What applying a reconcile plan did beyond its own rows. */
+export interface ReconcileApplied {
+  /** Attempts newly marked to die by stops: their kills go out now. */
+  kills: AttemptKill[];
+  /** PENDING instances that stops made STOPPED. */
+  stoppedInstances: number;
+  /** Jobs re-armed by a restart. */
+  rearmedJobs: number;
+}
+
+/** The pure reconcile's decisions, in one transaction. */
+export async function applyReconcile(store: Database, plan: ReconcilePlan): Promise<ReconcileApplied> {
   const all = plan.releases
     .filter((r) => r.indexes === undefined)
     .map((r) => ({ job: r.jobId, task: r.task, next: r.to }));
   const some = plan.releases.flatMap((r) =>
     (r.indexes ?? []).map((index) => ({ job: r.jobId, task: r.task, next: r.to, index })),
   );
-  if (all.length === 0 && some.length === 0 && plan.tasks.length === 0 && plan.jobs.length === 0) return;
-  await store.db.transaction(async (tx) => {
+  const empty =
+    all.length + some.length + plan.tasks.length + plan.jobs.length + plan.stops.length + plan.rearms.length === 0;
+  if (empty) return { kills: [], stoppedInstances: 0, rearmedJobs: 0 };
+  return store.transaction(async (tx) => {
+    // A released instance stays PENDING (now ready) or is SKIPPED: its dependency can never hold.
+    const released = sql`state = CASE WHEN r.next = 'skip' THEN ${stateValue('instances', 'SKIPPED')} ELSE i.state END`;
+    const blocked = sql`${stateIn('instances', ['PENDING'], 'i')} AND i.pending_reason = 'DEPENDENCY'`;
     if (all.length > 0) {
-      await tx.execute(sql`
-        UPDATE instances i SET pending_reason = NULL, updated_at = now(),
-               state = CASE WHEN r.next = 'skip' THEN 'SKIPPED' ELSE i.state END
+      await tx.db.execute(sql`
+        UPDATE instances i SET pending_reason = NULL, updated_at = now(), ${released}
         FROM jsonb_to_recordset(${json(all)}) AS r(job text, task text, next text)
-        WHERE i.job_id = r.job AND i.task_name = r.task AND i.state = 'PENDING' AND i.pending_reason = 'DEPENDENCY'`);
+        WHERE i.job_id = r.job AND i.task_name = r.task AND ${blocked}`);
     }
     if (some.length > 0) {
-      await tx.execute(sql`
-        UPDATE instances i SET pending_reason = NULL, updated_at = now(),
-               state = CASE WHEN r.next = 'skip' THEN 'SKIPPED' ELSE i.state END
+      await tx.db.execute(sql`
+        UPDATE instances i SET pending_reason = NULL, updated_at = now(), ${released}
         FROM jsonb_to_recordset(${json(some)}) AS r(job text, task text, next text, index int)
-        WHERE i.job_id = r.job AND i.task_name = r.task AND i.index = r.index
-          AND i.state = 'PENDING' AND i.pending_reason = 'DEPENDENCY'`);
+        WHERE i.job_id = r.job AND i.task_name = r.task AND i.index = r.index AND ${blocked}`);
     }
+    const stopped = plan.stops.length > 0 ? await applyStops(tx, plan.stops) : { kills: [], instances: 0 };
     if (plan.tasks.length > 0) {
       const rows = plan.tasks.map((t) => ({ job: t.jobId, task: t.task, prev: t.from, next: t.to }));
-      await tx.execute(sql`
+      await tx.db.execute(sql`
         UPDATE tasks t SET state = r.next
         FROM jsonb_to_recordset(${json(rows)}) AS r(job text, task text, prev text, next text)
-        WHERE t.job_id = r.job AND t.name = r.task AND t.state = r.prev`);
+        WHERE t.job_id = r.job AND t.name = r.task AND t.state = r.prev
+          AND ${transitionAllowed('tasks', sql`r.next`, 't')}`);
     }
     if (plan.jobs.length > 0) {
       const rows = plan.jobs.map((j) => ({ job: j.jobId, prev: j.from, next: j.to }));
-      await tx.execute(sql`
+      await tx.db.execute(sql`
         UPDATE jobs j SET state = r.next,
-               started_at = CASE WHEN r.next IN ('RUNNING', 'SUCCEEDED', 'FAILED') THEN coalesce(j.started_at, now()) ELSE j.started_at END,
-               ended_at = CASE WHEN r.next IN ('SUCCEEDED', 'FAILED', 'STOPPED') THEN now() ELSE NULL END
+               started_at = CASE WHEN r.next IN (${literalList(STARTED_JOB_STATES)}) THEN coalesce(j.started_at, now())
+                                 ELSE j.started_at END,
+               ended_at = CASE WHEN r.next IN (${literalList(FINISHED_JOB_STATES)}) THEN now() ELSE NULL END
         FROM jsonb_to_recordset(${json(rows)}) AS r(job text, prev text, next text)
-        WHERE j.id = r.job AND j.state = r.prev`);
+        WHERE j.id = r.job AND j.state = r.prev AND ${transitionAllowed('jobs', sql`r.next`, 'j')}`);
     }
+    const rearmedJobs = plan.rearms.length > 0 ? await applyRearms(tx, plan.rearms) : 0;
+    return { kills: stopped.kills, stoppedInstances: stopped.instances, rearmedJobs };
   });
 }
 
-/** What a node needs to run one attempt; sent as a `startAttempt` message. */
-export interface StartedAttempt {
-  attemptId: number;
-  attempt: number;
-  nodeId: string;
-  jobId: string;
-  jobName: string;
-  taskName: string;
-  index: number;
-  count: number;
-  environment: string;
-  spec: ResolvedTask;
+/**
+ * A stopping job: its PENDING instances become STOPPED, and its active attempts are marked to
+ * die (`desired = stop`, which resync also reads). Returns the attempts newly marked, whose
+ * kills go out now; marking only `run` ones keeps a repeated stop from killing twice.
+ */
+async function applyStops(
+  tx: Database,
+  jobIds: readonly string[],
+): Promise<{ kills: AttemptKill[]; instances: number }> {
+  const stopped = await tx.rows<{ id: number }>(sql`
+    UPDATE instances i SET state = ${stateValue('instances', 'STOPPED')}, pending_reason = NULL, updated_at = now()
+    WHERE i.job_id IN ${jobIdsIn(jobIds)} AND ${stateIn('instances', ['PENDING'], 'i')}
+      AND ${canMoveTo('instances', 'STOPPED', 'i')}
+    RETURNING i.id`);
+  const marked = await tx.rows<{ id: number; node_id: string }>(sql`
+    UPDATE attempts a SET desired = 'stop'
+    WHERE a.job_id IN ${jobIdsIn(jobIds)} AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')} AND a.desired = 'run'
+    RETURNING a.id, a.node_id`);
+  return { kills: marked.map((a) => ({ attemptId: a.id, nodeId: a.node_id })), instances: stopped.length };
 }
 
-/** A row naming an attempt to start, as the claim and the resync queries return it. */
-export interface StartedRow {
-  attempt_id: number;
-  attempt: number;
-  node_id: string;
-  job_id: string;
-  job_name: string;
-  task_name: string;
-  index: number;
-  count: number;
-  environment: string;
-  spec: ResolvedTask;
+/**
+ * A restart, asked for by jobs/restart.ts: every instance that did not succeed goes back to
+ * PENDING (waiting on its dependencies again where it has any), its attempts so far no longer
+ * count against `retries` (the retry floor), tasks that did not succeed are re-armed, and the
+ * job is PENDING. Only jobs still finished with a restart outstanding are touched.
+ */
+async function applyRearms(tx: Database, jobIds: readonly string[]): Promise<number> {
+  const rearmed = await tx.rows<{ id: string }>(sql`
+    UPDATE jobs j SET state = ${stateValue('jobs', 'PENDING')}, ended_at = NULL, restarts_applied = j.restarts_requested
+    WHERE j.id IN ${jobIdsIn(jobIds)} AND j.restarts_requested > j.restarts_applied
+      AND ${canMoveTo('jobs', 'PENDING', 'j')}
+    RETURNING j.id`);
+  if (rearmed.length === 0) return 0;
+  const ids = jobIdsIn(rearmed.map((r) => r.id));
+  const hasDependencies = sql`jsonb_array_length(t.spec->'dependsOn') > 0`;
+  const taskState = sql`CASE WHEN ${hasDependencies} THEN ${stateValue('tasks', 'WAITING')} ELSE ${stateValue('tasks', 'PENDING')} END`;
+  await tx.db.execute(sql`
+    UPDATE tasks t SET state = ${taskState}, claim_from = 0
+    WHERE t.job_id IN ${ids} AND ${transitionAllowed('tasks', taskState, 't')}`);
+  await tx.db.execute(sql`
+    UPDATE instances i
+    SET state = ${stateValue('instances', 'PENDING')}, not_before = NULL, retry_floor = i.attempt_count, updated_at = now(),
+        pending_reason = CASE WHEN ${hasDependencies} THEN 'DEPENDENCY' END
+    FROM tasks t
+    WHERE i.job_id IN ${ids} AND t.job_id = i.job_id AND t.name = i.task_name
+      AND ${stateIn('instances', RESTARTABLE_INSTANCE_STATES, 'i')} AND ${canMoveTo('instances', 'PENDING', 'i')}`);
+  return rearmed.length;
+}
+
+/** Node states that intent implies (drain, undrain). */
+export async function applyNodeChanges(store: Database, changes: readonly NodeChange[]): Promise<number> {
+  if (changes.length === 0) return 0;
+  const rows = changes.map((c) => ({ id: c.nodeId, prev: c.from, next: c.to }));
+  const changed = await store.rows<{ id: string }>(sql`
+    UPDATE nodes n SET state = r.next
+    FROM jsonb_to_recordset(${json(rows)}) AS r(id text, prev text, next text)
+    WHERE n.id = r.id AND n.state = r.prev AND ${transitionAllowed('nodes', sql`r.next`, 'n')}
+    RETURNING n.id`);
+  return changed.length;
 }
 
 interface ClaimedRow {
@@ -120,49 +197,40 @@ export async function applyPlacements(store: Database, placements: readonly Plac
     task: list[0]!.task,
     n: list.reduce((sum, p) => sum + p.count, 0),
   }));
-  const started = await store.db.transaction(async (tx) => {
-    const claimed = rowsOf<ClaimedRow>(
-      await tx.execute(sql`
-        WITH want AS (
-          SELECT w.job, w.task, w.n, t.claim_from
-          FROM jsonb_to_recordset(${json(want)}) AS w(job text, task text, n int)
-          JOIN tasks t ON t.job_id = w.job AND t.name = w.task
-        ),
-        claimed AS (
-          SELECT c.id FROM want w
-          CROSS JOIN LATERAL ${CLAIM_READY} c
-        )
-        UPDATE instances i
-        SET state = 'SCHEDULED', pending_reason = NULL, not_before = NULL, attempt_count = i.attempt_count + 1,
-            current_attempt_id = nextval('attempts_id_seq'), updated_at = now()
-        FROM claimed c
-        WHERE i.id = c.id AND i.state = 'PENDING'
-        RETURNING i.id, i.job_id, i.task_name, i.index, i.attempt_count, i.current_attempt_id`),
-    );
+  const started = await store.transaction(async (tx) => {
+    const claimed = await tx.rows<ClaimedRow>(sql`
+      WITH want AS (
+        SELECT w.job, w.task, w.n, t.claim_from
+        FROM jsonb_to_recordset(${json(want)}) AS w(job text, task text, n int)
+        JOIN tasks t ON t.job_id = w.job AND t.name = w.task
+      ),
+      claimed AS (
+        SELECT c.id FROM want w
+        CROSS JOIN LATERAL ${CLAIM_READY} c
+      )
+      ${SCHEDULE_CLAIMED}`);
     const attempts = assignToNodes(claimed, byTask);
     if (attempts.length === 0) return [];
-    return rowsOf<StartedRow>(
-      await tx.execute(sql`
-        WITH r AS (
-          SELECT * FROM jsonb_to_recordset(${json(attempts)})
-            AS r(id bigint, instance_id bigint, job text, task text, attempt int, node text, cpu float8, mem int, gpu int)
-        ),
-        created AS (
-          INSERT INTO attempts (id, instance_id, job_id, attempt, node_id, state, cpu, memory_mib, gpu, log_archive)
-          SELECT r.id, r.instance_id, r.job, r.attempt, r.node, 'SCHEDULED', r.cpu, r.mem, r.gpu,
-                 CASE WHEN t.spec ? 'stdout' OR t.spec ? 'stderr' THEN 'pending' END
-          FROM r JOIN tasks t ON t.job_id = r.job AND t.name = r.task
-          RETURNING id
-        )
-        SELECT r.id AS attempt_id, r.attempt, r.node AS node_id, r.job AS job_id, j.name AS job_name, r.task AS task_name,
-               i.index, t.instance_count AS count, e.name AS environment, t.spec
-        FROM r
-        JOIN instances i ON i.id = r.instance_id
-        JOIN jobs j ON j.id = r.job
-        JOIN tasks t ON t.job_id = r.job AND t.name = r.task
-        JOIN compute_environments e ON e.id = t.environment_id
-        WHERE r.id IN (SELECT id FROM created)`),
-    );
+    return tx.rows<StartedRow>(sql`
+      WITH r AS (
+        SELECT * FROM jsonb_to_recordset(${json(attempts)})
+          AS r(id bigint, instance_id bigint, job text, task text, attempt int, node text, cpu float8, mem int, gpu int)
+      ),
+      created AS (
+        INSERT INTO attempts (id, instance_id, job_id, attempt, node_id, state, cpu, memory_mib, gpu, log_archive)
+        SELECT r.id, r.instance_id, r.job, r.attempt, r.node, ${stateValue('attempts', 'SCHEDULED')}, r.cpu, r.mem, r.gpu,
+               CASE WHEN t.spec ? 'stdout' OR t.spec ? 'stderr' THEN 'pending' END
+        FROM r JOIN tasks t ON t.job_id = r.job AND t.name = r.task
+        RETURNING id
+      )
+      SELECT r.id AS attempt_id, r.attempt, r.node AS node_id, r.job AS job_id, j.name AS job_name, r.task AS task_name,
+             i.index, t.instance_count AS count, e.name AS environment, t.spec
+      FROM r
+      JOIN instances i ON i.id = r.instance_id
+      JOIN jobs j ON j.id = r.job
+      JOIN tasks t ON t.job_id = r.job AND t.name = r.task
+      JOIN compute_environments e ON e.id = t.environment_id
+      WHERE r.id IN (SELECT id FROM created)`);
   });
   await advanceClaimCursors(
     store,
@@ -197,28 +265,17 @@ async function claimOnto(store: Database, placements: readonly Placement[]): Pro
       SELECT c.id, w.node, w.cpu, w.mem, w.gpu, w.archive FROM want w
       CROSS JOIN LATERAL ${CLAIM_READY} c
     ),
-    scheduled AS (
-      UPDATE instances i
-      SET state = 'SCHEDULED', pending_reason = NULL, not_before = NULL, attempt_count = i.attempt_count + 1,
-          current_attempt_id = nextval('attempts_id_seq'), updated_at = now()
-      FROM claimed c
-      WHERE i.id = c.id AND i.state = 'PENDING'
-      RETURNING i.id, i.job_id, i.task_name, i.index, i.attempt_count, i.current_attempt_id
-    ),
+    scheduled AS (${SCHEDULE_CLAIMED}),
     created AS (
       INSERT INTO attempts (id, instance_id, job_id, attempt, node_id, state, cpu, memory_mib, gpu, log_archive)
-      SELECT s.current_attempt_id, s.id, s.job_id, s.attempt_count, c.node, 'SCHEDULED', c.cpu, c.mem, c.gpu,
-             CASE WHEN c.archive THEN 'pending' END
+      SELECT s.current_attempt_id, s.id, s.job_id, s.attempt_count, c.node, ${stateValue('attempts', 'SCHEDULED')},
+             c.cpu, c.mem, c.gpu, CASE WHEN c.archive THEN 'pending' END
       FROM scheduled s JOIN claimed c ON c.id = s.id
       RETURNING id, instance_id, node_id, attempt
     ),
     -- The statement still sees the claimed rows as PENDING: they are left out by name.
     cursor AS (
-      UPDATE tasks t SET claim_from = coalesce(
-        (SELECT min(i.index) FROM instances i
-         WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.state = 'PENDING' AND i.index >= t.claim_from
-           AND i.id NOT IN (SELECT id FROM scheduled)),
-        t.instance_count)
+      UPDATE tasks t SET claim_from = ${CLAIM_CURSOR(sql`i.id IN (SELECT id FROM scheduled)`)}
       FROM want w
       WHERE t.job_id = w.job AND t.name = w.task
     )
@@ -236,10 +293,7 @@ async function claimOnto(store: Database, placements: readonly Placement[]): Pro
 async function advanceClaimCursors(store: Database, tasks: readonly [string, string][]): Promise<void> {
   if (tasks.length === 0) return;
   await store.db.execute(sql`
-    UPDATE tasks t SET claim_from = coalesce(
-      (SELECT min(i.index) FROM instances i
-       WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.state = 'PENDING' AND i.index >= t.claim_from),
-      t.instance_count)
+    UPDATE tasks t SET claim_from = ${CLAIM_CURSOR()}
     FROM jsonb_to_recordset(${json(tasks.map(([job, task]) => ({ job, task })))}) AS r(job text, task text)
     WHERE t.job_id = r.job AND t.name = r.task`);
 }
@@ -279,21 +333,6 @@ function assignToNodes(claimed: readonly ClaimedRow[], byTask: ReadonlyMap<strin
     }
   }
   return out;
-}
-
-export function startedFromRow(r: StartedRow): StartedAttempt {
-  return {
-    attemptId: r.attempt_id,
-    attempt: r.attempt,
-    nodeId: r.node_id,
-    jobId: r.job_id,
-    jobName: r.job_name,
-    taskName: r.task_name,
-    index: r.index,
-    count: r.count,
-    environment: r.environment,
-    spec: r.spec,
-  };
 }
 
 /** Records, per task, why its ready instances are still PENDING. */

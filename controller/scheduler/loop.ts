@@ -1,118 +1,157 @@
 /**
- * Runs scheduling passes: snapshot → plan → apply, then hands new attempts to their nodes.
- * Wake-ups carry a reason and are coalesced: any number of wakes during a pass cause exactly
- * one more pass. A wake may name the jobs whose instances changed: only those are reconciled,
- * so a pass costs what changed, not every instance of every active job. A periodic tick
- * reconciles everything, the safety net for anything missed.
+ * Runs scheduling passes when woken. Wakes are coalesced: any number of wakes while a pass runs
+ * (or is queued) cause exactly one more pass, which carries all their reasons and the union of
+ * the jobs they named. Reconciling costs what changed, so for reasons that arrive continuously
+ * (agents' reports) it is paced: such a reconcile waits RECONCILE_PACE_FACTOR times what the
+ * last one took, at most MAX_RECONCILE_INTERVAL_MS — placement still runs on every pass. Urgent
+ * reasons (wake.ts says which) reconcile at once. Time comes from an injected clock, so all of
+ * this is unit-tested with a clock the test moves (test/controller/scheduler-loop.test.ts).
  */
-import { MIN_TASK_CPU } from '../../protocol/spec.js';
-import type { Database } from '../db/client.js';
-import type { StartDelivery } from '../gateway/deliver-starts.js';
-import type { SessionRegistry } from '../gateway/registry.js';
+import type { Clock, Cancel } from '../clock.js';
 import { errorText, type Logger } from '../log.js';
-import { applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
-import { place } from './place.js';
-import { reconcile } from './reconcile.js';
-import { loadActiveJobs, loadNextBackoffEnd, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
-import type { NodeSnapshot } from './types.js';
+import { isUrgent, type WakeReason, type WakeScope } from './wake.js';
 
-const MAX_RECONCILE_INTERVAL_MS = 100;
-/** Wakes that come from a person or from a node's fate: their jobs are reconciled at once. */
-const URGENT: ReadonlySet<string> = new Set([
-  'start',
-  'tick',
-  'job-stopped',
-  'job-restarted',
-  'nodes-lost',
-  'backoff-ended',
-]);
+/** A reconcile may take at most 1 / (1 + 4) = 20 % of the time while reports stream in. */
+export const RECONCILE_PACE_FACTOR = 4;
+/** …but a held-back reconcile never waits longer than this, so a user sees states move promptly. */
+export const MAX_RECONCILE_INTERVAL_MS = 100;
+/** After a failed pass (database down, say), wait before the next so it is not hammered. */
+export const FAILED_PASS_PAUSE_MS = 500;
+/**
+ * The backoff timer fires this long after the earliest `not_before`: the database compares
+ * with its own clock, and firing exactly on time could find the instance still waiting.
+ */
+export const BACKOFF_TIMER_SLACK_MS = 5;
+/** The periodic safety net: every active job is reconciled at least this often. */
+export const DEFAULT_TICK_MS = 2000;
 
-/** The most instances this pass could place: free cpu over the smallest cpu a task may ask. */
-function placementCap(nodes: readonly NodeSnapshot[]): number {
-  let cap = 0;
-  for (const n of nodes) cap += Math.max(0, n.capacity.cpu - n.allocated.cpu) / MIN_TASK_CPU;
-  return Math.min(cap, 1_000_000);
+/** What a pass is asked to do. */
+export interface PassRequest {
+  reasons: readonly WakeReason[];
+  /** The jobs to reconcile (placement always runs). */
+  reconcile: WakeScope;
 }
 
-export interface PassResult {
-  reasons: string[];
-  stateChanges: number;
-  started: number;
-  /** Jobs this pass changed, to reconcile again in a follow-up pass. */
-  touchedJobs: Set<string>;
+/** What a pass read and changed: logged at debug level, and the basis of the follow-up wake. */
+export interface PassReport {
+  read: { jobs: number; readyGroups: number; nodes: number };
+  changed: { instances: number; tasks: number; jobs: number; nodes: number; started: number; killed: number };
+  /** Jobs this pass changed: reconciled again by the follow-up pass. */
+  touchedJobs: ReadonlySet<string>;
+  /** How long the reconcile part took (0 when the pass reconciled nothing): the pacing input. */
+  reconcileMs: number;
 }
 
-export class Scheduler {
-  private running = false;
-  private wakeReasons = new Set<string>();
-  /** Jobs to reconcile in the next pass; `all` = every active job. */
+export type RunPass = (request: PassRequest) => Promise<PassReport>;
+
+export interface SchedulerLoopOptions {
+  runPass: RunPass;
+  clock: Clock;
+  log: Logger;
+  /** When the earliest retry backoff ends (ms since the epoch), if any. */
+  nextBackoffEnd: () => Promise<number | undefined>;
+  tickMs?: number;
+  /** Called after every successful pass (metrics, tests). */
+  onPass?: (request: PassRequest, report: PassReport, durationMs: number) => void;
+}
+
+export function changedAnything(report: PassReport): boolean {
+  const c = report.changed;
+  return c.instances + c.tasks + c.jobs + c.nodes + c.started + c.killed > 0;
+}
+
+export class SchedulerLoop {
+  private readonly reasons = new Set<WakeReason>();
+  /** Jobs to reconcile in the next pass. */
   private dirty: Set<string> | 'all' = 'all';
-  /** The queued pass; setImmediate, since setTimeout(0) waits at least a millisecond. */
-  private timer: NodeJS.Immediate | undefined;
-  private ticker: NodeJS.Timeout | undefined;
-  private backoffTimer: NodeJS.Timeout | undefined;
-  private reconcileTimer: NodeJS.Timeout | undefined;
-  private lastReconcile = 0;
-  private lastReconcileMs = 0;
+  private running = false;
   private stopped = false;
+  private queued: Cancel | undefined;
+  private cancelTicker: Cancel | undefined;
+  private cancelBackoff: Cancel | undefined;
+  private cancelReconcileDue: Cancel | undefined;
+  private lastReconcileAt = Number.NEGATIVE_INFINITY;
+  private lastReconcileMs = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Passes begun and ended so far, and who waits for which to end (`settle`). */
+  private passesBegun = 0;
+  private passesEnded = 0;
+  private settleWaiters: { pass: number; resolve: () => void }[] = [];
 
-  constructor(
-    private readonly store: Database,
-    private readonly registry: SessionRegistry,
-    private readonly starts: StartDelivery,
-    private readonly log: Logger,
-    private readonly onPass: (result: PassResult) => void = () => {},
-  ) {}
+  constructor(private readonly options: SchedulerLoopOptions) {}
 
-  start(tickMs = 2000): void {
-    this.ticker = setInterval(() => this.wake('tick'), tickMs);
+  start(): void {
+    this.cancelTicker = this.options.clock.every(this.options.tickMs ?? DEFAULT_TICK_MS, () => {
+      this.wake('tick');
+    });
     this.wake('start');
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.ticker);
-    clearImmediate(this.timer);
-    clearTimeout(this.backoffTimer);
-    clearTimeout(this.reconcileTimer);
+    for (const cancel of [this.cancelTicker, this.queued, this.cancelBackoff, this.cancelReconcileDue]) cancel?.();
+    for (const waiter of this.settleWaiters.splice(0)) waiter.resolve();
   }
 
-  wake(reason: string, jobIds?: Iterable<string>): void {
+  /** Asks for a pass; `jobs` names what to reconcile (default: every active job). */
+  wake(reason: WakeReason, jobs: WakeScope = 'all'): void {
     if (this.stopped) return;
-    this.wakeReasons.add(reason);
-    if (jobIds === undefined) this.dirty = 'all';
-    else if (this.dirty !== 'all') for (const id of jobIds) this.dirty.add(id);
-    if (this.running || this.timer) return;
-    this.timer = setImmediate(() => {
-      this.timer = undefined;
+    this.reasons.add(reason);
+    if (jobs === 'all') this.dirty = 'all';
+    else if (this.dirty !== 'all') for (const id of jobs) this.dirty.add(id);
+    if (this.running || this.queued) return;
+    this.queued = this.options.clock.soon(() => {
+      this.queued = undefined;
       void this.runPasses();
     });
   }
 
+  /**
+   * Wakes, and resolves once a pass that began after this call has ended: a command that wrote
+   * intent can then answer with the states the scheduler derived from it.
+   */
+  settle(reason: WakeReason, jobs: WakeScope = 'all'): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const pass = this.passesBegun + 1;
+    const settled = new Promise<void>((resolve) => this.settleWaiters.push({ pass, resolve }));
+    this.wake(reason, jobs);
+    return settled;
+  }
+
   /** Resolves when no pass is running or queued (tests and shutdown). */
   idle(): Promise<void> {
-    if (!this.running && !this.timer) return Promise.resolve();
+    if (!this.running && !this.queued) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async runPasses(): Promise<void> {
     this.running = true;
-    while (this.wakeReasons.size > 0 && !this.stopped) {
-      const reasons = [...this.wakeReasons];
-      this.wakeReasons.clear();
-      const dirty = this.takeDirty(reasons);
+    while (this.reasons.size > 0 && !this.stopped) {
+      const request: PassRequest = { reasons: [...this.reasons], reconcile: this.takeDirty() };
+      this.reasons.clear();
+      this.passesBegun += 1;
+      const started = this.options.clock.now();
       try {
-        const result = await this.pass(reasons, dirty);
-        this.onPass(result);
-        // Changes made by this pass can unlock more (a task finishing releases its dependents,
-        // placed instances move their job to RUNNING).
-        if (result.stateChanges > 0 || result.started > 0) this.wake('follow-up', result.touchedJobs);
+        const report = await this.options.runPass(request);
+        const duration = this.options.clock.now() - started;
+        if (!isScopeEmpty(request.reconcile)) {
+          this.lastReconcileAt = started;
+          this.lastReconcileMs = report.reconcileMs;
+        }
+        this.options.log.debug(describePass(request, report, duration));
+        this.options.onPass?.(request, report, duration);
+        if (changedAnything(report)) this.wake('follow-up', [...report.touchedJobs]);
       } catch (err) {
         this.dirty = 'all';
-        this.log.error(`scheduling pass failed (${reasons.join(', ')}): ${errorText(err)}`);
-        await new Promise((r) => setTimeout(r, 500));
+        this.options.log.error(`scheduling pass failed (${request.reasons.join(', ')}): ${errorText(err)}`);
+        await new Promise<void>((resolve) => this.options.clock.after(FAILED_PASS_PAUSE_MS, resolve));
       }
+      this.passesEnded += 1;
+      this.settleWaiters = this.settleWaiters.filter((w) => {
+        if (w.pass > this.passesEnded) return true;
+        w.resolve();
+        return false;
+      });
     }
     this.running = false;
     if (!this.stopped) await this.armBackoffTimer();
@@ -120,72 +159,53 @@ export class Scheduler {
   }
 
   /**
-   * The jobs to reconcile in this pass. Attempt reports arrive continuously on a busy fleet, and
-   * reconciling counts instances; so report-driven reconciles are spaced by four times what the
-   * last one took, at most MAX_RECONCILE_INTERVAL_MS (placement still runs every pass). Anything a
-   * user did is reconciled at once.
+   * The jobs the coming pass reconciles. When every reason is paced and the last reconcile was
+   * too recent, none: a timer wakes the loop when the reconcile is due, and the jobs stay dirty.
    */
-  private takeDirty(reasons: readonly string[]): Set<string> | 'all' {
+  private takeDirty(): WakeScope {
     const dirty = this.dirty;
-    // Adaptive: a reconcile that took 2 ms may run again 8 ms later; one that took 30 ms waits 100 ms.
-    const interval = Math.min(MAX_RECONCILE_INTERVAL_MS, this.lastReconcileMs * 4);
-    const wait = this.lastReconcile + interval - Date.now();
-    if (dirty !== 'all' && dirty.size > 0 && wait > 0 && !reasons.some((r) => URGENT.has(r))) {
-      this.reconcileTimer ??= setTimeout(() => {
-        this.reconcileTimer = undefined;
+    const urgent = [...this.reasons].some(isUrgent);
+    const interval = Math.min(MAX_RECONCILE_INTERVAL_MS, this.lastReconcileMs * RECONCILE_PACE_FACTOR);
+    const wait = this.lastReconcileAt + interval - this.options.clock.now();
+    if (dirty !== 'all' && dirty.size > 0 && wait > 0 && !urgent) {
+      this.cancelReconcileDue ??= this.options.clock.after(wait, () => {
+        this.cancelReconcileDue = undefined;
         this.wake('reconcile-due', []);
-      }, wait);
-      return new Set();
+      });
+      return [];
     }
     this.dirty = new Set();
-    if (dirty === 'all' || dirty.size > 0) this.lastReconcile = Date.now();
-    return dirty;
+    return dirty === 'all' ? 'all' : [...dirty];
   }
 
   /** Wakes when the earliest retry backoff ends, rather than waiting for the next tick. */
   private async armBackoffTimer(): Promise<void> {
-    clearTimeout(this.backoffTimer);
+    this.cancelBackoff?.();
+    this.cancelBackoff = undefined;
     try {
-      const end = await loadNextBackoffEnd(this.store);
-      if (end !== undefined)
-        this.backoffTimer = setTimeout(() => this.wake('backoff-ended'), Math.max(0, end - Date.now()) + 5);
+      const end = await this.options.nextBackoffEnd();
+      if (end === undefined || this.stopped) return;
+      const delay = Math.max(0, end - this.options.clock.now()) + BACKOFF_TIMER_SLACK_MS;
+      this.cancelBackoff = this.options.clock.after(delay, () => {
+        this.wake('backoff-ended');
+      });
     } catch (err) {
-      this.log.warn(`could not read retry backoffs: ${(err as Error).message}`);
+      this.options.log.warn(`could not read retry backoffs: ${errorText(err)}`);
     }
   }
+}
 
-  async pass(reasons: string[], dirty: Set<string> | 'all' = 'all'): Promise<PassResult> {
-    const reconcileStart = Date.now();
-    const jobs =
-      dirty === 'all'
-        ? await loadActiveJobs(this.store)
-        : dirty.size > 0
-          ? await loadActiveJobs(this.store, [...dirty])
-          : [];
-    const reconcilePlan = reconcile(jobs);
-    await applyReconcile(this.store, reconcilePlan);
-    if (dirty === 'all' || dirty.size > 0) this.lastReconcileMs = Date.now() - reconcileStart;
+function isScopeEmpty(scope: WakeScope): boolean {
+  return scope !== 'all' && scope.length === 0;
+}
 
-    const nodes = await loadReadyNodes(this.store, this.registry.connected());
-    const groups = await loadReadyGroups(this.store, placementCap(nodes));
-    let started = 0;
-    let placements: { jobId: string }[] = [];
-    if (groups.length > 0) {
-      const quotas = await loadQuotas(this.store, [...new Set(groups.map((g) => g.ownerId))]);
-      const plan = place(groups, nodes, quotas);
-      const attempts = await applyPlacements(this.store, plan.placements);
-      placements = plan.placements;
-      started = attempts.length;
-      // Starts go out as soon as the claim commits; pending reasons are not on their path.
-      // A node that went away meanwhile gets these on reconnect (resync re-sends SCHEDULED attempts).
-      await this.starts.deliver(attempts);
-      await applyPendingReasons(this.store, plan.reasons);
-    }
-    const stateChanges = reconcilePlan.releases.length + reconcilePlan.tasks.length + reconcilePlan.jobs.length;
-    const touchedJobs = new Set<string>(
-      [...reconcilePlan.releases, ...reconcilePlan.tasks, ...reconcilePlan.jobs].map((c) => c.jobId),
-    );
-    for (const p of placements) touchedJobs.add(p.jobId);
-    return { reasons, stateChanges, started, touchedJobs };
-  }
+function describePass(request: PassRequest, report: PassReport, durationMs: number): string {
+  const scope = request.reconcile === 'all' ? 'all jobs' : `${request.reconcile.length} job(s)`;
+  const { read, changed } = report;
+  return (
+    `pass (${request.reasons.join(', ')}; reconcile ${scope}) in ${durationMs.toFixed(1)} ms: ` +
+    `read ${read.jobs} job(s), ${read.readyGroups} ready group(s), ${read.nodes} node(s); ` +
+    `changed ${changed.instances} instance(s), ${changed.tasks} task(s), ${changed.jobs} job(s), ${changed.nodes} node(s); ` +
+    `started ${changed.started}, killed ${changed.killed}`
+  );
 }

@@ -1,17 +1,30 @@
 /**
- * Pure: releases instances whose dependencies are met, skips those whose condition can never
- * hold, and derives task and job states. Tasks are visited in topological order and each
- * decision updates the in-memory snapshot, so a skip cascades down the whole DAG in one pass.
+ * Pure: from a snapshot of active jobs, decides what their intent and their instances imply —
+ * instances whose dependencies are met are released, those whose condition can never hold are
+ * skipped, a job asked to stop has its pending instances stopped and its attempts killed, a job
+ * asked to restart is re-armed — and derives task and job states. Tasks are visited in
+ * topological order and each decision is applied to a private copy of the snapshot, so a skip
+ * cascades down the whole DAG in one pass; the input is never changed.
  */
 import {
   canTransition,
   JOB_TRANSITIONS,
+  NODE_TRANSITIONS,
   TASK_TRANSITIONS,
   type InstanceState,
+  type NodeState,
   type TaskState,
 } from '../../protocol/states.js';
 import { conditionHolds, deriveJobState, deriveTaskState } from './derive.js';
-import type { InstanceRelease, JobChange, JobSnapshot, ReconcilePlan, TaskChange, TaskSnapshot } from './types.js';
+import type {
+  InstanceRelease,
+  JobChange,
+  JobSnapshot,
+  NodeChange,
+  NodeIntentSnapshot,
+  ReconcilePlan,
+  TaskSnapshot,
+} from './types.js';
 
 type Verdict = 'met' | 'never' | 'wait';
 
@@ -26,34 +39,58 @@ function verdictOf(holds: boolean | undefined): Verdict {
   return holds ? 'met' : 'never';
 }
 
-export function reconcileJob(job: JobSnapshot): ReconcilePlan {
-  const releases: InstanceRelease[] = [];
-  const taskChanges: TaskChange[] = [];
-  const byName = new Map(job.tasks.map((t) => [t.name, t]));
-  const stateOf = new Map<string, TaskState>(job.tasks.map((t) => [t.name, t.state]));
+/** A copy the reconcile may change as it decides: the caller's snapshot stays as it was read. */
+function workingCopy(task: TaskSnapshot): TaskSnapshot {
+  const copy: TaskSnapshot = { ...task, counts: { ...task.counts } };
+  if (task.instanceStates) copy.instanceStates = [...task.instanceStates];
+  if (task.blockedIndexes) copy.blockedIndexes = [...task.blockedIndexes];
+  return copy;
+}
 
-  for (const task of job.tasks) {
-    if (task.blocked > 0 && job.desired === 'run') releaseBlocked(job.id, task, byName, stateOf, releases);
+export function reconcileJob(job: JobSnapshot): ReconcilePlan {
+  const plan: ReconcilePlan = { releases: [], tasks: [], jobs: [], stops: [], rearms: [] };
+  // A re-arm rewrites every unfinished row of the job; the next pass reconciles the result.
+  if (job.restartRequested) {
+    plan.rearms.push(job.id);
+    return plan;
+  }
+  const tasks = job.tasks.map(workingCopy);
+  const byName = new Map(tasks.map((t) => [t.name, t]));
+  const stateOf = new Map<string, TaskState>(tasks.map((t) => [t.name, t.state]));
+
+  if (job.desired === 'stop') {
+    plan.stops.push(job.id);
+    for (const task of tasks) stopPending(task);
+  }
+  for (const task of tasks) {
+    if (task.blocked > 0 && job.desired === 'run') releaseBlocked(job.id, task, byName, stateOf, plan.releases);
     let next = deriveTaskState(task.counts, task.instanceCount, task.blocked, task.state);
     // The transition table is the law; a derivation it forbids is held back (and would be a bug).
     if (!canTransition(TASK_TRANSITIONS, task.state, next)) next = task.state;
-    if (next !== task.state) {
-      taskChanges.push({ jobId: job.id, task: task.name, from: task.state, to: next });
-    }
+    if (next !== task.state) plan.tasks.push({ jobId: job.id, task: task.name, from: task.state, to: next });
     stateOf.set(task.name, next);
   }
 
-  const states = job.tasks.map((t) => stateOf.get(t.name)!);
-  const anyStarted = job.tasks.some(
+  const states = tasks.map((t) => stateOf.get(t.name)!);
+  const anyStarted = tasks.some(
     (t) => t.counts.SCHEDULED + t.counts.RUNNING + t.counts.SUCCEEDED + t.counts.FAILED > 0,
   );
   const derived = deriveJobState(states, job.desired, anyStarted, job.state);
   const jobNext = canTransition(JOB_TRANSITIONS, job.state, derived) ? derived : job.state;
-  const jobs: JobChange[] = jobNext !== job.state ? [{ jobId: job.id, from: job.state, to: jobNext }] : [];
-  return { releases, tasks: taskChanges, jobs };
+  if (jobNext !== job.state) plan.jobs.push({ jobId: job.id, from: job.state, to: jobNext } satisfies JobChange);
+  return plan;
 }
 
-/** Decides for the blocked PENDING instances of `task`; mutates its counts to match. */
+/** Every PENDING instance of a stopping job becomes STOPPED, blocked or not. */
+function stopPending(task: TaskSnapshot): void {
+  task.counts.STOPPED += task.counts.PENDING;
+  task.counts.PENDING = 0;
+  task.blocked = 0;
+  task.blockedIndexes = [];
+  markIndexes(task, undefined, 'STOPPED');
+}
+
+/** Decides for the blocked PENDING instances of `task`, updating the working copy to match. */
 function releaseBlocked(
   jobId: string,
   task: TaskSnapshot,
@@ -116,12 +153,31 @@ function markIndexes(task: TaskSnapshot, indexes: readonly number[] | undefined,
 }
 
 export function reconcile(jobs: readonly JobSnapshot[]): ReconcilePlan {
-  const plan: ReconcilePlan = { releases: [], tasks: [], jobs: [] };
+  const plan: ReconcilePlan = { releases: [], tasks: [], jobs: [], stops: [], rearms: [] };
   for (const job of jobs) {
     const part = reconcileJob(job);
     plan.releases.push(...part.releases);
     plan.tasks.push(...part.tasks);
     plan.jobs.push(...part.jobs);
+    plan.stops.push(...part.stops);
+    plan.rearms.push(...part.rearms);
   }
   return plan;
+}
+
+/**
+ * Pure: the node states that intent implies. A drained node stops taking work (DRAINING); an
+ * undrained one takes work again (READY). Liveness (LOST) and connections (READY) are observed
+ * elsewhere; this only follows `desired`.
+ */
+export function reconcileNodes(nodes: readonly NodeIntentSnapshot[]): NodeChange[] {
+  const changes: NodeChange[] = [];
+  for (const node of nodes) {
+    let to: NodeState = node.state;
+    if (node.desired === 'drain' && node.state === 'READY') to = 'DRAINING';
+    if (node.desired === 'run' && node.state === 'DRAINING') to = 'READY';
+    if (to !== node.state && canTransition(NODE_TRANSITIONS, node.state, to))
+      changes.push({ nodeId: node.id, from: node.state, to });
+  }
+  return changes;
 }

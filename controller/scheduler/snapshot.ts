@@ -1,16 +1,25 @@
 /** Reads what the scheduler plans from: active jobs with per-task counts, ready work, nodes, quotas. */
 import { sql } from 'drizzle-orm';
 import type { ResolvedDependency, ResolvedTask } from '../../protocol/spec.js';
-import type { InstanceState, JobState, TaskState } from '../../protocol/states.js';
+import {
+  ACTIVE_ATTEMPT_STATES,
+  ACTIVE_JOB_STATES,
+  ACTIVE_TASK_STATES,
+  type InstanceState,
+  type JobState,
+  type TaskState,
+} from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
+import { stateIn } from '../db/state-sql.js';
 import { DEFAULT_QUOTAS } from '../quotas.js';
 import { emptyCounts } from './derive.js';
-import type { JobSnapshot, NodeSnapshot, OwnerQuota, ReadyGroup, TaskSnapshot } from './types.js';
+import type { JobSnapshot, NodeIntentSnapshot, NodeSnapshot, OwnerQuota, ReadyGroup, TaskSnapshot } from './types.js';
 
 interface JobRow {
   id: string;
   state: JobState;
   desired: 'run' | 'stop';
+  restart: boolean;
 }
 interface TaskRow {
   job_id: string;
@@ -35,11 +44,17 @@ interface InstanceRow {
   blocked: boolean;
 }
 
-/** Every unfinished job (or just `jobIds`), with its tasks in DAG order and instance counts. */
+/**
+ * Every unfinished job and every finished one with a restart outstanding (or just those among
+ * `jobIds`), with its tasks in DAG order and instance counts.
+ */
 export async function loadActiveJobs(store: Database, jobIds?: readonly string[]): Promise<JobSnapshot[]> {
   const only = jobIds ? sql`AND id IN (SELECT jsonb_array_elements_text(${JSON.stringify(jobIds)}::jsonb))` : sql``;
+  // Two branches so each uses its partial index (jobs_active_idx, jobs_restart_idx).
   const jobRows = await store.rows<JobRow>(
-    sql`SELECT id, state, desired FROM jobs WHERE state IN ('PENDING', 'RUNNING', 'STOPPING') ${only}`,
+    sql`SELECT id, state, desired, false AS restart FROM jobs WHERE ${stateIn('jobs', ACTIVE_JOB_STATES)} ${only}
+        UNION ALL
+        SELECT id, state, desired, true AS restart FROM jobs WHERE restarts_requested > restarts_applied ${only}`,
   );
   if (jobRows.length === 0) return [];
   const ids = JSON.stringify(jobRows.map((j) => j.id));
@@ -56,7 +71,10 @@ export async function loadActiveJobs(store: Database, jobIds?: readonly string[]
   ]);
 
   const jobs = new Map<string, JobSnapshot>(
-    jobRows.map((j) => [j.id, { id: j.id, state: j.state, desired: j.desired, tasks: [] }]),
+    jobRows.map((j) => [
+      j.id,
+      { id: j.id, state: j.state, desired: j.desired, restartRequested: j.restart, tasks: [] } satisfies JobSnapshot,
+    ]),
   );
   const taskKey = (job: string, task: string) => `${job}\u0000${task}`;
   const tasks = new Map<string, TaskSnapshot>();
@@ -129,16 +147,17 @@ export async function loadReadyGroups(store: Database, cap: number): Promise<Rea
     sql`SELECT j.id AS job_id, j.owner_id, j.priority, j.seq, t.name AS task_name, t.position, t.environment_id,
                t.spec, p.pending
         FROM jobs j
-        JOIN tasks t ON t.job_id = j.id AND t.state IN ('WAITING', 'PENDING', 'RUNNING')
+        JOIN tasks t ON t.job_id = j.id AND ${stateIn('tasks', ACTIVE_TASK_STATES, 't')}
         CROSS JOIN LATERAL (
           SELECT count(*)::int AS pending FROM (
             SELECT 1 FROM instances i
-            WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from AND i.state = 'PENDING'
+            WHERE i.job_id = t.job_id AND i.task_name = t.name AND i.index >= t.claim_from
+              AND ${stateIn('instances', ['PENDING'], 'i')}
               AND i.pending_reason IS DISTINCT FROM 'DEPENDENCY' AND (i.not_before IS NULL OR i.not_before <= now())
             LIMIT ${Math.max(1, Math.floor(cap))}
           ) ready
         ) p
-        WHERE j.desired = 'run' AND j.state IN ('PENDING', 'RUNNING') AND p.pending > 0`,
+        WHERE j.desired = 'run' AND ${stateIn('jobs', ['PENDING', 'RUNNING'], 'j')} AND p.pending > 0`,
   );
   return rows.map((r) => ({
     jobId: r.job_id,
@@ -173,8 +192,8 @@ export async function loadReadyNodes(store: Database, connected: ReadonlySet<str
                coalesce(sum(a.cpu), 0)::float8 AS used_cpu, coalesce(sum(a.memory_mib), 0)::int AS used_memory_mib,
                coalesce(sum(a.gpu), 0)::int AS used_gpu
         FROM nodes n
-        LEFT JOIN attempts a ON a.node_id = n.id AND a.state IN ('SCHEDULED', 'RUNNING')
-        WHERE n.state = 'READY' AND n.desired = 'run'
+        LEFT JOIN attempts a ON a.node_id = n.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}
+        WHERE ${stateIn('nodes', ['READY'], 'n')} AND n.desired = 'run'
         GROUP BY n.id`,
   );
   return rows
@@ -197,7 +216,7 @@ export async function loadQuotas(store: Database, owners: readonly string[]): Pr
   const rows = await store.rows<{ id: string; limit: number | null; running: number }>(
     sql`SELECT u.id, (u.quotas->>'runningInstances')::int AS limit,
                (SELECT count(*)::int FROM attempts a JOIN jobs j ON j.id = a.job_id
-                WHERE j.owner_id = u.id AND a.state IN ('SCHEDULED', 'RUNNING')) AS running
+                WHERE j.owner_id = u.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}) AS running
         FROM users u WHERE u.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(owners)}::jsonb))`,
   );
   return new Map(
@@ -209,7 +228,15 @@ export async function loadQuotas(store: Database, owners: readonly string[]): Pr
 export async function loadNextBackoffEnd(store: Database): Promise<number | undefined> {
   const [row] = await store.rows<{ ms: number | null }>(
     sql`SELECT (extract(epoch FROM min(not_before)) * 1000)::float8 AS ms FROM instances
-        WHERE state = 'PENDING' AND not_before > now()`,
+        WHERE ${stateIn('instances', ['PENDING'])} AND not_before > now()`,
   );
   return row?.ms ?? undefined;
+}
+
+/** Nodes whose intent and state disagree: drained but still READY, undrained but DRAINING. */
+export async function loadNodeIntents(store: Database): Promise<NodeIntentSnapshot[]> {
+  return store.rows<NodeIntentSnapshot>(
+    sql`SELECT id, state, desired FROM nodes
+        WHERE (desired = 'drain' AND ${stateIn('nodes', ['READY'])}) OR (desired = 'run' AND ${stateIn('nodes', ['DRAINING'])})`,
+  );
 }

@@ -3,7 +3,7 @@
  * Both are plain data: the planning functions are pure and tested without a database.
  */
 import type { ResolvedDependency } from '../../protocol/spec.js';
-import type { InstanceState, JobState, PendingReason, TaskState } from '../../protocol/states.js';
+import type { InstanceState, JobState, NodeState, PendingReason, TaskState } from '../../protocol/states.js';
 
 export type Counts = Record<InstanceState, number>;
 
@@ -35,6 +35,8 @@ export interface JobSnapshot {
   id: string;
   state: JobState;
   desired: 'run' | 'stop';
+  /** A restart was asked for and not yet applied: the job is to be re-armed. */
+  restartRequested: boolean;
   /** Tasks in topological order. */
   tasks: TaskSnapshot[];
 }
@@ -93,6 +95,23 @@ export interface ReconcilePlan {
   releases: InstanceRelease[];
   tasks: TaskChange[];
   jobs: JobChange[];
+  /** Jobs being stopped: their PENDING instances become STOPPED and their attempts are killed. */
+  stops: string[];
+  /** Finished jobs to run again: what did not succeed goes back to PENDING (jobs/restart.ts). */
+  rearms: string[];
+}
+
+/** A node whose intent (`desired`) and state disagree, as the scheduler reads it. */
+export interface NodeIntentSnapshot {
+  id: string;
+  state: NodeState;
+  desired: 'run' | 'drain';
+}
+
+export interface NodeChange {
+  nodeId: string;
+  from: NodeState;
+  to: NodeState;
 }
 
 export interface Placement {

@@ -6,6 +6,7 @@ import { SessionRegistry } from '../../controller/gateway/registry.js';
 import { createApp } from '../../controller/http/app.js';
 import { silentLogger } from '../../controller/log.js';
 import { LogBus } from '../../controller/logs/bus.js';
+import { schedulingPass } from '../../controller/scheduler/pass.js';
 import { LocalObjectStore } from '../../controller/storage/local-store.js';
 import { tmpDir, type Teardown } from '../support/tmp.js';
 
@@ -42,6 +43,11 @@ export async function makeApi(
   t.teardown(() => store.close());
   await bootstrap(store, { ...readConfig({ BATCH_DATA_DIR: dataDir, BATCH_LOCAL_NODES: '0' }), adminToken: ADMIN });
   const wakes: string[] = [];
+  const pass = schedulingPass({
+    store,
+    connectedNodes: () => new Set(),
+    delivery: { starts: async () => {}, kills: () => {} },
+  });
   const app = createApp({
     store,
     objects: new LocalObjectStore(dataDir, () => 'http://controller.test', 1024 * 1024 * 1024),
@@ -49,7 +55,15 @@ export async function makeApi(
     logBus: new LogBus(),
     log: silentLogger,
     defaultEnvironment: 'local',
-    wakeScheduler: (reason) => wakes.push(reason),
+    // No loop runs here: wakes are recorded, and a command that waits for a pass gets one real
+    // pass over the store (no node is connected, so nothing is placed or sent).
+    scheduler: {
+      wake: (reason) => wakes.push(reason),
+      settle: async (reason, jobs = 'all') => {
+        wakes.push(reason);
+        await pass({ reasons: [reason], reconcile: jobs });
+      },
+    },
   });
   return {
     store,

@@ -107,12 +107,8 @@ for (const kind of ['pglite', 'postgres'] as const) {
           ['int8', 'text', 'int4', 'bytea'],
           [[attemptId, 'stdout', 0, Buffer.from('dup')]],
         );
-        const attempt = api.store.db.transaction((tx) =>
-          api.store.copyIn!(
-            tx as never,
-            'COPY log_chunks (attempt_id, stream, seq, data) FROM STDIN (FORMAT binary)',
-            duplicate,
-          ),
+        const attempt = api.store.transaction((tx) =>
+          tx.copyIn!('COPY log_chunks (attempt_id, stream, seq, data) FROM STDIN (FORMAT binary)', duplicate),
         );
         const timeout = new Promise((_, reject) =>
           setTimeout(() => reject(new Error('the COPY hung')), 10_000).unref(),

@@ -192,3 +192,19 @@ t.test('infrastructure failures are free but not endless', async (t) => {
     'FAILED',
   );
 });
+
+t.test('a failure the agent marks not retryable fails the instance at once, whatever retries are left', async (t) => {
+  for (const reason of ['PACKAGE_ERROR', 'STAGE_IN_ERROR', 'AGENT_ERROR'] as const) {
+    t.equal(nextInstanceState({ ...failed(reason), retryable: false }, policy(3), 'run'), 'FAILED', reason);
+    t.equal(
+      nextInstanceState({ ...failed(reason), retryable: true }, policy(3), 'run'),
+      'PENDING',
+      `${reason}, retryable`,
+    );
+  }
+  t.equal(
+    nextInstanceState({ ...exited(1), retryable: null }, policy(3), 'run'),
+    'PENDING',
+    'not said: the policy decides',
+  );
+});

@@ -267,7 +267,7 @@ t.test('mixed per-task and per-instance dependencies', async (t) => {
   });
 });
 
-t.test('a stopping job releases nothing', async (t) => {
+t.test('a stopping job releases nothing: its waiting instances stop, and it ends with them', async (t) => {
   const r = reconcileOnce(
     job(
       { state: 'RUNNING', desired: 'stop' },
@@ -276,7 +276,48 @@ t.test('a stopping job releases nothing', async (t) => {
     ),
   );
   t.same(r.releases, []);
+  t.same(r.plan.stops, ['job-1'], 'the stop is carried out');
+  t.equal(r.tasks.render, 'STOPPED');
+  t.equal(r.job, 'STOPPED', 'nothing was running: the job ends at once');
+  t.same(r.illegal, []);
+});
+
+t.test('a stopping job with running instances is STOPPING until they report', async (t) => {
+  const r = reconcileOnce(
+    job({ state: 'RUNNING', desired: 'stop' }, task('render', ['RUNNING', 'PENDING', 'SUCCEEDED'])),
+  );
+  t.same(r.plan.stops, ['job-1']);
+  t.equal(r.tasks.render, 'RUNNING');
   t.equal(r.job, 'STOPPING');
+});
+
+t.test('a restart request re-arms the job and decides nothing else for it', async (t) => {
+  const r = reconcileOnce(
+    job(
+      { state: 'FAILED', restartRequested: true },
+      task('a', ['SUCCEEDED']),
+      task('b', ['FAILED'], { state: 'FAILED' }),
+    ),
+  );
+  t.same(r.plan.rearms, ['job-1']);
+  t.same([r.plan.releases, r.plan.tasks, r.plan.jobs, r.plan.stops], [[], [], [], []]);
+});
+
+t.test('reconcile never changes the snapshot it is given', async (t) => {
+  const snapshot = job(
+    { state: 'RUNNING' },
+    task('a', ['FAILED', 'SUCCEEDED']),
+    task('b', ['BLOCKED', 'BLOCKED'], { dependsOn: [{ task: 'a', per: 'instance' }] }),
+    task('c', ['BLOCKED'], { dependsOn: ['b'] }),
+  );
+  const before = structuredClone(snapshot);
+  const plan = reconcile([snapshot]);
+  t.ok(plan.releases.length > 0, 'the plan decided something');
+  t.same(snapshot, before);
+  const stopping = job({ state: 'RUNNING', desired: 'stop' }, task('a', ['PENDING', 'BLOCKED']));
+  const stoppingBefore = structuredClone(stopping);
+  reconcile([stopping]);
+  t.same(stopping, stoppingBefore);
 });
 
 t.test('reconcile handles several jobs independently', async (t) => {

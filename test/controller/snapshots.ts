@@ -76,6 +76,7 @@ export interface JobOptions {
   id?: string;
   state?: JobState;
   desired?: 'run' | 'stop';
+  restartRequested?: boolean;
 }
 
 /** A job snapshot; tasks are given in topological order, as the database returns them. */
@@ -117,6 +118,7 @@ export function job(first: JobOptions | TaskDraft, ...rest: TaskDraft[]): JobSna
     id: options.id ?? 'job-1',
     state: options.state ?? 'RUNNING',
     desired: options.desired ?? 'run',
+    restartRequested: options.restartRequested ?? false,
     tasks: snapshots,
   };
 }

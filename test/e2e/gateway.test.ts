@@ -1,6 +1,6 @@
 import t from 'tap';
 import WebSocket from 'ws';
-import { encodeFrame } from '../../protocol/codec.js';
+import { decodeControllerFrame, encodeFrame } from '../../protocol/codec.js';
 import { MAX_FRAME_BYTES } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { startCluster, waitJobFinished } from './fixture.js';
@@ -73,4 +73,31 @@ t.test('a malformed or oversized frame closes that connection and nothing else',
   );
   const job = await client.submitJob({ name: 'still-fine', tasks: [{ name: 'a', command: 'echo ok', instances: 2 }] });
   t.equal((await waitJobFinished(client, job.id)).state, 'SUCCEEDED');
+});
+
+t.test('an agent of protocol 1 (before attemptStatus.retryable) is still accepted', async (t) => {
+  const { controller, client } = await startCluster(t, { store: 'pglite', agents: 0 });
+  const { token } = await client.createRegistrationToken('local');
+  const old = await connect(controller.url);
+  t.teardown(() => old.close());
+  const answer = new Promise<Buffer>((resolve) => old.once('message', (data) => resolve(data as Buffer)));
+  old.send(
+    encodeFrame([
+      {
+        kind: 'hello',
+        protocolVersion: 1,
+        agentVersion: 'old',
+        auth: { registrationToken: token },
+        hostname: 'old-agent',
+        os: 'linux',
+        arch: 'x64',
+        capacity: { cpu: 1, memoryMiB: 1024, gpu: 0 },
+        labels: {},
+        capabilities: [],
+        running: [],
+      },
+    ]),
+  );
+  const [welcome] = decodeControllerFrame(new Uint8Array(await answer)).messages;
+  t.equal(welcome?.kind, 'welcome', `welcomed by a controller of protocol ${PROTOCOL_VERSION}, not rejected`);
 });

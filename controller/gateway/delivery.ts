@@ -1,27 +1,28 @@
 /**
- * Hands claimed attempts to their nodes: prepares each start (signed URLs), sends it if the node
- * is connected here (otherwise resync sends it on reconnect), and fails what cannot be staged.
+ * Hands the scheduler's decisions to the nodes connected here: starts (each prepared with its
+ * signed URLs first; what cannot be staged fails at once) and kills. A node that is not
+ * connected right now gets both when it reconnects: resync re-sends SCHEDULED attempts and
+ * kills every attempt whose `desired` is stop.
  */
 import type { StartAttempt } from '../../protocol/messages.js';
+import type { AttemptDelivery, AttemptKill, StartedAttempt } from '../attempts/started.js';
 import { groupBy } from '../group-by.js';
 import type { ReportBatcher } from '../reports/batcher.js';
-import type { StartedAttempt } from '../scheduler/apply.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { prepareStart, type StagingConfig } from './prepare-start.js';
 import type { SessionRegistry } from './registry.js';
 
-export interface StartDelivery {
-  deliver(attempts: readonly StartedAttempt[]): Promise<void>;
+export interface GatewayDelivery extends AttemptDelivery {
   /** Prepared messages for one node without sending them (resync sends them with its others). */
   prepare(attempts: readonly StartedAttempt[]): Promise<StartAttempt[]>;
 }
 
-export function startDelivery(
+export function gatewayDelivery(
   registry: SessionRegistry,
   batcher: ReportBatcher,
   objects: ObjectStore,
   config: StagingConfig,
-): StartDelivery {
+): GatewayDelivery {
   const prepare = async (attempts: readonly StartedAttempt[]) => {
     const prepared = await Promise.all(attempts.map(async (a) => ({ a, p: await prepareStart(a, objects, config) })));
     const ready: StartAttempt[] = [];
@@ -35,6 +36,7 @@ export function startDelivery(
           exitCode: null,
           failureReason: p.reason,
           message: p.message,
+          retryable: p.retryable,
           at: Date.now(),
         });
     }
@@ -42,7 +44,7 @@ export function startDelivery(
   };
   return {
     prepare,
-    async deliver(attempts) {
+    async starts(attempts) {
       const byNode = groupBy(attempts, (a) => a.nodeId);
       await Promise.all(
         [...byNode].map(async ([nodeId, list]) => {
@@ -50,6 +52,14 @@ export function startDelivery(
           registry.send(nodeId, messages);
         }),
       );
+    },
+    kills(kills: readonly AttemptKill[]) {
+      for (const [nodeId, list] of groupBy(kills, (k) => k.nodeId)) {
+        registry.send(
+          nodeId,
+          list.map((k) => ({ kind: 'killAttempt', attemptId: k.attemptId, reason: 'STOPPED' })),
+        );
+      }
     },
   };
 }

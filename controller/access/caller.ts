@@ -1,0 +1,13 @@
+/** Who is calling: the user behind an API token, as every domain module receives it. */
+import { BatchError } from '../../protocol/errors.js';
+
+export interface Caller {
+  id: string;
+  name: string;
+  admin: boolean;
+  quotas: Record<string, number>;
+}
+
+export function requireAdmin(caller: Caller): void {
+  if (!caller.admin) throw new BatchError('FORBIDDEN', 'only an admin may do this');
+}

@@ -1,0 +1,76 @@
+/** Nodes as the API shows them: the hosts of the environments the caller can see, with load. */
+import { and, eq, gt, sql } from 'drizzle-orm';
+import type { Node } from '../../protocol/api.js';
+import { notFound } from '../../protocol/errors.js';
+import { ACTIVE_ATTEMPT_STATES, type NodeState } from '../../protocol/states.js';
+import type { Caller } from '../access/caller.js';
+import { environmentsVisibleTo } from '../access/visibility.js';
+import type { Database } from '../db/client.js';
+import { computeEnvironments, nodes } from '../db/schema.js';
+import { stateIn } from '../db/state-sql.js';
+
+/** A node with who owns its environment, for the commands that must check it. */
+export type OwnedNode = Node & { ownerId: string; shared: boolean };
+
+async function load(
+  store: Database,
+  caller: Caller,
+  where: { id: string } | { after?: string; limit: number },
+): Promise<OwnedNode[]> {
+  const conditions = [environmentsVisibleTo(caller)];
+  if ('id' in where) conditions.push(eq(nodes.id, where.id));
+  else if (where.after !== undefined) conditions.push(gt(nodes.id, where.after));
+  const rows = await store.db
+    .select({
+      node: nodes,
+      environment: computeEnvironments.name,
+      ownerId: computeEnvironments.ownerId,
+      shared: computeEnvironments.shared,
+      allocated: sql<{ cpu: number; memoryMiB: number; gpu: number }>`(
+        SELECT json_build_object('cpu', coalesce(sum(a.cpu), 0), 'memoryMiB', coalesce(sum(a.memory_mib), 0), 'gpu', coalesce(sum(a.gpu), 0))
+        FROM attempts a WHERE a.node_id = ${nodes.id} AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')})`,
+    })
+    .from(nodes)
+    .innerJoin(computeEnvironments, eq(computeEnvironments.id, nodes.environmentId))
+    .where(and(...conditions))
+    .orderBy(nodes.id)
+    .limit('id' in where ? 1 : where.limit);
+  return rows.map(({ node, environment, ownerId, shared, allocated }) => ({
+    id: node.id,
+    name: node.name,
+    state: node.state as NodeState,
+    environment,
+    labels: node.labels,
+    capacity: { cpu: node.cpu, memoryMiB: node.memoryMiB, gpu: node.gpu },
+    allocated,
+    metrics: node.metrics ?? null,
+    agentVersion: node.agentVersion,
+    lastHeartbeatAt: node.lastHeartbeatAt ? node.lastHeartbeatAt.toISOString() : null,
+    createdAt: node.createdAt.toISOString(),
+    ownerId,
+    shared,
+  }));
+}
+
+const strip = ({ ownerId: _ownerId, shared: _shared, ...node }: OwnedNode): Node => node;
+
+/** Nodes visible to the caller, in id order; `cursor` and `limit` page through them. */
+export async function listNodes(
+  store: Database,
+  caller: Caller,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: Node[]; next?: string }> {
+  const rows = await load(store, caller, { limit: page.limit + 1, ...(page.cursor ? { after: page.cursor } : {}) });
+  const items = rows.slice(0, page.limit).map(strip);
+  return rows.length > page.limit ? { items, next: items[items.length - 1]!.id } : { items };
+}
+
+export async function findNode(store: Database, caller: Caller, id: string): Promise<OwnedNode> {
+  const [node] = await load(store, caller, { id });
+  if (!node) throw notFound('node', id);
+  return node;
+}
+
+export async function getNode(store: Database, caller: Caller, id: string): Promise<Node> {
+  return strip(await findNode(store, caller, id));
+}
