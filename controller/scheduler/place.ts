@@ -1,7 +1,10 @@
 /**
  * Pure: places ready instances onto nodes. Groups are taken in order (job priority, then FIFO,
- * then DAG position); each group fills the matching nodes with the most free room first. What
- * cannot be placed gets a pending reason saying why.
+ * then DAG position). Each group fills the matching nodes with the most free room first, room
+ * measured for that group: the node that can take the most of its instances (its scarcest
+ * resource decides), then the one with the most free cpu, then by node id — so work spreads
+ * over idle nodes and a GPU task goes where GPUs are free. What cannot be placed gets a pending
+ * reason saying why.
  */
 import type { PendingReason } from '../../protocol/states.js';
 import type { NodeSnapshot, OwnerQuota, Placement, PlacementPlan, ReadyGroup, Resources } from './types.js';
@@ -77,9 +80,12 @@ export function place(
 
     let left = allowed;
     const byRoom = eligible
-      .map((n) => ({ node: n, room: free.get(n.id)! }))
-      .filter((e) => fits(group.resources, e.room))
-      .sort((a, b) => b.room.cpu - a.room.cpu || a.node.id.localeCompare(b.node.id));
+      .map((n) => {
+        const room = free.get(n.id)!;
+        return { node: n, room, takes: howMany(group.resources, room) };
+      })
+      .filter((e) => e.takes > 0)
+      .sort((a, b) => b.takes - a.takes || b.room.cpu - a.room.cpu || a.node.id.localeCompare(b.node.id));
     for (const { node, room } of byRoom) {
       if (left === 0) break;
       const count = Math.min(left, howMany(group.resources, room));

@@ -319,3 +319,18 @@ t.test('canEverPlace: some node of the environment could run one instance, ignor
   t.ok(canEverPlace(want({ env: 'env-b', cpu: 64 }), nodes));
   t.notOk(canEverPlace(want({}), []));
 });
+
+t.test('the most free room is measured for the task: the node that can take most of it goes first', async (t) => {
+  // n-cpu has more free cpu, but memory lets it take 2 of these; n-mem can take 4.
+  const nodes = [node('n-cpu', { cpu: 8, memoryMiB: 4096 }), node('n-mem', { cpu: 4, memoryMiB: 16384 })];
+  const plan = place([group('mem-hungry', { pending: 1, memoryMiB: 2048 })], nodes, noQuotas);
+  t.same(placementsOf(plan), ['mem-hungry@n-mem ×1']);
+  const cpuOnly = place([group('cpu-bound', { pending: 1 })], nodes, noQuotas);
+  t.same(placementsOf(cpuOnly), ['cpu-bound@n-cpu ×1'], 'for a task that needs only cpu, free cpu decides');
+  const gpu = place(
+    [group('render', { pending: 1, gpu: 1 })],
+    [node('n-big', { cpu: 32, gpu: 1 }), node('n-gpus', { cpu: 4, gpu: 4 })],
+    noQuotas,
+  );
+  t.same(placementsOf(gpu), ['render@n-gpus ×1'], 'a GPU task goes where GPUs are free');
+});
