@@ -15,6 +15,7 @@ import { PackageCache } from './staging/package-cache.js';
 import { StatusReporter } from './status-reporter.js';
 import { Supervisor } from './supervisor.js';
 import { UploadGrants } from './upload-grants.js';
+import type { TaskUsers } from './isolation/task-users.js';
 
 /** How long a stopping agent tries to get its attempts' final statuses acknowledged. */
 const FINAL_STATUS_DEADLINE_MS = 2_000;
@@ -33,7 +34,12 @@ export class Agent {
   readonly #connection: Connection;
   #stopping = false;
 
-  constructor(config: AgentConfig, credentials: CredentialStore, credential: NodeCredential | undefined) {
+  constructor(
+    config: AgentConfig,
+    credentials: CredentialStore,
+    credential: NodeCredential | undefined,
+    taskUsers: TaskUsers,
+  ) {
     this.#config = config;
     this.#logs = new LogShipper(this.#outbox);
     this.#statuses = new StatusReporter(this.#outbox);
@@ -47,11 +53,14 @@ export class Agent {
       packages: new PackageCache(config.dir),
       unzipLimits: config.packageLimits,
       uploads: this.#uploads,
+      taskUsers,
+      diskDevices: config.diskDevices,
     });
     this.#heartbeats = new Heartbeats({ agentDir: config.dir, outbox: this.#outbox, running: () => this.#running() });
     this.#connection = new Connection({
       endpoint: config.endpoint,
       registrationToken: config.registrationToken,
+      registrationTokenFile: config.registrationTokenFile,
       credentials,
       credential,
       outbox: this.#outbox,

@@ -2,7 +2,10 @@
  * One attempt of an instance on this node, from `startAttempt` to its final status, through the
  * lifecycle hooks of runner/ (see hook.ts for the contract):
  *
- *   work dir → mounts → package → inputs → command → outputs → unmount → logs closed → final status
+ *   work dir → mounts → package → inputs → ownership → command → outputs → unmount → logs closed
+ *   → final status
+ *
+ * It runs as its tenant's own OS user where the node can (isolation/task-users.ts).
  *
  * A failed step fails the attempt with its typed reason, and its message is written into the
  * attempt's stderr as a `[batch]` line too; the steps after it are skipped, every cleanup runs.
@@ -24,7 +27,9 @@ import { mountsHook } from './runner/mounts-hook.js';
 import { outputsHook } from './runner/outputs-hook.js';
 import { packageHook } from './runner/package-hook.js';
 import { setupLog, type Say } from './runner/setup-log.js';
+import { ownerHook, taskTmpDir } from './runner/owner-hook.js';
 import { workDirHook } from './runner/workdir-hook.js';
+import type { TaskUser, TaskUsers } from './isolation/task-users.js';
 import type { PackageCache } from './staging/package-cache.js';
 import type { UnzipLimits } from './staging/unzip.js';
 import type { StatusReport, StatusReporter } from './status-reporter.js';
@@ -43,6 +48,9 @@ export interface AttemptDeps {
   packages: PackageCache;
   unzipLimits: UnzipLimits;
   uploads: UploadGrants;
+  taskUsers: TaskUsers;
+  /** Block devices `disk` mounts may use (globs). */
+  diskDevices: readonly string[];
 }
 
 /** How long pipes may stay open after the process exited before we stop waiting for them. */
@@ -117,20 +125,30 @@ export class Attempt {
   async #run(): Promise<void> {
     const workDir = workDirOf(this.deps.agentDir, this.spec);
     const say = setupLog(this.deps.logs, this.id, this.label);
+    const user = this.deps.taskUsers.acquire(this.spec.tenantNumber);
     const hooks: AttemptHook[] = [
       logsHook(this.deps.logs, this.id),
-      workDirHook(workDir),
-      mountsHook({ agentDir: this.deps.agentDir, attemptId: this.id, mounts: this.spec.mounts ?? [], say }),
+      workDirHook(this.deps.agentDir, workDir),
+      mountsHook({
+        agentDir: this.deps.agentDir,
+        attemptId: this.id,
+        mounts: this.spec.mounts ?? [],
+        diskDevices: this.deps.diskDevices,
+        user,
+        say,
+      }),
       packageHook({ pkg: this.spec.package, workDir, cache: this.deps.packages, limits: this.deps.unzipLimits, say }),
       inputsHook({ inputs: this.spec.inputs ?? [], workDir, say }),
-      outputsHook({ spec: this.spec, workDir, grants: this.deps.uploads, say }),
+      ownerHook(workDir, user),
+      outputsHook({ spec: this.spec, workDir, grants: this.deps.uploads, say, owner: user?.uid ?? process.getuid?.() }),
     ];
     let report: StatusReport;
     try {
-      report = await this.#lifecycle(hooks, workDir, say);
+      report = await this.#lifecycle(hooks, workDir, say, user);
     } finally {
       this.#phase = 'cleanup';
       await cleanupAll(hooks, (problem) => say(problem));
+      this.deps.taskUsers.release(user);
     }
     this.#finish(report);
   }
@@ -140,7 +158,12 @@ export class Attempt {
     return this.#killReason !== undefined;
   }
 
-  async #lifecycle(hooks: readonly AttemptHook[], workDir: string, say: Say): Promise<StatusReport> {
+  async #lifecycle(
+    hooks: readonly AttemptHook[],
+    workDir: string,
+    say: Say,
+    user: TaskUser | undefined,
+  ): Promise<StatusReport> {
     for (const hook of hooks) {
       if (this.#killRequested()) return this.#killedReport(' before the command started');
       try {
@@ -153,7 +176,7 @@ export class Attempt {
 
     this.#phase = 'command';
     if (this.#killRequested()) return this.#killedReport(' before the command started');
-    const command = await this.#command(workDir);
+    const command = await this.#command(workDir, user);
     if (command.state === 'STOPPED' || command.failureReason === 'AGENT_ERROR') return command;
 
     this.#phase = 'outputs';
@@ -176,11 +199,15 @@ export class Attempt {
   }
 
   /** Spawns the command and waits for its end (process gone, pipes drained). */
-  async #command(workDir: string): Promise<StatusReport> {
-    const env = instanceEnv(this.deps.agentEnv, this.spec, { nodeId: this.deps.nodeId, workDir });
+  async #command(workDir: string, user: TaskUser | undefined): Promise<StatusReport> {
+    const env = instanceEnv(this.deps.agentEnv, this.spec, {
+      nodeId: this.deps.nodeId,
+      workDir,
+      ...(user ? { user: { name: user.name, tmpDir: taskTmpDir(workDir) } } : {}),
+    });
     // the setup lines go out before the command's first output
     this.deps.logs.flush(this.id);
-    const child = spawnShell(this.spec.command, { cwd: workDir, env });
+    const child = spawnShell(this.spec.command, { cwd: workDir, env, ...(user ? { user } : {}) });
     const ended = endOf(child);
     if (child.pid === undefined) {
       const end = await ended;

@@ -3,10 +3,13 @@
  * the rest of the agent trusts it. A bad value is reported with its flag and variable name and
  * the process exits with EXIT_BAD_CONFIG, since restarting with the same config cannot help.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname, totalmem, availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { NodeCapacity } from '../protocol/messages.js';
+import { labelsSchema } from '../protocol/limits.js';
+import { DEFAULT_TASK_UIDS, type UidRange } from './isolation/task-users.js';
 import { BATCH_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { agentEndpoint, InvalidControllerUrlError } from './controller-url.js';
 import { EXIT_BAD_CONFIG, EXIT_OK } from './exit-codes.js';
@@ -18,6 +21,8 @@ export interface AgentConfig {
   /** The WebSocket endpoint derived from it: ws(s)://host[/prefix]/v1/agent. */
   endpoint: string;
   registrationToken: string | undefined;
+  /** Where the token came from, when from a file: removed once the node has its credential. */
+  registrationTokenFile: string | undefined;
   /** Absolute; holds node.json and the work dirs. */
   dir: string;
   labels: Record<string, string>;
@@ -26,6 +31,11 @@ export interface AgentConfig {
   killGraceMs: number;
   /** What one package may unpack to; beyond it the attempt fails with PACKAGE_ERROR. */
   packageLimits: UnzipLimits;
+  /** `auto`: each tenant's tasks run as a user of its own where the agent can switch users. */
+  taskIsolation: 'auto' | 'off';
+  taskUids: UidRange;
+  /** Block devices tasks may mount (`disk` mounts), as globs; empty: none. */
+  diskDevices: string[];
 }
 
 export type ConfigOutcome = { run: AgentConfig } | { exit: number };
@@ -62,6 +72,12 @@ function program(): Command {
       ).env('BATCH_REGISTRATION_TOKEN'),
     )
     .addOption(
+      new Option(
+        '--registration-token-file <path>',
+        'read the registration token from this file (mode 0600; removed once the node has its credential), or from stdin with "-"; keeps it out of the environment, where tasks of the same user could read it',
+      ).env('BATCH_REGISTRATION_TOKEN_FILE'),
+    )
+    .addOption(
       new Option('--dir <path>', 'data directory: node credential and work dirs')
         .env('BATCH_AGENT_DIR')
         .default('./batch-agent-data'),
@@ -90,6 +106,26 @@ function program(): Command {
         `most files and directories in a task package (default ${DEFAULT_UNZIP_LIMITS.maxEntries})`,
       ).env('BATCH_PACKAGE_MAX_ENTRIES'),
     )
+    .addOption(
+      new Option(
+        '--task-isolation <mode>',
+        "auto: run each tenant's tasks as a user of its own (needs root on Linux); off: as the agent's user",
+      )
+        .env('BATCH_TASK_ISOLATION')
+        .choices(['auto', 'off'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--task-uids <first-last>', 'the uids tenants are given (they need no /etc/passwd entry)')
+        .env('BATCH_TASK_UIDS')
+        .default(`${DEFAULT_TASK_UIDS.first}-${DEFAULT_TASK_UIDS.last}`),
+    )
+    .addOption(
+      new Option(
+        '--disk-devices <globs>',
+        'block devices tasks may mount with `disk` mounts, comma-separated globs such as /dev/vdb,/dev/nvme1n*; default: none',
+      ).env('BATCH_DISK_DEVICES'),
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 stopped by a signal, 1 internal error, 2 bad configuration, 3 refused by the controller.',
@@ -114,6 +150,7 @@ export function loadConfig(argv: readonly string[]): ConfigOutcome {
 interface RawOptions {
   controllerUrl?: string;
   registrationToken?: string;
+  registrationTokenFile?: string;
   dir: string;
   labels?: string;
   name?: string;
@@ -123,6 +160,9 @@ interface RawOptions {
   killGraceSeconds: string;
   packageMaxBytes?: string;
   packageMaxEntries?: string;
+  taskIsolation: 'auto' | 'off';
+  taskUids: string;
+  diskDevices?: string;
 }
 
 function resolveConfig(raw: RawOptions): AgentConfig {
@@ -136,7 +176,10 @@ function resolveConfig(raw: RawOptions): AgentConfig {
       throw new ConfigError(`--controller-url / BATCH_CONTROLLER_URL: ${err.message}`);
     throw err;
   }
-  const registrationToken = nonEmpty(raw.registrationToken);
+  const tokenFile = nonEmpty(raw.registrationTokenFile);
+  if (tokenFile !== undefined && nonEmpty(raw.registrationToken) !== undefined)
+    throw new ConfigError('give the registration token once: --registration-token or --registration-token-file');
+  const registrationToken = tokenFile !== undefined ? readTokenFile(tokenFile) : nonEmpty(raw.registrationToken);
   if (registrationToken !== undefined && registrationToken.length > MAX_TOKEN_LENGTH) {
     throw new ConfigError(
       `--registration-token / BATCH_REGISTRATION_TOKEN is longer than ${MAX_TOKEN_LENGTH} characters`,
@@ -149,6 +192,13 @@ function resolveConfig(raw: RawOptions): AgentConfig {
     controllerUrl,
     endpoint,
     registrationToken,
+    registrationTokenFile: tokenFile === undefined || tokenFile === '-' ? undefined : resolve(tokenFile),
+    taskIsolation: raw.taskIsolation,
+    taskUids: uidRange(raw.taskUids),
+    diskDevices: (nonEmpty(raw.diskDevices) ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== ''),
     dir: resolve(nonEmpty(raw.dir) ?? './batch-agent-data'),
     labels: parseLabels(nonEmpty(raw.labels) ?? ''),
     name,
@@ -172,6 +222,28 @@ function resolveConfig(raw: RawOptions): AgentConfig {
 }
 
 /** An empty environment variable means "not set", as in most shells' `${VAR:-default}`. */
+function uidRange(text: string): UidRange {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  const first = Number(m?.[1]);
+  const last = Number(m?.[2]);
+  // Below 1000 are the system's own users; above 2^31 some tools misbehave.
+  if (!m || first < 1000 || last < first || last >= 2 ** 31)
+    throw new ConfigError(`--task-uids / BATCH_TASK_UIDS: "${text}" is not a range FIRST-LAST of uids from 1000 up`);
+  return { first, last };
+}
+
+function readTokenFile(file: string): string | undefined {
+  try {
+    // An absent file is normal after the first start: the token was spent and removed.
+    if (file !== '-' && !existsSync(file)) return undefined;
+    return nonEmpty(readFileSync(file === '-' ? 0 : file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(
+      `--registration-token-file / BATCH_REGISTRATION_TOKEN_FILE: cannot read ${file}: ${(err as Error).message}`,
+    );
+  }
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
@@ -190,6 +262,14 @@ export function parseLabels(text: string): Record<string, string> {
     if (Object.hasOwn(labels, key))
       throw new ConfigError(`--labels / BATCH_NODE_LABELS: label "${key}" is given twice`);
     labels[key] = pair.slice(eq + 1).trim();
+  }
+  // The controller refuses a hello whose labels break these rules; say so here, at start.
+  const checked = labelsSchema.safeParse(labels);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new ConfigError(
+      `--labels / BATCH_NODE_LABELS: ${issue.path.map(String).join('.') || 'labels'}: ${issue.message}`,
+    );
   }
   return labels;
 }

@@ -7,6 +7,7 @@
  * A frame that fails to decode ends the connection, not the agent: the next connection starts
  * from a clean state and everything unacknowledged is sent again.
  */
+import { rm } from 'node:fs/promises';
 import WebSocket, { type RawData } from 'ws';
 import { decodeControllerFrame, encodeFrame, ProtocolError } from '../protocol/codec.js';
 import {
@@ -46,6 +47,8 @@ export interface SessionEvents {
 export interface ConnectionOptions {
   endpoint: string;
   registrationToken: string | undefined;
+  /** The file the token was read from: removed once the credential is stored (it is spent). */
+  registrationTokenFile?: string | undefined;
   credentials: CredentialStore;
   credential: NodeCredential | undefined;
   outbox: Outbox;
@@ -268,7 +271,14 @@ export class Connection {
     this.#credential = credential;
     const { credentials, events } = this.#opts;
     credentials.save(credential).then(
-      () => log(`registered as node ${credential.nodeId}; credential stored in ${credentials.path}`),
+      async () => {
+        log(`registered as node ${credential.nodeId}; credential stored in ${credentials.path}`);
+        const tokenFile = this.#opts.registrationTokenFile;
+        if (tokenFile === undefined) return;
+        await rm(tokenFile, { force: true }).catch((err: unknown) =>
+          log(`could not remove the spent registration token file ${tokenFile}: ${describeError(err)}`),
+        );
+      },
       (err: unknown) =>
         events.fatal(EXIT_FAILURE, `cannot store the node credential in ${credentials.path}: ${describeError(err)}`),
     );

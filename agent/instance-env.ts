@@ -11,6 +11,8 @@ const RESERVED_PREFIX = 'BATCH_';
 export interface InstanceContext {
   nodeId: string;
   workDir: string;
+  /** When the task runs as a tenant's own user: who it is, and its private temporary dir. */
+  user?: { name: string; tmpDir: string };
 }
 
 export function instanceEnv(
@@ -22,6 +24,13 @@ export function instanceEnv(
   for (const [name, value] of Object.entries(agentEnv)) {
     // case-insensitive: on Windows `batch_registration_token` is the same variable
     if (value !== undefined && !name.toUpperCase().startsWith(RESERVED_PREFIX)) env[name] = value;
+  }
+  if (ctx.user) {
+    // The agent's own home and name are not the task's.
+    env.HOME = ctx.workDir;
+    env.USER = ctx.user.name;
+    env.LOGNAME = ctx.user.name;
+    env.TMPDIR = ctx.user.tmpDir;
   }
   Object.assign(env, spec.env);
   env[INSTANCE_ENV.jobId] = spec.jobId;

@@ -2,22 +2,25 @@
  * batch-agent: wiring only. Configuration problems exit with 2 before anything starts; from then
  * on the agent runs until a signal or a final rejection by the controller stops it.
  */
-import { mkdir } from 'node:fs/promises';
 import { Agent } from './agent.js';
+import { secureAgentDir } from './isolation/agent-dir.js';
+import { taskUsers, TenantUsers } from './isolation/task-users.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CredentialFileError, CredentialStore } from './credentials.js';
 import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 import { describeError, log } from './log.js';
 import { unmountLeftovers } from './mounts/mount-records.js';
 import { killLeftoverGroups } from './process-groups.js';
-import { sweepWorkDirs } from './workdir.js';
+import { sweepWorkDirs, workRoot } from './workdir.js';
 
 async function main(): Promise<void> {
   const outcome = loadConfig(process.argv.slice(2));
   if ('exit' in outcome) process.exit(outcome.exit);
   const config = outcome.run;
 
-  await mkdir(config.dir, { recursive: true });
+  const users = taskUsers(workRoot(config.dir), config.taskIsolation, config.taskUids);
+  await secureAgentDir(config.dir, users instanceof TenantUsers);
+  log(`isolation: ${users.description}`);
   const credentials = new CredentialStore(config.dir);
   const credential = await credentials.load();
   if (credential === undefined && config.registrationToken === undefined) {
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
     (err: unknown) => log(`could not sweep old work dirs: ${describeError(err)}`),
   );
 
-  const agent = new Agent(config, credentials, credential);
+  const agent = new Agent(config, credentials, credential, users);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;

@@ -18,10 +18,18 @@ const isWindows = process.platform === 'win32';
 export interface ShellOptions {
   cwd: string;
   env: Record<string, string>;
+  /** Run as this user (Linux, agent as root): the tenant's own, never the agent's. */
+  user?: { uid: number; gid: number };
 }
 
 export function spawnShell(command: string, opts: ShellOptions): ShellChild {
-  const common = { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
+  const common = {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    // libuv drops the supplementary groups too when it switches user (setgroups(0) as root).
+    ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
+  };
   if (isWindows) {
     // /d: no AutoRun macros, /s /c "...": cmd strips exactly the outer quotes and keeps the rest
     // verbatim, which Node's own argument quoting would break.

@@ -2,8 +2,8 @@
  * Each attempt runs in a fresh directory, `<dir>/work/<jobId>/<task>/<index>/<attempt>`, left in
  * place after the attempt for inspection and swept once it is a day old.
  */
-import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import path, { join } from 'node:path';
 import type { StartAttempt } from '../protocol/messages.js';
 import { describeError, log } from './log.js';
 
@@ -38,10 +38,16 @@ export function workDirOf(
   );
 }
 
-/** Creates the attempt's work dir empty, removing what an earlier run of the same attempt left. */
-export async function prepareWorkDir(dir: string): Promise<void> {
+/**
+ * Creates the attempt's work dir empty, removing what an earlier run of the same attempt left.
+ * The dirs above it are made passable but not listable (0711) for the task's user, who owns
+ * only its own work dir (runner/owner-hook.ts) and must not learn what else runs here.
+ */
+export async function prepareWorkDir(agentDir: string, dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  const root = workRoot(agentDir);
+  for (let above = path.dirname(dir); above.startsWith(root); above = path.dirname(above)) await chmod(above, 0o711);
 }
 
 /** Removes attempt dirs untouched for `maxAgeMs`, then the parents they leave empty. */

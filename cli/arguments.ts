@@ -13,3 +13,19 @@ export function parsePositive(value: string): number {
   if (n < 1) throw new InvalidArgumentError('must be at least 1');
   return n;
 }
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration as seconds: `90`, `90s`, `30m`, `12h`, `7d`. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a duration such as 3600, 30m, 12h or 7d');
+  return Number(m[1]) * UNIT_SECONDS[m[2] || 's']!;
+}
+
+/** `name=value` pairs of whole numbers, as quota overrides: `jobs=500 runningInstances=50`. */
+export function parseQuota(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^([A-Za-z]+)=(\d+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not NAME=NUMBER (e.g. jobs=500)`);
+  return { ...previous, [m[1]!]: Number(m[2]) };
+}

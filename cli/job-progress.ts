@@ -7,6 +7,7 @@ import type { Job } from '../sdk/index.js';
 import { formatCounts } from './views/counts.js';
 import { totalInstances } from './views/jobs.js';
 import { writeChunk } from './output.js';
+import { stripControls } from './terminal-text.js';
 
 const CLEAR_LINE = '\r\x1b[2K';
 
@@ -21,7 +22,7 @@ export class ProgressPrinter {
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   async update(job: Job): Promise<void> {
-    const line = progressLine(job);
+    const line = stripControls(progressLine(job));
     if (line === this.last) return;
     this.last = line;
     await writeChunk(this.stream, this.stream.isTTY ? CLEAR_LINE + this.fitted(line) : `${line}\n`);

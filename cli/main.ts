@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { describeError } from './describe-error.js';
 import { EXIT } from './errors.js';
 import { createProgram } from './program.js';
+import { stripControls } from './terminal-text.js';
 
 // `batchctl logs … | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -23,6 +24,7 @@ function exitCodeAfterReporting(error: unknown): number {
     return EXIT.usage;
   }
   const report = describeError(error);
-  process.stderr.write(`batchctl: ${report.message}\n${report.details.map((line) => `${line}\n`).join('')}`);
+  const text = `batchctl: ${report.message}\n${report.details.map((line) => `${line}\n`).join('')}`;
+  process.stderr.write(stripControls(text));
   return report.exitCode;
 }

@@ -19,11 +19,31 @@ export async function readSpecFile(path: string): Promise<Record<string, unknown
   const document = parseDocument(text, { prettyErrors: true });
   const problem = document.errors[0];
   if (problem) throw new UsageError(`${label} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);
-  const value: unknown = document.toJS();
+  let value: unknown;
+  try {
+    // A few aliases are handy (a shared env block); many are a "billion laughs" expansion.
+    value = document.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    throw new UsageError(`${label}: refused: ${(err as Error).message} (at most ${MAX_ALIASES} YAML aliases)`);
+  }
+  if (refersToItself(value)) throw new UsageError(`${label}: refused: a YAML alias refers to the node it is in`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`${label} must contain one object (a mapping of fields), not ${describe(value)}`);
   }
   return value as Record<string, unknown>;
+}
+
+const MAX_ALIASES = 16;
+
+/** An alias inside its own anchor makes a structure with no end, which no spec can be. */
+function refersToItself(value: unknown, above = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (above.has(value)) return true;
+  above.add(value);
+  const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
+  const found = children.some((child) => refersToItself(child, above));
+  above.delete(value);
+  return found;
 }
 
 async function readStdin(): Promise<string> {

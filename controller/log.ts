@@ -36,7 +36,23 @@ export function createLogger(
 
 export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-/** An error for the log: its stack where it has one (a bug needs the frames), else its text. */
+/**
+ * An error for the log: its stack where it has one (a bug needs the frames), else its text. A
+ * failed query is told by its SQL and its cause, never its parameters: they are users' data
+ * (env values, tokens' hashes, commands), which the log must not hold.
+ */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+  if (!(err instanceof Error)) return String(err);
+  if (isQueryError(err)) {
+    const frames = (err.stack ?? '').split('\n').filter((line) => line.startsWith('    at '));
+    const sql = err.query.replace(/\s+/g, ' ').slice(0, 200);
+    const cause = err.cause instanceof Error ? err.cause.message : 'unknown cause';
+    return [`query failed: ${cause} (in: ${sql})`, ...frames].join('\n');
+  }
+  return err.stack ?? err.message;
+}
+
+/** drizzle's DrizzleQueryError, recognised by shape so the log needs no drizzle import. */
+function isQueryError(err: Error): err is Error & { query: string; params: unknown } {
+  return 'query' in err && typeof err.query === 'string' && 'params' in err;
 }

@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { BATCH_VERSION } from '../protocol/version.js';
 import { bootstrap, LOCAL_ENVIRONMENT } from './bootstrap.js';
 import { ConfigError, readConfig } from './config.js';
+import { secureDataDir } from './data-dir.js';
 import { openDatabase } from './db/client.js';
 import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClock } from './gateway/heartbeats.js';
 import { SessionRegistry } from './gateway/registry.js';
@@ -19,6 +20,8 @@ import { LogArchiver } from './logs/archive.js';
 import { openObjectStore } from './storage/open-store.js';
 import { ReportBatcher } from './reports/batcher.js';
 import { systemClock } from './clock.js';
+import { LogThrottle } from './log-throttle.js';
+import { RefusalAudit } from './access/audit.js';
 import { SchedulerLoop } from './scheduler/loop.js';
 import { schedulingPass } from './scheduler/pass.js';
 import { loadNextBackoffEnd } from './scheduler/snapshot.js';
@@ -42,6 +45,8 @@ async function main(): Promise<void> {
   const heartbeats = new HeartbeatTracker();
   let publicUrl = '';
   const objects = openObjectStore(config, () => publicUrl);
+  // Everything above has created its files; tasks of local agents must not read any of them.
+  secureDataDir(config.dataDir);
   log.info(
     `object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`,
   );
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
     log: createLogger('http'),
     defaultEnvironment: config.defaultEnvironment,
     scheduler,
+    refusals: new RefusalAudit(store, systemClock, createLogger('audit')),
     onEnvironmentScaled: (name, desired) => {
       if (name === LOCAL_ENVIRONMENT) void local?.scale(desired);
     },
@@ -96,6 +102,7 @@ async function main(): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   publicUrl = url;
+  const gatewayLog = createLogger('gateway');
   attachGateway(server, {
     store,
     objects,
@@ -107,7 +114,8 @@ async function main(): Promise<void> {
     wakeScheduler: (reason, jobs) => {
       scheduler.wake(reason, jobs);
     },
-    log: createLogger('gateway'),
+    log: gatewayLog,
+    peerLog: new LogThrottle((line) => gatewayLog.warn(line), systemClock),
   });
 
   const livenessLog = createLogger('liveness');

@@ -9,8 +9,9 @@
 #   install-linux.sh --check
 #
 # The binary defaults to ./batch-agent next to this script, then dist/agent/linux-x64/batch-agent
-# of a repository checkout. Settings given as flags are written to /batch/agent.conf (0600: it
-# holds the token); settings not given keep their value. --no-start installs without starting
+# of a repository checkout. Settings given as flags are written to /batch/agent.conf (0600), the
+# registration token to /batch/registration-token (0600; the agent deletes it once used);
+# settings not given keep their value. --no-start installs without starting
 # (baking an image: the node registers when an instance of the image boots). --uninstall stops
 # and removes the service and the program; --purge also removes agent.conf, logs and data.
 # --check tells whether /batch/ is ready to snapshot.
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --binary) [ $# -ge 2 ] || fail "$1 needs a value"; binary=$2; shift ;;
     --controller-url) [ $# -ge 2 ] || fail "$1 needs a value"; setting BATCH_CONTROLLER_URL "$2"; shift ;;
-    --registration-token) [ $# -ge 2 ] || fail "$1 needs a value"; setting BATCH_REGISTRATION_TOKEN "$2"; shift ;;
+    --registration-token) [ $# -ge 2 ] || fail "$1 needs a value"; token=$2; shift ;;
     --labels) [ $# -ge 2 ] || fail "$1 needs a value"; setting BATCH_NODE_LABELS "$2"; shift ;;
     --name) [ $# -ge 2 ] || fail "$1 needs a value"; setting BATCH_NODE_NAME "$2"; shift ;;
     --no-start) start=no ;;
@@ -108,6 +109,12 @@ install_agent() {
     copy "$0" "$dir/install-linux.sh" 0755 >/dev/null
     copy "$here/batch-agent.service" "$dir/batch-agent.service" 0644 >/dev/null
   }
+  # The registration token goes to a file of its own (0600), never to agent.conf or the
+  # environment: the agent reads it, exchanges it for the node's credential and deletes it.
+  if [ -n "${token:-}" ]; then
+    (umask 077 && printf '%s\n' "$token" >"$dir/registration-token")
+    setting BATCH_REGISTRATION_TOKEN_FILE "$prefix/registration-token"
+  fi
   set_conf "$dir/agent.conf"
 
   sed "s#@PREFIX@#$prefix#g" "$here/batch-agent.service" >"$unit.rendered"
@@ -140,7 +147,7 @@ uninstall_agent() {
   with_systemd && systemctl daemon-reload
   rm -f "$dir/batch-agent" "$dir/start_agent.sh" "$dir/install-linux.sh" "$dir/batch-agent.service"
   if [ "$purge" = yes ]; then
-    rm -rf "$dir/agent.conf" "$dir/logs" "$dir/data"
+    rm -rf "$dir/agent.conf" "$dir/registration-token" "$dir/logs" "$dir/data"
     rmdir "$dir" 2>/dev/null || true
     echo "removed batch-agent, its unit, configuration, logs and data"
   else

@@ -55,8 +55,10 @@ if [ -f "$BATCH_AGENT_DIR/node.json" ]; then
   say "node credential: $BATCH_AGENT_DIR/node.json (this node registered before)"
 elif [ -n "${BATCH_REGISTRATION_TOKEN:-}" ]; then
   say "node credential: none yet; registering with the registration token (not shown)"
+elif [ -n "${BATCH_REGISTRATION_TOKEN_FILE:-}" ] && [ -f "$BATCH_REGISTRATION_TOKEN_FILE" ]; then
+  say "node credential: none yet; registering with the token in $BATCH_REGISTRATION_TOKEN_FILE (removed once used)"
 else
-  say "node credential: none, and no BATCH_REGISTRATION_TOKEN: the agent cannot register"
+  say "node credential: none, and no BATCH_REGISTRATION_TOKEN or BATCH_REGISTRATION_TOKEN_FILE: the agent cannot register"
 fi
 say "agent dir: $BATCH_AGENT_DIR; labels: ${BATCH_NODE_LABELS:-none}; name: ${BATCH_NODE_NAME:-$(hostname 2>/dev/null || echo '(hostname)')}"
 

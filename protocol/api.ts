@@ -12,6 +12,7 @@ import {
   PENDING_REASONS,
   TASK_STATES,
 } from './states.js';
+import { shortText } from './limits.js';
 import { nameSchema } from './spec.js';
 
 const timestamp = z.string().describe('ISO-8601 time');
@@ -105,10 +106,35 @@ export const createEnvironmentSchema = z.strictObject({
 
 export const scaleEnvironmentSchema = z.strictObject({ desiredNodes: z.number().int().min(0) });
 
+/** How long a token lives: from a minute to a year. */
+const ttlSeconds = z
+  .number()
+  .int()
+  .min(60, 'must be at least 60 (a minute)')
+  .max(366 * 24 * 3600, 'must be at most a year');
+
+export const REGISTRATION_TOKEN_DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+export const createRegistrationTokenSchema = z.strictObject({
+  ttlSeconds: ttlSeconds.default(REGISTRATION_TOKEN_DEFAULT_TTL_SECONDS),
+  /** How many nodes may register with it; absent: any number until it expires. */
+  maxUses: z.number().int().min(1).max(100_000).optional(),
+});
 export const registrationTokenSchema = z.object({
+  id: z.string(),
   environment: z.string(),
   token: z.string(),
   expiresAt: timestamp.nullable(),
+  maxUses: z.number().int().nullable(),
+});
+/** A registration token as listed: never the token itself. */
+export const registrationTokenInfoSchema = z.object({
+  id: z.string(),
+  environment: z.string(),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  expiresAt: timestamp.nullable(),
+  maxUses: z.number().int().nullable(),
+  uses: z.number().int(),
 });
 
 export const quotasSchema = z
@@ -126,13 +152,44 @@ export const userSchema = z.object({
   id: z.string(),
   name: z.string(),
   admin: z.boolean(),
+  /** A disabled user's tokens are refused. */
+  disabled: z.boolean(),
   quotas: z.record(z.string(), z.number()),
+  /** What the user holds of the quotas that count things. */
+  usage: z.object({ jobs: z.number().int(), computeEnvironments: z.number().int() }),
   createdAt: timestamp,
 });
 export const updateUserSchema = z.strictObject({ quotas: quotasSchema });
 export const createUserSchema = z.strictObject({ name: nameSchema, admin: z.boolean().default(false) });
-export const createTokenSchema = z.strictObject({ name: z.string().min(1).max(64).default('cli') });
-export const tokenSchema = z.object({ token: z.string(), user: z.string(), name: z.string() });
+export const createTokenSchema = z.strictObject({
+  name: shortText(64).pipe(z.string().min(1)).default('cli'),
+  /** Absent: the token lives until revoked. */
+  ttlSeconds: ttlSeconds.optional(),
+});
+export const tokenSchema = z.object({
+  id: z.string(),
+  token: z.string(),
+  user: z.string(),
+  name: z.string(),
+  expiresAt: timestamp.nullable(),
+});
+/** An API token as listed: never the token itself. */
+export const tokenInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  user: z.string(),
+  createdAt: timestamp,
+  lastUsedAt: timestamp.nullable().describe('to the minute'),
+  expiresAt: timestamp.nullable(),
+});
+export const auditEventSchema = z.object({
+  id: z.number().int(),
+  at: timestamp,
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
 
 export const errorSchema = z.object({
   error: z.object({
@@ -160,6 +217,9 @@ export type CreateEnvironmentRequest = z.output<typeof createEnvironmentSchema>;
 export type RegistrationToken = z.infer<typeof registrationTokenSchema>;
 export type User = z.infer<typeof userSchema>;
 export type Token = z.infer<typeof tokenSchema>;
+export type TokenInfo = z.infer<typeof tokenInfoSchema>;
+export type RegistrationTokenInfo = z.infer<typeof registrationTokenInfoSchema>;
+export type AuditEvent = z.infer<typeof auditEventSchema>;
 export interface List<T> {
   items: T[];
   next?: string;

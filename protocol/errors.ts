@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'QUOTA_EXCEEDED',
   'NOT_FOUND',
   'CONFLICT',
+  'TOO_LARGE', // a request body over its limit (413)
+  'TOO_MANY_REQUESTS', // a limit on how often or how many at once (429)
   'UNPLACEABLE', // no node of the environment could ever run the task (422)
   'INTERNAL',
 ] as const;

@@ -11,6 +11,7 @@
  * Unknown kinds are logged and ignored by the receiver, so a newer peer can talk to an older one.
  */
 import { z } from 'zod';
+import { labelsSchema, shortText } from './limits.js';
 import { FAILURE_REASONS } from './states.js';
 
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -58,18 +59,19 @@ export type NodeMetrics = z.infer<typeof metricsSchema>;
 export const helloSchema = z.object({
   kind: z.literal('hello'),
   protocolVersion: z.number().int(),
-  agentVersion: z.string().max(64),
+  agentVersion: shortText(64),
   /** First start: a registration token; afterwards the node's own id and credential. */
   auth: z.union([
     z.object({ registrationToken: z.string().min(1).max(256) }),
     z.object({ nodeId: z.string().min(1).max(64), credential: z.string().min(1).max(256) }),
   ]),
-  hostname: z.string().max(255),
-  os: z.string().max(32),
-  arch: z.string().max(32),
+  hostname: shortText(255),
+  os: shortText(32),
+  arch: shortText(32),
   capacity,
-  labels: z.record(z.string(), z.string()),
-  capabilities: z.array(z.string().max(64)).max(64),
+  /** Bounded like every label (protocol/limits.ts): a node's labels are in every placement. */
+  labels: labelsSchema,
+  capabilities: z.array(shortText(64)).max(64),
   /** Attempts this agent is still running or holds unacknowledged results for (reconnect). */
   running: z.array(attemptId).max(100_000),
 });
@@ -200,6 +202,17 @@ export const startAttemptSchema = z.object({
   attemptId,
   jobId: z.string(),
   jobName: z.string(),
+  /**
+   * @since 2 — who the attempt belongs to (an opaque id, the job's owner). A node runs each
+   * tenant's attempts as an OS user of that tenant's own, so tenants sharing a node cannot read
+   * each other's processes or files. Absent (protocol 1): one tenant for everything.
+   */
+  tenant: z.string().max(64).optional(),
+  /**
+   * @since 2 — the tenant's number, unique per controller and never reused: its OS user is uid
+   * `first + tenantNumber` of the node's task-uid range, so every node maps it the same way.
+   */
+  tenantNumber: z.number().int().min(0).optional(),
   taskName: z.string(),
   index: z.number().int().min(0),
   count: z.number().int().min(1),

@@ -5,17 +5,27 @@
  */
 import { z } from 'zod';
 import { BatchError, formatPath } from './errors.js';
+import {
+  labelsSchema,
+  MAX_ENV_VALUE_LENGTH,
+  MAX_ENV_VARS,
+  MAX_MOUNTS,
+  MAX_PATH_LENGTH,
+  MAX_STAGED_PATHS,
+  shortText,
+} from './limits.js';
+import { mountTargetProblem } from './mount-target.js';
 import type { FAILURE_REASONS } from './states.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const OSS_URL = /^oss:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\0]*$/;
+const OSS_URL = /^oss:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.{0,1024}$/u;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RETRY_RULE = /^(TIMEOUT|EXIT_CODE|exit:\d{1,3}(-\d{1,3})?)$/;
 
 export const nameSchema = z
   .string()
   .regex(NAME, 'must be 1-63 characters of letters, digits, "_", "." or "-", starting with a letter or digit');
-export const ossUrlSchema = z.string().regex(OSS_URL, 'must be an oss://bucket/key URL');
+export const ossUrlSchema = shortText(1100).pipe(z.string().regex(OSS_URL, 'must be an oss://bucket/key URL'));
 
 /** The smallest cpu share a task may ask for; the scheduler bounds its work per pass with it. */
 export const MIN_TASK_CPU = 0.01;
@@ -35,11 +45,18 @@ export const resourcesSchema = z
 
 export const mountSchema = z.strictObject({
   type: z.enum(['cfs', 'oss', 'disk']),
-  source: z.string().min(1, 'must not be empty'),
-  target: z.string().min(1, 'must not be empty'),
+  source: shortText(MAX_PATH_LENGTH).pipe(z.string().min(1, 'must not be empty')),
+  target: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_PATH_LENGTH)
+    .superRefine((target, ctx) => {
+      const problem = mountTargetProblem(target);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   readOnly: z.boolean().optional(),
-  options: z.string().optional(),
-  fsType: z.string().optional(),
+  options: shortText(1024).optional(),
+  fsType: shortText(32).optional(),
   formatIfEmpty: z.boolean().optional(),
 });
 
@@ -64,6 +81,13 @@ const retryRuleSchema = z
     return !m || Number(m[1]) <= Number(m[2]);
   }, 'exit:N-M needs N <= M');
 
+/** `inputs` or `outputs`: at most MAX_STAGED_PATHS entries. */
+function stagedMap<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
+  return z
+    .record(key, value)
+    .refine((m) => Object.keys(m).length <= MAX_STAGED_PATHS, `must have at most ${MAX_STAGED_PATHS} entries`);
+}
+
 /** Fields a task and a template share: everything about what to run and where. */
 const taskBodyShape = {
   command: z
@@ -74,8 +98,14 @@ const taskBodyShape = {
   instances: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
   computeEnvironment: nameSchema.optional(),
   resources: resourcesSchema.optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  env: z.record(z.string().regex(ENV_KEY, 'must be a valid environment variable name'), z.string()).optional(),
+  nodeSelector: labelsSchema.optional(),
+  env: z
+    .record(
+      z.string().max(256).regex(ENV_KEY, 'must be a valid environment variable name'),
+      z.string().max(MAX_ENV_VALUE_LENGTH, `values must be at most ${MAX_ENV_VALUE_LENGTH} characters`),
+    )
+    .refine((env) => Object.keys(env).length <= MAX_ENV_VARS, `must have at most ${MAX_ENV_VARS} variables`)
+    .optional(),
   timeoutSeconds: z
     .number()
     .int()
@@ -86,10 +116,10 @@ const taskBodyShape = {
   retryOn: z.array(retryRuleSchema).optional(),
   stdout: ossUrlSchema.optional(),
   stderr: ossUrlSchema.optional(),
-  inputs: z.record(ossUrlSchema, z.string().min(1)).optional(),
-  outputs: z.record(z.string().min(1), ossUrlSchema).optional(),
+  inputs: stagedMap(ossUrlSchema, z.string().min(1).max(MAX_PATH_LENGTH)).optional(),
+  outputs: stagedMap(z.string().min(1).max(MAX_PATH_LENGTH), ossUrlSchema).optional(),
   uploadOn: z.enum(['success', 'failure', 'always']).optional(),
-  mounts: z.array(mountSchema).optional(),
+  mounts: z.array(mountSchema).max(MAX_MOUNTS, `must list at most ${MAX_MOUNTS} mounts`).optional(),
 };
 
 export const taskSpecSchema = z.strictObject({
@@ -100,9 +130,9 @@ export const taskSpecSchema = z.strictObject({
 });
 
 export const jobSpecSchema = z.strictObject({
-  name: z.string().min(1, 'must not be empty').max(128),
+  name: shortText(128).pipe(z.string().min(1, 'must not be empty')),
   priority: z.number().int('must be a whole number').min(-1_000_000).max(1_000_000).default(0),
-  clientToken: z.string().min(1).max(128).optional(),
+  clientToken: shortText(128).pipe(z.string().min(1, 'must not be empty')).optional(),
   description: z.string().max(4096).optional(),
   tasks: z.array(taskSpecSchema).min(1, 'must list at least one task'),
 });

@@ -3,6 +3,7 @@
  * the controller sent them — not re-validated — so fields a newer controller adds are kept.
  */
 import type {
+  AuditEvent,
   ComputeEnvironment,
   CreateEnvironment,
   Instance,
@@ -10,8 +11,10 @@ import type {
   List,
   Node,
   RegistrationToken,
+  RegistrationTokenInfo,
   Template,
   Token,
+  TokenInfo,
   User,
 } from '../protocol/api.js';
 import type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
@@ -153,9 +156,25 @@ export class BatchClient {
     return this.http.empty('DELETE', environmentPath(name));
   }
 
-  /** A token a new node exchanges, at its first start, for its own credential. */
-  createRegistrationToken(environment: string): Promise<RegistrationToken> {
-    return this.http.json('POST', `${environmentPath(environment)}/tokens`);
+  /**
+   * A token a new node exchanges, at its first start, for its own credential; it works for
+   * `ttlSeconds` (default 7 days) and for `maxUses` registrations (default: any number).
+   */
+  createRegistrationToken(
+    environment: string,
+    options: { ttlSeconds?: number; maxUses?: number } = {},
+  ): Promise<RegistrationToken> {
+    return this.http.json('POST', `${environmentPath(environment)}/tokens`, { body: options });
+  }
+
+  /** The environment's registration tokens (never the tokens themselves). */
+  listRegistrationTokens(environment: string): Promise<List<RegistrationTokenInfo>> {
+    return this.http.json('GET', `${environmentPath(environment)}/tokens`);
+  }
+
+  /** From now on no node can register with this token. */
+  revokeRegistrationToken(environment: string, id: string): Promise<void> {
+    return this.http.empty('DELETE', `${environmentPath(environment)}/tokens/${segment(id)}`);
   }
 
   // --- nodes -----------------------------------------------------------------------------------
@@ -207,9 +226,40 @@ export class BatchClient {
     return this.http.json('PATCH', `/v1/users/${segment(name)}`, { body: { quotas } });
   }
 
-  /** A new token for the calling user. */
-  createToken(spec: { name?: string } = {}): Promise<Token> {
+  /** Admin only: a disabled user's tokens are refused from the next request on. */
+  disableUser(name: string): Promise<User> {
+    return this.http.json('POST', `/v1/users/${segment(name)}/disable`);
+  }
+
+  enableUser(name: string): Promise<User> {
+    return this.http.json('POST', `/v1/users/${segment(name)}/enable`);
+  }
+
+  /** Admin only. Refused while the user has unfinished jobs, unless `force` (which stops them). */
+  deleteUser(name: string, options: { force?: boolean } = {}): Promise<void> {
+    return this.http.empty('DELETE', `/v1/users/${segment(name)}`, {
+      query: options.force ? { force: 'true' } : {},
+    });
+  }
+
+  /** A new token for the calling user; `ttlSeconds` absent: until revoked. Shown only this once. */
+  createToken(spec: { name?: string; ttlSeconds?: number } = {}): Promise<Token> {
     return this.http.json('POST', '/v1/tokens', { body: spec });
+  }
+
+  /** The caller's tokens; an admin may name a user, or `*` for everyone's. */
+  listTokens(query: { user?: string } = {}): Promise<List<TokenInfo>> {
+    return this.http.json('GET', '/v1/tokens', { query: { ...query } });
+  }
+
+  /** Revokes a token at once (the caller's own; anyone's for an admin). */
+  revokeToken(id: string): Promise<void> {
+    return this.http.empty('DELETE', `/v1/tokens/${segment(id)}`);
+  }
+
+  /** Admin only: security events, newest first. */
+  listAuditEvents(query: PageQuery & { action?: string } = {}): Promise<List<AuditEvent>> {
+    return this.http.json('GET', '/v1/audit', { query: { ...query } });
   }
 
   // --- object storage ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ export type {
 } from './types.js';
 export type {
   Attempt,
+  AuditEvent,
   ComputeEnvironment,
   CreateEnvironment,
   Instance,
@@ -22,9 +23,11 @@ export type {
   List,
   Node,
   RegistrationToken,
+  RegistrationTokenInfo,
   TaskView,
   Template,
   Token,
+  TokenInfo,
   User,
 } from '../protocol/api.js';
 export type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';

@@ -4,9 +4,11 @@
  * failed step is MOUNT_ERROR with the command's own stderr, which is what says why (no route to
  * the server, unknown file system, bad key).
  */
-import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MountRequest } from '../../protocol/messages.js';
+import { mountTargetProblem } from '../../protocol/mount-target.js';
+import type { TaskUser } from '../isolation/task-users.js';
 import { describeError } from '../log.js';
 import { describeMount, InvalidMount, planMount, type MountPlan, type Platform } from '../mounts/mount-commands.js';
 import { forgetMounts, mountsDir, recordMounts, type RecordedMount } from '../mounts/mount-records.js';
@@ -19,6 +21,10 @@ export interface MountsHookOptions {
   agentDir: string;
   attemptId: number;
   mounts: readonly MountRequest[];
+  /** The block devices this node allows `disk` mounts of (globs); the node's decision, not the task's. */
+  diskDevices: readonly string[];
+  /** The task's user: a disk formatted for the task is given to it (an existing file system keeps its owners). */
+  user: TaskUser | undefined;
   say: Say;
   platform?: Platform;
 }
@@ -46,6 +52,8 @@ export function mountsHook(opts: MountsHookOptions): AttemptHook {
     name: 'mounts',
     async prepare(signal) {
       for (const [i, request] of mounts.entries()) {
+        const refused = refusal(request, opts.diskDevices);
+        if (refused !== undefined) throw fail('MOUNT_ERROR', `mount ${describeMount(request)}: ${refused}`, false);
         let plan: MountPlan;
         try {
           plan = planMount(request, platform, path.join(mountsDir(agentDir), `${attemptId}-${i}.key`));
@@ -57,7 +65,7 @@ export function mountsHook(opts: MountsHookOptions): AttemptHook {
         const entry: Active = { plan, createdTarget: false, mounted: false };
         active.push(entry);
         await record();
-        await mountOne(entry, signal, say);
+        await mountOne(entry, signal, say, opts.user);
         entry.mounted = true;
         say(`mount ${plan.what}`);
       }
@@ -80,7 +88,28 @@ export function mountsHook(opts: MountsHookOptions): AttemptHook {
   };
 }
 
-async function mountOne(entry: Active, signal: AbortSignal, say: Say): Promise<void> {
+/**
+ * What the node itself refuses, whatever the controller let through: a target outside the rule
+ * of protocol/mount-target.ts, or a block device this node was not configured to lend.
+ */
+function refusal(request: MountRequest, diskDevices: readonly string[]): string | undefined {
+  const target = mountTargetProblem(request.target);
+  if (target !== undefined) return `target ${request.target} ${target}`;
+  if (request.type === 'disk' && !diskDevices.some((glob) => globMatches(glob, request.source)))
+    return `device ${request.source} is not one this node lends to tasks (the node's --disk-devices / BATCH_DISK_DEVICES${diskDevices.length === 0 ? ' is empty' : `: ${diskDevices.join(', ')}`})`;
+  return undefined;
+}
+
+/** `*` (any run of characters but `/`) and `?` (one such character); the rest literal. */
+function globMatches(glob: string, text: string): boolean {
+  const pattern = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
+  return new RegExp(`^${pattern}$`).test(text);
+}
+
+async function mountOne(entry: Active, signal: AbortSignal, say: Say, user: TaskUser | undefined): Promise<void> {
   const { plan } = entry;
   const failed = (step: string, problem: string, retryable = true) =>
     fail('MOUNT_ERROR', `mount ${plan.what}: ${step} failed: ${problem}`, retryable);
@@ -96,12 +125,14 @@ async function mountOne(entry: Active, signal: AbortSignal, say: Say): Promise<v
     }
     entry.createdTarget = !existed;
   }
+  let formatted = false;
   if (plan.format) {
     const probe = await runCommand(plan.format.probe, MOUNT_TIMEOUT_MS, signal);
     if (probe.code === plan.format.emptyExitCode) {
       say(`${plan.format.probe.args.at(-1)} holds no file system; ${commandLine(plan.format.mkfs)}`);
       const mkfs = await runCommand(plan.format.mkfs, FORMAT_TIMEOUT_MS, signal);
       if (mkfs.code !== 0) throw failed(commandLine(plan.format.mkfs), mkfs.problem);
+      formatted = true;
     } else if (probe.code !== 0) throw failed(commandLine(plan.format.probe), probe.problem);
   }
   if (plan.keyFile) {
@@ -116,4 +147,6 @@ async function mountOne(entry: Active, signal: AbortSignal, say: Say): Promise<v
     // s3fs reads its key file once at start; keeping it on disk afterwards would only expose it
     if (plan.keyFile) await rm(plan.keyFile.path, { force: true });
   }
+  // A file system made for this task is the task's to write in; mkfs left its root to root.
+  if (formatted && user !== undefined) await chown(plan.target, user.uid, user.gid);
 }

@@ -25,9 +25,11 @@ export interface OutputsHookOptions {
   workDir: string;
   grants: UploadGrants;
   say: Say;
+  /** The uid every uploaded file must belong to (the task's user); undefined on Windows. */
+  owner: number | undefined;
 }
 
-export function outputsHook({ spec, workDir, grants, say }: OutputsHookOptions): AttemptHook {
+export function outputsHook({ spec, workDir, grants, say, owner }: OutputsHookOptions): AttemptHook {
   const outputs = spec.outputs ?? [];
   const uploadOn = spec.uploadOn ?? 'success';
 
@@ -38,6 +40,7 @@ export function outputsHook({ spec, workDir, grants, say }: OutputsHookOptions):
       return;
     }
     const lines = cappedSay(say, LINES_PER_FILE_UP_TO);
+    let uploaded = 0;
     for (const batch of batches(files)) {
       const grant = await grants.request(
         spec.attemptId,
@@ -52,7 +55,8 @@ export function outputsHook({ spec, workDir, grants, say }: OutputsHookOptions):
         if (target === undefined)
           throw fail('STAGE_OUT_ERROR', `output ${file.path}: the controller granted no upload URL for it`, false);
         try {
-          await upload(file.absolute, file.size, target.url, signal);
+          const sent = await upload(file.absolute, target.url, signal, owner);
+          uploaded += sent.size;
         } catch (err) {
           if (err instanceof TransferError)
             throw fail(
@@ -65,7 +69,7 @@ export function outputsHook({ spec, workDir, grants, say }: OutputsHookOptions):
         lines.item(`output ${file.path} -> ${target.destination} (${formatBytes(file.size)})`);
       });
     }
-    lines.done(`${files.length} files uploaded (${formatBytes(files.reduce((n, f) => n + f.size, 0))})`);
+    lines.done(`${files.length} files uploaded (${formatBytes(uploaded)})`);
   }
 
   return {

@@ -4,12 +4,12 @@ import { prepareWorkDir } from '../workdir.js';
 import { fail } from './failure.js';
 import type { AttemptHook } from './hook.js';
 
-export function workDirHook(workDir: string): AttemptHook {
+export function workDirHook(agentDir: string, workDir: string): AttemptHook {
   return {
     name: 'work dir',
     async prepare() {
       try {
-        await prepareWorkDir(workDir);
+        await prepareWorkDir(agentDir, workDir);
       } catch (err) {
         throw fail('AGENT_ERROR', `cannot create work dir ${workDir}: ${describeError(err)}`, true);
       }

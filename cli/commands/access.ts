@@ -1,12 +1,14 @@
 /**
- * `users create|list` and `tokens create`. A new token is printed alone on stdout (the note about
- * it goes to stderr), so `export BATCH_TOKEN=$(batchctl tokens create)` works.
+ * `users create|list|quotas|disable|enable|delete`, `tokens create|list|revoke` and `audit`. A new
+ * token is printed alone on stdout (the note about it goes to stderr), so
+ * `export BATCH_TOKEN=$(batchctl tokens create)` works.
  */
 import type { Command } from 'commander';
 import { collectAll } from '../../sdk/index.js';
+import { parseDuration, parsePositive, parseQuota } from '../arguments.js';
 import { contextOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
-import { usersTable } from '../views/users.js';
+import { auditTable, tokensTable, usersTable } from '../views/users.js';
 
 export function registerAccess(program: Command): void {
   const users = program.command('users').description('users (admin only)');
@@ -31,7 +33,7 @@ export function registerAccess(program: Command): void {
 
   users
     .command('list')
-    .description('list users')
+    .description('list users: state, jobs held of the quota')
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await collectAll((cursor) => ctx.api.listUsers({ cursor }));
@@ -39,16 +41,102 @@ export function registerAccess(program: Command): void {
       else printLine(usersTable(page.items));
     });
 
-  const tokens = program.command('tokens').description('API tokens of the calling user');
+  users
+    .command('quotas')
+    .description("change some of a user's quotas, e.g. `users quotas alice jobs=500 runningInstances=50`")
+    .argument('<NAME>', 'user name')
+    .argument('<QUOTA=N...>', 'quotas to set', (value, previous: Record<string, number> | undefined) =>
+      parseQuota(value, previous),
+    )
+    .action(async (name: string, quotas: Record<string, number>, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const user = await ctx.api.updateUserQuotas(name, quotas);
+      if (ctx.json) printJson(user);
+      else
+        printLine(
+          Object.entries(user.quotas)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        );
+    });
+
+  for (const [verb, description] of [
+    ['disable', "refuse the user's tokens from now on (their running work continues)"],
+    ['enable', 'let a disabled user in again'],
+  ] as const) {
+    users
+      .command(verb)
+      .description(description)
+      .argument('<NAME>', 'user name')
+      .action(async (name: string, _options: unknown, command: Command) => {
+        const ctx = contextOf(command);
+        const user = verb === 'disable' ? await ctx.api.disableUser(name) : await ctx.api.enableUser(name);
+        if (ctx.json) printJson(user);
+        else printLine(`user ${user.name} ${user.disabled ? 'disabled' : 'enabled'}`);
+      });
+  }
+
+  users
+    .command('delete')
+    .description('delete a user with their jobs, templates, tokens and environments; their buckets pass to you')
+    .argument('<NAME>', 'user name')
+    .option('--force', 'stop their unfinished jobs first instead of refusing')
+    .action(async (name: string, options: { force?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      await ctx.api.deleteUser(name, { force: options.force === true });
+      if (!ctx.json) printLine(`deleted user ${name}`);
+    });
+
+  const tokens = program.command('tokens').description('API tokens');
 
   tokens
     .command('create')
     .description('create an API token for yourself and print it (shown only once)')
     .option('--name <NAME>', 'a label to recognise the token by')
-    .action(async (options: { name?: string }, command: Command) => {
+    .option('--ttl <DURATION>', 'how long it works: 3600, 30m, 12h, 7d (default: until revoked)', parseDuration)
+    .action(async (options: { name?: string; ttl?: number }, command: Command) => {
       const ctx = contextOf(command);
-      const token = await ctx.api.createToken(options.name !== undefined ? { name: options.name } : {});
+      const token = await ctx.api.createToken({
+        ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
+      });
       if (ctx.json) printJson(token);
       else printLine(token.token);
+    });
+
+  tokens
+    .command('list')
+    .description('list your tokens (never the tokens themselves): last use, expiry')
+    .option('--user <NAME>', "an admin: another user's tokens, or '*' for everyone's")
+    .action(async (options: { user?: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const page = await ctx.api.listTokens(options.user !== undefined ? { user: options.user } : {});
+      if (ctx.json) printJson(page);
+      else printLine(tokensTable(page.items));
+    });
+
+  tokens
+    .command('revoke')
+    .description('revoke a token: it stops working at once')
+    .argument('<ID>', 'token id, from `tokens list`')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      await ctx.api.revokeToken(id);
+      if (!ctx.json) printLine(`revoked token ${id}`);
+    });
+
+  program
+    .command('audit')
+    .description('security events, newest first (admin only): tokens, users, quotas, node registrations')
+    .option('--action <ACTION>', 'only this action, e.g. token.revoked or node.registered')
+    .option('--limit <N>', 'at most this many (default 100)', parsePositive)
+    .action(async (options: { action?: string; limit?: number }, command: Command) => {
+      const ctx = contextOf(command);
+      const page = await ctx.api.listAuditEvents({
+        limit: options.limit ?? 100,
+        ...(options.action !== undefined ? { action: options.action } : {}),
+      });
+      if (ctx.json) printJson(page);
+      else printLine(auditTable(page.items));
     });
 }

@@ -1,11 +1,12 @@
-/** `envs create|list|show|scale|delete|token`. */
+/** `envs create|list|show|scale|delete|token|tokens|revoke-token`. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectAll, type CreateEnvironment } from '../../sdk/index.js';
-import { parseCount } from '../arguments.js';
+import { parseCount, parseDuration, parsePositive } from '../arguments.js';
 import { contextOf } from '../context.js';
 import { printJson, printLine } from '../output.js';
 import { environmentsTable, environmentView } from '../views/environments.js';
+import { registrationTokensTable } from '../views/users.js';
 
 interface CreateOptions {
   type?: 'managed' | 'auto';
@@ -88,12 +89,39 @@ export function registerEnvironments(program: Command): void {
 
   envs
     .command('token')
-    .description('create a registration token for a new node; prints only the token, for $(batchctl envs token NAME)')
+    .description('create a registration token for new nodes; prints only the token, for $(batchctl envs token NAME)')
+    .argument('<NAME>', 'environment name')
+    .option('--ttl <DURATION>', 'how long it works: 3600, 30m, 12h, 7d (default 7d)', parseDuration)
+    .option('--uses <N>', 'how many nodes may register with it (default: any number)', parsePositive)
+    .action(async (name: string, options: { ttl?: number; uses?: number }, command: Command) => {
+      const ctx = contextOf(command);
+      const registration = await ctx.api.createRegistrationToken(name, {
+        ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
+        ...(options.uses !== undefined ? { maxUses: options.uses } : {}),
+      });
+      if (ctx.json) printJson(registration);
+      else printLine(registration.token);
+    });
+
+  envs
+    .command('tokens')
+    .description("list an environment's registration tokens: uses, expiry (never the tokens themselves)")
     .argument('<NAME>', 'environment name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const registration = await ctx.api.createRegistrationToken(name);
-      if (ctx.json) printJson(registration);
-      else printLine(registration.token);
+      const page = await ctx.api.listRegistrationTokens(name);
+      if (ctx.json) printJson(page);
+      else printLine(registrationTokensTable(page.items));
+    });
+
+  envs
+    .command('revoke-token')
+    .description('revoke a registration token: no node can register with it any more')
+    .argument('<NAME>', 'environment name')
+    .argument('<ID>', 'token id, from `envs tokens NAME`')
+    .action(async (name: string, id: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      await ctx.api.revokeRegistrationToken(name, id);
+      if (!ctx.json) printLine(`revoked registration token ${id} of ${name}`);
     });
 }

@@ -6,6 +6,8 @@ export interface Caller {
   name: string;
   admin: boolean;
   quotas: Record<string, number>;
+  /** The token this request came with (absent for the controller's own work, e.g. schedules). */
+  tokenId?: string;
 }
 
 export function requireAdmin(caller: Caller): void {

@@ -12,6 +12,10 @@ export interface StartedAttempt {
   nodeId: string;
   jobId: string;
   jobName: string;
+  /** The job's owner: the node runs each owner's attempts as that owner's own OS user. */
+  ownerId: string;
+  /** The owner's number (users.number), which gives that OS user's uid on every node. */
+  ownerNumber: number;
   taskName: string;
   index: number;
   count: number;
@@ -26,6 +30,8 @@ export interface StartedRow {
   node_id: string;
   job_id: string;
   job_name: string;
+  owner_id: string;
+  owner_number: number;
   task_name: string;
   index: number;
   count: number;
@@ -40,6 +46,8 @@ export function startedFromRow(r: StartedRow): StartedAttempt {
     nodeId: r.node_id,
     jobId: r.job_id,
     jobName: r.job_name,
+    ownerId: r.owner_id,
+    ownerNumber: r.owner_number,
     taskName: r.task_name,
     index: r.index,
     count: r.count,

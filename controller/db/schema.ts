@@ -15,6 +15,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  serial,
   text,
   timestamp,
   uniqueIndex,
@@ -28,10 +29,23 @@ const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 
 export const users = pgTable('users', {
   id: text('id').primaryKey(),
+  /**
+   * A small number of the user's own, unique and never reused: a node runs the user's tasks as
+   * uid `first + number` of its task-uid range, the same on every node, so no two users ever
+   * share an OS user anywhere.
+   */
+  number: serial('number').notNull().unique(),
   name: text('name').notNull().unique(),
   admin: boolean('admin').notNull().default(false),
   /** Overrides of the default quotas (SPEC §8); absent keys use the defaults. */
   quotas: jsonb('quotas').$type<Record<string, number>>().notNull().default({}),
+  /**
+   * Jobs not deleted, kept by submit and delete in the statements that insert and remove them:
+   * its row lock is what makes the jobs quota hold under concurrent submits (jobs/submit.ts).
+   */
+  jobCount: integer('job_count').notNull().default(0),
+  /** Set by an admin: the user's tokens stop working at once; cleared to enable them again. */
+  disabledAt: at('disabled_at'),
   createdAt: createdAt(),
 });
 
@@ -44,7 +58,10 @@ export const apiTokens = pgTable('api_tokens', {
   /** sha256 of the token; the token itself is shown once and never stored. */
   tokenHash: text('token_hash').notNull().unique(),
   createdAt: createdAt(),
+  /** Written at most once a minute per token (access/tokens.ts), so a busy client costs no writes. */
   lastUsedAt: at('last_used_at'),
+  /** Null: until revoked. */
+  expiresAt: at('expires_at'),
 });
 
 export const templates = pgTable(
@@ -84,7 +101,29 @@ export const registrationTokens = pgTable('registration_tokens', {
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
   expiresAt: at('expires_at'),
+  /** How many nodes may register with it (1 for a provisioned node's own token); null: no limit. */
+  maxUses: integer('max_uses'),
+  uses: integer('uses').notNull().default(0),
 });
+
+/**
+ * Security events for admins (`GET /v1/audit`): tokens made and revoked, users made, disabled and
+ * deleted, quota changes, node registrations and refusals, refused API tokens (aggregated per
+ * address so that a flood of bad tokens writes a row a minute, not a row a request).
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: createdAt(),
+    /** Who did it: a user name, `node:<id>`, `controller`, or the address of an unknown caller. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull().default(''),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_events_action_idx').on(t.action, t.id)],
+);
 
 export const nodes = pgTable(
   'nodes',

@@ -4,18 +4,26 @@
  * follows it (providers/).
  */
 import { and, asc, count, eq, sql } from 'drizzle-orm';
-import type { ComputeEnvironment, CreateEnvironmentRequest } from '../../protocol/api.js';
+import type {
+  ComputeEnvironment,
+  CreateEnvironmentRequest,
+  RegistrationToken,
+  RegistrationTokenInfo,
+} from '../../protocol/api.js';
+import type { z } from 'zod';
+import type { createRegistrationTokenSchema } from '../../protocol/api.js';
+import { recordAudit } from '../access/audit.js';
+
+type CreateRegistrationTokenRequest = z.output<typeof createRegistrationTokenSchema>;
 import { BatchError, notFound } from '../../protocol/errors.js';
 import type { Caller } from '../access/caller.js';
 import { canSeeEnvironment, environmentsVisibleTo, requireManager } from '../access/visibility.js';
 import type { Database } from '../db/client.js';
 import { computeEnvironments, nodes, registrationTokens, users } from '../db/schema.js';
+import { lockKey } from '../db/locks.js';
 import { stateIn } from '../db/state-sql.js';
 import { quotaLimit } from '../quotas.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
-
-/** A registration token lets nodes join for this long. */
-export const REGISTRATION_TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export type EnvironmentRow = typeof computeEnvironments.$inferSelect;
 
@@ -72,30 +80,46 @@ export async function createEnvironment(
   }
   if (body.shared && !caller.admin)
     throw new BatchError('FORBIDDEN', 'shared: only an admin may create a shared environment', 'shared');
+  checkNodesQuota(caller, body.desiredNodes);
   const limit = quotaLimit(caller.quotas, 'computeEnvironments');
-  const [owned] = await store.db
-    .select({ n: count() })
-    .from(computeEnvironments)
-    .where(eq(computeEnvironments.ownerId, caller.id));
-  if ((owned?.n ?? 0) >= limit) {
-    throw new BatchError('QUOTA_EXCEEDED', `quota "computeEnvironments" allows ${limit}; you have ${owned?.n ?? 0}`);
-  }
-  const inserted = await store.db
-    .insert(computeEnvironments)
-    .values({
-      id: newId('ce'),
-      name: body.name,
-      ownerId: caller.id,
-      type: body.type,
-      provider: body.provider,
-      shared: body.shared,
-      desiredNodes: body.desiredNodes,
-    })
-    .onConflictDoNothing()
-    .returning({ id: computeEnvironments.id });
-  if (inserted.length === 0)
-    throw new BatchError('CONFLICT', `compute environment "${body.name}" already exists`, 'name');
+  await store.transaction(async (tx) => {
+    // Count and insert under the owner's lock: concurrent creates cannot both see room for one.
+    await lockKey(tx, `environments:${caller.id}`);
+    const [owned] = await tx.db
+      .select({ n: count() })
+      .from(computeEnvironments)
+      .where(eq(computeEnvironments.ownerId, caller.id));
+    if ((owned?.n ?? 0) >= limit) {
+      throw new BatchError('QUOTA_EXCEEDED', `quota "computeEnvironments" allows ${limit}; you have ${owned?.n ?? 0}`);
+    }
+    const inserted = await tx.db
+      .insert(computeEnvironments)
+      .values({
+        id: newId('ce'),
+        name: body.name,
+        ownerId: caller.id,
+        type: body.type,
+        provider: body.provider,
+        shared: body.shared,
+        desiredNodes: body.desiredNodes,
+      })
+      .onConflictDoNothing()
+      .returning({ id: computeEnvironments.id });
+    if (inserted.length === 0)
+      throw new BatchError('CONFLICT', `compute environment "${body.name}" already exists`, 'name');
+  });
   return getEnvironment(store, caller, body.name);
+}
+
+function checkNodesQuota(caller: Caller, desiredNodes: number): void {
+  const limit = quotaLimit(caller.quotas, 'nodesPerEnvironment');
+  if (desiredNodes > limit) {
+    throw new BatchError(
+      'QUOTA_EXCEEDED',
+      `desiredNodes: quota "nodesPerEnvironment" allows ${limit}; ${desiredNodes} asked`,
+      'desiredNodes',
+    );
+  }
 }
 
 /** Records the desired node count (intent); the environment's provider follows it. */
@@ -106,9 +130,7 @@ export async function scaleEnvironment(
   desiredNodes: number,
 ): Promise<ComputeEnvironment> {
   const env = await managed(store, caller, name);
-  const limit = quotaLimit(caller.quotas, 'nodesPerEnvironment');
-  if (desiredNodes > limit)
-    throw new BatchError('QUOTA_EXCEEDED', `quota "nodesPerEnvironment" allows ${limit}`, 'desiredNodes');
+  checkNodesQuota(caller, desiredNodes);
   await store.db.update(computeEnvironments).set({ desiredNodes }).where(eq(computeEnvironments.id, env.id));
   return getEnvironment(store, caller, env.name);
 }
@@ -126,21 +148,75 @@ export async function deleteEnvironment(store: Database, caller: Caller, name: s
   await store.db.delete(computeEnvironments).where(eq(computeEnvironments.id, env.id));
 }
 
-/** A token nodes register with to join the environment; shown once. */
+/** A token nodes register with to join the environment, until it expires or is used up; shown once. */
 export async function createRegistrationToken(
   store: Database,
   caller: Caller,
   name: string,
-): Promise<{ environment: string; token: string; expiresAt: string }> {
+  request: CreateRegistrationTokenRequest,
+): Promise<RegistrationToken> {
   const env = await managed(store, caller, name);
   const token = newSecret('reg');
-  const expiresAt = new Date(Date.now() + REGISTRATION_TOKEN_TTL_MS);
+  const id = newId('rt');
+  const expiresAt = new Date(Date.now() + request.ttlSeconds * 1000);
+  const maxUses = request.maxUses ?? null;
   await store.db.insert(registrationTokens).values({
-    id: newId('rt'),
+    id,
     environmentId: env.id,
     tokenHash: hashSecret(token),
-    createdBy: caller.id,
+    createdBy: caller.name,
     expiresAt,
+    maxUses,
   });
-  return { environment: env.name, token, expiresAt: expiresAt.toISOString() };
+  await recordAudit(store, {
+    actor: caller.name,
+    action: 'registration-token.created',
+    target: env.name,
+    detail: { id, ttlSeconds: request.ttlSeconds, maxUses },
+  });
+  return { id, environment: env.name, token, expiresAt: expiresAt.toISOString(), maxUses };
+}
+
+/** The environment's registration tokens that can still be used (never the tokens themselves). */
+export async function listRegistrationTokens(
+  store: Database,
+  caller: Caller,
+  name: string,
+): Promise<RegistrationTokenInfo[]> {
+  const env = await managed(store, caller, name);
+  const rows = await store.db
+    .select()
+    .from(registrationTokens)
+    .where(eq(registrationTokens.environmentId, env.id))
+    .orderBy(asc(registrationTokens.createdAt));
+  return rows.map((r) => ({
+    id: r.id,
+    environment: env.name,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+    expiresAt: r.expiresAt?.toISOString() ?? null,
+    maxUses: r.maxUses,
+    uses: r.uses,
+  }));
+}
+
+/** Revokes a registration token: no node can register with it from now on. */
+export async function revokeRegistrationToken(
+  store: Database,
+  caller: Caller,
+  name: string,
+  id: string,
+): Promise<void> {
+  const env = await managed(store, caller, name);
+  const deleted = await store.db
+    .delete(registrationTokens)
+    .where(and(eq(registrationTokens.id, id), eq(registrationTokens.environmentId, env.id)))
+    .returning({ id: registrationTokens.id });
+  if (deleted.length === 0) throw notFound('registration token', id);
+  await recordAudit(store, {
+    actor: caller.name,
+    action: 'registration-token.revoked',
+    target: env.name,
+    detail: { id },
+  });
 }

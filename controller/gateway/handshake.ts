@@ -2,13 +2,17 @@
  * Authenticates an agent's `hello`: a registration token creates a node and returns its own
  * credential (shown once); later connections present `{ nodeId, credential }`.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import type { Hello, Reject } from '../../protocol/messages.js';
 import type { NodeState } from '../../protocol/states.js';
 import { isProtocolSupported, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Database } from '../db/client.js';
-import { nodes, registrationTokens } from '../db/schema.js';
+import { printable } from '../../protocol/limits.js';
+import { recordAudit } from '../access/audit.js';
+import { lockKey } from '../db/locks.js';
+import { computeEnvironments, nodes, registrationTokens, users } from '../db/schema.js';
 import { stateIn, stateValue } from '../db/state-sql.js';
+import { quotaLimit } from '../quotas.js';
 
 /** What a connection observes: the node is alive. Drain and undrain are intent, applied by the scheduler. */
 const CONNECTED: NodeState = 'READY';
@@ -25,6 +29,84 @@ const reject = (code: Reject['code'], message: string, retryable: boolean): Hand
 /** Labels every node has, so tasks can select on them without the operator setting them. */
 function nodeLabels(hello: Hello): Record<string, string> {
   return { os: hello.os, arch: hello.arch, hostname: hello.hostname, ...hello.labels };
+}
+
+/**
+ * A registration: the token must be known, unexpired and not used up, and the environment under
+ * its owner's `nodesPerEnvironment` quota. Checked and counted under the environment's lock, so
+ * concurrent registrations cannot all see the last free place.
+ */
+async function register(
+  store: Database,
+  hello: Hello,
+  token: string,
+  observed: Omit<typeof nodes.$inferInsert, 'id' | 'environmentId' | 'name' | 'state' | 'credentialHash'>,
+): Promise<HandshakeResult> {
+  const outcome = await store.transaction(async (tx): Promise<HandshakeResult | { refused: string; env?: string }> => {
+    const [row] = await tx.db
+      .select({ token: registrationTokens, env: computeEnvironments, quotas: users.quotas })
+      .from(registrationTokens)
+      .innerJoin(computeEnvironments, eq(computeEnvironments.id, registrationTokens.environmentId))
+      .innerJoin(users, eq(users.id, computeEnvironments.ownerId))
+      .where(eq(registrationTokens.tokenHash, hashSecret(token)));
+    if (!row || (row.token.expiresAt && row.token.expiresAt.getTime() < Date.now()))
+      return {
+        refused: 'the registration token is unknown, revoked or expired; get one with `batchctl envs token ENV`',
+      };
+    await lockKey(tx, `nodes:${row.env.id}`);
+    const [fresh] = await tx.db
+      .select({ uses: registrationTokens.uses })
+      .from(registrationTokens)
+      .where(eq(registrationTokens.id, row.token.id));
+    if (!fresh || (row.token.maxUses !== null && fresh.uses >= row.token.maxUses))
+      return { refused: 'the registration token has been used up', env: row.env.name };
+    const limit = quotaLimit(row.quotas, 'nodesPerEnvironment');
+    const [live] = await tx.db
+      .select({ n: count() })
+      .from(nodes)
+      .where(and(eq(nodes.environmentId, row.env.id), sql`NOT ${stateIn('nodes', ['TERMINATED'])}`));
+    if ((live?.n ?? 0) >= limit)
+      return {
+        refused: `compute environment "${row.env.name}" is full: quota "nodesPerEnvironment" allows ${limit} nodes`,
+        env: row.env.name,
+      };
+    await tx.db
+      .update(registrationTokens)
+      .set({ uses: sql`${registrationTokens.uses} + 1` })
+      .where(eq(registrationTokens.id, row.token.id));
+    const nodeId = newId('n');
+    const credential = newSecret('node');
+    await tx.db.insert(nodes).values({
+      id: nodeId,
+      environmentId: row.env.id,
+      name: hello.hostname,
+      state: CONNECTED,
+      credentialHash: hashSecret(credential),
+      ...observed,
+    });
+    return { ok: true, nodeId, environmentId: row.env.id, credential };
+  });
+  if ('refused' in outcome) {
+    // An unknown token could be anyone's guess: that refusal is only logged (at a bounded rate).
+    // A valid token refused (used up, environment full) is worth an admin's attention.
+    if (outcome.env !== undefined)
+      await recordAudit(store, {
+        actor: printable(hello.hostname, 64),
+        action: 'node.refused',
+        target: outcome.env ?? '',
+        detail: { why: outcome.refused },
+      });
+    return reject('UNAUTHENTICATED', outcome.refused, false);
+  }
+  if (outcome.ok) {
+    await recordAudit(store, {
+      actor: `node:${outcome.nodeId}`,
+      action: 'node.registered',
+      target: outcome.environmentId,
+      detail: { hostname: printable(hello.hostname, 64) },
+    });
+  }
+  return outcome;
 }
 
 export async function handshake(store: Database, hello: Hello): Promise<HandshakeResult> {
@@ -48,30 +130,7 @@ export async function handshake(store: Database, hello: Hello): Promise<Handshak
     lastHeartbeatAt: new Date(),
   };
 
-  if ('registrationToken' in hello.auth) {
-    const [token] = await store.db
-      .select()
-      .from(registrationTokens)
-      .where(eq(registrationTokens.tokenHash, hashSecret(hello.auth.registrationToken)));
-    if (!token || (token.expiresAt && token.expiresAt.getTime() < Date.now())) {
-      return reject(
-        'UNAUTHENTICATED',
-        'the registration token is unknown or expired; get one with `batchctl envs token ENV`',
-        false,
-      );
-    }
-    const nodeId = newId('n');
-    const credential = newSecret('node');
-    await store.db.insert(nodes).values({
-      id: nodeId,
-      environmentId: token.environmentId,
-      name: hello.hostname,
-      state: CONNECTED,
-      credentialHash: hashSecret(credential),
-      ...observed,
-    });
-    return { ok: true, nodeId, environmentId: token.environmentId, credential };
-  }
+  if ('registrationToken' in hello.auth) return register(store, hello, hello.auth.registrationToken, observed);
 
   const [node] = await store.db.select().from(nodes).where(eq(nodes.id, hello.auth.nodeId));
   if (!node || !secretMatches(hello.auth.credential, node.credentialHash)) {

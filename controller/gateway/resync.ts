@@ -27,11 +27,13 @@ export interface ResyncPlan {
 
 export async function loadActiveAttempts(store: Database, nodeId: string): Promise<ActiveRow[]> {
   return store.rows<ActiveRow>(sql`
-    SELECT a.id AS attempt_id, a.attempt, a.node_id, a.state, a.desired, a.job_id, j.name AS job_name, i.task_name, i.index,
+    SELECT a.id AS attempt_id, a.attempt, a.node_id, a.state, a.desired, a.job_id, j.name AS job_name, j.owner_id,
+           u.number AS owner_number, i.task_name, i.index,
            t.instance_count AS count, e.name AS environment, t.spec
     FROM attempts a
     JOIN instances i ON i.id = a.instance_id
     JOIN jobs j ON j.id = a.job_id
+    JOIN users u ON u.id = j.owner_id
     JOIN tasks t ON t.job_id = i.job_id AND t.name = i.task_name
     JOIN compute_environments e ON e.id = t.environment_id
     WHERE a.node_id = ${nodeId} AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}

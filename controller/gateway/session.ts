@@ -1,6 +1,9 @@
 /**
  * One agent's WebSocket connection: the handshake, then its reports. Frames are handled one at
- * a time in arrival order. A malformed frame closes this connection only.
+ * a time in arrival order. A malformed frame closes this connection only. Before `hello` the
+ * peer is nobody: it has HELLO_TIMEOUT_MS to say it, anything else it sends closes the
+ * connection, and what it sent reaches the log only as a short printable excerpt, at a bounded
+ * rate (`GatewayDeps.peerLog`).
  */
 import type { WebSocket } from 'ws';
 import { decodeAgentFrame, encodeFrame, ProtocolError } from '../../protocol/codec.js';
@@ -14,7 +17,9 @@ import {
 } from '../../protocol/messages.js';
 import { BATCH_VERSION, PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { Database } from '../db/client.js';
+import { printable } from '../../protocol/limits.js';
 import { errorText, type Logger } from '../log.js';
+import type { LogThrottle } from '../log-throttle.js';
 import type { AckTarget, ReportBatcher } from '../reports/batcher.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Wake } from '../scheduler/wake.js';
@@ -35,29 +40,41 @@ export interface GatewayDeps {
   heartbeatIntervalMs: number;
   wakeScheduler: Wake;
   log: Logger;
+  /** For lines a peer can provoke (bad frames, refused hellos): rate-limited. */
+  peerLog: LogThrottle;
 }
 
-const HELLO_TIMEOUT_MS = 10_000;
+/** An unauthenticated connection must say `hello` within this, or it is closed. */
+export const HELLO_TIMEOUT_MS = 10_000;
 const MESSAGES_PER_FRAME = 256;
+/** Unknown message kinds from an authenticated (newer) agent are logged once each, this many at most. */
+const MAX_UNKNOWN_KINDS_LOGGED = 8;
 
 export class AgentSession implements NodeLink, AckTarget {
   private node: string | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly helloTimer: NodeJS.Timeout;
+  private readonly unknownKindsLogged = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: GatewayDeps,
     private readonly peer: string,
+    /** Called once, when the peer has authenticated (the gateway stops counting it as a stranger). */
+    private readonly onAuthenticated: () => void = () => {},
   ) {
-    this.helloTimer = setTimeout(() => this.close(1008, 'no hello within 10 s'), HELLO_TIMEOUT_MS);
+    this.helloTimer = setTimeout(() => {
+      this.close(1008, `no hello within ${HELLO_TIMEOUT_MS / 1000} s`);
+    }, HELLO_TIMEOUT_MS);
     ws.on('message', (data, isBinary) => {
       const bytes = isBinary ? toBytes(data) : undefined;
       this.queue = this.queue.then(() => this.onFrame(bytes));
     });
     ws.on('close', () => this.onClose());
-    ws.on('error', (err) => deps.log.warn(`agent connection ${this.describe()} error: ${err.message}`));
+    ws.on('error', (err) => {
+      deps.peerLog.log(`agent connection ${this.describe()} error: ${printable(err.message, 120)}`);
+    });
   }
 
   get nodeId(): string {
@@ -90,8 +107,8 @@ export class AgentSession implements NodeLink, AckTarget {
     try {
       if (!bytes) throw new ProtocolError('text frames are not part of the protocol');
       const { messages, unknownKinds } = decodeAgentFrame(bytes);
-      for (const kind of unknownKinds)
-        this.deps.log.warn(`${this.describe()} sent unknown message kind "${kind}"; ignored`);
+      if (unknownKinds.length > 0 && !this.node) throw new ProtocolError('an unknown message kind before hello');
+      for (const kind of unknownKinds) this.noteUnknownKind(kind);
       for (const message of messages) await this.onMessage(message);
       if (this.deps.batcher.congested) {
         this.ws.pause();
@@ -100,13 +117,21 @@ export class AgentSession implements NodeLink, AckTarget {
       }
     } catch (err) {
       if (err instanceof ProtocolError) {
-        this.deps.log.warn(`closing ${this.describe()}: protocol error: ${err.message}`);
-        this.close(1002, err.message.slice(0, 120));
+        const why = printable(err.message, 120);
+        this.deps.peerLog.log(`closing ${this.describe()}: protocol error: ${why}`);
+        this.close(1002, why);
         return;
       }
       this.deps.log.error(`closing ${this.describe()}: ${errorText(err)}`);
       this.close(1011, 'internal error');
     }
+  }
+
+  /** A newer agent may send kinds this controller does not know: they are ignored, noted once. */
+  private noteUnknownKind(kind: string): void {
+    if (this.unknownKindsLogged.has(kind) || this.unknownKindsLogged.size >= MAX_UNKNOWN_KINDS_LOGGED) return;
+    this.unknownKindsLogged.add(kind);
+    this.deps.log.warn(`${this.describe()} sent unknown message kind "${printable(kind, 40)}"; ignored`);
   }
 
   private async onMessage(message: AgentMessage): Promise<void> {
@@ -160,12 +185,13 @@ export class AgentSession implements NodeLink, AckTarget {
     clearTimeout(this.helloTimer);
     const result = await handshake(this.deps.store, hello);
     if (!result.ok) {
-      this.deps.log.warn(`rejected agent ${hello.hostname} (${this.peer}): ${result.reject.message}`);
+      this.deps.peerLog.log(`rejected agent ${printable(hello.hostname, 64)} (${this.peer}): ${result.reject.message}`);
       this.send([result.reject]);
       this.close(CLOSE_CODES.REJECTED, result.reject.code);
       return;
     }
     this.node = result.nodeId;
+    this.onAuthenticated();
     const welcome: ControllerMessage = {
       kind: 'welcome',
       protocolVersion: PROTOCOL_VERSION,
@@ -179,7 +205,7 @@ export class AgentSession implements NodeLink, AckTarget {
     this.deps.registry.add(this);
     this.deps.heartbeats.seen(result.nodeId);
     this.deps.log.info(
-      `node ${result.nodeId} (${hello.hostname}, ${hello.os}/${hello.arch}, cpu ${hello.capacity.cpu}) connected from ${this.peer}`,
+      `node ${result.nodeId} (${printable(hello.hostname, 64)}, ${printable(hello.os, 16)}/${printable(hello.arch, 16)}, cpu ${hello.capacity.cpu}) connected from ${this.peer}`,
     );
 
     const resync = planResync(

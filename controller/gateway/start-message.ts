@@ -8,6 +8,8 @@ export function startMessage(a: StartedAttempt): StartAttempt {
     attemptId: a.attemptId,
     jobId: a.jobId,
     jobName: a.jobName,
+    tenant: a.ownerId,
+    tenantNumber: a.ownerNumber,
     taskName: a.taskName,
     index: a.index,
     count: a.count,

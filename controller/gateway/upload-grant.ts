@@ -9,7 +9,7 @@ import { isRelativePath, type ResolvedTask } from '../../protocol/spec.js';
 import { ACTIVE_ATTEMPT_STATES } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
 import { stateIn } from '../db/state-sql.js';
-import { SIGNED_URL_TTL_SECONDS, type ObjectStore } from '../storage/object-store.js';
+import { uploadTtlSeconds, type ObjectStore } from '../storage/object-store.js';
 import { parseOssUrl } from '../storage/oss-url.js';
 
 /** Pure: the oss:// destination of a work-dir file under an `outputs` mapping, if any covers it. */
@@ -51,7 +51,7 @@ export async function grantUploads(
       grant.uploads.push({
         path: file.path,
         destination,
-        url: await objects.signPut(bucket, key, SIGNED_URL_TTL_SECONDS),
+        url: await objects.signPut(bucket, key, uploadTtlSeconds(file.size), request.attemptId),
       });
     }
   } catch (err) {

@@ -1,21 +1,57 @@
-/** Reads and validates request bodies and query parameters at the boundary. */
+/**
+ * Reads and validates request bodies and query parameters at the boundary. The body's size is
+ * bounded before it is read (`limitBody`, in app.ts); every string in it must be storable and
+ * printable (protocol/limits.ts) before any schema sees it.
+ */
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
-import { BatchError } from '../../protocol/errors.js';
+import { BatchError, formatPath } from '../../protocol/errors.js';
+import { findUnsafeString, MAX_REQUEST_BYTES, unsafeCharacter } from '../../protocol/limits.js';
 import { parseOrThrow } from '../../protocol/spec.js';
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Refuses a body over the limit with 413 while it streams in, before it is held in memory. */
+export const limitBody = (maxSize = MAX_REQUEST_BYTES) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new BatchError('TOO_LARGE', `request body exceeds ${maxSize} bytes`);
+    },
+  });
 
 /** The body as JSON; an empty body is `{}`. Malformed JSON is a 400 naming the position. */
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) throw new BatchError('BAD_REQUEST', `request body exceeds ${MAX_BODY_BYTES} bytes`);
   if (text.trim() === '') return {};
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new BatchError('BAD_REQUEST', `request body is not valid JSON: ${(err as Error).message}`);
   }
+  const unsafe = findUnsafeString(value);
+  if (unsafe) {
+    const field = formatPath(unsafe.path) || '(body)';
+    throw new BatchError('VALIDATION', `${field}: ${unsafe.problem}`, field);
+  }
+  return value;
+}
+
+/** Path and query parameters, decoded: the same rules as body strings, on one line. */
+export function checkRequestText(c: Context): void {
+  const url = new URL(c.req.url);
+  for (const [name, value] of url.searchParams) {
+    const problem = unsafeCharacter(name, false) ?? unsafeCharacter(value, false);
+    if (problem) throw new BatchError('VALIDATION', `${name}: ${problem}`, name);
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    throw new BatchError('BAD_REQUEST', 'the path is not valid percent-encoded UTF-8');
+  }
+  const problem = unsafeCharacter(path, false);
+  if (problem) throw new BatchError('VALIDATION', `path: ${problem}`, 'path');
 }
 
 export async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {

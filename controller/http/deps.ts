@@ -1,4 +1,5 @@
 /** What the HTTP routes need from the rest of the controller. */
+import type { RefusalAudit } from '../access/audit.js';
 import type { Database } from '../db/client.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   log: Logger;
   defaultEnvironment: string;
   scheduler: SchedulerHandle;
+  /** Audits refused tokens at a bounded rate; absent in tests that do not look. */
+  refusals?: RefusalAudit;
   /** Called when an environment's desired node count changes (the local provider follows it). */
   onEnvironmentScaled?(name: string, desiredNodes: number): void;
 }

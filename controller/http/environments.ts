@@ -1,12 +1,14 @@
 /** /v1/compute-environments: sets of nodes and the tokens nodes join them with (controller/environments/). */
 import { Hono } from 'hono';
-import { createEnvironmentSchema, scaleEnvironmentSchema } from '../../protocol/api.js';
+import { createEnvironmentSchema, createRegistrationTokenSchema, scaleEnvironmentSchema } from '../../protocol/api.js';
 import {
   createEnvironment,
   createRegistrationToken,
   deleteEnvironment,
   getEnvironment,
   listEnvironments,
+  listRegistrationTokens,
+  revokeRegistrationToken,
   scaleEnvironment,
 } from '../environments/environments.js';
 import type { AppEnv } from './auth.js';
@@ -38,9 +40,19 @@ export function environmentRoutes(deps: AppDeps) {
     return c.body(null, 204);
   });
 
-  app.post('/:name/tokens', async (c) =>
-    c.json(await createRegistrationToken(store, c.get('caller'), c.req.param('name')), 201),
+  app.post('/:name/tokens', async (c) => {
+    const body = await readBody(c, createRegistrationTokenSchema);
+    return c.json(await createRegistrationToken(store, c.get('caller'), c.req.param('name'), body), 201);
+  });
+
+  app.get('/:name/tokens', async (c) =>
+    c.json({ items: await listRegistrationTokens(store, c.get('caller'), c.req.param('name')) }),
   );
+
+  app.delete('/:name/tokens/:id', async (c) => {
+    await revokeRegistrationToken(store, c.get('caller'), c.req.param('name'), c.req.param('id'));
+    return c.body(null, 204);
+  });
 
   return app;
 }

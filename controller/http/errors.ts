@@ -13,6 +13,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   QUOTA_EXCEEDED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
   UNPLACEABLE: 422,
   INTERNAL: 500,
 };

@@ -9,22 +9,30 @@ import { SIGNED_PATH, type LocalObjectStore } from '../storage/local-store.js';
 import { DigestMismatchError } from '../storage/object-store.js';
 import { keyAfter } from './object-key.js';
 
-export function signedRoutes(objects: LocalObjectStore) {
+/**
+ * `attemptActive`: an upload URL granted to an attempt works only while that attempt is active,
+ * so a node (or whoever copied the URL) cannot write to the bucket after the attempt ended.
+ */
+export function signedRoutes(objects: LocalObjectStore, attemptActive: (attemptId: number) => Promise<boolean>) {
   const app = new Hono();
-  const target = (c: Context, method: 'GET' | 'PUT') => {
+  const target = async (c: Context, method: 'GET' | 'PUT') => {
     const bucket = c.req.param('bucket')!;
     const key = keyAfter(c, `${SIGNED_PATH}/${bucket}/`);
+    const attempt = c.req.query('attempt');
     const why = objects.verify(method, bucket, key, {
       method: c.req.query('method'),
       expires: c.req.query('expires'),
       sig: c.req.query('sig'),
+      ...(attempt === undefined ? {} : { attempt }),
     });
     if (why) throw new BatchError('FORBIDDEN', why);
+    if (attempt !== undefined && !(await attemptActive(Number(attempt))))
+      throw new BatchError('FORBIDDEN', `the attempt this URL was granted to (${attempt}) has ended`);
     return { bucket, key };
   };
 
   app.get('/:bucket/*', async (c) => {
-    const { bucket, key } = target(c, 'GET');
+    const { bucket, key } = await target(c, 'GET');
     const found = await objects.get(bucket, key);
     if (!found) throw new BatchError('NOT_FOUND', `object oss://${bucket}/${key} not found`);
     return new Response(Readable.toWeb(found.body) as ReadableStream, {
@@ -37,7 +45,7 @@ export function signedRoutes(objects: LocalObjectStore) {
   });
 
   app.put('/:bucket/*', async (c) => {
-    const { bucket, key } = target(c, 'PUT');
+    const { bucket, key } = await target(c, 'PUT');
     const body = c.req.raw.body ? Readable.fromWeb(c.req.raw.body as never) : Readable.from([]);
     try {
       const info = await objects.put(bucket, key, body);

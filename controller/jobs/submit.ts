@@ -53,14 +53,8 @@ export async function submitJob(
       parsed.tasks.map((t) => t.template),
     ),
   );
-  // Independent reads, so they run side by side; a quota error wins over an environment error.
-  const [quotas, environments] = await Promise.allSettled([
-    checkQuotas(store, caller, resolved),
-    resolveEnvironments(store, caller, resolved, defaultEnvironment),
-  ]);
-  if (quotas.status === 'rejected') throw quotas.reason;
-  if (environments.status === 'rejected') throw environments.reason;
-  const environmentIds = environments.value;
+  checkSizeQuotas(caller, resolved);
+  const environmentIds = await resolveEnvironments(store, caller, resolved, defaultEnvironment);
   const bucketUses = resolved.flatMap((task) =>
     bucketsOfTask(
       task,
@@ -69,7 +63,8 @@ export async function submitJob(
   );
 
   const jobId = newId('j');
-  const insert = insertJob(jobId, caller.id, spec, resolved, environmentIds);
+  const jobsLimit = quotaLimit(caller.quotas, 'jobs');
+  const insert = insertJob(jobId, caller.id, jobsLimit, spec, resolved, environmentIds);
   let createdMs: number;
   try {
     // One statement is atomic on its own; a transaction is only needed to claim buckets first.
@@ -80,6 +75,7 @@ export async function submitJob(
             await claimBuckets(tx, caller, bucketUses);
             return tx.rows<{ created_ms: number }>(insert);
           });
+    if (created.length === 0) throw await jobsQuotaExceeded(store, caller, jobsLimit);
     createdMs = created[0]!.created_ms;
   } catch (err) {
     if (err instanceof BatchError) throw err;
@@ -132,11 +128,16 @@ function createdView(
 
 /**
  * The job, its tasks and all their instances in one statement (one round trip, where separate
- * inserts in a transaction took five: most of a small job's submit time).
+ * inserts in a transaction took five: most of a small job's submit time), behind the jobs quota:
+ * the owner's `job_count` is raised only while under the limit, and the job is inserted only if
+ * it was. The row lock of that UPDATE serializes concurrent submits of one owner, and each
+ * re-checks the count it waited for, so the quota holds under any concurrency. No row back means
+ * the quota was full.
  */
 function insertJob(
   jobId: string,
   ownerId: string,
+  jobsLimit: number,
   spec: JobSpec,
   resolved: readonly ResolvedTask[],
   environmentIds: ReadonlyMap<string, string>,
@@ -151,10 +152,14 @@ function insertJob(
   }));
   const instanceRows = resolved.map((t) => ({ task: t.name, n: t.instances, blocked: t.dependsOn.length > 0 }));
   return sql`
-    WITH job AS (
+    WITH slot AS (
+      UPDATE users SET job_count = job_count + 1 WHERE id = ${ownerId} AND job_count < ${jobsLimit} RETURNING id
+    ),
+    job AS (
       INSERT INTO jobs (id, owner_id, name, priority, state, client_token, spec)
-      VALUES (${jobId}, ${ownerId}, ${spec.name}, ${spec.priority}, ${stateValue('jobs', 'PENDING')},
-              ${spec.clientToken ?? null}, ${JSON.stringify(spec)}::jsonb)
+      SELECT ${jobId}, slot.id, ${spec.name}, ${spec.priority}, ${stateValue('jobs', 'PENDING')},
+             ${spec.clientToken ?? null}, ${JSON.stringify(spec)}::jsonb
+      FROM slot
       RETURNING id, created_at
     ),
     job_tasks AS (
@@ -196,7 +201,8 @@ async function loadTemplates(
   return new Map(rows.map((r) => [r.name, templateSpecSchema.parse(r.spec)]));
 }
 
-async function checkQuotas(store: Database, caller: Caller, resolved: ResolvedTask[]): Promise<void> {
+/** The quotas on a job's shape; the jobs quota is checked by the insert itself (`insertJob`). */
+function checkSizeQuotas(caller: Caller, resolved: ResolvedTask[]): void {
   const tasksLimit = quotaLimit(caller.quotas, 'tasksPerJob');
   if (resolved.length > tasksLimit) {
     throw new BatchError(
@@ -214,15 +220,14 @@ async function checkQuotas(store: Database, caller: Caller, resolved: ResolvedTa
       'instances',
     );
   }
-  const jobsLimit = quotaLimit(caller.quotas, 'jobs');
+}
+
+async function jobsQuotaExceeded(store: Database, caller: Caller, limit: number): Promise<BatchError> {
   const [row] = await store.db.select({ n: count() }).from(jobs).where(eq(jobs.ownerId, caller.id));
-  const used = row?.n ?? 0;
-  if (used >= jobsLimit) {
-    throw new BatchError(
-      'QUOTA_EXCEEDED',
-      `quota "jobs" allows ${jobsLimit} jobs (not deleted); you have ${used}. Delete finished jobs first.`,
-    );
-  }
+  return new BatchError(
+    'QUOTA_EXCEEDED',
+    `quota "jobs" allows ${limit} jobs (not deleted); you have ${row?.n ?? 0}. Delete finished jobs first.`,
+  );
 }
 
 interface EnvNodeRow {

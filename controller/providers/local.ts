@@ -87,16 +87,21 @@ export class LocalProvider {
   }
 
   private async launch(agent: LocalAgent): Promise<void> {
+    // Nothing of the controller's environment (its admin token, database URL, storage keys)
+    // reaches an agent, nor so its tasks: only what an agent needs, named here.
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...inherited(process.env),
       BATCH_CONTROLLER_URL: this.options.controllerUrl,
       BATCH_AGENT_DIR: agent.dir,
       BATCH_NODE_NAME: `local-${agent.index}`,
     };
-    delete env.BATCH_ADMIN_TOKEN;
-    delete env.BATCH_DATABASE_URL;
-    // A registration token is only needed until the agent has its own credential.
-    if (!existsSync(path.join(agent.dir, 'node.json'))) env.BATCH_REGISTRATION_TOKEN = await this.registrationToken();
+    // A registration token is only needed until the agent has its own credential. It goes in a
+    // 0600 file, never the environment, and the agent removes the file once it is spent.
+    if (!existsSync(path.join(agent.dir, 'node.json'))) {
+      const tokenFile = path.join(agent.dir, 'registration-token');
+      writeFileSync(tokenFile, `${await this.registrationToken()}\n`, { mode: 0o600 });
+      env.BATCH_REGISTRATION_TOKEN_FILE = tokenFile;
+    }
     const logFd = openSync(path.join(agent.dir, 'agent.log'), 'a');
     const [command, ...args] = this.options.agentCommand ?? [process.execPath, ...AGENT_V8_FLAGS, AGENT_MAIN];
     const child = spawn(command!, args, { env, detached: true, stdio: ['ignore', logFd, logFd] });
@@ -152,9 +157,18 @@ export class LocalProvider {
       tokenHash: hashSecret(token),
       createdBy: 'local-provider',
       expiresAt: new Date(Date.now() + 3600_000),
+      // One agent registers with it, once.
+      maxUses: 1,
     });
     return token;
   }
+}
+
+/** The variables of the controller's environment a local agent (and so its tasks) may see. */
+const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SYSTEMROOT', 'WINDIR', 'COMSPEC', 'PATHEXT'];
+
+function inherited(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(INHERITED.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
 }
 
 function readPid(dir: string): number | undefined {

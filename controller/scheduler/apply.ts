@@ -223,11 +223,13 @@ export async function applyPlacements(store: Database, placements: readonly Plac
         FROM r JOIN tasks t ON t.job_id = r.job AND t.name = r.task
         RETURNING id
       )
-      SELECT r.id AS attempt_id, r.attempt, r.node AS node_id, r.job AS job_id, j.name AS job_name, r.task AS task_name,
+      SELECT r.id AS attempt_id, r.attempt, r.node AS node_id, r.job AS job_id, j.name AS job_name, j.owner_id,
+             u.number AS owner_number, r.task AS task_name,
              i.index, t.instance_count AS count, e.name AS environment, t.spec
       FROM r
       JOIN instances i ON i.id = r.instance_id
       JOIN jobs j ON j.id = r.job
+      JOIN users u ON u.id = j.owner_id
       JOIN tasks t ON t.job_id = r.job AND t.name = r.task
       JOIN compute_environments e ON e.id = t.environment_id
       WHERE r.id IN (SELECT id FROM created)`);
@@ -279,11 +281,13 @@ async function claimOnto(store: Database, placements: readonly Placement[]): Pro
       FROM want w
       WHERE t.job_id = w.job AND t.name = w.task
     )
-    SELECT cr.id AS attempt_id, cr.attempt, cr.node_id, s.job_id, j.name AS job_name, s.task_name,
+    SELECT cr.id AS attempt_id, cr.attempt, cr.node_id, s.job_id, j.name AS job_name, j.owner_id,
+           u.number AS owner_number, s.task_name,
            s.index, t.instance_count AS count, e.name AS environment, t.spec
     FROM created cr
     JOIN scheduled s ON s.id = cr.instance_id
     JOIN jobs j ON j.id = s.job_id
+    JOIN users u ON u.id = j.owner_id
     JOIN tasks t ON t.job_id = s.job_id AND t.name = s.task_name
     JOIN compute_environments e ON e.id = t.environment_id`);
   return rows.map(startedFromRow);

@@ -139,20 +139,24 @@ export class LocalObjectStore implements ObjectStore {
     return this.sign('GET', bucket, key, ttlSeconds);
   }
 
-  async signPut(bucket: string, key: string, ttlSeconds: number): Promise<string> {
-    return this.sign('PUT', bucket, key, ttlSeconds);
+  async signPut(bucket: string, key: string, ttlSeconds: number, forAttempt?: number): Promise<string> {
+    return this.sign('PUT', bucket, key, ttlSeconds, forAttempt);
   }
 
-  private sign(method: 'GET' | 'PUT', bucket: string, key: string, ttlSeconds: number): string {
+  private sign(method: 'GET' | 'PUT', bucket: string, key: string, ttlSeconds: number, attempt?: number): string {
     this.file(bucket, key);
     const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
-    const sig = this.signature(method, bucket, key, expires);
+    const sig = this.signature(method, bucket, key, expires, attempt);
     const encodedKey = key.split('/').map(encodeURIComponent).join('/');
-    return `${this.baseUrl()}${SIGNED_PATH}/${bucket}/${encodedKey}?method=${method}&expires=${expires}&sig=${sig}`;
+    const forAttempt = attempt === undefined ? '' : `&attempt=${attempt}`;
+    return `${this.baseUrl()}${SIGNED_PATH}/${bucket}/${encodedKey}?method=${method}&expires=${expires}${forAttempt}&sig=${sig}`;
   }
 
-  private signature(method: string, bucket: string, key: string, expires: number): string {
-    return createHmac('sha256', this.signingKey).update(`${method}\n${bucket}\n${key}\n${expires}`).digest('hex');
+  /** The attempt is signed too, so a URL cannot be moved to another attempt (or to none). */
+  private signature(method: string, bucket: string, key: string, expires: number, attempt?: number): string {
+    return createHmac('sha256', this.signingKey)
+      .update(`${method}\n${bucket}\n${key}\n${expires}${attempt === undefined ? '' : `\n${attempt}`}`)
+      .digest('hex');
   }
 
   /** Whether a signed request is genuine and unexpired; says why not otherwise. */
@@ -160,12 +164,14 @@ export class LocalObjectStore implements ObjectStore {
     method: string,
     bucket: string,
     key: string,
-    query: { method?: string; expires?: string; sig?: string },
+    query: { method?: string; expires?: string; sig?: string; attempt?: string },
   ): string | undefined {
     if (query.method !== method) return `this URL is signed for ${query.method ?? 'nothing'}, not ${method}`;
     const expires = Number(query.expires);
     if (!Number.isInteger(expires) || !query.sig) return 'missing signature';
-    const want = Buffer.from(this.signature(method, bucket, key, expires), 'hex');
+    const attempt = query.attempt === undefined ? undefined : Number(query.attempt);
+    if (attempt !== undefined && !Number.isInteger(attempt)) return 'bad attempt';
+    const want = Buffer.from(this.signature(method, bucket, key, expires, attempt), 'hex');
     const got = Buffer.from(query.sig, 'hex');
     if (want.length !== got.length || !timingSafeEqual(want, got))
       return 'bad signature (this URL is not for this object)';

@@ -31,7 +31,19 @@ export interface ObjectStore {
   list(bucket: string, prefix: string, options: { limit: number; cursor?: string }): Promise<ObjectList>;
   /** A URL that lets its holder GET (or PUT) this one object until it expires. */
   signGet(bucket: string, key: string, ttlSeconds: number): Promise<string>;
-  signPut(bucket: string, key: string, ttlSeconds: number): Promise<string>;
+  /**
+   * `forAttempt`: the upload is an attempt's output, and the URL works only while that attempt
+   * is active (where the store can check it: the local store does; S3 relies on `ttlSeconds`).
+   */
+  signPut(bucket: string, key: string, ttlSeconds: number, forAttempt?: number): Promise<string>;
+}
+
+/**
+ * An output upload URL lives for a base plus the time the file takes at a slow 1 MiB/s, capped:
+ * an S3 URL cannot be revoked, so it should not outlive the upload by much.
+ */
+export function uploadTtlSeconds(size: number): number {
+  return Math.min(6 * 3600, 120 + Math.ceil(size / (1024 * 1024)));
 }
 
 /** Signed URLs for inputs and packages: long enough for a big download, short enough to be useless later. */

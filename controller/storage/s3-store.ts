@@ -126,6 +126,7 @@ export class S3ObjectStore implements ObjectStore {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: ttlSeconds });
   }
 
+  /** S3 cannot ask whether the attempt is still active: `ttlSeconds` is what ends the URL. */
   async signPut(bucket: string, key: string, ttlSeconds: number): Promise<string> {
     checkKey(key);
     return getSignedUrl(this.client, new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: ttlSeconds });

@@ -137,8 +137,9 @@ t.test('a duplicate startAttempt for a known attempt is ignored', async (t) => {
 
 t.test('a work dir that cannot be created fails the attempt with AGENT_ERROR', async (t) => {
   const { conn, dir } = await setup(t);
-  writeFileSync(join(dir, 'work'), 'a file where the work root should be');
-  conn.send(startAttempt(18, 'echo never'));
+  // The agent makes the work root at start; a file where this job's dir should be is in the way.
+  writeFileSync(join(dir, 'work', 'j-blocked'), 'a file where the job dir should be');
+  conn.send(startAttempt(18, 'echo never', { jobId: 'j-blocked' }));
   const final = await conn.waitForFinal(18);
   t.match(final, { state: 'FAILED', failureReason: 'AGENT_ERROR' });
   t.match(final.message, 'work dir');

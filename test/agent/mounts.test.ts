@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir, tmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
 import { FakeController, startAttempt, type FakeConnection } from './fake-controller.js';
@@ -81,7 +81,13 @@ async function setup(
 ): Promise<{ conn: FakeConnection; agent: AgentProcess; dir: string; controller: FakeController }> {
   const controller = await FakeController.start(t);
   const dir = tmpDir(t);
-  const agent = startAgent(t, { controllerUrl: controller.url, dir, registrationToken: 'tok', env });
+  // The node lends its loop devices to tasks (a node lends no block device unless told).
+  const agent = startAgent(t, {
+    controllerUrl: controller.url,
+    dir,
+    registrationToken: 'tok',
+    env: { BATCH_DISK_DEVICES: '/dev/loop*', ...env },
+  });
   const conn = await controller.connection(0);
   await agent.waitForLog('connected to');
   return { conn, agent, dir, controller };
@@ -91,7 +97,7 @@ t.test(
   'a disk is formatted when empty, mounted for the command, unmounted after, and keeps its data',
   { skip: noLoop },
   async (t) => {
-    const scratch = tmpDir(t);
+    const scratch = sharedTmpDir(t);
     const device = loopDevice(t, scratch);
     const { conn, dir } = await setup(t);
     const target = join(scratch, 'mnt', 'data');
@@ -133,8 +139,20 @@ t.test(
   'a mount that fails is MOUNT_ERROR with the command’s own stderr; the command never runs',
   { skip: noRoot },
   async (t) => {
-    const scratch = tmpDir(t);
-    const { conn, dir } = await setup(t);
+    const scratch = sharedTmpDir(t);
+    const { conn, dir } = await setup(t, { BATCH_DISK_DEVICES: '/dev/loop*,/dev/batch-missing-*' });
+
+    // A device the node does not lend is refused before anything is tried, and not retried.
+    conn.send(
+      startAttempt(5, 'touch ran', {
+        jobId: 'j-5',
+        mounts: [{ type: 'disk', source: '/dev/sda', target: join(scratch, 'sda') }],
+      }),
+    );
+    const refused = await conn.waitForFinal(5, 60_000);
+    t.match(refused, { state: 'FAILED', failureReason: 'MOUNT_ERROR', retryable: false });
+    t.match(refused.message, /device \/dev\/sda is not one this node lends to tasks .*\/dev\/loop\*/);
+
     const cases = [
       { id: 3, mount: { type: 'disk' as const, source: `/dev/batch-missing-${tag}`, target: join(scratch, 'disk') } },
       {
@@ -178,7 +196,7 @@ t.test(
 );
 
 t.test('a restarted agent unmounts what a killed one left mounted', { skip: noLoop }, async (t) => {
-  const scratch = tmpDir(t);
+  const scratch = sharedTmpDir(t);
   const device = loopDevice(t, scratch);
   const { conn, agent, dir, controller } = await setup(t);
   const target = join(scratch, 'left');
@@ -216,7 +234,7 @@ mount -t tmpfs fake-s3fs "$2"
 `;
 
 async function withFakeS3fs(t: TapTest, fail: boolean) {
-  const scratch = tmpDir(t);
+  const scratch = sharedTmpDir(t);
   const bin = join(scratch, 'bin');
   const out = join(scratch, 'out');
   mkdirSync(bin);

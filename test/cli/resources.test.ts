@@ -93,8 +93,12 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
   await runBatchctl(['envs', 'delete', 'render-pool'], { url: server.url });
   const token = await runBatchctl(['envs', 'token', 'render-pool'], { url: server.url });
   t.equal(token.stdout, 'reg-abc\n', 'only the token, for $(batchctl envs token NAME)');
-  const tokenJson = await runBatchctl(['envs', 'token', 'render-pool', '--json'], { url: server.url });
+  const tokenJson = await runBatchctl(['envs', 'token', 'render-pool', '--json', '--ttl', '12h', '--uses', '3'], {
+    url: server.url,
+  });
   t.same(JSON.parse(tokenJson.stdout), registration);
+  const badTtl = await runBatchctl(['envs', 'token', 'render-pool', '--ttl', 'soon'], { url: server.url });
+  t.equal(badTtl.code, 2, 'a duration that is not one is a usage error');
 
   t.same(calls(server), [
     ['POST /v1/compute-environments', { name: 'render-pool' }],
@@ -103,8 +107,8 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
     ['GET /v1/compute-environments/render-pool', undefined],
     ['POST /v1/compute-environments/render-pool/scale', { desiredNodes: 5 }],
     ['DELETE /v1/compute-environments/render-pool', undefined],
-    ['POST /v1/compute-environments/render-pool/tokens', undefined],
-    ['POST /v1/compute-environments/render-pool/tokens', undefined],
+    ['POST /v1/compute-environments/render-pool/tokens', {}],
+    ['POST /v1/compute-environments/render-pool/tokens', { ttlSeconds: 12 * 3600, maxUses: 3 }],
   ]);
 });
 
@@ -181,7 +185,15 @@ t.test('schedules create, list and delete', async (t) => {
 t.test('users create prints the new token alone on stdout; tokens create too', async (t) => {
   const server = await startFakeHttpServer(t);
   const created = {
-    user: { id: 'u-2', name: 'alice', admin: true, createdAt: '2026-11-27T10:00:00.000Z' },
+    user: {
+      id: 'u-2',
+      name: 'alice',
+      admin: true,
+      disabled: false,
+      quotas: { jobs: 100 },
+      usage: { jobs: 3, computeEnvironments: 0 },
+      createdAt: '2026-11-27T10:00:00.000Z',
+    },
     token: 'tok-alice',
   };
   server.route('POST /v1/users', { status: 201, json: created });
@@ -194,7 +206,7 @@ t.test('users create prints the new token alone on stdout; tokens create too', a
   const userJson = await runBatchctl(['users', 'create', 'alice', '--admin', '--json'], { url: server.url });
   t.same(JSON.parse(userJson.stdout), created);
   const users = await runBatchctl(['users', 'list'], { url: server.url });
-  t.match(users.stdout, /^ID\s+NAME\s+ADMIN\s+CREATED\nu-2\s+alice\s+yes\s+/);
+  t.match(users.stdout, /^ID\s+NAME\s+ADMIN\s+STATE\s+JOBS\s+CREATED\nu-2\s+alice\s+yes\s+active\s+3\/100\s+/);
   const token = await runBatchctl(['tokens', 'create', '--name', 'laptop'], { url: server.url });
   t.equal(token.stdout, 'tok-new\n');
   const plain = await runBatchctl(['tokens', 'create'], { url: server.url });
@@ -207,4 +219,62 @@ t.test('users create prints the new token alone on stdout; tokens create too', a
     ['POST /v1/tokens', { name: 'laptop' }],
     ['POST /v1/tokens', {}],
   ]);
+});
+
+t.test('taking access back: tokens list and revoke, users disable, delete and quotas; audit', async (t) => {
+  const server = await startFakeHttpServer(t);
+  const user = {
+    id: 'u-2',
+    name: 'mallory',
+    admin: false,
+    disabled: true,
+    quotas: { jobs: 5 },
+    usage: { jobs: 0, computeEnvironments: 0 },
+    createdAt: '2026-11-27T10:00:00.000Z',
+  };
+  server.route('GET /v1/tokens', {
+    json: {
+      items: [
+        {
+          id: 't-1',
+          name: 'laptop',
+          user: 'mallory',
+          createdAt: '2026-11-27T10:00:00.000Z',
+          lastUsedAt: null,
+          expiresAt: null,
+        },
+      ],
+    },
+  });
+  server.route('DELETE /v1/tokens/t-1', { status: 204 });
+  server.route('POST /v1/users/mallory/disable', { json: user });
+  server.route('DELETE /v1/users/mallory', { status: 204 });
+  server.route('PATCH /v1/users/mallory', { json: user });
+  server.route('GET /v1/audit', {
+    json: {
+      items: [
+        { id: 9, at: '2026-11-27T10:00:00.000Z', actor: 'admin', action: 'token.revoked', target: 't-1', detail: {} },
+      ],
+    },
+  });
+  const cli = { url: server.url };
+  const list = await runBatchctl(['tokens', 'list', '--user', '*'], cli);
+  t.match(list.stdout, /^ID\s+NAME\s+USER\s+CREATED\s+LAST USED\s+EXPIRES\nt-1\s+laptop\s+mallory\s+.*\s+-\s+never$/m);
+  t.equal((await runBatchctl(['tokens', 'revoke', 't-1'], cli)).stdout, 'revoked token t-1\n');
+  t.equal((await runBatchctl(['users', 'disable', 'mallory'], cli)).stdout, 'user mallory disabled\n');
+  t.equal((await runBatchctl(['users', 'quotas', 'mallory', 'jobs=5'], cli)).stdout, 'jobs=5\n');
+  const badQuota = await runBatchctl(['users', 'quotas', 'mallory', 'jobs'], cli);
+  t.equal(badQuota.code, 2, 'NAME=NUMBER or a usage error');
+  t.equal((await runBatchctl(['users', 'delete', 'mallory', '--force'], cli)).stdout, 'deleted user mallory\n');
+  t.match((await runBatchctl(['audit', '--action', 'token.revoked'], cli)).stdout, /token\.revoked\s+t-1/);
+  t.same(calls(server), [
+    ['GET /v1/tokens', undefined],
+    ['DELETE /v1/tokens/t-1', undefined],
+    ['POST /v1/users/mallory/disable', undefined],
+    ['PATCH /v1/users/mallory', { quotas: { jobs: 5 } }],
+    ['DELETE /v1/users/mallory', undefined],
+    ['GET /v1/audit', undefined],
+  ]);
+  t.equal(server.requestsTo('GET /v1/tokens')[0]!.query.get('user'), '*');
+  t.equal(server.requestsTo('DELETE /v1/users/mallory')[0]!.query.get('force'), 'true');
 });

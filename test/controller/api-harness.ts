@@ -4,7 +4,7 @@ import { bootstrap } from '../../controller/bootstrap.js';
 import { readConfig } from '../../controller/config.js';
 import { SessionRegistry } from '../../controller/gateway/registry.js';
 import { createApp } from '../../controller/http/app.js';
-import { silentLogger } from '../../controller/log.js';
+import { silentLogger, type Logger } from '../../controller/log.js';
 import { LogBus } from '../../controller/logs/bus.js';
 import { schedulingPass } from '../../controller/scheduler/pass.js';
 import { LocalObjectStore } from '../../controller/storage/local-store.js';
@@ -14,6 +14,7 @@ export const ADMIN = 'bat_api-test-admin-token-000000';
 
 export interface Api {
   store: Database;
+  objects: LocalObjectStore;
   wakes: string[];
   request(
     method: string,
@@ -36,13 +37,14 @@ export interface Api {
 /** Over the embedded PGlite, or over PostgreSQL when `databaseUrl` is given. */
 export async function makeApi(
   t: Teardown & { teardown(fn: () => unknown): void },
-  options: { databaseUrl?: string } = {},
+  options: { databaseUrl?: string; log?: Logger } = {},
 ): Promise<Api> {
   const dataDir = tmpDir(t, 'batch-api-');
   const store = await openDatabase({ dataDir, ...(options.databaseUrl ? { url: options.databaseUrl } : {}) });
   t.teardown(() => store.close());
   await bootstrap(store, { ...readConfig({ BATCH_DATA_DIR: dataDir, BATCH_LOCAL_NODES: '0' }), adminToken: ADMIN });
   const wakes: string[] = [];
+  const objects = new LocalObjectStore(dataDir, () => 'http://controller.test', 1024 * 1024 * 1024);
   const pass = schedulingPass({
     store,
     connectedNodes: () => new Set(),
@@ -50,10 +52,10 @@ export async function makeApi(
   });
   const app = createApp({
     store,
-    objects: new LocalObjectStore(dataDir, () => 'http://controller.test', 1024 * 1024 * 1024),
+    objects,
     registry: new SessionRegistry(),
     logBus: new LogBus(),
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     defaultEnvironment: 'local',
     // No loop runs here: wakes are recorded, and a command that waits for a pass gets one real
     // pass over the store (no node is connected, so nothing is placed or sent).
@@ -67,6 +69,7 @@ export async function makeApi(
   });
   return {
     store,
+    objects,
     wakes,
     async rawRequest(method, path, body, token = ADMIN, headers = {}) {
       const res = await app.request(path, {

@@ -29,7 +29,11 @@ async function localStore(t: Tap): Promise<ObjectStore> {
   const store = new LocalObjectStore(tmpDir(t), () => base, 1024 * 1024);
   const app = new Hono();
   app.onError(errorHandler(silentLogger));
-  app.route('/signed', signedRoutes(store));
+  // These URLs are not granted to an attempt; an attempt-bound one is tested end to end (test/security).
+  app.route(
+    '/signed',
+    signedRoutes(store, () => Promise.resolve(true)),
+  );
   const server = http.createServer((req, res) => void getRequestListener(app.fetch)(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import t from 'tap';
 import { BatchClient } from '../../sdk/client.js';
 import { fixedPort, STORES, startAgent, startController } from '../support/cluster.js';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished, waitReadyNodes } from './fixture.js';
 
@@ -20,7 +20,7 @@ for (const store of STORES) {
       await startAgent(t, { controllerUrl: controller.url, registrationToken: token, name: `n${i}`, cpu: 4 });
     await waitReadyNodes(client, 2);
 
-    const marks = tmpDir(t, 'batch-crash-');
+    const marks = sharedTmpDir(t, 'batch-crash-');
     const runs = path.join(marks, 'runs');
     // Every run of every instance leaves a line in `runs`; its log is LINES numbered lines.
     const command = `echo "$BATCH_TASK_NAME/$BATCH_INSTANCE_INDEX" >> ${runs}; i=1; while [ $i -le ${LINES} ]; do echo "$BATCH_TASK_NAME/$BATCH_INSTANCE_INDEX line $i"; i=$((i+1)); sleep 0.01; done`;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Job } from '../../protocol/api.js';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir } from '../support/tmp.js';
 import { startCluster, waitJobFinished } from './fixture.js';
 import { instancesOf, taskOf } from './instances.js';
 
@@ -31,7 +31,7 @@ t.test('dependency conditions', { jobs: 2 }, async (t) => {
   const { client } = await startCluster(t, { store: 'pglite', agents: 1, cpu: 4 });
 
   t.test('a failed upstream skips what needed its success and runs what waited for its failure', async (t) => {
-    const marks = tmpDir(t, 'batch-depfail-');
+    const marks = sharedTmpDir(t, 'batch-depfail-');
     const job = await client.submitJob(dag(true, marks));
     // Everything here takes milliseconds: a job still unfinished after 15 s is hanging.
     const done = await waitJobFinished(client, job.id, 15_000);
@@ -58,7 +58,7 @@ t.test('dependency conditions', { jobs: 2 }, async (t) => {
   });
 
   t.test('a succeeded upstream skips the on: failure task and the job succeeds', async (t) => {
-    const marks = tmpDir(t, 'batch-depok-');
+    const marks = sharedTmpDir(t, 'batch-depok-');
     const job = await client.submitJob(dag(false, marks));
     const done = await waitJobFinished(client, job.id, 15_000);
     t.equal(done.state, 'SUCCEEDED', 'a skipped on: failure task does not fail the job');

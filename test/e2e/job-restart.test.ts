@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { STORES } from '../support/cluster.js';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir } from '../support/tmp.js';
 import { readLog, startCluster, waitJobFinished } from './fixture.js';
 import { instancesOf, readAttemptLog, taskOf, waitForFile, waitInstance } from './instances.js';
 
@@ -33,7 +33,7 @@ for (const store of STORES) {
     const { client } = await startCluster(t, { store, agents: 1, cpu: 16, env: { BATCH_RETRY_BACKOFF_MS: '200' } });
 
     t.test('a FAILED job re-runs only its failed instances, then its downstream task', async (t) => {
-      const dir = tmpDir(t, 'batch-restart-');
+      const dir = sharedTmpDir(t, 'batch-restart-');
       const files = {
         RUNS: path.join(dir, 'runs'),
         AFTER_RUNS: path.join(dir, 'after-runs'),
@@ -123,7 +123,7 @@ for (const store of STORES) {
     });
 
     t.test('a STOPPED job re-runs only its stopped instances; a RUNNING one cannot be restarted', async (t) => {
-      const dir = tmpDir(t, 'batch-restart-stopped-');
+      const dir = sharedTmpDir(t, 'batch-restart-stopped-');
       const files = {
         RUNS: path.join(dir, 'runs'),
         AFTER_RUNS: path.join(dir, 'after-runs'),
@@ -179,7 +179,7 @@ for (const store of STORES) {
     });
 
     t.test('a restart re-runs a failed upstream instance and its skipped per: instance counterpart only', async (t) => {
-      const dir = tmpDir(t, 'batch-restart-per-instance-');
+      const dir = sharedTmpDir(t, 'batch-restart-per-instance-');
       const files = { RUNS: path.join(dir, 'runs'), FLAG: path.join(dir, 'flag') };
       const job = await client.submitJob({
         name: 'restart-per-instance',

@@ -2,7 +2,7 @@ import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { startAgent } from '../support/cluster.js';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import { pidAlive, startCluster, waitJobFinished, waitReadyNodes } from './fixture.js';
 
@@ -13,7 +13,7 @@ t.test('SIGKILL of an agent: its attempts fail NODE_LOST and succeed elsewhere w
     cpu: 2,
     env: { BATCH_NODE_LOST_AFTER_MS: '3000' },
   });
-  const marks = tmpDir(t, 'batch-loss-');
+  const marks = sharedTmpDir(t, 'batch-loss-');
   // Instances on the node that will die record their pid and linger; elsewhere they finish at once.
   const job = await client.submitJob({
     name: 'loss',

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir } from '../support/tmp.js';
 import { startCluster, waitJobFinished } from './fixture.js';
 import { gapMs, instancesOf, waitForFile, waitInstance } from './instances.js';
 
@@ -16,7 +16,7 @@ t.test('per: instance dependencies', { jobs: 2 }, async (t) => {
   const { client } = await startCluster(t, { store: 'pglite', agents: 2, cpu: 8 });
 
   t.test('a downstream instance runs as soon as its own upstream instance succeeds', async (t) => {
-    const marker = path.join(tmpDir(t, 'batch-per-instance-'), 'release-7');
+    const marker = path.join(sharedTmpDir(t, 'batch-per-instance-'), 'release-7');
     const job = await client.submitJob({
       name: 'per-instance',
       tasks: [

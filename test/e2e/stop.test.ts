@@ -1,13 +1,13 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import { pidAlive, startCluster, waitJobFinished } from './fixture.js';
 
 t.test('stopping a running job kills its whole process trees and stops the rest', async (t) => {
   const { client } = await startCluster(t, { store: 'pglite', agents: 1, cpu: 2 });
-  const marks = tmpDir(t, 'batch-stop-');
+  const marks = sharedTmpDir(t, 'batch-stop-');
   // Each instance starts a background grandchild and records both pids.
   const job = await client.submitJob({
     name: 'long',

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { tmpDir } from '../support/tmp.js';
+import { sharedTmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import { pidAlive, startCluster, waitJobFinished } from './fixture.js';
 import { instancesOf } from './instances.js';
@@ -23,7 +23,7 @@ const PID_COUNT = 5;
 
 t.test('an attempt past its timeoutSeconds fails with TIMEOUT and its whole process tree is killed', async (t) => {
   const { client } = await startCluster(t, { store: 'pglite', agents: 1, cpu: 2 });
-  const pidsFile = path.join(tmpDir(t, 'batch-timeout-'), 'pids');
+  const pidsFile = path.join(sharedTmpDir(t, 'batch-timeout-'), 'pids');
   const job = await client.submitJob({
     name: 'timeout',
     tasks: [{ name: 'slow', timeoutSeconds: 1, env: { PIDS: pidsFile }, command: COMMAND }],

@@ -55,12 +55,15 @@ t.test('installs /batch and a systemd unit under DESTDIR, idempotently', async (
   );
   t.ok(existsSync(path.join(dir, 'logs')), 'the log folder exists');
   const conf = path.join(dir, 'agent.conf');
-  t.equal(mode(conf), '600', 'agent.conf holds the token: root only');
+  t.equal(mode(conf), '600', 'agent.conf: root only');
   t.same(parseKeyValues(readFileSync(conf, 'utf8')), {
     BATCH_CONTROLLER_URL: 'https://batch.example:8443',
-    BATCH_REGISTRATION_TOKEN: 'reg_one',
     BATCH_NODE_LABELS: 'zone=a',
+    BATCH_REGISTRATION_TOKEN_FILE: '/batch/registration-token',
   });
+  const tokenFile = path.join(dir, 'registration-token');
+  t.equal(readFileSync(tokenFile, 'utf8'), 'reg_one\n', 'the token is in a file of its own, not in the environment');
+  t.equal(mode(tokenFile), '600');
 
   const unitFile = path.join(root, 'etc/systemd/system/batch-agent.service');
   const unit = readFileSync(unitFile, 'utf8');
@@ -90,11 +93,12 @@ t.test('installs /batch and a systemd unit under DESTDIR, idempotently', async (
     {
       BATCH_CONTROLLER_URL: 'https://batch.example:8443',
       BATCH_NODE_LABELS: 'zone=a',
-      BATCH_REGISTRATION_TOKEN: 'reg_two',
+      BATCH_REGISTRATION_TOKEN_FILE: '/batch/registration-token',
     },
     'a setting given again replaces its line; the others stay',
   );
-  t.equal(readFileSync(conf, 'utf8').match(/^BATCH_REGISTRATION_TOKEN=/gm)?.length, 1, 'no duplicate lines');
+  t.equal(readFileSync(conf, 'utf8').match(/^BATCH_REGISTRATION_TOKEN_FILE=/gm)?.length, 1, 'no duplicate lines');
+  t.equal(readFileSync(tokenFile, 'utf8'), 'reg_two\n', 'a new token replaces the old one');
 
   const fromImage = spawnSync('/bin/sh', [path.join(dir, 'install-linux.sh'), '--no-start'], {
     env: { PATH: process.env.PATH, DESTDIR: root },

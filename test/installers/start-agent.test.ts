@@ -87,7 +87,7 @@ t.test('the log explains a node that cannot come up', async (t) => {
   t.equal(run.status, 2);
   t.match(run.log, /config file .*agent\.conf: missing/);
   t.match(run.log, /controller: NOT SET/);
-  t.match(run.log, /no BATCH_REGISTRATION_TOKEN: the agent cannot register/);
+  t.match(run.log, /no BATCH_REGISTRATION_TOKEN or BATCH_REGISTRATION_TOKEN_FILE: the agent cannot register/);
   t.match(run.log, /2 bad configuration/, 'the log says what exit codes mean');
 
   writeFileSync(path.join(dir, 'agent.conf'), 'BATCH_CONTROLLER_URL=http://c:8080\n');

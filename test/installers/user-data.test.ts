@@ -62,9 +62,14 @@ t.test('on a baked image, the Linux user data writes the node config and install
   t.equal(boot.status, 0, boot.log);
   t.same(parseKeyValues(readFileSync(path.join(root, 'batch/agent.conf'), 'utf8')), {
     BATCH_CONTROLLER_URL: 'https://batch.example',
-    BATCH_REGISTRATION_TOKEN: 'reg_first-boot',
+    BATCH_REGISTRATION_TOKEN_FILE: '/batch/registration-token',
     BATCH_NODE_LABELS: 'pool=render',
   });
+  t.equal(
+    readFileSync(path.join(root, 'batch/registration-token'), 'utf8'),
+    'reg_first-boot\n',
+    'the token, in its own file',
+  );
   t.ok(existsSync(path.join(root, 'etc/systemd/system/batch-agent.service')));
   t.match(boot.log, /batch-agent bootstrap: done/);
   t.notMatch(boot.log, 'reg_first-boot', 'the token stays out of the bootstrap log');

@@ -78,7 +78,8 @@ export async function startController(
   delete env.NODE_OPTIONS;
   const logFile = path.join(dataDir, `controller-${Date.now()}.log`);
   mkdirSync(dataDir, { recursive: true });
-  const logFd = openSync(logFile, 'a');
+  // Owner-only: tasks run as other users on this host and must not read it.
+  const logFd = openSync(logFile, 'a', 0o600);
   const child = spawn(process.execPath, [CONTROLLER_MAIN], { env, stdio: ['ignore', 'pipe', logFd] });
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -90,8 +91,10 @@ export async function startController(
     }
     killLocalAgents(dataDir);
   });
+  // A bound, not a wait: the embedded PGlite compiles its WebAssembly at start, which takes many
+  // seconds on a loaded 2-core machine.
   const url = await waitFor('the controller to print BATCH_URL', () => /^BATCH_URL=(\S+)$/m.exec(stdout)?.[1], {
-    timeoutMs: 30_000,
+    timeoutMs: 90_000,
     intervalMs: 25,
     describe: () => `stdout: ${stdout}\nlog: ${log()}`,
   });
@@ -160,7 +163,8 @@ export async function startAgent(
   if (options.cpu !== undefined) env.BATCH_NODE_CPU = String(options.cpu);
   if (options.labels) env.BATCH_NODE_LABELS = options.labels;
   const logFile = path.join(dir, `agent-${Date.now()}.log`);
-  const logFd = openSync(logFile, 'a');
+  // Owner-only: tasks run as other users on this host and must not read it.
+  const logFd = openSync(logFile, 'a', 0o600);
   // detached: its own process group, like a real node; teardown kills the group (its instances too).
   // With the V8 flags every agent runs with, so the tests see what nodes run.
   const child = spawn(process.execPath, [...AGENT_V8_FLAGS, AGENT_MAIN], {
