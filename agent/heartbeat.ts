@@ -1,11 +1,11 @@
 /**
  * Heartbeats during a session, every `welcome.heartbeatIntervalMs`. A heartbeat carries the most
- * recent metrics rather than waiting for fresh ones: probes can take seconds on some platforms,
- * and liveness must not depend on them.
+ * recent metrics rather than waiting for fresh ones: the disk probe waits on the file system
+ * (seconds on a slow network share), and liveness must not depend on it.
  */
 import type { NodeMetrics } from '../protocol/messages.js';
 import { describeError, log } from './log.js';
-import { collectMetrics } from './metrics.js';
+import { MetricsReader } from './metrics.js';
 import type { Outbox } from './outbox.js';
 
 export interface HeartbeatOptions {
@@ -17,12 +17,14 @@ export interface HeartbeatOptions {
 
 export class Heartbeats {
   readonly #opts: HeartbeatOptions;
+  readonly #metrics: MetricsReader;
   #timer: NodeJS.Timeout | undefined;
   #latest: NodeMetrics | undefined;
   #collecting = false;
 
   constructor(opts: HeartbeatOptions) {
     this.#opts = opts;
+    this.#metrics = new MetricsReader(opts.agentDir);
     this.#refreshMetrics();
   }
 
@@ -46,11 +48,12 @@ export class Heartbeats {
   #refreshMetrics(): void {
     if (this.#collecting) return;
     this.#collecting = true;
-    collectMetrics(this.#opts.agentDir)
+    this.#metrics
+      .read()
       .then((metrics) => {
         this.#latest = metrics;
       })
-      // collectMetrics guards every probe; reaching this is a bug worth seeing, not a crash
+      // read() guards every probe; reaching this is a bug worth seeing, not a crash
       .catch((err: unknown) => log(`metrics collection failed: ${describeError(err)}`))
       .finally(() => {
         this.#collecting = false;

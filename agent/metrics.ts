@@ -1,66 +1,100 @@
 /**
- * Node metrics for heartbeats. Each probe is independent and a failing one reports zeros: the
- * heartbeat itself (liveness) matters more than any figure in it, and some platforms (Windows
- * under Wine, minimal containers) cannot answer every probe. A failure is logged once per probe.
+ * Node metrics for heartbeats, answered by Node itself: no child process, no shell, no PowerShell.
+ * (systeminformation, used before, spawned PowerShell twice per heartbeat on Windows, and `df`
+ * and `cat /proc/stat` on Linux; a PowerShell that exited early once stopped the agent, #18.)
+ * README.md, "Node metrics", says what each figure comes from on each platform.
+ *
+ * Each probe is independent and a failing one reports zeros: the heartbeat itself (liveness)
+ * matters more than any figure in it. A failure is logged once per probe.
  */
 import { statfs } from 'node:fs/promises';
-import { loadavg } from 'node:os';
-import { sep } from 'node:path';
-import si from 'systeminformation';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { NodeMetrics } from '../protocol/messages.js';
 import { describeError, log } from './log.js';
 
 const MIB = 1024 * 1024;
-const reportedFailures = new Set<string>();
 
-async function probe<T>(name: string, fallback: T, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (!reportedFailures.has(name)) {
-      reportedFailures.add(name);
-      log(`metrics: ${name} probe failed, reporting zeros from now on when it fails: ${describeError(err)}`);
+/** CPU time of all cores since boot, in ms: busy (all but idle) and in total. */
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+export class MetricsReader {
+  readonly #agentDir: string;
+  readonly #failed = new Set<string>();
+  /** Zero at first, so the first reading is the average since boot. */
+  #cpuBefore: CpuTimes = { busy: 0, total: 0 };
+
+  constructor(agentDir: string) {
+    this.#agentDir = agentDir;
+  }
+
+  async read(): Promise<NodeMetrics> {
+    const cpuPercent = await this.#probe('cpu', 0, () => {
+      const now = cpuTimes();
+      const percent = busyPercent(this.#cpuBefore, now);
+      this.#cpuBefore = now;
+      return percent;
+    });
+    const memory = await this.#probe('memory', { usedMiB: 0, totalMiB: 0 }, memoryNow);
+    const disk = await this.#probe('disk', { freeMiB: 0, totalMiB: 0 }, () => diskOf(this.#agentDir));
+    return {
+      cpuPercent,
+      memoryUsedMiB: Math.round(memory.usedMiB),
+      memoryTotalMiB: Math.round(memory.totalMiB),
+      load1: loadavg()[0] ?? 0,
+      diskFreeMiB: Math.round(disk.freeMiB),
+      diskTotalMiB: Math.round(disk.totalMiB),
+      at: Date.now(),
+    };
+  }
+
+  async #probe<T>(name: string, fallback: T, read: () => T | Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (!this.#failed.has(name)) {
+        this.#failed.add(name);
+        log(`metrics: ${name} probe failed, reporting zeros from now on when it fails: ${describeError(err)}`);
+      }
+      return fallback;
     }
-    return fallback;
   }
 }
 
-export async function collectMetrics(agentDir: string): Promise<NodeMetrics> {
-  const [cpuPercent, memory, disk] = await Promise.all([
-    probe('cpu', 0, async () => (await si.currentLoad()).currentLoad),
-    probe('memory', { usedMiB: 0, totalMiB: 0 }, async () => {
-      const mem = await si.mem();
-      // `active` excludes reclaimable caches, which is what "used" means to an operator
-      return { usedMiB: mem.active / MIB, totalMiB: mem.total / MIB };
-    }),
-    probe('disk', { freeMiB: 0, totalMiB: 0 }, () => diskOf(agentDir)),
-  ]);
-  return {
-    cpuPercent: finite(cpuPercent),
-    memoryUsedMiB: Math.round(finite(memory.usedMiB)),
-    memoryTotalMiB: Math.round(finite(memory.totalMiB)),
-    load1: finite(loadavg()[0] ?? 0),
-    diskFreeMiB: Math.round(finite(disk.freeMiB)),
-    diskTotalMiB: Math.round(finite(disk.totalMiB)),
-    at: Date.now(),
-  };
+export function cpuTimes(): CpuTimes {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    total += all;
+    busy += all - times.idle;
+  }
+  // os.cpus() is empty where the OS does not tell (Linux without /proc)
+  if (total === 0) throw new Error('the OS reports no CPU times');
+  return { busy, total };
+}
+
+/** The busy share of the CPU time between two readings, 0–100; 0 when no time passed. */
+export function busyPercent(before: CpuTimes, after: CpuTimes): number {
+  const total = after.total - before.total;
+  if (total <= 0) return 0;
+  return Math.min(100, Math.max(0, (100 * (after.busy - before.busy)) / total));
 }
 
 /**
- * The file system holding the agent dir: the mount with the longest matching prefix. Where
- * systeminformation lists no such mount (Windows without PowerShell/CIM), statfs answers.
+ * Used is total minus what the OS calls available: MemAvailable on Linux (libuv reads
+ * /proc/meminfo, so reclaimable page cache is not "used"), available physical memory on Windows.
  */
-async function diskOf(agentDir: string): Promise<{ freeMiB: number; totalMiB: number }> {
-  const mounts = await si.fsSize();
-  const contains = (mount: string) =>
-    mount !== '' && (agentDir === mount || agentDir.startsWith(mount.endsWith(sep) ? mount : mount + sep));
-  const match = mounts.filter((m) => contains(m.mount)).sort((a, b) => b.mount.length - a.mount.length)[0];
-  if (match !== undefined) return { freeMiB: match.available / MIB, totalMiB: match.size / MIB };
-  const stats = await statfs(agentDir);
-  return { freeMiB: (stats.bavail * stats.bsize) / MIB, totalMiB: (stats.blocks * stats.bsize) / MIB };
+function memoryNow(): { usedMiB: number; totalMiB: number } {
+  const total = totalmem();
+  if (total === 0) throw new Error('the OS reports no memory');
+  return { usedMiB: (total - freemem()) / MIB, totalMiB: total / MIB };
 }
 
-/** systeminformation answers NaN or null on some platforms; the schema wants numbers. */
-function finite(n: number | null | undefined): number {
-  return typeof n === 'number' && Number.isFinite(n) ? n : 0;
+/** The file system holding the agent dir, as the agent's user sees it (space reserved for root is not free). */
+async function diskOf(agentDir: string): Promise<{ freeMiB: number; totalMiB: number }> {
+  const stats = await statfs(agentDir);
+  return { freeMiB: (stats.bavail * stats.bsize) / MIB, totalMiB: (stats.blocks * stats.bsize) / MIB };
 }

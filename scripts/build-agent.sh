@@ -58,10 +58,9 @@ mkdir -p "$WORK" "$OUT/linux-x64" "$OUT/win-x64"
 
 # SEA's require() loads only built-in modules, so every optional native add-on is left out:
 # ws and msgpackr take their pure-JS paths (decided at build time with --define, so no variable
-# leaks into the tasks' environment), the temperature sensors are macOS-only.
+# leaks into the tasks' environment).
 npx esbuild agent/main.ts --bundle --platform=node --target=node22 --format=cjs \
   --external:bufferutil --external:utf-8-validate --external:msgpackr-extract \
-  --external:osx-temperature-sensor --external:macos-temperature-sensor \
   --define:process.env.WS_NO_BUFFER_UTIL='"1"' --define:process.env.WS_NO_UTF_8_VALIDATE='"1"' \
   --define:process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED='"true"' \
   --log-level=warning --outfile="$WORK/agent.cjs"
@@ -70,7 +69,7 @@ npx esbuild agent/main.ts --bundle --platform=node --target=node22 --format=cjs 
 # optional ones above, which the agent never loads. A new dependency with a native part fails here.
 "$NODE" -e '
   const { builtinModules } = require("node:module");
-  const allowed = new Set(["bufferutil", "utf-8-validate", "msgpackr-extract", "osx-temperature-sensor", "macos-temperature-sensor"]);
+  const allowed = new Set(["bufferutil", "utf-8-validate", "msgpackr-extract"]);
   const text = require("node:fs").readFileSync(process.argv[1], "utf8");
   const names = [...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
   const bad = [...new Set(names)].filter((n) => !builtinModules.includes(n.replace(/^node:/, "")) && !allowed.has(n));
