@@ -8,12 +8,14 @@ import { taskUsers, TenantUsers } from './isolation/task-users.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CredentialFileError, CredentialStore } from './credentials.js';
 import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
+import { guardChildProcesses, isHelperFailure, logHelperFailure } from './helper-failures.js';
 import { describeError, log } from './log.js';
 import { unmountLeftovers } from './mounts/mount-records.js';
 import { killLeftoverGroups } from './process-groups.js';
 import { sweepWorkDirs, workRoot } from './workdir.js';
 
 async function main(): Promise<void> {
+  guardChildProcesses();
   const outcome = loadConfig(process.argv.slice(2));
   if ('exit' in outcome) process.exit(outcome.exit);
   const config = outcome.run;
@@ -50,19 +52,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  // an agent bug must not leave attempts running unsupervised: stop them, then exit
-  process.on(
-    'uncaughtException',
-    (err) => void agent.stop(EXIT_FAILURE, `internal error: ${err.stack ?? describeError(err)}`),
-  );
-  process.on(
-    'unhandledRejection',
-    (err) =>
+  // An agent bug must not leave attempts running unsupervised: stop them, then exit. A helper's
+  // failure is not the agent's: stopping for it would turn a failed probe into lost work.
+  const onUncaught = (err: unknown): void => {
+    if (isHelperFailure(err)) logHelperFailure(err);
+    else
       void agent.stop(
         EXIT_FAILURE,
         `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      ),
-  );
+      );
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
   agent.start();
 }
 

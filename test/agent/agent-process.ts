@@ -17,6 +17,8 @@ export interface AgentOptions {
   /** More environment for the agent (BATCH_* config or anything an instance should inherit). */
   env?: Record<string, string>;
   args?: string[];
+  /** Options for node itself, before the agent's main (`--import <module>`). */
+  nodeOptions?: string[];
 }
 
 export interface AgentExit {
@@ -46,7 +48,7 @@ export class AgentProcess {
       ...(opts.registrationToken === undefined ? {} : { BATCH_REGISTRATION_TOKEN: opts.registrationToken }),
       ...opts.env,
     };
-    this.#child = spawn(process.execPath, [AGENT_MAIN, ...(opts.args ?? [])], {
+    this.#child = spawn(process.execPath, [...(opts.nodeOptions ?? []), AGENT_MAIN, ...(opts.args ?? [])], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -70,7 +72,12 @@ export class AgentProcess {
   }
 
   waitForLog(text: string | RegExp, timeoutMs = 10_000): Promise<true> {
-    const seen = () => (typeof text === 'string' ? this.stderr.includes(text) : text.test(this.stderr));
+    const seen = () => {
+      if (typeof text === 'string' ? this.stderr.includes(text) : text.test(this.stderr)) return true;
+      // its stderr is complete once it has exited: waiting longer cannot help
+      if (!this.running) throw new Error(`the agent exited before logging ${String(text)}:\n${this.stderr}`);
+      return false;
+    };
     return waitFor(`agent log ${String(text)}`, seen, { timeoutMs, describe: () => `agent stderr:\n${this.stderr}` });
   }
 
