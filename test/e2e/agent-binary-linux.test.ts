@@ -1,7 +1,9 @@
 /**
  * The compiled Linux batch-agent (dist/agent/linux-x64/batch-agent, `make agent`), laid out as on
  * a baked image (<dir>/batch-agent, start_agent.sh, agent.conf) and started through
- * start_agent.sh: it registers, runs a DAG job with logs and exit codes, and is stopped.
+ * start_agent.sh: it registers, stays READY through three minutes of heartbeats every 500 ms (a
+ * crash that comes late fails the test, see stay-ready.ts), runs a DAG job with logs and exit
+ * codes meanwhile, runs a job after the three minutes, and is stopped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,9 @@ import { tmpDir, type Teardown } from '../support/tmp.js';
 import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished } from './fixture.js';
+import { watchReady } from './stay-ready.js';
+
+const CONNECTED_MS = 3 * 60_000;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BINARY = path.join(ROOT, 'dist/agent/linux-x64/batch-agent');
@@ -45,8 +50,9 @@ if (!existsSync(BINARY)) {
     }
   });
 
-  t.test('started by start_agent.sh, the Linux binary registers, runs a DAG and is stopped', async (t) => {
-    const controller = await startController(t, { store: 'pglite' });
+  t.setTimeout(CONNECTED_MS + 2 * 60_000);
+  t.test('started by start_agent.sh, the Linux binary registers, stays READY, runs a DAG and is stopped', async (t) => {
+    const controller = await startController(t, { store: 'pglite', env: { BATCH_HEARTBEAT_INTERVAL_MS: '500' } });
     const client = new BatchClient({ url: controller.url, token: controller.token });
     const { token } = await client.createRegistrationToken('local');
 
@@ -63,13 +69,24 @@ if (!existsSync(BINARY)) {
 
     const node = await waitFor(
       'the node to be READY',
-      async () => (await client.listNodes()).items.find((n) => n.state === 'READY'),
+      async () => {
+        if (agent.exitCode !== null) throw new Error(`the agent exited before READY:\n${log()}`);
+        return (await client.listNodes()).items.find((n) => n.state === 'READY');
+      },
       {
         timeoutMs: 20_000,
         intervalMs: 50,
         describe: log,
       },
     );
+    const watch = watchReady(t, client, {
+      nodeId: node.id,
+      agentGone: () =>
+        agent.exitCode === null && agent.signalCode === null
+          ? undefined
+          : `the agent exited (${agent.exitCode ?? agent.signalCode})`,
+      log,
+    });
     t.equal(node.name, 'baked-linux', 'the environment wins over agent.conf');
     t.match(node.labels, { os: 'linux', image: 'baked' }, 'labels from agent.conf');
     t.equal(node.capacity.cpu, 4);
@@ -143,6 +160,18 @@ if (!existsSync(BINARY)) {
     t.equal(stopped.state, 'STOPPED');
     await waitFor('the process tree to be gone', () => processesWith(marker).length === 0, { timeoutMs: 15_000 });
     t.pass('no process of the stopped instance is left');
+
+    const connected = await watch.until(CONNECTED_MS);
+    // after a problem, the rest would only time out
+    if (!t.equal(connected.problem, undefined, `READY with fresh heartbeats in each of ${connected.samples} samples`))
+      return;
+    t.ok(connected.watchedMs >= CONNECTED_MS, `watched for ${Math.round(connected.watchedMs / 1000)} s`);
+    const later = await client.submitJob({ name: 'later', tasks: [{ name: 'echo', command: 'echo still here' }] });
+    t.equal((await waitJobFinished(client, later.id, 30_000)).state, 'SUCCEEDED', 'a job after three minutes');
+    t.equal(await readLog(client, later.id, 'echo', 0), 'still here\n');
+    const metrics = (await client.listNodes()).items.find((n) => n.id === node.id)?.metrics;
+    t.comment(`metrics of the node: ${JSON.stringify(metrics)}`);
+    t.ok((metrics?.memoryTotalMiB ?? 0) > 0 && (metrics?.diskTotalMiB ?? 0) > 0, 'memory and disk are measured');
 
     agent.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => agent.once('exit', (c) => resolve(c)));
