@@ -11,8 +11,13 @@ import { MAX_FRAME_BYTES } from '../../protocol/messages.js';
 import { AgentSession, type GatewayDeps } from './session.js';
 
 export const AGENT_PATH = '/v1/agent';
-/** Unauthenticated connections from one address: a host's agents reconnecting at once fit easily. */
-export const MAX_STRANGERS_PER_ADDRESS = 16;
+/**
+ * Unauthenticated connections from one address. A whole fleet can share one address (a NAT
+ * gateway, a proxy, the simulated fleet of the bench): 512 lets hundreds of nodes reconnect at
+ * once after a controller restart, and each stranger has HELLO_TIMEOUT_MS to authenticate. (16
+ * refused the bench's 200-at-a-time fleet.) Refused agents retry with backoff.
+ */
+export const MAX_STRANGERS_PER_ADDRESS = 512;
 /** Unauthenticated connections in all: a fleet reconnecting after a controller restart says hello within seconds. */
 export const MAX_STRANGERS = 4096;
 
