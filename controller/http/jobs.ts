@@ -60,8 +60,7 @@ export function jobRoutes(deps: AppDeps) {
   // Commands write intent; the answer shows the states the scheduler's next pass derived from it.
   app.post('/:id/stop', async (c) => {
     const job = await visibleJob(c);
-    await stopJob(deps.store, job.id);
-    await deps.scheduler.settle('job-stopped', [job.id]);
+    if (await stopJob(deps.store, job.id)) await deps.scheduler.settle('job-stopped', [job.id]);
     return c.json(await visibleJob(c));
   });
 
