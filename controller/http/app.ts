@@ -24,18 +24,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   const v1 = new Hono<AppEnv>();
-  // Before anything reads the body or looks the token up: a bounded body, printable parameters.
+  // Printable parameters before the token is looked up; the token before any of the body is read,
+  // so a stranger is refused with 401 without the controller reading what it sends.
   const limit = limitBody();
   v1.use(
     '*',
     createMiddleware<AppEnv>(async (c, next) => {
       checkRequestText(c);
+      return next();
+    }),
+  );
+  v1.use('*', requireToken(deps.store, deps.refusals));
+  v1.use(
+    '*',
+    createMiddleware<AppEnv>(async (c, next) => {
       // Uploads stream to object storage under their own limit (BATCH_OSS_MAX_UPLOAD_BYTES).
       if (c.req.method === 'PUT' && c.req.path.startsWith('/v1/oss/')) return next();
       return limit(c, next);
     }),
   );
-  v1.use('*', requireToken(deps.store, deps.refusals));
   const openapi = openApiDocument();
   v1.get('/openapi.json', (c) => c.json(openapi));
   v1.route('/jobs', jobRoutes(deps));
