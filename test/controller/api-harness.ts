@@ -63,7 +63,7 @@ export async function makeApi(
       wake: (reason) => wakes.push(reason),
       settle: async (reason, jobs = 'all') => {
         wakes.push(reason);
-        await pass({ reasons: [reason], reconcile: jobs });
+        await pass({ reasons: [reason], reconcile: jobs, wokenAt: Date.now() });
       },
     },
   });
