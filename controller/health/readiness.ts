@@ -47,7 +47,10 @@ export function readinessCheck(sources: ReadinessSources): () => Promise<Readine
 async function checkDatabase(store: Database): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`database: no answer to select 1 within ${DATABASE_CHECK_MS} ms`), DATABASE_CHECK_MS);
+    timer = setTimeout(
+      () => resolve(`database: no answer to select 1 within ${DATABASE_CHECK_MS} ms`),
+      DATABASE_CHECK_MS,
+    );
   });
   const query = store.rows(sql`select 1`).then(
     () => undefined,

@@ -6,13 +6,7 @@
  * once per window (concurrent scrapes share one read).
  */
 import { Gauge } from 'prom-client';
-import {
-  INSTANCE_STATES,
-  JOB_STATES,
-  NODE_STATES,
-  PENDING_REASONS,
-  TASK_STATES,
-} from '../../protocol/states.js';
+import { INSTANCE_STATES, JOB_STATES, NODE_STATES, PENDING_REASONS, TASK_STATES } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from './instruments.js';
 import {

@@ -182,11 +182,7 @@ async function recordEnds(db: Database, rows: readonly AttemptRow[]): Promise<Ch
 }
 
 /** Some attempt failed: the instance's next state depends on its retry policy and history. */
-async function recordWithRetries(
-  tx: Database,
-  rows: readonly AttemptRow[],
-  backoff: Backoff,
-): Promise<ChangedRow[]> {
+async function recordWithRetries(tx: Database, rows: readonly AttemptRow[], backoff: Backoff): Promise<ChangedRow[]> {
   const changed = await tx.rows<ChangedAttempt>(UPDATE_ATTEMPTS(rows));
   if (changed.length === 0) return changed;
   const failed = changed.filter((c) => c.state === 'FAILED').map((c) => c.instance_id);
