@@ -13,6 +13,12 @@ import type { PassReport, PassRequest } from '../scheduler/loop.js';
 /** Seconds, from 1 ms to 10 s: passes, writes and requests are milliseconds when healthy. */
 const FAST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 export interface Metrics {
   registry: Registry;
   instancesStarted: Counter;
@@ -28,6 +34,9 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Gauges that prom-client names like counters, which `promtool check metrics` rejects; their
+  // per-type twins (nodejs_active_handles{type}, …) carry the same figures.
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   const registers = [registry];
   return {
     registry,
