@@ -3,6 +3,7 @@
  * after a submit, and labels that carry route patterns, never ids. On PGlite and PostgreSQL.
  */
 import t from 'tap';
+import { readConfig } from '../../controller/config.js';
 import { readinessCheck } from '../../controller/health/readiness.js';
 import { healthRoutes } from '../../controller/http/health.js';
 import { createMetrics } from '../../controller/metrics/instruments.js';
@@ -142,4 +143,17 @@ t.test('nodes by environment: the largest environments by name, the rest as "(ot
   t.equal(value('(other)', 'READY'), 1);
   t.equal(value('(other)', 'DRAINING'), 1);
   t.equal(value('big', 'TERMINATED'), 0, 'every state of a kept environment has a series');
+});
+
+t.test('BATCH_METRICS_TOKEN and BATCH_LOG_LEVEL are checked at start', async (t) => {
+  const base = { BATCH_DATA_DIR: '/tmp/unused' };
+  t.throws(() => readConfig({ ...base, BATCH_METRICS_TOKEN: 'short' }), {
+    message: 'BATCH_METRICS_TOKEN: must be at least 16 characters',
+  });
+  t.equal(readConfig({ ...base, BATCH_METRICS_TOKEN: METRICS_TOKEN }).metricsToken, METRICS_TOKEN);
+  t.throws(() => readConfig({ ...base, BATCH_LOG_LEVEL: 'verbose' }), {
+    message: 'BATCH_LOG_LEVEL=verbose: must be one of debug, info, warn, error',
+  });
+  t.equal(readConfig({ ...base, BATCH_LOG_LEVEL: 'DEBUG' }).logLevel, 'debug');
+  t.equal(readConfig(base).logLevel, 'info');
 });
