@@ -7,6 +7,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
+import type { Caller } from '../access/caller.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/instruments.js';
 import type { AppEnv } from './auth.js';
@@ -32,7 +33,8 @@ export function observeRequests(log: Logger, metrics: Metrics) {
         route,
         status,
         durationMs: Math.round(seconds * 10_000) / 10,
-        user: c.get('caller')?.name,
+        // Unset when the request never got past authentication (hono types it as always set).
+        user: (c.get('caller') as Caller | undefined)?.name,
       };
       if (QUIET_ROUTES.has(route)) log.debug(line, fields);
       else log.info(line, fields);
