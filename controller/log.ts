@@ -19,12 +19,11 @@ export interface Logger {
 let root: pino.Logger | undefined;
 
 /** Sets the level of every logger created from now on (main calls it once config is read). */
-export function configureLogging(level: LogLevel, write?: (line: string) => void): void {
-  root = pino(loggerOptions(level), destination(write));
+export function configureLogging(level: LogLevel): void {
+  root = pino(loggerOptions(level), destination());
 }
 
-function destination(write?: (line: string) => void): pino.DestinationStream {
-  if (write) return { write };
+function destination(): pino.DestinationStream {
   // Synchronous: a line is on disk before a crash or process.exit, and no worker thread is needed.
   if (!process.stderr.isTTY) return pino.destination({ dest: 2, sync: true });
   return { write: (line: string) => process.stderr.write(readableLogLine(line)) };
