@@ -7,6 +7,11 @@ import { checkRequestText, limitBody } from './body.js';
 import type { AppDeps } from './deps.js';
 import { environmentRoutes } from './environments.js';
 import { errorHandler } from './errors.js';
+import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
+import { observeRequests } from './observe.js';
+import { readinessCheck } from '../health/readiness.js';
+import { createMetrics } from '../metrics/instruments.js';
 import { jobRoutes } from './jobs.js';
 import { nodeRoutes } from './nodes.js';
 import { ossRoutes } from './oss.js';
@@ -18,10 +23,14 @@ import { auditRoutes, tokenRoutes, userRoutes } from './users.js';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.onError(errorHandler(deps.log));
+  const metrics = deps.metrics ?? createMetrics();
+  app.onError(errorHandler(deps.log, metrics));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.use('*', observeRequests(deps.log, metrics));
+  // Without a scheduler (API tests) only the database is checked: its last pass is always now.
+  app.route('/', healthRoutes(deps.readiness ?? readinessCheck({ store: deps.store, lastPassAt: () => Date.now() })));
+  app.route('/metrics', metricsRoutes(deps, metrics));
 
   const v1 = new Hono<AppEnv>();
   // Printable parameters before the token is looked up; the token before any of the body is read,

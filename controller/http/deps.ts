@@ -2,7 +2,9 @@
 import type { RefusalAudit } from '../access/audit.js';
 import type { Database } from '../db/client.js';
 import type { SessionRegistry } from '../gateway/registry.js';
+import type { Readiness } from '../health/readiness.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/instruments.js';
 import type { LogBus } from '../logs/bus.js';
 import type { WakeReason, WakeScope } from '../scheduler/wake.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -24,6 +26,12 @@ export interface AppDeps {
   scheduler: SchedulerHandle;
   /** Audits refused tokens at a bounded rate; absent in tests that do not look. */
   refusals?: RefusalAudit;
+  /** The controller's instruments; absent in tests that do not look (the app makes its own). */
+  metrics?: Metrics;
+  /** `BATCH_METRICS_TOKEN`: a token that reads /metrics and nothing else. */
+  metricsToken?: string;
+  /** What /readyz reports; absent in tests (only the database is then checked). */
+  readiness?: () => Promise<Readiness>;
   /** Called when an environment's desired node count changes (the local provider follows it). */
   onEnvironmentScaled?(name: string, desiredNodes: number): void;
 }

@@ -36,6 +36,15 @@ export function jobRoutes(deps: AppDeps) {
     if (result.created) {
       // A new job needs placing, not reconciling: its stored states are already right.
       deps.scheduler.wake('job-submitted', []);
+      const { job } = result;
+      deps.log.info(`job ${job.id} (${job.name}) submitted by ${c.get('caller').name}`, {
+        event: 'job.submitted',
+        jobId: job.id,
+        name: job.name,
+        owner: c.get('caller').name,
+        state: job.state,
+        tasks: job.tasks.length,
+      });
       return c.json(result.job, 201);
     }
     const caller = c.get('caller');
