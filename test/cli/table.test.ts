@@ -77,8 +77,8 @@ t.test('the nodes table', async (t) => {
   t.equal(
     nodesTable([node({ lastHeartbeatAt: '2026-11-27T09:59:50.000Z' })], NOW),
     [
-      'ID   NAME      STATE  ENVIRONMENT    CPU  MEMORY MiB  GPU  LOAD  HEARTBEAT',
-      'n-1  worker-1  READY  local        2.5/8  4096/16384  0/0  0.50  10s ago',
+      'ID   NAME      STATE  ENVIRONMENT  CPU ALLOC  MEM ALLOC MiB  GPU ALLOC  CPU%  MEM USED MiB  DISK FREE MiB  LOAD  HEARTBEAT',
+      'n-1  worker-1  READY  local            2.5/8     4096/16384        0/0    12    5000/16384              1  0.50  10s ago',
     ].join('\n'),
   );
 });
