@@ -25,6 +25,7 @@ import { RefusalAudit } from './access/audit.js';
 import { SchedulerLoop } from './scheduler/loop.js';
 import { schedulingPass } from './scheduler/pass.js';
 import { loadNextBackoffEnd } from './scheduler/snapshot.js';
+import { ScheduleTicker } from './schedules/ticker.js';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--version')) {
@@ -77,6 +78,13 @@ async function main(): Promise<void> {
     log: createLogger('scheduler'),
     nextBackoffEnd: () => loadNextBackoffEnd(store),
   });
+  const ticker = new ScheduleTicker({
+    store,
+    clock: systemClock,
+    log: createLogger('schedules'),
+    scheduler,
+    defaultEnvironment: config.defaultEnvironment,
+  });
   // The controller was away, not the nodes: their grace period starts now.
   await restartHeartbeatClock(store);
   // Started once the server listens (its agents need the URL); environment scaling may come first.
@@ -92,6 +100,8 @@ async function main(): Promise<void> {
     defaultEnvironment: config.defaultEnvironment,
     scheduler,
     refusals: new RefusalAudit(store, systemClock, createLogger('audit')),
+    clock: systemClock,
+    scheduleTicker: ticker,
     onEnvironmentScaled: (name, desired) => {
       if (name === LOCAL_ENVIRONMENT) void local?.scale(desired);
     },
@@ -129,6 +139,7 @@ async function main(): Promise<void> {
 
   scheduler.start();
   archiver.start();
+  ticker.start();
   local = new LocalProvider({
     store,
     environmentId: boot.localEnvironmentId,
@@ -166,6 +177,7 @@ async function main(): Promise<void> {
     clearInterval(liveness);
     scheduler.stop();
     archiver.stop();
+    ticker.stop();
     await local.stop();
     await batcher.flushed();
     batcher.stop();

@@ -145,6 +145,7 @@ export const quotasSchema = z
     jobs: z.number().int().min(0),
     tasksPerJob: z.number().int().min(1),
     instancesPerTask: z.number().int().min(1),
+    schedules: z.number().int().min(0),
   })
   .partial()
   .describe('per-user overrides of the default quotas (SPEC §8)');
@@ -156,7 +157,7 @@ export const userSchema = z.object({
   disabled: z.boolean(),
   quotas: z.record(z.string(), z.number()),
   /** What the user holds of the quotas that count things. */
-  usage: z.object({ jobs: z.number().int(), computeEnvironments: z.number().int() }),
+  usage: z.object({ jobs: z.number().int(), computeEnvironments: z.number().int(), schedules: z.number().int() }),
   createdAt: timestamp,
 });
 export const updateUserSchema = z.strictObject({ quotas: quotasSchema });
