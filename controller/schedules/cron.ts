@@ -10,6 +10,7 @@ import { BatchError } from '../../protocol/errors.js';
 
 /** A yearly expression such as 29 February fires at least once in 8 years. */
 const SEARCH_DAYS = 8 * 366;
+const DAY_MS = 86_400_000;
 
 export interface CronSchedule {
   /** The first tick strictly after `afterMs` (whole seconds), or undefined if there is none. */
@@ -124,9 +125,11 @@ function zoneOf(timezone: string) {
      */
     instant(t: LocalTime): number | undefined {
       const wanted = asUtc(t);
-      const first = wanted - (asUtc(local(wanted)) - wanted);
-      const second = wanted - (asUtc(local(first)) - first);
-      const found = [first, second].filter((at) => asUtc(local(at)) === wanted);
+      // The zone's offsets a day either side and at the time itself cover both sides of a change.
+      const offsetAt = (at: number) => asUtc(local(at)) - at;
+      const found = [wanted - DAY_MS, wanted, wanted + DAY_MS]
+        .map((probe) => wanted - offsetAt(probe))
+        .filter((at) => asUtc(local(at)) === wanted);
       return found.length === 0 ? undefined : Math.min(...found);
     },
   };

@@ -67,16 +67,18 @@ interface Previous {
 }
 
 export class ScheduleTicker {
-  private startedAt = 0;
+  /** Ticks before this were missed by every controller (plan.ts): none ran to run them. */
+  private readonly startedAt: number;
   private timer: Cancel | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
 
-  constructor(private readonly deps: TickerDeps) {}
+  constructor(private readonly deps: TickerDeps) {
+    this.startedAt = deps.clock.now();
+  }
 
   start(): void {
-    this.startedAt = this.deps.clock.now();
     this.stopped = false;
     this.arm(0);
   }
