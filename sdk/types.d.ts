@@ -1,0 +1,51 @@
+/**
+ * Request options and the few response shapes the SDK needs that protocol/api.ts does not
+ * (yet) define. Resource shapes themselves come from protocol/api.ts and are not repeated here.
+ */
+import type { JobState } from '../protocol/states.js';
+import type { User } from '../protocol/api.js';
+export interface ClientOptions {
+    /** Base URL of a controller, e.g. `http://127.0.0.1:8080`. */
+    url: string;
+    /** API token sent as `Authorization: Bearer <token>`; omit for unauthenticated calls (`health`). */
+    token?: string;
+    /** Replaces the global fetch (tests, proxies, a browser's fetch with credentials). */
+    fetch?: typeof fetch;
+}
+export interface PageQuery {
+    limit?: number;
+    /** The `next` of the previous page. */
+    cursor?: string;
+}
+export interface JobQuery extends PageQuery {
+    state?: JobState;
+}
+export interface LogOptions {
+    stream?: 'stdout' | 'stderr';
+    /** Keep the response open and stream new output until the attempt ends. */
+    follow?: boolean;
+    /** 1-based attempt number; the controller defaults to the latest. */
+    attempt?: number;
+    signal?: AbortSignal;
+}
+/** `POST /v1/users` returns the new user and their first token, shown only this once. */
+export interface CreatedUser {
+    user: User;
+    token: string;
+}
+/** Schedules: the shapes are protocol/schedule.ts's; `ScheduleSpec` is what create takes. */
+export type { Schedule, ScheduleDetail, ScheduleRun, CreateSchedule as ScheduleSpec } from '../protocol/schedule.js';
+/** A bucket of the object store (`GET /v1/oss`). */
+export interface Bucket {
+    name: string;
+    url: string;
+    createdAt: string;
+}
+/** An object of the object store (`GET /v1/oss/{bucket}`, `PUT /v1/oss/{bucket}/{key}`). */
+export interface ObjectEntry {
+    url: string;
+    key: string;
+    size: number;
+    lastModified: string;
+    sha256?: string;
+}
