@@ -369,5 +369,11 @@ export const scheduleRuns = pgTable(
     /** Ticks missed while no controller ran that this run stands for (catch-up). */
     missed: integer('missed').notNull().default(0),
   },
-  (t) => [uniqueIndex('schedule_runs_tick_idx').on(t.scheduleId, t.tickAt)],
+  (t) => [
+    uniqueIndex('schedule_runs_tick_idx').on(t.scheduleId, t.tickAt),
+    // Each ticker pass looks for claims whose controller died; there are almost never any.
+    index('schedule_runs_unfinished_idx')
+      .on(t.claimedAt)
+      .where(sql`outcome IS NULL`),
+  ],
 );

@@ -4,9 +4,10 @@
  *
  * 1. claim the tick: insert its run, UNIQUE (schedule, tick). A tick someone else claimed is
  *    theirs; only a claim left unfinished for CLAIM_LEASE_MS (its controller died mid-way) is
- *    taken over, and then the job's clientToken, `schedule:<id>:<tick>`, makes the submit return
- *    the job the dead controller may already have made. So a tick makes at most one job across
- *    restarts and controllers sharing a database, and a crash does not lose it.
+ *    taken over, by a later pass that looks for such claims, and then the job's clientToken,
+ *    `schedule:<id>:<tick>`, makes the submit return the job the dead controller may already
+ *    have made. So a tick makes one job across restarts and controllers sharing a database, and
+ *    a crash does not lose it.
  * 2. apply the overlap policy against the previous run's job, submit through the jobs module
  *    (the owner's quotas apply), record the job id or the refusal on the run: never retried.
  * 3. advance `next_tick_at`, guarded by its old value.
@@ -65,6 +66,11 @@ interface Previous {
   state: string;
   active: boolean;
 }
+
+const previousOf = (row: DueRow): Previous | undefined =>
+  row.lastJobId === null
+    ? undefined
+    : { jobId: row.lastJobId, state: row.lastJobState ?? 'deleted', active: row.lastJobActive };
 
 export class ScheduleTicker {
   /** Ticks before this were missed by every controller (plan.ts): none ran to run them. */
@@ -144,57 +150,79 @@ export class ScheduleTicker {
   /** True when there may be more due schedules than one batch took. */
   private async pass(): Promise<boolean> {
     const now = this.deps.clock.now();
-    const due = await this.loadDue(now);
-    for (const row of due) {
-      try {
-        await this.handle(row, now);
-      } catch (err) {
-        // One schedule's trouble (its database write failed) must not hold up the others; its
-        // tick stays due, and an unfinished claim is taken over after the lease.
-        this.deps.log.error(`schedule ${row.id}: ${errorText(err)}`);
-      }
+    // Ticks a dead controller claimed and never finished: its schedule has moved on since.
+    for (const row of await this.load(now, 'stale')) {
+      await this.guarded(row, () => this.act(row, { kind: 'run', tick: row.dueMs, missed: 0 }, previousOf(row), now));
     }
+    const due = await this.load(now, 'due');
+    for (const row of due) await this.guarded(row, () => this.handle(row, now));
     return due.length === DUE_BATCH;
   }
 
-  private loadDue(now: number): Promise<DueRow[]> {
+  /** One schedule's trouble (a failed write) must not hold up the others: its tick stays due. */
+  private async guarded(row: DueRow, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.deps.log.error(`schedule ${row.id}: ${errorText(err)}`);
+    }
+  }
+
+  /**
+   * Due schedules with what a tick needs (owner, previous job), from `next_tick_at`; or, for
+   * `stale`, the unfinished claims older than the lease, with their tick.
+   */
+  private load(now: number, which: 'due' | 'stale'): Promise<DueRow[]> {
+    const nowSql = sql`to_timestamp(${now / 1000})`;
+    const source =
+      which === 'due'
+        ? sql`(extract(epoch FROM s.next_tick_at) * 1000)::float8 AS "dueMs" FROM schedules s`
+        : sql`(extract(epoch FROM stale.tick_at) * 1000)::float8 AS "dueMs"
+              FROM schedule_runs stale JOIN schedules s ON s.id = stale.schedule_id`;
+    const where =
+      which === 'due'
+        ? sql`s.next_tick_at <= ${nowSql} ORDER BY s.next_tick_at`
+        : sql`stale.outcome IS NULL AND stale.claimed_at < ${nowSql} - make_interval(secs => ${CLAIM_LEASE_MS / 1000})`;
     return this.deps.store.rows<DueRow>(sql`
       SELECT s.id, s.cron, s.timezone, s.overlap, s.catch_up AS "catchUp", s.job,
-             (extract(epoch FROM s.next_tick_at) * 1000)::float8 AS "dueMs",
              u.id AS "ownerId", u.name AS "ownerName", u.admin, u.quotas, u.disabled_at IS NOT NULL AS disabled,
              last.job_id AS "lastJobId", j.state AS "lastJobState",
-             coalesce(${stateIn('jobs', ACTIVE_JOB_STATES, 'j')}, false) AS "lastJobActive"
-      FROM schedules s
+             coalesce(${stateIn('jobs', ACTIVE_JOB_STATES, 'j')}, false) AS "lastJobActive",
+             ${source}
       JOIN users u ON u.id = s.owner_id
       LEFT JOIN LATERAL (
         SELECT r.job_id FROM schedule_runs r
         WHERE r.schedule_id = s.id AND r.job_id IS NOT NULL ORDER BY r.tick_at DESC LIMIT 1
       ) last ON true
       LEFT JOIN jobs j ON j.id = last.job_id
-      WHERE s.next_tick_at <= to_timestamp(${now / 1000})
-      ORDER BY s.next_tick_at
+      WHERE ${where}
       LIMIT ${DUE_BATCH}`);
   }
 
   private async handle(row: DueRow, now: number): Promise<void> {
     const plan = planTicks(compileCron(row.cron, row.timezone), row.catchUp, row.dueMs, now, this.startedAt);
-    let previous: Previous | undefined =
-      row.lastJobId === null
-        ? undefined
-        : { jobId: row.lastJobId, state: row.lastJobState ?? 'deleted', active: row.lastJobActive };
-    for (const action of plan.actions) {
-      const runId = await this.claim(row.id, action.tick, now);
-      if (runId === undefined) continue;
-      const result = await this.carryOut(row, action, previous);
-      await this.deps.store.rows(sql`
-        UPDATE schedule_runs SET outcome = ${result.outcome}, job_id = ${result.jobId ?? null},
-               reason = ${result.reason ?? null}, missed = ${action.missed}
-        WHERE id = ${runId} AND outcome IS NULL`);
-      if (result.jobId) previous = { jobId: result.jobId, state: 'PENDING', active: true };
-    }
+    let previous = previousOf(row);
+    for (const action of plan.actions) previous = await this.act(row, action, previous, now);
     await this.deps.store.rows(sql`
       UPDATE schedules SET next_tick_at = ${plan.next === undefined ? null : sql`to_timestamp(${plan.next / 1000})`}
       WHERE id = ${row.id} AND next_tick_at = to_timestamp(${row.dueMs / 1000})`);
+  }
+
+  /** Claims one tick and carries it out; returns the job the next tick overlaps with. */
+  private async act(
+    row: DueRow,
+    action: TickAction,
+    previous: Previous | undefined,
+    now: number,
+  ): Promise<Previous | undefined> {
+    const runId = await this.claim(row.id, action.tick, now);
+    if (runId === undefined) return previous;
+    const result = await this.carryOut(row, action, previous);
+    await this.deps.store.rows(sql`
+      UPDATE schedule_runs SET outcome = ${result.outcome}, job_id = ${result.jobId ?? null},
+             reason = ${result.reason ?? null}, missed = ${action.missed}
+      WHERE id = ${runId} AND outcome IS NULL`);
+    return result.jobId ? { jobId: result.jobId, state: 'PENDING', active: true } : previous;
   }
 
   /** The run's id if this controller now holds the tick. */
