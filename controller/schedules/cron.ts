@@ -82,7 +82,11 @@ export function checkTimezone(timezone: string): void {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
-    throw new BatchError('VALIDATION', `timezone: "${timezone}" is not an IANA time zone (e.g. Europe/Berlin, UTC)`, 'timezone');
+    throw new BatchError(
+      'VALIDATION',
+      `timezone: "${timezone}" is not an IANA time zone (e.g. Europe/Berlin, UTC)`,
+      'timezone',
+    );
   }
 }
 

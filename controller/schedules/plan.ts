@@ -50,7 +50,9 @@ export function planTicks(
       tick = cron.nextAfter(last);
     }
     actions.push(
-      catchUp === 'latest' ? { kind: 'run', tick: last, missed: count - 1 } : { kind: 'missed', tick: last, missed: count },
+      catchUp === 'latest'
+        ? { kind: 'run', tick: last, missed: count - 1 }
+        : { kind: 'missed', tick: last, missed: count },
     );
   }
   for (; tick !== undefined && tick <= now; tick = cron.nextAfter(tick)) actions.push({ kind: 'run', tick, missed: 0 });

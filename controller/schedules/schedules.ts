@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { BatchError, notFound } from '../../protocol/errors.js';
-import { checkJobSpec } from '../../protocol/spec.js';
+import { checkJobSpec, jobSpecSchema, parseOrThrow } from '../../protocol/spec.js';
 import {
   SCHEDULE_NEXT_RUNS,
   SCHEDULE_RECENT_RUNS,
@@ -74,10 +74,15 @@ async function checkJob(store: Database, caller: Caller, job: Record<string, unk
       'job.clientToken',
     );
   try {
-    const names = Array.isArray(job.tasks)
-      ? job.tasks.map((t) => (typeof t === 'object' && t !== null && 'template' in t ? String(t.template) : undefined))
-      : [];
-    checkJobSpec(job, await loadTemplates(store, caller.id, names));
+    const parsed = parseOrThrow(jobSpecSchema, job);
+    checkJobSpec(
+      job,
+      await loadTemplates(
+        store,
+        caller.id,
+        parsed.tasks.map((t) => t.template),
+      ),
+    );
   } catch (err) {
     if (!(err instanceof BatchError)) throw err;
     const field = err.field ? `job.${err.field}` : 'job';
@@ -95,12 +100,21 @@ export async function listSchedules(
   ownerId: string | undefined,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Schedule[]; next?: string }> {
-  const rows = await readSchedules(store, { ...(ownerId ? { ownerId } : {}), after: page.cursor, limit: page.limit + 1 });
+  const rows = await readSchedules(store, {
+    ...(ownerId ? { ownerId } : {}),
+    after: page.cursor,
+    limit: page.limit + 1,
+  });
   const items = rows.slice(0, page.limit).map(toResource);
   return rows.length > page.limit ? { items, next: rows[page.limit - 1]!.id } : { items };
 }
 
-export async function getSchedule(store: Database, clock: Clock, caller: Caller, name: string): Promise<ScheduleDetail> {
+export async function getSchedule(
+  store: Database,
+  clock: Clock,
+  caller: Caller,
+  name: string,
+): Promise<ScheduleDetail> {
   const [row] = await readSchedules(store, { ownerId: caller.id, name, limit: 1 });
   if (!row) throw notFound('schedule', name);
   const nextRuns = row.paused ? [] : ticksAfter(compileCron(row.cron, row.timezone), clock.now(), SCHEDULE_NEXT_RUNS);
@@ -112,7 +126,12 @@ export async function getSchedule(store: Database, clock: Clock, caller: Caller,
 }
 
 /** Paused: no tick is due, none is caught up on resume. */
-export async function pauseSchedule(store: Database, clock: Clock, caller: Caller, name: string): Promise<ScheduleDetail> {
+export async function pauseSchedule(
+  store: Database,
+  clock: Clock,
+  caller: Caller,
+  name: string,
+): Promise<ScheduleDetail> {
   const done = await store.rows<{ id: string }>(sql`
     UPDATE schedules SET paused = true, next_tick_at = NULL
     WHERE owner_id = ${caller.id} AND name = ${name} RETURNING id`);

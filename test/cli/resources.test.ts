@@ -198,7 +198,10 @@ t.test('schedules create, list, show, pause, resume and delete', async (t) => {
   t.match(show.stdout, /^2026-11-26T02:00:00.000Z\s+SUBMITTED\s+j-1$/m);
   const shown = await runBatchctl(['schedules', 'show', 'nightly', '--json'], { url: server.url });
   t.same(JSON.parse(shown.stdout), detail);
-  t.equal((await runBatchctl(['schedules', 'pause', 'nightly'], { url: server.url })).stdout, 'paused schedule nightly\n');
+  t.equal(
+    (await runBatchctl(['schedules', 'pause', 'nightly'], { url: server.url })).stdout,
+    'paused schedule nightly\n',
+  );
   t.equal(
     (await runBatchctl(['schedules', 'resume', 'nightly'], { url: server.url })).stdout,
     'resumed schedule nightly\n',

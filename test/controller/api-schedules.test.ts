@@ -67,7 +67,11 @@ t.test('every field is checked at the boundary, and nothing half-written is stor
   });
   t.match(await refused(schedule({ job: { ...job, clientToken: 'x' } })), { field: 'job.clientToken' });
   // The job is stored as given: the request's size limit bounds it.
-  const big = await api.request('POST', '/v1/schedules', schedule({ job: { ...job, description: 'x'.repeat(1 << 20) } }));
+  const big = await api.request(
+    'POST',
+    '/v1/schedules',
+    schedule({ job: { ...job, description: 'x'.repeat(1 << 20) } }),
+  );
   t.equal(big.status, 413);
   t.same((await api.request('GET', '/v1/schedules')).body.items, []);
 });
@@ -96,7 +100,10 @@ t.test('the schedules quota holds under concurrent creates', async (t) => {
     body: { error: { code: 'QUOTA_EXCEEDED', message: /quota "schedules" allows 3 schedules; you have 3/ } },
   });
   const users = await api.request('GET', '/v1/users');
-  t.match(users.body.items.find((u: { name: string }) => u.name === 'admin'), { usage: { schedules: 3 } });
+  t.match(
+    users.body.items.find((u: { name: string }) => u.name === 'admin'),
+    { usage: { schedules: 3 } },
+  );
 });
 
 t.test("a user sees and changes only their own schedules; an admin lists everyone's", async (t) => {
