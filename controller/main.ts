@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     clearInterval(liveness);
     scheduler.stop();
     archiver.stop();
-    ticker.stop();
+    await ticker.stop();
     await local.stop();
     await batcher.flushed();
     batcher.stop();

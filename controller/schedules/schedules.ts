@@ -20,7 +20,7 @@ import { loadTemplates } from '../jobs/submit.js';
 import { quotaLimit } from '../quotas.js';
 import { newId } from '../secrets.js';
 import { compileCron, ticksAfter } from './cron.js';
-import { readRuns, readSchedules, toResource } from './view.js';
+import { readRuns, readSchedules, toResource, type ScheduleRow } from './view.js';
 
 export async function createSchedule(
   store: Database,
@@ -109,14 +109,20 @@ export async function listSchedules(
   return rows.length > page.limit ? { items, next: rows[page.limit - 1]!.id } : { items };
 }
 
+/** The caller's schedule of that name; another user's is as missing as one that never was. */
+async function ownSchedule(store: Database, caller: Caller, name: string): Promise<ScheduleRow> {
+  const [row] = await readSchedules(store, { ownerId: caller.id, name, limit: 1 });
+  if (!row) throw notFound('schedule', name);
+  return row;
+}
+
 export async function getSchedule(
   store: Database,
   clock: Clock,
   caller: Caller,
   name: string,
 ): Promise<ScheduleDetail> {
-  const [row] = await readSchedules(store, { ownerId: caller.id, name, limit: 1 });
-  if (!row) throw notFound('schedule', name);
+  const row = await ownSchedule(store, caller, name);
   const nextRuns = row.paused ? [] : ticksAfter(compileCron(row.cron, row.timezone), clock.now(), SCHEDULE_NEXT_RUNS);
   return {
     ...toResource(row),
@@ -146,8 +152,7 @@ export async function resumeSchedule(
   caller: Caller,
   name: string,
 ): Promise<ScheduleDetail> {
-  const [row] = await readSchedules(store, { ownerId: caller.id, name, limit: 1 });
-  if (!row) throw notFound('schedule', name);
+  const row = await ownSchedule(store, caller, name);
   const next = compileCron(row.cron, row.timezone).nextAfter(clock.now());
   await store.rows(sql`
     UPDATE schedules SET paused = false, next_tick_at = ${next === undefined ? null : sql`to_timestamp(${next / 1000})`}

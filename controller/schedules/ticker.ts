@@ -89,9 +89,12 @@ export class ScheduleTicker {
     this.arm(0);
   }
 
-  stop(): void {
+  /** Stops the timer; resolves once a pass in flight has ended (before the store closes). */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.();
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
   }
 
   /** Runs a pass soon (a schedule was created or resumed). */

@@ -10,7 +10,7 @@ import { createScheduleSchema, type CreateSchedule } from '../../protocol/schedu
 import type { Caller } from '../../controller/access/caller.js';
 import { stateValue } from '../../controller/db/state-sql.js';
 import { silentLogger } from '../../controller/log.js';
-import { createSchedule } from '../../controller/schedules/schedules.js';
+import { createSchedule, pauseSchedule, resumeSchedule } from '../../controller/schedules/schedules.js';
 import { CLAIM_LEASE_MS, ScheduleTicker } from '../../controller/schedules/ticker.js';
 import { freshDatabase } from '../support/postgres.js';
 import { makeApi } from './api-harness.js';
@@ -219,5 +219,28 @@ for (const store of ['pglite', 'postgres'] as const) {
       ['SUBMITTED', 'REFUSED', 'REFUSED'],
     );
     t.match(runs[1]!.reason, /^QUOTA_EXCEEDED: quota "jobs" allows 1 jobs/);
+  });
+
+  t.test(`${store}: a paused schedule runs no tick and catches none up; a disabled owner's are refused`, async (t) => {
+    const s = await setup(t, store);
+    const start = s.clock.now();
+    const ticker = s.ticker();
+    await s.create({ overlap: 'allow', catchUp: 'latest' });
+    await s.seconds(ticker, 1);
+    await pauseSchedule(s.api.store, s.clock, s.caller, 'every-second');
+    await s.seconds(ticker, 3);
+    await resumeSchedule(s.api.store, s.clock, s.caller, 'every-second');
+    await s.seconds(ticker, 1);
+    // (An admin cannot disable themselves through the API.)
+    await s.api.store.rows(sql`UPDATE users SET disabled_at = now() WHERE name = 'admin'`);
+    await s.seconds(ticker, 1);
+    t.same(
+      (await s.runs()).map((r) => [(r.tick - start) / 1000, r.outcome, r.reason]),
+      [
+        [1, 'SUBMITTED', null],
+        [5, 'SUBMITTED', null],
+        [6, 'REFUSED', 'FORBIDDEN: user "admin" is disabled'],
+      ],
+    );
   });
 }

@@ -9,7 +9,7 @@ import t from 'tap';
 import { BatchClient } from '../../sdk/client.js';
 import type { ScheduleRun } from '../../sdk/index.js';
 import { runBatchctl } from '../support/batchctl.js';
-import { fixedPort, STORES, startController } from '../support/cluster.js';
+import { fixedPort, restartController, STORES, startController } from '../support/cluster.js';
 import { tmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 
@@ -83,14 +83,9 @@ for (const store of STORES) {
 
     await controller.kill();
     const killedAt = Date.now();
-    // Let a few ticks pass with no controller.
+    // Not a wait for something: the downtime itself, a few ticks that no controller runs.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const again = await startController(t, {
-      store,
-      port,
-      dataDir: controller.dataDir,
-      ...(controller.databaseUrl ? { databaseUrl: controller.databaseUrl } : {}),
-    });
+    const again = await restartController(t, controller, { store, port });
     const client2 = new BatchClient({ url: again.url, token: again.token });
     const after = await waitFor(
       'two runs after the restart',
