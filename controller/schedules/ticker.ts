@@ -31,6 +31,12 @@ import { MAX_COUNTED_MISSES, planTicks, type TickAction } from './plan.js';
 export const POLL_MS = 1000;
 /** An unfinished claim older than this belongs to a controller that died. */
 export const CLAIM_LEASE_MS = 30_000;
+/**
+ * Finished runs kept per schedule (the newest): the history a user reads, bounded so that a
+ * schedule every second does not grow its table for ever. Only ticks long past are trimmed, so
+ * the UNIQUE (schedule, tick) still guards every tick a controller could still run.
+ */
+export const MAX_RUNS_KEPT = 1000;
 /** Due schedules handled per pass; more wait for the next one, which follows at once. */
 const DUE_BATCH = 100;
 
@@ -209,6 +215,11 @@ export class ScheduleTicker {
     await this.deps.store.rows(sql`
       UPDATE schedules SET next_tick_at = ${plan.next === undefined ? null : sql`to_timestamp(${plan.next / 1000})`}
       WHERE id = ${row.id} AND next_tick_at = to_timestamp(${row.dueMs / 1000})`);
+    await this.deps.store.rows(sql`
+      DELETE FROM schedule_runs
+      WHERE schedule_id = ${row.id} AND outcome IS NOT NULL AND tick_at < (
+        SELECT tick_at FROM schedule_runs WHERE schedule_id = ${row.id}
+        ORDER BY tick_at DESC OFFSET ${MAX_RUNS_KEPT - 1} LIMIT 1)`);
   }
 
   /** Claims one tick and carries it out; returns the job the next tick overlaps with. */

@@ -11,7 +11,7 @@ import type { Caller } from '../../controller/access/caller.js';
 import { stateValue } from '../../controller/db/state-sql.js';
 import { silentLogger } from '../../controller/log.js';
 import { createSchedule, pauseSchedule, resumeSchedule } from '../../controller/schedules/schedules.js';
-import { CLAIM_LEASE_MS, ScheduleTicker } from '../../controller/schedules/ticker.js';
+import { CLAIM_LEASE_MS, MAX_RUNS_KEPT, ScheduleTicker } from '../../controller/schedules/ticker.js';
 import { freshDatabase } from '../support/postgres.js';
 import { makeApi } from './api-harness.js';
 import { FakeClock } from './fake-clock.js';
@@ -242,5 +242,26 @@ for (const store of ['pglite', 'postgres'] as const) {
         [6, 'REFUSED', 'FORBIDDEN: user "admin" is disabled'],
       ],
     );
+  });
+
+  t.test(`${store}: the run history keeps the newest ${MAX_RUNS_KEPT} runs`, async (t) => {
+    const s = await setup(t, store);
+    const start = s.clock.now();
+    const ticker = s.ticker();
+    await s.create({ overlap: 'skip' });
+    // Within the minute after which ticks count as missed: every one of them runs (or skips).
+    s.clock.advance(50_000);
+    await ticker.runOnce();
+    t.equal((await s.runs()).length, 50);
+    const [row] = await s.api.store.rows<{ id: string }>(sql`SELECT id FROM schedules`);
+    // Older runs, as a long-lived schedule has them.
+    await s.api.store.rows(sql`
+      INSERT INTO schedule_runs (schedule_id, tick_at, claimed_at, outcome)
+      SELECT ${row!.id}, to_timestamp(${start / 1000} - g), now(), 'SKIPPED' FROM generate_series(1, ${MAX_RUNS_KEPT}) g`);
+    await s.seconds(ticker, 1);
+    const runs = await s.runs();
+    t.equal(runs.length, MAX_RUNS_KEPT);
+    t.equal(runs.at(-1)!.tick, start + 51_000, 'the newest is kept');
+    t.equal(runs[0]!.tick, start - (MAX_RUNS_KEPT - 51) * 1000, 'the oldest go');
   });
 }
