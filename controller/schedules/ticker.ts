@@ -20,7 +20,7 @@ import type { Caller } from '../access/caller.js';
 import type { Cancel, Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import { stateIn } from '../db/state-sql.js';
-import type { SchedulerHandle } from '../http/deps.js';
+import type { WakeReason, WakeScope } from '../scheduler/wake.js';
 import { stopJob } from '../jobs/stop.js';
 import { submitJob } from '../jobs/submit.js';
 import { errorText, type Logger } from '../log.js';
@@ -44,7 +44,8 @@ export interface TickerDeps {
   store: Database;
   clock: Clock;
   log: Logger;
-  scheduler: Pick<SchedulerHandle, 'wake'>;
+  /** Woken with the jobs a tick submitted or stopped. */
+  scheduler: { wake(reason: WakeReason, jobs?: WakeScope): void };
   defaultEnvironment: string;
 }
 

@@ -71,6 +71,14 @@ for (const store of STORES) {
     const seconds = Math.floor((seenAt - ticks[0]!) / 1000) + 1;
     t.ok(Math.abs(first.runs.length - seconds) <= 1, `${first.runs.length} runs in ${seconds} s`);
     t.equal(new Set(first.runs.map((r) => r.jobId)).size, first.runs.length, 'distinct jobs');
+    const lags = (
+      await Promise.all(first.runs.map(async (r) => Date.parse((await client.getJob(r.jobId!)).createdAt) - ms(r)))
+    ).sort((a, b) => a - b);
+    t.ok(
+      lags.every((lag) => lag >= 0),
+      'no job before its tick',
+    );
+    t.comment(`tick → job created: median ${lags[lags.length >> 1]} ms, max ${lags.at(-1)} ms`);
 
     const skipper = await client.getSchedule('skipper');
     const skipperRuns = [...skipper.runs].reverse();
