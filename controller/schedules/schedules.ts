@@ -70,7 +70,7 @@ async function checkJob(store: Database, caller: Caller, job: Record<string, unk
   if ('clientToken' in job)
     throw new BatchError(
       'VALIDATION',
-      'job.clientToken: a schedule sets it for each tick (schedule:<id>:<tick>); leave it out',
+      'job.clientToken: a schedule sets it for each tick (schedule:<name>:<tick>); leave it out',
       'job.clientToken',
     );
   try {

@@ -5,7 +5,7 @@
  * 1. claim the tick: insert its run, UNIQUE (schedule, tick). A tick someone else claimed is
  *    theirs; only a claim left unfinished for CLAIM_LEASE_MS (its controller died mid-way) is
  *    taken over, by a later pass that looks for such claims, and then the job's clientToken,
- *    `schedule:<id>:<tick>`, makes the submit return the job the dead controller may already
+ *    `schedule:<name>:<tick>`, makes the submit return the job the dead controller may already
  *    have made. So a tick makes one job across restarts and controllers sharing a database, and
  *    a crash does not lose it.
  * 2. apply the overlap policy against the previous run's job, submit through the jobs module
@@ -51,6 +51,7 @@ export interface TickerDeps {
 
 interface DueRow {
   id: string;
+  name: string;
   cron: string;
   timezone: string;
   overlap: OverlapPolicy;
@@ -194,7 +195,7 @@ export class ScheduleTicker {
         ? sql`s.next_tick_at <= ${nowSql} ORDER BY s.next_tick_at`
         : sql`stale.outcome IS NULL AND stale.claimed_at < ${nowSql} - make_interval(secs => ${CLAIM_LEASE_MS / 1000})`;
     return this.deps.store.rows<DueRow>(sql`
-      SELECT s.id, s.cron, s.timezone, s.overlap, s.catch_up AS "catchUp", s.job,
+      SELECT s.id, s.name, s.cron, s.timezone, s.overlap, s.catch_up AS "catchUp", s.job,
              u.id AS "ownerId", u.name AS "ownerName", u.admin, u.quotas, u.disabled_at IS NOT NULL AS disabled,
              last.job_id AS "lastJobId", j.state AS "lastJobState",
              coalesce(${stateIn('jobs', ACTIVE_JOB_STATES, 'j')}, false) AS "lastJobActive",
@@ -267,7 +268,7 @@ export class ScheduleTicker {
     if (previous?.active && row.overlap === 'stopPrevious') await this.stopPrevious(previous.jobId);
 
     const owner: Caller = { id: row.ownerId, name: row.ownerName, admin: row.admin, quotas: row.quotas };
-    const body = { ...row.job, clientToken: `schedule:${row.id}:${new Date(action.tick).toISOString()}` };
+    const body = { ...row.job, clientToken: `schedule:${row.name}:${new Date(action.tick).toISOString()}` };
     try {
       const result = await submitJob(this.deps.store, owner, body, this.deps.defaultEnvironment);
       if (result.created) this.deps.scheduler.wake('job-submitted', []);
