@@ -47,14 +47,19 @@ for (const store of STORES) {
     await client.createSchedule({ name: 'skipper', cron: '* * * * * *', job });
 
     const N = 5;
-    const first = await waitFor(
-      `${N} runs of "every"`,
-      async () => {
-        const s = await client.getSchedule('every');
-        return s.runs.length >= N ? s : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
+    // Finished runs: a tick being submitted shows with outcome null meanwhile.
+    const finished = async (name: string, via = client) =>
+      (await via.getSchedule(name)).runs.filter((r) => r.outcome !== null);
+    const first = {
+      runs: await waitFor(
+        `${N} runs of "every"`,
+        async () => {
+          const runs = await finished('every');
+          return runs.length >= N ? runs : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      ),
+    };
     const seenAt = Date.now();
     const ticks = first.runs.map(ms).sort((a, b) => a - b);
     t.ok(
@@ -80,8 +85,7 @@ for (const store of STORES) {
     );
     t.comment(`tick → job created: median ${lags[lags.length >> 1]} ms, max ${lags.at(-1)} ms`);
 
-    const skipper = await client.getSchedule('skipper');
-    const skipperRuns = [...skipper.runs].reverse();
+    const skipperRuns = (await finished('skipper')).reverse();
     t.equal(skipperRuns[0]!.outcome, 'SUBMITTED');
     t.ok(skipperRuns.length >= 3);
     t.ok(
@@ -95,14 +99,18 @@ for (const store of STORES) {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const again = await restartController(t, controller, { store, port });
     const client2 = new BatchClient({ url: again.url, token: again.token });
-    const after = await waitFor(
-      'two runs after the restart',
-      async () => {
-        const s = await client2.getSchedule('every');
-        return s.runs.filter((r) => r.outcome === 'SUBMITTED' && ms(r) > killedAt + 3000).length >= 2 ? s : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 100 },
-    );
+    const after = {
+      runs: await waitFor(
+        'two runs after the restart',
+        async () => {
+          const runs = await finished('every', client2);
+          return runs.filter((r) => r.outcome === 'SUBMITTED' && ms(r) > killedAt + 3000).length >= 2
+            ? runs
+            : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 100 },
+      ),
+    };
     const missed = after.runs.filter((r) => r.outcome === 'MISSED');
     t.equal(missed.length, 1, 'catchUp none: one MISSED run');
     t.ok(missed[0]!.missed >= 2, `${missed[0]!.missed} ticks missed`);
@@ -111,7 +119,16 @@ for (const store of STORES) {
     const every = accountedOnce(after.runs);
     t.equal(every.accounted, every.span, 'every tick once: run or counted missed');
 
-    const latest = await client2.getSchedule('latest');
+    const latest = {
+      runs: await waitFor(
+        'the catch-up run of "latest"',
+        async () => {
+          const runs = await finished('latest', client2);
+          return runs.some((r) => r.missed > 0) ? runs : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      ),
+    };
     const caughtUp = latest.runs.filter((r) => r.missed > 0);
     t.equal(caughtUp.length, 1, 'catchUp latest: one run stands for the missed ticks');
     t.match(caughtUp[0], { outcome: 'SUBMITTED', jobId: /^j-/, reason: /^latest of \d+ missed ticks/ });
