@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { NodeCapacity } from '../protocol/messages.js';
 import { labelsSchema } from '../protocol/limits.js';
+import { LOG_LEVELS, parseLogLevel, type LogLevel } from '../protocol/log-format.js';
 import { DEFAULT_TASK_UIDS, type UidRange } from './isolation/task-users.js';
 import { BATCH_VERSION, PROTOCOL_VERSION } from '../protocol/version.js';
 import { agentEndpoint, InvalidControllerUrlError } from './controller-url.js';
@@ -36,6 +37,7 @@ export interface AgentConfig {
   taskUids: UidRange;
   /** Block devices tasks may mount (`disk` mounts), as globs; empty: none. */
   diskDevices: string[];
+  logLevel: LogLevel;
 }
 
 export type ConfigOutcome = { run: AgentConfig } | { exit: number };
@@ -126,6 +128,11 @@ function program(): Command {
         'block devices tasks may mount with `disk` mounts, comma-separated globs such as /dev/vdb,/dev/nvme1n*; default: none',
       ).env('BATCH_DISK_DEVICES'),
     )
+    .addOption(
+      new Option('--log-level <level>', `the least level logged: ${LOG_LEVELS.join(', ')}`)
+        .env('BATCH_LOG_LEVEL')
+        .default('info'),
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 stopped by a signal, 1 internal error, 2 bad configuration, 3 refused by the controller.',
@@ -163,6 +170,7 @@ interface RawOptions {
   taskIsolation: 'auto' | 'off';
   taskUids: string;
   diskDevices?: string;
+  logLevel: string;
 }
 
 function resolveConfig(raw: RawOptions): AgentConfig {
@@ -185,10 +193,13 @@ function resolveConfig(raw: RawOptions): AgentConfig {
       `--registration-token / BATCH_REGISTRATION_TOKEN is longer than ${MAX_TOKEN_LENGTH} characters`,
     );
   }
+  const logLevel = parseLogLevel(raw.logLevel);
+  if (typeof logLevel !== 'string') throw new ConfigError(`--log-level / ${logLevel.error}`);
   const name = nonEmpty(raw.name) ?? hostname();
   if (name.length > MAX_NAME_LENGTH)
     throw new ConfigError(`--name / BATCH_NODE_NAME is longer than ${MAX_NAME_LENGTH} characters`);
   return {
+    logLevel,
     controllerUrl,
     endpoint,
     registrationToken,

@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { CredentialFileError, CredentialStore } from './credentials.js';
 import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 import { guardChildProcesses, isHelperFailure, logHelperFailure } from './helper-failures.js';
-import { describeError, log } from './log.js';
+import { describeError, log, setLogLevel } from './log.js';
 import { unmountLeftovers } from './mounts/mount-records.js';
 import { killLeftoverGroups } from './process-groups.js';
 import { sweepWorkDirs, workRoot } from './workdir.js';
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const outcome = loadConfig(process.argv.slice(2));
   if ('exit' in outcome) process.exit(outcome.exit);
   const config = outcome.run;
+  setLogLevel(config.logLevel);
 
   const users = taskUsers(workRoot(config.dir), config.taskIsolation, config.taskUids);
   await secureAgentDir(config.dir, users instanceof TenantUsers);

@@ -40,7 +40,7 @@ export class MetricsReader {
     const memory = await this.#probe('memory', { usedMiB: 0, totalMiB: 0 }, memoryNow);
     const disk = await this.#probe('disk', { freeMiB: 0, totalMiB: 0 }, () => diskOf(this.#agentDir));
     return {
-      cpuPercent,
+      cpuPercent: Math.round(cpuPercent * 10) / 10,
       memoryUsedMiB: Math.round(memory.usedMiB),
       memoryTotalMiB: Math.round(memory.totalMiB),
       load1: loadavg()[0] ?? 0,

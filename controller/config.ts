@@ -1,6 +1,7 @@
 /** The controller's configuration, read once from the environment (SPEC §7) and checked. */
 import os from 'node:os';
 import path from 'node:path';
+import { parseLogLevel, type LogLevel } from '../protocol/log-format.js';
 import type { S3Settings } from './storage/s3-store.js';
 
 export interface ControllerConfig {
@@ -26,6 +27,9 @@ export interface ControllerConfig {
   /** A key pair only for `oss` mounts (FUSE needs keys); absent = oss mounts are refused. */
   ossMount?: { accessKeyId: string; secretAccessKey: string };
   ossMaxUploadBytes: number;
+  logLevel: LogLevel;
+  /** A token that may read /metrics and nothing else (a Prometheus scrape); absent = admin tokens only. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -45,7 +49,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('BATCH_DATABASE_URL: must be a postgres:// URL (leave it unset for the embedded PGlite)');
   }
+  const logLevel = parseLogLevel(env.BATCH_LOG_LEVEL);
+  if (typeof logLevel !== 'string') throw new ConfigError(logLevel.error);
   const config: ControllerConfig = {
+    logLevel,
     host: env.BATCH_HOST || '127.0.0.1',
     port: integer(env, 'BATCH_PORT', 8080, 0, 65535),
     dataDir: path.resolve(env.BATCH_DATA_DIR || path.join(os.homedir(), '.batch')),
@@ -61,6 +68,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
   if (env.BATCH_ADMIN_TOKEN) {
     if (env.BATCH_ADMIN_TOKEN.length < 16) throw new ConfigError('BATCH_ADMIN_TOKEN: must be at least 16 characters');
     config.adminToken = env.BATCH_ADMIN_TOKEN;
+  }
+  if (env.BATCH_METRICS_TOKEN) {
+    if (env.BATCH_METRICS_TOKEN.length < 16)
+      throw new ConfigError('BATCH_METRICS_TOKEN: must be at least 16 characters');
+    config.metricsToken = env.BATCH_METRICS_TOKEN;
   }
   if (env.BATCH_OSS_ENDPOINT || env.BATCH_OSS_ACCESS_KEY_ID) {
     for (const name of ['BATCH_OSS_ACCESS_KEY_ID', 'BATCH_OSS_SECRET_ACCESS_KEY'] as const) {

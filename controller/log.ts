@@ -1,36 +1,42 @@
 /**
- * The controller's own log: one human-readable line per event on stderr, at or above the level
- * `BATCH_LOG_LEVEL` names (debug, info, warn, error; default info). Never pass secrets.
+ * The controller's own log, through pino: a JSON object per line on stderr (a readable line when
+ * stderr is a terminal, protocol/log-format.ts), at or above `BATCH_LOG_LEVEL` (debug, info, warn,
+ * error; default info). Each part logs as a `component`; `fields` become keys of the line.
+ * Never pass secrets: tokens, header values, request bodies, env values of tasks.
  */
-export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type Level = (typeof LEVELS)[number];
+import { pino } from 'pino';
+import { loggerOptions, readableLogLine, type LogLevel } from '../protocol/log-format.js';
+
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface Logger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
 }
 
-export function levelFromEnv(value: string | undefined): Level {
-  return (LEVELS as readonly string[]).includes(value ?? '') ? (value as Level) : 'info';
+let root: pino.Logger | undefined;
+
+/** Sets the level of every logger created from now on (main calls it once config is read). */
+export function configureLogging(level: LogLevel): void {
+  root = pino(loggerOptions(level), destination());
 }
 
-export function createLogger(
-  component: string,
-  write: (line: string) => void = (l) => process.stderr.write(l),
-  minimum: Level = levelFromEnv(process.env.BATCH_LOG_LEVEL),
-): Logger {
-  const threshold = LEVELS.indexOf(minimum);
-  const emit = (level: Level, message: string) => {
-    if (LEVELS.indexOf(level) >= threshold)
-      write(`${new Date().toISOString()} ${level.padEnd(5)} ${component}: ${message}\n`);
-  };
+function destination(): pino.DestinationStream {
+  // Synchronous: a line is on disk before a crash or process.exit, and no worker thread is needed.
+  if (!process.stderr.isTTY) return pino.destination({ dest: 2, sync: true });
+  return { write: (line: string) => process.stderr.write(readableLogLine(line)) };
+}
+
+export function createLogger(component: string): Logger {
+  root ??= pino(loggerOptions('info'), destination());
+  const child = root.child({ component });
   return {
-    debug: (m) => emit('debug', m),
-    info: (m) => emit('info', m),
-    warn: (m) => emit('warn', m),
-    error: (m) => emit('error', m),
+    debug: (m, f) => child.debug(f ?? {}, m),
+    info: (m, f) => child.info(f ?? {}, m),
+    warn: (m, f) => child.warn(f ?? {}, m),
+    error: (m, f) => child.error(f ?? {}, m),
   };
 }
 

@@ -12,7 +12,7 @@ import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClo
 import { SessionRegistry } from './gateway/registry.js';
 import { attachGateway } from './gateway/server.js';
 import { createApp } from './http/app.js';
-import { createLogger, errorText } from './log.js';
+import { configureLogging, createLogger, errorText } from './log.js';
 import { LogBus } from './logs/bus.js';
 import { LocalProvider } from './providers/local.js';
 import { gatewayDelivery } from './gateway/delivery.js';
@@ -26,14 +26,18 @@ import { SchedulerLoop } from './scheduler/loop.js';
 import { schedulingPass } from './scheduler/pass.js';
 import { loadNextBackoffEnd } from './scheduler/snapshot.js';
 import { ScheduleTicker } from './schedules/ticker.js';
+import { createMetrics, observePass } from './metrics/instruments.js';
+import { registerStateGauges } from './metrics/state-gauges.js';
+import { readinessCheck } from './health/readiness.js';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--version')) {
     process.stdout.write(`batch-controller ${BATCH_VERSION}\n`);
     return;
   }
-  const log = createLogger('controller');
   const config = readConfig();
+  configureLogging(config.logLevel);
+  const log = createLogger('controller');
   const store = await openDatabase({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
@@ -52,6 +56,8 @@ async function main(): Promise<void> {
     `object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`,
   );
   const archiver = new LogArchiver(store, objects, createLogger('logs'));
+  const metrics = createMetrics();
+  registerStateGauges(metrics, { store, connectedAgents: () => registry.connected().size });
   // Assigned once the report batcher it is woken by exists (the two need each other).
   // eslint-disable-next-line prefer-const
   let scheduler: SchedulerLoop | undefined;
@@ -67,15 +73,22 @@ async function main(): Promise<void> {
       baseMs: config.retryBackoffMs,
       maxMs: config.retryBackoffMaxMs,
     },
+    metrics,
   );
   const delivery = gatewayDelivery(registry, batcher, objects, {
     ...(config.oss ? { oss: config.oss } : {}),
     ...(config.ossMount ? { ossMount: config.ossMount } : {}),
   });
   scheduler = new SchedulerLoop({
-    runPass: schedulingPass({ store, connectedNodes: () => registry.connected(), delivery }),
+    runPass: schedulingPass({
+      store,
+      connectedNodes: () => registry.connected(),
+      delivery,
+      log: createLogger('jobs'),
+    }),
     clock: systemClock,
     log: createLogger('scheduler'),
+    onPass: observePass(metrics, () => systemClock.now()),
     nextBackoffEnd: () => loadNextBackoffEnd(store),
   });
   const ticker = new ScheduleTicker({
@@ -102,6 +115,9 @@ async function main(): Promise<void> {
     refusals: new RefusalAudit(store, systemClock, createLogger('audit')),
     clock: systemClock,
     scheduleTicker: ticker,
+    metrics,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+    readiness: readinessCheck({ store, lastPassAt: () => scheduler.lastPassEndedAt }),
     onEnvironmentScaled: (name, desired) => {
       if (name === LOCAL_ENVIRONMENT) void local?.scale(desired);
     },

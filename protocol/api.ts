@@ -137,16 +137,31 @@ export const registrationTokenInfoSchema = z.object({
   uses: z.number().int(),
 });
 
+const QUOTA_NAMES = [
+  'computeEnvironments',
+  'nodesPerEnvironment',
+  'runningInstances',
+  'jobs',
+  'tasksPerJob',
+  'instancesPerTask',
+  'schedules',
+] as const;
 export const quotasSchema = z
-  .strictObject({
-    computeEnvironments: z.number().int().min(0),
-    nodesPerEnvironment: z.number().int().min(0),
-    runningInstances: z.number().int().min(0),
-    jobs: z.number().int().min(0),
-    tasksPerJob: z.number().int().min(1),
-    instancesPerTask: z.number().int().min(1),
-    schedules: z.number().int().min(0),
-  })
+  .strictObject(
+    {
+      computeEnvironments: z.number().int().min(0),
+      nodesPerEnvironment: z.number().int().min(0),
+      runningInstances: z.number().int().min(0),
+      jobs: z.number().int().min(0),
+      tasksPerJob: z.number().int().min(1),
+      instancesPerTask: z.number().int().min(1),
+      schedules: z.number().int().min(0),
+    } satisfies Record<(typeof QUOTA_NAMES)[number], z.ZodType>,
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown quota; the quotas are ${QUOTA_NAMES.join(', ')}` : undefined,
+    },
+  )
   .partial()
   .describe('per-user overrides of the default quotas (SPEC §8)');
 export const userSchema = z.object({

@@ -204,6 +204,8 @@ const GENERIC = /^Invalid (input|key)/;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
+    // a schema may say which fields there are (quotas do); zod's own text only repeats the key
+    if (!issue.message.startsWith('Unrecognized key')) return issue.message;
     return issue.keys.length === 1 ? 'unknown field' : `unknown fields ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
   if (issue.code === 'invalid_key') {
@@ -217,7 +219,21 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       ? `is required (${issue.expected})`
       : `must be ${article(issue.expected)}${received ? ` (got ${received})` : ''}`;
   }
+  if ((issue.code === 'too_big' || issue.code === 'too_small') && /^Too (big|small)/.test(issue.message)) {
+    return sizeRule(issue);
+  }
   return issue.message;
+}
+
+/** zod's "Too big: expected string to have <=65536 characters", in the words of our other rules. */
+function sizeRule(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall): string {
+  const big = issue.code === 'too_big';
+  const limit = big ? issue.maximum : issue.minimum;
+  const bound = big ? 'at most' : 'at least';
+  const exact = issue.inclusive === false ? (big ? 'less than' : 'more than') : bound;
+  if (issue.origin === 'string') return `must be ${exact} ${String(limit)} characters`;
+  if (issue.origin === 'array' || issue.origin === 'set') return `must have ${exact} ${String(limit)} items`;
+  return `must be ${exact} ${String(limit)}`;
 }
 
 function article(type: string): string {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { collectAll } from '../../sdk/index.js';
 import { parseDuration, parsePositive, parseQuota } from '../arguments.js';
 import { contextOf } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
 import { printJson, printLine } from '../output.js';
 import { auditTable, tokensTable, usersTable } from '../views/users.js';
 
@@ -43,14 +44,21 @@ export function registerAccess(program: Command): void {
 
   users
     .command('quotas')
-    .description("change some of a user's quotas, e.g. `users quotas alice jobs=500 runningInstances=50`")
+    .description("show a user's quotas, or change some of them, e.g. `users quotas alice jobs=500 runningInstances=50`")
     .argument('<NAME>', 'user name')
-    .argument('<QUOTA=N...>', 'quotas to set', (value, previous: Record<string, number> | undefined) =>
-      parseQuota(value, previous),
+    .argument(
+      '[QUOTA=N...]',
+      'quotas to set (none: show them)',
+      (value, previous: Record<string, number> | undefined) => parseQuota(value, previous),
     )
-    .action(async (name: string, quotas: Record<string, number>, _options: unknown, command: Command) => {
+    .action(async (name: string, quotas: Record<string, number> | undefined, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const user = await ctx.api.updateUserQuotas(name, quotas);
+      const user =
+        // commander gives [] for a variadic argument that is absent
+        quotas === undefined || Object.keys(quotas).length === 0
+          ? (await collectAll((cursor) => ctx.api.listUsers({ cursor }))).items.find((u) => u.name === name)
+          : await ctx.api.updateUserQuotas(name, quotas);
+      if (user === undefined) throw new CliError(`user ${name} not found`, EXIT.failed);
       if (ctx.json) printJson(user);
       else
         printLine(

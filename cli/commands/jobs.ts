@@ -45,6 +45,11 @@ export function registerJobs(program: Command): void {
     'stop',
     'stop a job: pending instances become STOPPED, running ones are killed',
     (api, id) => api.stopJob(id),
+    // a job that ended before the stop is left as it was, and that is no error
+    (job) =>
+      job.state === 'SUCCEEDED' || job.state === 'FAILED'
+        ? `job ${job.id} had already finished: ${job.state}`
+        : undefined,
   );
   registerJobChange(
     program,
@@ -71,6 +76,7 @@ function registerJobChange(
   verb: string,
   description: string,
   change: (api: BatchClient, id: string) => Promise<Job>,
+  explain: (job: Job) => string | undefined = () => undefined,
 ): void {
   program
     .command(verb)
@@ -80,7 +86,7 @@ function registerJobChange(
       const ctx = contextOf(command);
       const job = await change(ctx.api, jobId);
       if (ctx.json) printJson(job);
-      else printLine(`job ${job.id} ${job.state}`);
+      else printLine(explain(job) ?? `job ${job.id} ${job.state}`);
     });
 }
 

@@ -1,7 +1,8 @@
 /** `nodes`, `drain NODE` and `undrain NODE`. */
 import type { Command } from 'commander';
-import { collectAll } from '../../sdk/index.js';
+import { ApiRequestError, collectAll, type BatchClient } from '../../sdk/index.js';
 import { contextOf } from '../context.js';
+import { UsageError } from '../errors.js';
 import { printJson, printLine } from '../output.js';
 import { nodesTable } from '../views/nodes.js';
 
@@ -23,12 +24,28 @@ export function registerNodes(program: Command): void {
     program
       .command(verb)
       .description(description)
-      .argument('<NODE>', 'node id')
-      .action(async (nodeId: string, _options: unknown, command: Command) => {
+      .argument('<NODE>', 'node id, or its name when no other node has it')
+      .action(async (ref: string, _options: unknown, command: Command) => {
         const ctx = contextOf(command);
-        const node = verb === 'drain' ? await ctx.api.drainNode(nodeId) : await ctx.api.undrainNode(nodeId);
+        const change = (id: string) => (verb === 'drain' ? ctx.api.drainNode(id) : ctx.api.undrainNode(id));
+        const node = await change(ref).catch(async (err: unknown) => {
+          // `nodes` shows names too, and people type what they see
+          if (!(err instanceof ApiRequestError && err.code === 'NOT_FOUND')) throw err;
+          return change(await nodeIdByName(ctx.api, ref, err));
+        });
         if (ctx.json) printJson(node);
         else printLine(`node ${node.id} ${node.state}`);
       });
   }
+}
+
+async function nodeIdByName(api: BatchClient, name: string, notFound: ApiRequestError): Promise<string> {
+  const named = (await collectAll((cursor) => api.listNodes({ cursor }))).items.filter((n) => n.name === name);
+  if (named.length === 0) throw notFound;
+  if (named.length > 1) {
+    throw new UsageError(
+      `${named.length} nodes are named ${name}: give one of their ids (${named.map((n) => n.id).join(', ')})`,
+    );
+  }
+  return named[0]!.id;
 }

@@ -1,4 +1,7 @@
-/** The `nodes` table: capacity, what is allocated of it, and the node's last reported load. */
+/**
+ * The `nodes` table: what the scheduler has allocated of each node's capacity (ALLOC), then what
+ * the node last measured of itself (its heartbeat's metrics: cpu busy, memory used, disk free).
+ */
 import type { Node } from '../../sdk/index.js';
 import { formatTable } from '../table.js';
 import { formatTime } from '../time.js';
@@ -11,9 +14,12 @@ export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
       'NAME',
       'STATE',
       'ENVIRONMENT',
-      { header: 'CPU', align: 'right' },
-      { header: 'MEMORY MiB', align: 'right' },
-      { header: 'GPU', align: 'right' },
+      { header: 'CPU ALLOC', align: 'right' },
+      { header: 'MEM ALLOC MiB', align: 'right' },
+      { header: 'GPU ALLOC', align: 'right' },
+      { header: 'CPU%', align: 'right' },
+      { header: 'MEM USED MiB', align: 'right' },
+      { header: 'DISK FREE MiB', align: 'right' },
       { header: 'LOAD', align: 'right' },
       'HEARTBEAT',
     ],
@@ -25,10 +31,19 @@ export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
       `${trim(node.allocated.cpu)}/${trim(node.capacity.cpu)}`,
       `${trim(node.allocated.memoryMiB)}/${trim(node.capacity.memoryMiB)}`,
       `${trim(node.allocated.gpu)}/${trim(node.capacity.gpu)}`,
-      node.metrics?.load1 === undefined ? '-' : node.metrics.load1.toFixed(2),
+      metric(node, 'cpuPercent', (cpu) => cpu.toFixed(0)),
+      metric(node, 'memoryUsedMiB', (used) => `${used}/${node.metrics?.memoryTotalMiB ?? '-'}`),
+      metric(node, 'diskFreeMiB', String),
+      metric(node, 'load1', (load) => load.toFixed(2)),
       formatTime(node.lastHeartbeatAt, now),
     ]),
   );
+}
+
+/** A figure of the node's last heartbeat, or '-' when it has not sent one (or not this one). */
+function metric(node: Node, name: string, format: (value: number) => string): string {
+  const value = node.metrics?.[name];
+  return value === undefined ? '-' : format(value);
 }
 
 /** 1.5 stays 1.5, 2 prints as 2, 0.3333 as 0.33. */

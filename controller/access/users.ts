@@ -144,7 +144,7 @@ export async function deleteUser(
   if (unfinished.length > 0 && !options.force) {
     throw new BatchError(
       'CONFLICT',
-      `user "${name}" has ${unfinished.length} unfinished job(s); stop them first, or delete with force`,
+      `user "${name}" has ${unfinished.length} unfinished job(s); stop them first, or delete with force (?force=true; batchctl users delete --force)`,
     );
   }
   await store.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, user.id));

@@ -82,6 +82,7 @@ export async function detectLostNodes(
     registry.get(id)?.close(CLOSE_CODES.LOST, 'declared lost');
     log.warn(
       `node ${id} is LOST (no heartbeat for ${Math.round(lostAfterMs / 1000)} s); ${attempts.filter((a) => a.node_id === id).length} attempt(s) re-queued`,
+      { event: 'node.lost', nodeId: id },
     );
   }
   return ids;

@@ -206,6 +206,7 @@ export class AgentSession implements NodeLink, AckTarget {
     this.deps.heartbeats.seen(result.nodeId);
     this.deps.log.info(
       `node ${result.nodeId} (${printable(hello.hostname, 64)}, ${printable(hello.os, 16)}/${printable(hello.arch, 16)}, cpu ${hello.capacity.cpu}) connected from ${this.peer}`,
+      { event: 'node.connected', nodeId: result.nodeId },
     );
 
     const resync = planResync(
@@ -225,7 +226,7 @@ export class AgentSession implements NodeLink, AckTarget {
     this.closed = true;
     if (this.node) {
       this.deps.registry.remove(this);
-      this.deps.log.info(`node ${this.node} disconnected`);
+      this.deps.log.info(`node ${this.node} disconnected`, { event: 'node.disconnected', nodeId: this.node });
     }
   }
 }

@@ -7,6 +7,11 @@ import { checkRequestText, limitBody } from './body.js';
 import type { AppDeps } from './deps.js';
 import { environmentRoutes } from './environments.js';
 import { errorHandler } from './errors.js';
+import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
+import { observeRequests } from './observe.js';
+import { readinessCheck } from '../health/readiness.js';
+import { createMetrics } from '../metrics/instruments.js';
 import { jobRoutes } from './jobs.js';
 import { nodeRoutes } from './nodes.js';
 import { ossRoutes } from './oss.js';
@@ -19,24 +24,35 @@ import { auditRoutes, tokenRoutes, userRoutes } from './users.js';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.onError(errorHandler(deps.log));
+  const metrics = deps.metrics ?? createMetrics();
+  app.onError(errorHandler(deps.log, metrics));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.use('*', observeRequests(deps.log, metrics));
+  // Without a scheduler (API tests) only the database is checked: its last pass is always now.
+  app.route('/', healthRoutes(deps.readiness ?? readinessCheck({ store: deps.store, lastPassAt: () => Date.now() })));
+  app.route('/metrics', metricsRoutes(deps, metrics));
 
   const v1 = new Hono<AppEnv>();
-  // Before anything reads the body or looks the token up: a bounded body, printable parameters.
+  // Printable parameters before the token is looked up; the token before any of the body is read,
+  // so a stranger is refused with 401 without the controller reading what it sends.
   const limit = limitBody();
   v1.use(
     '*',
     createMiddleware<AppEnv>(async (c, next) => {
       checkRequestText(c);
+      return next();
+    }),
+  );
+  v1.use('*', requireToken(deps.store, deps.refusals));
+  v1.use(
+    '*',
+    createMiddleware<AppEnv>(async (c, next) => {
       // Uploads stream to object storage under their own limit (BATCH_OSS_MAX_UPLOAD_BYTES).
       if (c.req.method === 'PUT' && c.req.path.startsWith('/v1/oss/')) return next();
       return limit(c, next);
     }),
   );
-  v1.use('*', requireToken(deps.store, deps.refusals));
   const openapi = openApiDocument();
   v1.get('/openapi.json', (c) => c.json(openapi));
   v1.route('/jobs', jobRoutes(deps));

@@ -3,7 +3,9 @@ import type { RefusalAudit } from '../access/audit.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import type { SessionRegistry } from '../gateway/registry.js';
+import type { Readiness } from '../health/readiness.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/instruments.js';
 import type { LogBus } from '../logs/bus.js';
 import type { WakeReason, WakeScope } from '../scheduler/wake.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -29,6 +31,12 @@ export interface AppDeps {
   clock?: Clock;
   /** Woken when a schedule is created or resumed, so its first tick is not up to a poll late. */
   scheduleTicker?: { wake(): void };
+  /** The controller's instruments; absent in tests that do not look (the app makes its own). */
+  metrics?: Metrics;
+  /** `BATCH_METRICS_TOKEN`: a token that reads /metrics and nothing else. */
+  metricsToken?: string;
+  /** What /readyz reports; absent in tests (only the database is then checked). */
+  readiness?: () => Promise<Readiness>;
   /** Called when an environment's desired node count changes (the local provider follows it). */
   onEnvironmentScaled?(name: string, desiredNodes: number): void;
 }

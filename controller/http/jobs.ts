@@ -36,6 +36,15 @@ export function jobRoutes(deps: AppDeps) {
     if (result.created) {
       // A new job needs placing, not reconciling: its stored states are already right.
       deps.scheduler.wake('job-submitted', []);
+      const { job } = result;
+      deps.log.info(`job ${job.id} (${job.name}) submitted by ${c.get('caller').name}`, {
+        event: 'job.submitted',
+        jobId: job.id,
+        name: job.name,
+        owner: c.get('caller').name,
+        state: job.state,
+        tasks: job.tasks.length,
+      });
       return c.json(result.job, 201);
     }
     const caller = c.get('caller');
@@ -60,8 +69,7 @@ export function jobRoutes(deps: AppDeps) {
   // Commands write intent; the answer shows the states the scheduler's next pass derived from it.
   app.post('/:id/stop', async (c) => {
     const job = await visibleJob(c);
-    await stopJob(deps.store, job.id);
-    await deps.scheduler.settle('job-stopped', [job.id]);
+    if (await stopJob(deps.store, job.id)) await deps.scheduler.settle('job-stopped', [job.id]);
     return c.json(await visibleJob(c));
   });
 

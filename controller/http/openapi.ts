@@ -13,11 +13,32 @@ interface Route {
   response?: z.ZodType;
   status?: number;
   text?: boolean;
+  /** Needs no token (probes). */
+  open?: boolean;
 }
 
 const list = api.listSchema;
 
 const ROUTES: Route[] = [
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process answers (asks nothing of the database)',
+    open: true,
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: the database answers and the scheduler passed recently; 503 with the problems otherwise',
+    response: z.object({ ready: z.boolean(), problems: z.array(z.string()) }),
+    open: true,
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (the BATCH_METRICS_TOKEN scrape token or an admin token; docs/monitoring.md)',
+    text: true,
+  },
   {
     method: 'post',
     path: '/v1/jobs',
@@ -252,6 +273,7 @@ export function openApiDocument(): Record<string, unknown> {
       default: { description: 'Error', content: errorBody },
     };
     const op: Record<string, unknown> = { summary: route.summary, parameters: params, responses };
+    if (route.open) op.security = [];
     if (route.body)
       op.requestBody = { required: true, content: { 'application/json': { schema: schema(route.body, 'input') } } };
     (paths[route.path] ??= {})[route.method] = op;

@@ -164,8 +164,23 @@ export class LocalProvider {
   }
 }
 
-/** The variables of the controller's environment a local agent (and so its tasks) may see. */
-const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SYSTEMROOT', 'WINDIR', 'COMSPEC', 'PATHEXT'];
+/**
+ * The variables of the controller's environment a local agent (and so its tasks) may see;
+ * BATCH_LOG_LEVEL so that the local agents log at the controller's level.
+ */
+const INHERITED = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'SYSTEMROOT',
+  'WINDIR',
+  'COMSPEC',
+  'PATHEXT',
+  'BATCH_LOG_LEVEL',
+];
 
 function inherited(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(INHERITED.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));

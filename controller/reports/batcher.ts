@@ -6,10 +6,11 @@
 import type { Ack } from '../../protocol/messages.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/instruments.js';
 import type { LogBus } from '../logs/bus.js';
 import type { Backoff } from './outcome.js';
 import { selectBatch } from './batch-selection.js';
-import { recordReports, type ChunkReport, type StatusReport } from './record.js';
+import { recordReports, type AttemptEnd, type ChunkReport, type StatusReport } from './record.js';
 
 /** Where acks for a report go: the agent session that sent it (absent for synthetic reports). */
 export interface AckTarget {
@@ -46,6 +47,7 @@ export class ReportBatcher {
     private readonly logBus: LogBus,
     private readonly log: Logger,
     private readonly backoff: Backoff = { baseMs: 1000, maxMs: 300_000 },
+    private readonly metrics?: Metrics,
   ) {}
 
   addStatus(report: StatusReport, from?: AckTarget): void {
@@ -107,6 +109,7 @@ export class ReportBatcher {
   private async drain(): Promise<void> {
     while (!this.stopped && (this.pending.statuses.length > 0 || this.pending.chunks.length > 0)) {
       const batch = this.takeBatch();
+      const started = performance.now();
       try {
         const result = await recordReports(
           this.store,
@@ -115,6 +118,7 @@ export class ReportBatcher {
           this.backoff,
         );
         sendAcks(batch);
+        this.observe(batch, result.ended, (performance.now() - started) / 1000);
         for (const id of result.attemptIds) this.logBus.notify(id);
         if (result.jobIds.size > 0) this.onRecorded(result.jobIds);
       } catch (err) {
@@ -135,6 +139,33 @@ export class ReportBatcher {
     if (this.pending.statuses.length === 0 && this.pending.chunks.length === 0) {
       this.pending.waiters = [];
       for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Counts what a write stored and logs each failed attempt with its reason. */
+  private observe(batch: Pending, ended: readonly AttemptEnd[], seconds: number): void {
+    if (this.metrics) {
+      this.metrics.reportWriteDuration.observe(seconds);
+      let bytes = 0;
+      for (const c of batch.chunks) bytes += c.report.data.byteLength;
+      if (bytes > 0) this.metrics.logBytesStored.inc(bytes);
+      for (const e of ended)
+        this.metrics.instancesFinished.inc({ outcome: e.state, failure_reason: e.failureReason ?? '' });
+    }
+    for (const e of ended) {
+      if (e.state !== 'FAILED') continue;
+      const exit = e.exitCode === null ? '' : ` (exit code ${e.exitCode})`;
+      this.log.info(
+        `attempt ${e.attemptId} of job ${e.jobId} failed: ${e.failureReason ?? 'unknown reason'}${exit}; ${e.retried ? 'the instance is retried' : 'no retry'}`,
+        {
+          event: 'instance.failed',
+          jobId: e.jobId,
+          attemptId: e.attemptId,
+          failureReason: e.failureReason,
+          exitCode: e.exitCode,
+          retried: e.retried,
+        },
+      );
     }
   }
 }

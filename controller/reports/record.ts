@@ -40,6 +40,18 @@ export interface RecordResult {
   jobIds: Set<string>;
   /** Attempts whose logs or state changed (wakes log followers). */
   attemptIds: Set<number>;
+  /** Attempts this write ended, as the statements returned them (metrics and the log count them). */
+  ended: AttemptEnd[];
+}
+
+export interface AttemptEnd {
+  attemptId: number;
+  jobId: string;
+  state: 'SUCCEEDED' | 'FAILED' | 'STOPPED';
+  failureReason: FailureReason | null;
+  exitCode: number | null;
+  /** The instance goes back to PENDING for another attempt. */
+  retried: boolean;
 }
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
@@ -91,7 +103,7 @@ export async function recordReports(
   chunks: readonly ChunkReport[],
   backoff: Backoff,
 ): Promise<RecordResult> {
-  const result: RecordResult = { jobIds: new Set(), attemptIds: new Set() };
+  const result: RecordResult = { jobIds: new Set(), attemptIds: new Set(), ended: [] };
   const rows = collapse(statuses);
   const anyFailed = rows.some((r) => r.state === 'FAILED');
   if (chunks.length === 0 && !anyFailed) {
@@ -108,10 +120,29 @@ export async function recordReports(
   return result;
 }
 
-function noteChanged(result: RecordResult, changed: readonly { id: number; job_id: string }[]): void {
+interface ChangedRow {
+  id: number;
+  job_id: string;
+  state: AttemptOutcome['state'] | 'RUNNING';
+  failure_reason: FailureReason | null;
+  exit_code: number | null;
+  /** Set by the retry path: the instance's next state is PENDING. */
+  retried?: boolean;
+}
+
+function noteChanged(result: RecordResult, changed: readonly ChangedRow[]): void {
   for (const c of changed) {
     result.jobIds.add(c.job_id);
     result.attemptIds.add(c.id);
+    if (c.state !== 'RUNNING')
+      result.ended.push({
+        attemptId: c.id,
+        jobId: c.job_id,
+        state: c.state,
+        failureReason: c.failure_reason,
+        exitCode: c.exit_code,
+        retried: c.retried === true,
+      });
   }
 }
 
@@ -138,8 +169,8 @@ const FOLLOWS = (state: SQL) =>
   sql`${stateIn('instances', PLACED_INSTANCE_STATES, 'i')} AND ${transitionAllowed('instances', state, 'i')}`;
 
 /** No attempt failed: each instance simply follows its current attempt, in the same statement. */
-async function recordEnds(db: Database, rows: readonly AttemptRow[]): Promise<{ id: number; job_id: string }[]> {
-  return db.rows<{ id: number; job_id: string }>(sql`
+async function recordEnds(db: Database, rows: readonly AttemptRow[]): Promise<ChangedRow[]> {
+  return db.rows<ChangedRow>(sql`
     WITH changed AS (${UPDATE_ATTEMPTS(rows)}),
     followed AS (
       UPDATE instances i SET state = c.state, updated_at = now(), pending_reason = NULL, not_before = NULL
@@ -147,15 +178,11 @@ async function recordEnds(db: Database, rows: readonly AttemptRow[]): Promise<{ 
       WHERE i.id = c.instance_id AND i.current_attempt_id = c.id AND ${FOLLOWS(sql`c.state`)}
       RETURNING i.id
     )
-    SELECT id, job_id FROM changed`);
+    SELECT id, job_id, state, failure_reason, exit_code FROM changed`);
 }
 
 /** Some attempt failed: the instance's next state depends on its retry policy and history. */
-async function recordWithRetries(
-  tx: Database,
-  rows: readonly AttemptRow[],
-  backoff: Backoff,
-): Promise<ChangedAttempt[]> {
+async function recordWithRetries(tx: Database, rows: readonly AttemptRow[], backoff: Backoff): Promise<ChangedRow[]> {
   const changed = await tx.rows<ChangedAttempt>(UPDATE_ATTEMPTS(rows));
   if (changed.length === 0) return changed;
   const failed = changed.filter((c) => c.state === 'FAILED').map((c) => c.instance_id);
@@ -218,5 +245,6 @@ async function recordWithRetries(
             GROUP BY i.job_id, i.task_name) q
       WHERE t.job_id = q.job_id AND t.name = q.task_name`);
   }
-  return changed;
+  const retried = new Set(requeued);
+  return changed.map((c) => ({ ...c, retried: retried.has(c.instance_id) }));
 }

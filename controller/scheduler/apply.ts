@@ -10,6 +10,7 @@ import {
   FINISHED_JOB_STATES,
   RESTARTABLE_INSTANCE_STATES,
   STARTED_JOB_STATES,
+  type JobState,
 } from '../../protocol/states.js';
 import { startedFromRow, type AttemptKill, type StartedAttempt, type StartedRow } from '../attempts/started.js';
 import type { Database } from '../db/client.js';
@@ -56,6 +57,15 @@ export interface ReconcileApplied {
   stoppedInstances: number;
   /** Jobs re-armed by a restart. */
   rearmedJobs: number;
+  /** Jobs whose state this apply changed, as the update returned them (the log tells of ends). */
+  jobStates: JobStateChange[];
+}
+
+export interface JobStateChange {
+  id: string;
+  name: string;
+  owner: string;
+  state: JobState;
 }
 
 /** The pure reconcile's decisions, in one transaction. */
@@ -68,7 +78,7 @@ export async function applyReconcile(store: Database, plan: ReconcilePlan): Prom
   );
   const empty =
     all.length + some.length + plan.tasks.length + plan.jobs.length + plan.stops.length + plan.rearms.length === 0;
-  if (empty) return { kills: [], stoppedInstances: 0, rearmedJobs: 0 };
+  if (empty) return { kills: [], stoppedInstances: 0, rearmedJobs: 0, jobStates: [] };
   return store.transaction(async (tx) => {
     // A released instance stays PENDING (now ready) or is SKIPPED: its dependency can never hold.
     const released = sql`state = CASE WHEN r.next = 'skip' THEN ${stateValue('instances', 'SKIPPED')} ELSE i.state END`;
@@ -94,18 +104,21 @@ export async function applyReconcile(store: Database, plan: ReconcilePlan): Prom
         WHERE t.job_id = r.job AND t.name = r.task AND t.state = r.prev
           AND ${transitionAllowed('tasks', sql`r.next`, 't')}`);
     }
+    let jobStates: JobStateChange[] = [];
     if (plan.jobs.length > 0) {
       const rows = plan.jobs.map((j) => ({ job: j.jobId, prev: j.from, next: j.to }));
-      await tx.db.execute(sql`
+      jobStates = await tx.rows<JobStateChange>(sql`
         UPDATE jobs j SET state = r.next,
                started_at = CASE WHEN r.next IN (${literalList(STARTED_JOB_STATES)}) THEN coalesce(j.started_at, now())
                                  ELSE j.started_at END,
                ended_at = CASE WHEN r.next IN (${literalList(FINISHED_JOB_STATES)}) THEN now() ELSE NULL END
-        FROM jsonb_to_recordset(${json(rows)}) AS r(job text, prev text, next text)
-        WHERE j.id = r.job AND j.state = r.prev AND ${transitionAllowed('jobs', sql`r.next`, 'j')}`);
+        FROM jsonb_to_recordset(${json(rows)}) AS r(job text, prev text, next text), users u
+        WHERE j.id = r.job AND j.state = r.prev AND ${transitionAllowed('jobs', sql`r.next`, 'j')}
+          AND u.id = j.owner_id
+        RETURNING j.id, j.name, u.name AS owner, j.state`);
     }
     const rearmedJobs = plan.rearms.length > 0 ? await applyRearms(tx, plan.rearms) : 0;
-    return { kills: stopped.kills, stoppedInstances: stopped.instances, rearmedJobs };
+    return { kills: stopped.kills, stoppedInstances: stopped.instances, rearmedJobs, jobStates };
   });
 }
 

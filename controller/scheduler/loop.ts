@@ -30,6 +30,8 @@ export interface PassRequest {
   reasons: readonly WakeReason[];
   /** The jobs to reconcile (placement always runs). */
   reconcile: WakeScope;
+  /** When the first of `reasons` woke the loop (clock ms): the start of dispatch latency. */
+  wokenAt: number;
 }
 
 /** What a pass read and changed: logged at debug level, and the basis of the follow-up wake. */
@@ -73,6 +75,9 @@ export class SchedulerLoop {
   private lastReconcileAt = Number.NEGATIVE_INFINITY;
   private lastReconcileMs = 0;
   private idleWaiters: (() => void)[] = [];
+  /** When the oldest reason not yet taken by a pass arrived. */
+  private firstWakeAt: number | undefined;
+  private lastPassEnd: number | undefined;
   /** Passes begun and ended so far, and who waits for which to end (`settle`). */
   private passesBegun = 0;
   private passesEnded = 0;
@@ -96,6 +101,7 @@ export class SchedulerLoop {
   /** Asks for a pass; `jobs` names what to reconcile (default: every active job). */
   wake(reason: WakeReason, jobs: WakeScope = 'all'): void {
     if (this.stopped) return;
+    if (this.reasons.size === 0) this.firstWakeAt = this.options.clock.now();
     this.reasons.add(reason);
     if (jobs === 'all') this.dirty = 'all';
     else if (this.dirty !== 'all') for (const id of jobs) this.dirty.add(id);
@@ -118,6 +124,11 @@ export class SchedulerLoop {
     return settled;
   }
 
+  /** When the last pass that did not fail ended (clock ms), if any has: readiness asks. */
+  get lastPassEndedAt(): number | undefined {
+    return this.lastPassEnd;
+  }
+
   /** Resolves when no pass is running or queued (tests and shutdown). */
   idle(): Promise<void> {
     if (!this.running && !this.queued) return Promise.resolve();
@@ -127,13 +138,19 @@ export class SchedulerLoop {
   private async runPasses(): Promise<void> {
     this.running = true;
     while (this.reasons.size > 0 && !this.stopped) {
-      const request: PassRequest = { reasons: [...this.reasons], reconcile: this.takeDirty() };
-      this.reasons.clear();
-      this.passesBegun += 1;
       const started = this.options.clock.now();
+      const request: PassRequest = {
+        reasons: [...this.reasons],
+        reconcile: this.takeDirty(),
+        wokenAt: this.firstWakeAt ?? started,
+      };
+      this.reasons.clear();
+      this.firstWakeAt = undefined;
+      this.passesBegun += 1;
       try {
         const report = await this.options.runPass(request);
-        const duration = this.options.clock.now() - started;
+        this.lastPassEnd = this.options.clock.now();
+        const duration = this.lastPassEnd - started;
         if (!isScopeEmpty(request.reconcile)) {
           this.lastReconcileAt = started;
           this.lastReconcileMs = report.reconcileMs;

@@ -11,8 +11,10 @@
  * controller wires in (the gateway), so the scheduler imports nothing of the gateway.
  */
 import { MIN_TASK_CPU } from '../../protocol/spec.js';
+import { isJobFinished } from '../../protocol/states.js';
 import type { AttemptDelivery } from '../attempts/started.js';
 import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
 import { applyNodeChanges, applyPendingReasons, applyPlacements, applyReconcile } from './apply.js';
 import type { PassReport, PassRequest, RunPass } from './loop.js';
 import { place } from './place.js';
@@ -37,6 +39,8 @@ export interface PassDeps {
   /** Nodes with a live connection to this controller: only they can be handed work now. */
   connectedNodes: () => ReadonlySet<string>;
   delivery: AttemptDelivery;
+  /** Where a line for every finished job goes. */
+  log?: Logger;
   now?: () => number;
 }
 
@@ -51,6 +55,15 @@ export function schedulingPass(deps: PassDeps): RunPass {
     const plan = reconcile(jobs);
     const applied = await applyReconcile(store, plan);
     deps.delivery.kills(applied.kills);
+    for (const job of applied.jobStates)
+      if (isJobFinished(job.state))
+        deps.log?.info(`job ${job.id} (${job.name}) of ${job.owner} finished: ${job.state}`, {
+          event: 'job.finished',
+          jobId: job.id,
+          name: job.name,
+          owner: job.owner,
+          state: job.state,
+        });
     const reconcileMs = scope === 'all' || scope.length > 0 ? now() - reconcileStart : 0;
 
     let nodeChanges = 0;

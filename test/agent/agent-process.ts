@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readableLog } from '../support/readable-log.js';
 import type { Teardown } from '../support/tmp.js';
 import { waitFor, within } from '../support/wait.js';
 
@@ -34,7 +35,8 @@ export function cleanEnv(): Record<string, string> {
 }
 
 export class AgentProcess {
-  stderr = '';
+  /** What the agent wrote to stderr: JSON lines. */
+  rawStderr = '';
   readonly exited: Promise<AgentExit>;
   readonly #child: ChildProcess;
   #exit: AgentExit | undefined;
@@ -53,7 +55,7 @@ export class AgentProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.#child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-      this.stderr += text;
+      this.rawStderr += text;
     });
     this.exited = new Promise((resolve) => {
       this.#child.on('close', (code, signal) => {
@@ -61,6 +63,11 @@ export class AgentProcess {
         resolve(this.#exit);
       });
     });
+  }
+
+  /** Its log as readable lines (`TIME LEVEL message`), to match messages as written. */
+  get stderr(): string {
+    return readableLog(this.rawStderr);
   }
 
   get pid(): number {

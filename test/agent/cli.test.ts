@@ -15,6 +15,7 @@ const FLAGS: [string, string][] = [
   ['--gpu', 'BATCH_NODE_GPU'],
   ['--package-max-bytes', 'BATCH_PACKAGE_MAX_BYTES'],
   ['--package-max-entries', 'BATCH_PACKAGE_MAX_ENTRIES'],
+  ['--log-level', 'BATCH_LOG_LEVEL'],
 ];
 
 t.test('--version prints the agent and protocol versions', async (t) => {
@@ -62,6 +63,11 @@ t.test('bad configuration exits with 2 and names the flag and the variable', asy
       what: 'zero package limit',
       env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_PACKAGE_MAX_ENTRIES: '0' },
       expect: /--package-max-entries \/ BATCH_PACKAGE_MAX_ENTRIES must be a whole number > 0/,
+    },
+    {
+      what: 'unknown log level',
+      env: { BATCH_CONTROLLER_URL: 'http://x', BATCH_LOG_LEVEL: 'chatty' },
+      expect: /--log-level \/ BATCH_LOG_LEVEL=chatty: must be one of debug, info, warn, error/,
     },
     { what: 'unknown flag', env: {}, args: ['--bogus'], expect: /unknown option '--bogus'/ },
     {

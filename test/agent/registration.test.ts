@@ -49,7 +49,21 @@ t.test('a registration token is exchanged for a credential that later connection
 
   t.notMatch(agent.stderr, TOKEN, 'the registration token is never logged');
   t.notMatch(agent.stderr, CREDENTIAL, 'the credential is never logged');
-  t.match(agent.stderr, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /m, 'log lines start with an ISO time');
+  t.notMatch(agent.rawStderr, TOKEN, 'not in the JSON either');
+  t.notMatch(agent.rawStderr, CREDENTIAL, 'nor the credential');
+  const lines = agent.rawStderr
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  t.ok(
+    lines.every(
+      (l) =>
+        typeof l.msg === 'string' &&
+        l.level === 'info' &&
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(String(l.time)),
+    ),
+    'off a terminal, every log line is a JSON object with an ISO time, a level name and a message',
+  );
 });
 
 t.test('a refused credential is dropped and the node registers again with its token', async (t) => {

@@ -205,3 +205,11 @@ t.test('stop, restart and delete call their endpoints', async (t) => {
     ['POST /v1/jobs/j-1234/stop', 'POST /v1/jobs/j-1234/restart', 'DELETE /v1/jobs/j-1234', 'DELETE /v1/jobs/j-1234'],
   );
 });
+
+t.test('stop of a job that already finished says so and succeeds', async (t) => {
+  const server = await startFakeHttpServer(t);
+  server.route('POST /v1/jobs/j-1234/stop', { json: job({ state: 'SUCCEEDED' }) });
+  const stop = await runBatchctl(['stop', 'j-1234'], { url: server.url });
+  t.equal(stop.code, 0);
+  t.equal(stop.stdout, 'job j-1234 had already finished: SUCCEEDED\n');
+});

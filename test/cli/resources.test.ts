@@ -122,16 +122,43 @@ t.test('nodes shows capacity, allocation, load and heartbeat; drain drains', asy
   const list = await runBatchctl(['nodes'], { url: server.url });
   t.equal(list.code, 0, list.stderr);
   const lines = list.stdout.trimEnd().split('\n');
-  t.equal(lines[0], 'ID   NAME      STATE  ENVIRONMENT    CPU  MEMORY MiB  GPU  LOAD  HEARTBEAT');
+  t.equal(
+    lines[0],
+    'ID   NAME      STATE  ENVIRONMENT  CPU ALLOC  MEM ALLOC MiB  GPU ALLOC  CPU%  MEM USED MiB  DISK FREE MiB  LOAD  HEARTBEAT',
+  );
   t.match(
     lines[1],
-    /^n-1 {2}worker-1 {2}READY {2}local {8}2.5\/8 {2}4096\/16384 {2}0\/0 {2}0\.50 {2}(\d+[smhd] ago|20\d\d-)/,
+    /^n-1 {2}worker-1 {2}READY {2}local {12}2\.5\/8 {5}4096\/16384 {8}0\/0 {4}12 {4}5000\/16384 {14}1 {2}0\.50 {2}(\d+[smhd] ago|20\d\d-)/,
   );
-  t.equal(lines[2], 'n-2  worker-2  LOST   local        2.5/8  4096/16384  0/0     -  -');
+  t.equal(
+    lines[2],
+    'n-2  worker-2  LOST   local            2.5/8     4096/16384        0/0     -             -              -     -  -',
+  );
   const json = await runBatchctl(['nodes', '--json'], { url: server.url });
   t.same(JSON.parse(json.stdout), nodes);
   const drain = await runBatchctl(['drain', 'n-2'], { url: server.url });
   t.equal(drain.stdout, 'node n-2 DRAINING\n');
+});
+
+t.test('drain and undrain take a node name that only one node has', async (t) => {
+  const server = await startFakeHttpServer(t);
+  const notFound = { status: 404, json: { error: { code: 'NOT_FOUND', message: 'node not found' } } };
+  server.route('GET /v1/nodes', {
+    json: { items: [node(), node({ id: 'n-2', name: 'twin' }), node({ id: 'n-3', name: 'twin' })] },
+  });
+  server.route('POST /v1/nodes/worker-1/undrain', notFound);
+  server.route('POST /v1/nodes/n-1/undrain', { json: node() });
+  server.route('POST /v1/nodes/twin/drain', notFound);
+  server.route('POST /v1/nodes/nobody/drain', notFound);
+
+  const byName = await runBatchctl(['undrain', 'worker-1'], { url: server.url });
+  t.equal(byName.stdout, 'node n-1 READY\n', 'the name resolves to its node');
+  const twins = await runBatchctl(['drain', 'twin'], { url: server.url });
+  t.equal(twins.code, 2, 'a name two nodes share is a usage error');
+  t.match(twins.stderr, /2 nodes are named twin: give one of their ids \(n-2, n-3\)/);
+  const nobody = await runBatchctl(['drain', 'nobody'], { url: server.url });
+  t.equal(nobody.code, 1);
+  t.match(nobody.stderr, /node not found/);
 });
 
 t.test('instances shows state, pending reason, attempts and the last attempt', async (t) => {
@@ -286,6 +313,7 @@ t.test('taking access back: tokens list and revoke, users disable, delete and qu
   server.route('POST /v1/users/mallory/disable', { json: user });
   server.route('DELETE /v1/users/mallory', { status: 204 });
   server.route('PATCH /v1/users/mallory', { json: user });
+  server.route('GET /v1/users', { json: { items: [user] } });
   server.route('GET /v1/audit', {
     json: {
       items: [
@@ -299,6 +327,10 @@ t.test('taking access back: tokens list and revoke, users disable, delete and qu
   t.equal((await runBatchctl(['tokens', 'revoke', 't-1'], cli)).stdout, 'revoked token t-1\n');
   t.equal((await runBatchctl(['users', 'disable', 'mallory'], cli)).stdout, 'user mallory disabled\n');
   t.equal((await runBatchctl(['users', 'quotas', 'mallory', 'jobs=5'], cli)).stdout, 'jobs=5\n');
+  t.equal((await runBatchctl(['users', 'quotas', 'mallory'], cli)).stdout, 'jobs=5\n', 'no QUOTA=N: shown');
+  const nobody = await runBatchctl(['users', 'quotas', 'nobody'], cli);
+  t.equal(nobody.code, 1);
+  t.match(nobody.stderr, /user nobody not found/);
   const badQuota = await runBatchctl(['users', 'quotas', 'mallory', 'jobs'], cli);
   t.equal(badQuota.code, 2, 'NAME=NUMBER or a usage error');
   t.equal((await runBatchctl(['users', 'delete', 'mallory', '--force'], cli)).stdout, 'deleted user mallory\n');
@@ -308,6 +340,8 @@ t.test('taking access back: tokens list and revoke, users disable, delete and qu
     ['DELETE /v1/tokens/t-1', undefined],
     ['POST /v1/users/mallory/disable', undefined],
     ['PATCH /v1/users/mallory', { quotas: { jobs: 5 } }],
+    ['GET /v1/users', undefined],
+    ['GET /v1/users', undefined],
     ['DELETE /v1/users/mallory', undefined],
     ['GET /v1/audit', undefined],
   ]);

@@ -133,9 +133,12 @@ t.test('the OpenAPI document lists the resources', async (t) => {
     '/v1/templates',
     '/v1/nodes',
     '/v1/compute-environments',
+    '/metrics',
   ]) {
     t.ok(doc.body.paths[path], path);
   }
+  for (const probe of ['/healthz', '/readyz'])
+    t.same(doc.body.paths[probe].get.security, [], `${probe} is listed as needing no token`);
   t.ok(
     doc.body.paths['/v1/jobs'].post.requestBody.content['application/json'].schema.properties.tasks,
     'the job spec schema is inlined',

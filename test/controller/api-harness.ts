@@ -6,6 +6,8 @@ import { SessionRegistry } from '../../controller/gateway/registry.js';
 import { createApp } from '../../controller/http/app.js';
 import { silentLogger, type Logger } from '../../controller/log.js';
 import { LogBus } from '../../controller/logs/bus.js';
+import { createMetrics } from '../../controller/metrics/instruments.js';
+import { registerStateGauges } from '../../controller/metrics/state-gauges.js';
 import { schedulingPass } from '../../controller/scheduler/pass.js';
 import { LocalObjectStore } from '../../controller/storage/local-store.js';
 import { tmpDir, type Teardown } from '../support/tmp.js';
@@ -39,7 +41,7 @@ export interface Api {
 /** Over the embedded PGlite, or over PostgreSQL when `databaseUrl` is given. */
 export async function makeApi(
   t: Teardown & { teardown(fn: () => unknown): void },
-  options: { databaseUrl?: string; log?: Logger } = {},
+  options: { databaseUrl?: string; log?: Logger; metricsToken?: string } = {},
 ): Promise<Api> {
   const dataDir = tmpDir(t, 'batch-api-');
   const store = await openDatabase({ dataDir, ...(options.databaseUrl ? { url: options.databaseUrl } : {}) });
@@ -52,12 +54,17 @@ export async function makeApi(
     connectedNodes: () => new Set(),
     delivery: { starts: async () => {}, kills: () => {} },
   });
+  const metrics = createMetrics();
+  const registry = new SessionRegistry();
+  registerStateGauges(metrics, { store, connectedAgents: () => registry.connected().size });
   const app = createApp({
+    metrics,
     store,
     objects,
-    registry: new SessionRegistry(),
+    registry,
     logBus: new LogBus(),
     log: options.log ?? silentLogger,
+    ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
     defaultEnvironment: 'local',
     // No loop runs here: wakes are recorded, and a command that waits for a pass gets one real
     // pass over the store (no node is connected, so nothing is placed or sent).
@@ -65,7 +72,7 @@ export async function makeApi(
       wake: (reason) => wakes.push(reason),
       settle: async (reason, jobs = 'all') => {
         wakes.push(reason);
-        await pass({ reasons: [reason], reconcile: jobs });
+        await pass({ reasons: [reason], reconcile: jobs, wokenAt: Date.now() });
       },
     },
   });

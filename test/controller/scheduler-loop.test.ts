@@ -39,13 +39,17 @@ async function harness(
   } = {},
 ) {
   const clock = new FakeClock();
-  const passes: PassRequest[] = [];
+  // What each pass was asked, without its wake time (a test below looks at that).
+  const passes: Omit<PassRequest, 'wokenAt'>[] = [];
+  const wokenAt: number[] = [];
   let primed = options.fresh === true;
   const loop = new SchedulerLoop({
     clock,
     log: silentLogger,
     runPass: async (request) => {
-      passes.push(request);
+      const { wokenAt: at, ...asked } = request;
+      passes.push(asked);
+      wokenAt.push(at);
       if (!primed) return report();
       return (await options.reports?.(request)) ?? report();
     },
@@ -64,7 +68,7 @@ async function harness(
     passes.length = 0;
     primed = true;
   }
-  return { clock, passes, loop, drain };
+  return { clock, passes, wokenAt, loop, drain };
 }
 
 const sorted = (scope: PassRequest['reconcile']) => (scope === 'all' ? 'all' : [...scope].sort());
@@ -75,6 +79,17 @@ t.test('an urgent wake runs a pass at once and reconciles the jobs it names', as
   t.equal(passes.length, 0, 'nothing runs inside wake()');
   await drain();
   t.same(passes, [{ reasons: ['job-stopped'], reconcile: ['j1'] }]);
+});
+
+t.test('a pass knows when its first reason woke the loop; the loop knows when a pass last ended', async (t) => {
+  const { loop, clock, wokenAt, drain } = await harness();
+  const wokeAt = clock.now();
+  loop.wake('job-submitted', []);
+  clock.advance(30);
+  loop.wake('job-stopped', ['j1']);
+  await drain();
+  t.equal(wokenAt.at(-1), wokeAt, 'dispatch latency is counted from the first wake, not the last');
+  t.equal(loop.lastPassEndedAt, clock.now(), 'readiness sees the pass that just ended');
 });
 
 t.test('wakes before the pass starts coalesce into one pass with every reason and job', async (t) => {

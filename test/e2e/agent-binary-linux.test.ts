@@ -17,6 +17,7 @@ import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished } from './fixture.js';
 import { watchReady } from './stay-ready.js';
+import { readableLog } from '../support/readable-log.js';
 
 const CONNECTED_MS = 3 * 60_000;
 
@@ -176,7 +177,11 @@ if (!existsSync(BINARY)) {
     agent.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => agent.once('exit', (c) => resolve(c)));
     t.equal(code, 0, 'SIGTERM stops the agent cleanly (start_agent.sh execs it, so systemd signals the agent itself)');
-    t.match(log(), /batch-agent starting: node "baked-linux"/, 'the agent writes its own lines to the same log');
+    t.match(
+      readableLog(log()),
+      /batch-agent starting: node "baked-linux"/,
+      'the agent writes its own lines (JSON) to the same log',
+    );
   });
 }
 

@@ -33,6 +33,7 @@ import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished } from './fixture.js';
 import { watchReady } from './stay-ready.js';
+import { readableLog } from '../support/readable-log.js';
 
 /** Long enough for a crash that comes after minutes of heartbeats to fail the test. */
 const CONNECTED_MS = 3 * 60_000;
@@ -208,7 +209,11 @@ if (WINE === undefined || WINESERVER === undefined) {
         describe: log,
       });
       t.pass('no process of the stopped instance is left');
-      t.match(log(), /batch-agent starting: node "baked-windows"/, 'the agent writes its own lines to the same log');
+      t.match(
+        readableLog(log()),
+        /batch-agent starting: node "baked-windows"/,
+        'the agent writes its own lines (JSON) to the same log',
+      );
 
       const connected = await watch.until(CONNECTED_MS);
       // after a problem, the rest would only time out

@@ -120,6 +120,7 @@ for (const store of STORES) {
         'a SUCCEEDED job cannot be restarted',
       );
       t.equal((await client.getJob(job.id)).state, 'SUCCEEDED', 'and stays SUCCEEDED');
+      t.equal((await client.stopJob(job.id)).state, 'SUCCEEDED', 'stopping a finished job is a no-op, not an error');
     });
 
     t.test('a STOPPED job re-runs only its stopped instances; a RUNNING one cannot be restarted', async (t) => {

@@ -15,6 +15,7 @@ import {
   type TaskSpec,
   type TemplateSpec,
 } from '../../protocol/spec.js';
+import { quotasSchema } from '../../protocol/api.js';
 
 type Task = Record<string, unknown>;
 
@@ -327,6 +328,29 @@ t.test('parseOrThrow prefixes fields and rejects unknown template fields', async
     field: 'templates[2].dependsOn',
     message: /^templates\[2\]\.dependsOn: unknown field$/,
   });
+});
+
+t.test('size rules read like the others, not like zod', async (t) => {
+  const long = () => {
+    try {
+      checkJobSpec({ name: 'j', tasks: [{ name: 'a', command: 'x'.repeat(70_000) }] });
+    } catch (err) {
+      return (err as BatchError).message;
+    }
+    return 'accepted';
+  };
+  t.match(long(), /^tasks\[0\]\.command: must be at most \d+ characters$/);
+  let quota = '';
+  try {
+    parseOrThrow(quotasSchema, { bogus: 3 });
+  } catch (err) {
+    quota = (err as BatchError).message;
+  }
+  t.equal(
+    quota,
+    'bogus: unknown quota; the quotas are computeEnvironments, nodesPerEnvironment, runningInstances, jobs, tasksPerJob, instancesPerTask',
+    'an unknown quota lists the ones there are',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -73,6 +73,10 @@ t.test('a body over the limit is refused with 413 before it is read', async (t) 
   t.equal(declared.status, 413);
   t.match(JSON.parse(declared.text), { error: { code: 'TOO_LARGE' } });
   t.equal(await jobCount(api), 0);
+  const stranger = await api.rawRequest('POST', '/v1/jobs', big, 'bat_not-a-token', {
+    'content-type': 'application/json',
+  });
+  t.equal(stranger.status, 401, 'without a valid token, refused before the size is even considered');
   t.equal((await api.request('POST', '/v1/jobs', spec())).status, 201, 'a normal body still works');
 });
 
