@@ -238,6 +238,20 @@ export class ScheduleTicker {
       UPDATE schedule_runs SET outcome = ${result.outcome}, job_id = ${result.jobId ?? null},
              reason = ${result.reason ?? null}, missed = ${action.missed}
       WHERE id = ${runId} AND outcome IS NULL`);
+    const tick = new Date(action.tick).toISOString();
+    this.deps.log.info(
+      `schedule ${row.name} of ${row.ownerName}, tick ${tick}: ${result.outcome}${result.jobId ? ` ${result.jobId}` : ''}`,
+      {
+        event: 'schedule.run',
+        schedule: row.name,
+        owner: row.ownerName,
+        tick,
+        outcome: result.outcome,
+        ...(result.jobId ? { jobId: result.jobId } : {}),
+        ...(result.reason ? { reason: result.reason } : {}),
+        missed: action.missed,
+      },
+    );
     return result.jobId ? { jobId: result.jobId, state: 'PENDING', active: true } : previous;
   }
 
@@ -279,7 +293,6 @@ export class ScheduleTicker {
       };
     } catch (err) {
       if (!(err instanceof BatchError)) throw err;
-      this.deps.log.info(`schedule ${row.id} tick ${new Date(action.tick).toISOString()} refused: ${err.message}`);
       return { outcome: 'REFUSED', reason: `${err.code}: ${err.message}` };
     }
   }
