@@ -25,6 +25,7 @@ import { RefusalAudit } from './access/audit.js';
 import { SchedulerLoop } from './scheduler/loop.js';
 import { schedulingPass } from './scheduler/pass.js';
 import { loadNextBackoffEnd } from './scheduler/snapshot.js';
+import { ScheduleTicker } from './schedules/ticker.js';
 import { createMetrics, observePass } from './metrics/instruments.js';
 import { registerStateGauges } from './metrics/state-gauges.js';
 import { readinessCheck } from './health/readiness.js';
@@ -90,6 +91,13 @@ async function main(): Promise<void> {
     onPass: observePass(metrics, () => systemClock.now()),
     nextBackoffEnd: () => loadNextBackoffEnd(store),
   });
+  const ticker = new ScheduleTicker({
+    store,
+    clock: systemClock,
+    log: createLogger('schedules'),
+    scheduler,
+    defaultEnvironment: config.defaultEnvironment,
+  });
   // The controller was away, not the nodes: their grace period starts now.
   await restartHeartbeatClock(store);
   // Started once the server listens (its agents need the URL); environment scaling may come first.
@@ -105,6 +113,8 @@ async function main(): Promise<void> {
     defaultEnvironment: config.defaultEnvironment,
     scheduler,
     refusals: new RefusalAudit(store, systemClock, createLogger('audit')),
+    clock: systemClock,
+    scheduleTicker: ticker,
     metrics,
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     readiness: readinessCheck({ store, lastPassAt: () => scheduler.lastPassEndedAt }),
@@ -145,6 +155,7 @@ async function main(): Promise<void> {
 
   scheduler.start();
   archiver.start();
+  ticker.start();
   local = new LocalProvider({
     store,
     environmentId: boot.localEnvironmentId,
@@ -182,6 +193,7 @@ async function main(): Promise<void> {
     clearInterval(liveness);
     scheduler.stop();
     archiver.stop();
+    await ticker.stop();
     await local.stop();
     await batcher.flushed();
     batcher.stop();

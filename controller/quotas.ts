@@ -6,6 +6,8 @@ export const DEFAULT_QUOTAS = {
   jobs: 100,
   tasksPerJob: 10,
   instancesPerTask: 100,
+  /** Not a JD BatchCompute limit but ours: each schedule submits jobs by itself. */
+  schedules: 20,
 } as const;
 
 export type QuotaName = keyof typeof DEFAULT_QUOTAS;

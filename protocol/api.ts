@@ -144,6 +144,7 @@ const QUOTA_NAMES = [
   'jobs',
   'tasksPerJob',
   'instancesPerTask',
+  'schedules',
 ] as const;
 export const quotasSchema = z
   .strictObject(
@@ -154,6 +155,7 @@ export const quotasSchema = z
       jobs: z.number().int().min(0),
       tasksPerJob: z.number().int().min(1),
       instancesPerTask: z.number().int().min(1),
+      schedules: z.number().int().min(0),
     } satisfies Record<(typeof QUOTA_NAMES)[number], z.ZodType>,
     {
       error: (issue) =>
@@ -170,7 +172,7 @@ export const userSchema = z.object({
   disabled: z.boolean(),
   quotas: z.record(z.string(), z.number()),
   /** What the user holds of the quotas that count things. */
-  usage: z.object({ jobs: z.number().int(), computeEnvironments: z.number().int() }),
+  usage: z.object({ jobs: z.number().int(), computeEnvironments: z.number().int(), schedules: z.number().int() }),
   createdAt: timestamp,
 });
 export const updateUserSchema = z.strictObject({ quotas: quotasSchema });

@@ -29,6 +29,7 @@ import type {
   ObjectEntry,
   PageQuery,
   Schedule,
+  ScheduleDetail,
   ScheduleSpec,
 } from './types.js';
 
@@ -218,7 +219,8 @@ export class BatchClient {
         | 'runningInstances'
         | 'jobs'
         | 'tasksPerJob'
-        | 'instancesPerTask',
+        | 'instancesPerTask'
+        | 'schedules',
         number
       >
     >,
@@ -292,16 +294,33 @@ export class BatchClient {
 
   // --- schedules -------------------------------------------------------------------------------
 
-  listSchedules(query: PageQuery = {}): Promise<List<Schedule>> {
+  /** The caller's schedules by name; an admin may pass `owner: 'all'`. */
+  listSchedules(query: PageQuery & { owner?: 'all' } = {}): Promise<List<Schedule>> {
     return this.http.json('GET', '/v1/schedules', { query: { ...query } });
   }
 
-  createSchedule(spec: ScheduleSpec): Promise<Schedule> {
+  /** Creates a schedule; its job spec is checked now as a submit would check it. */
+  createSchedule(spec: ScheduleSpec): Promise<ScheduleDetail> {
     return this.http.json('POST', '/v1/schedules', { body: spec });
   }
 
+  /** A schedule with its next run times and its recent runs (tick → job, or why not). */
+  getSchedule(name: string): Promise<ScheduleDetail> {
+    return this.http.json('GET', schedulePath(name));
+  }
+
+  /** No tick runs while paused, and none is caught up on resume. */
+  pauseSchedule(name: string): Promise<ScheduleDetail> {
+    return this.http.json('POST', `${schedulePath(name)}/pause`);
+  }
+
+  resumeSchedule(name: string): Promise<ScheduleDetail> {
+    return this.http.json('POST', `${schedulePath(name)}/resume`);
+  }
+
+  /** Deletes the schedule and its run history; the jobs it submitted stay. */
   deleteSchedule(name: string): Promise<void> {
-    return this.http.empty('DELETE', `/v1/schedules/${segment(name)}`);
+    return this.http.empty('DELETE', schedulePath(name));
   }
 }
 
@@ -318,4 +337,5 @@ export function parseOssUrl(url: string): { bucket: string; key: string } {
 const jobPath = (id: string) => `/v1/jobs/${segment(id)}`;
 const instancesPath = (jobId: string, task: string) => `${jobPath(jobId)}/tasks/${segment(task)}/instances`;
 const templatePath = (name: string) => `/v1/templates/${segment(name)}`;
+const schedulePath = (name: string) => `/v1/schedules/${segment(name)}`;
 const environmentPath = (name: string) => `/v1/compute-environments/${segment(name)}`;

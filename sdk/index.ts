@@ -11,6 +11,8 @@ export type {
   ObjectEntry,
   PageQuery,
   Schedule,
+  ScheduleDetail,
+  ScheduleRun,
   ScheduleSpec,
 } from './types.js';
 export type {

@@ -3,7 +3,6 @@
  * (yet) define. Resource shapes themselves come from protocol/api.ts and are not repeated here.
  */
 import type { JobState } from '../protocol/states.js';
-import type { JobSpecInput } from '../protocol/spec.js';
 import type { User } from '../protocol/api.js';
 
 export interface ClientOptions {
@@ -40,31 +39,8 @@ export interface CreatedUser {
   token: string;
 }
 
-/**
- * A schedule (SPEC §1): a cron expression that submits a job spec. Not in protocol/api.ts yet;
- * these are the fields the CLI shows, and any others the controller returns are kept.
- */
-export interface Schedule {
-  name: string;
-  cron: string;
-  timezone?: string;
-  overlap?: 'skip' | 'allow';
-  job?: JobSpecInput;
-  nextRunAt?: string | null;
-  lastRunAt?: string | null;
-  createdAt?: string;
-  [field: string]: unknown;
-}
-
-/** What `POST /v1/schedules` takes; the controller validates it. */
-export interface ScheduleSpec {
-  name: string;
-  cron: string;
-  timezone?: string;
-  overlap?: 'skip' | 'allow';
-  job: JobSpecInput;
-  [field: string]: unknown;
-}
+/** Schedules: the shapes are protocol/schedule.ts's; `ScheduleSpec` is what create takes. */
+export type { Schedule, ScheduleDetail, ScheduleRun, CreateSchedule as ScheduleSpec } from '../protocol/schedule.js';
 
 /** A bucket of the object store (`GET /v1/oss`). */
 export interface Bucket {

@@ -28,7 +28,7 @@ function toUser(row: UserRow, environments: number): User {
     admin: row.admin,
     disabled: row.disabledAt !== null,
     quotas: effectiveQuotas(row.quotas),
-    usage: { jobs: row.jobCount, computeEnvironments: environments },
+    usage: { jobs: row.jobCount, computeEnvironments: environments, schedules: row.scheduleCount },
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -44,6 +44,8 @@ export const users = pgTable('users', {
    * its row lock is what makes the jobs quota hold under concurrent submits (jobs/submit.ts).
    */
   jobCount: integer('job_count').notNull().default(0),
+  /** Schedules owned, kept like `jobCount`: its row lock makes the schedules quota hold. */
+  scheduleCount: integer('schedule_count').notNull().default(0),
   /** Set by an admin: the user's tokens stop working at once; cleared to enable them again. */
   disabledAt: at('disabled_at'),
   createdAt: createdAt(),
@@ -314,3 +316,64 @@ export const buckets = pgTable('buckets', {
     .references(() => users.id),
   createdAt: createdAt(),
 });
+
+/**
+ * Cron schedules (controller/schedules/): each submits its job spec as its owner at every tick.
+ * `next_tick_at` is the first tick not yet handled; the ticker advances it after handling the
+ * ticks that were due, and a paused schedule keeps it NULL.
+ */
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    cron: text('cron').notNull(),
+    timezone: text('timezone').notNull(),
+    overlap: text('overlap').$type<'skip' | 'allow' | 'stopPrevious'>().notNull(),
+    catchUp: text('catch_up').$type<'none' | 'latest'>().notNull(),
+    /** The job spec as given (inline, or tasks naming templates), submitted at each tick. */
+    job: jsonb('job').$type<Record<string, unknown>>().notNull(),
+    paused: boolean('paused').notNull().default(false),
+    nextTickAt: at('next_tick_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('schedules_owner_name_idx').on(t.ownerId, t.name),
+    index('schedules_due_idx')
+      .on(t.nextTickAt)
+      .where(sql`next_tick_at IS NOT NULL`),
+  ],
+);
+
+/**
+ * One row per handled tick of a schedule: the UNIQUE (schedule, tick) is what makes a tick
+ * submit one job however many controllers race for it and however often they restart.
+ * `outcome` is NULL while a controller is submitting (since `claimed_at`).
+ */
+export const scheduleRuns = pgTable(
+  'schedule_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    scheduleId: text('schedule_id')
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    tickAt: at('tick_at').notNull(),
+    claimedAt: at('claimed_at').notNull(),
+    outcome: text('outcome').$type<'SUBMITTED' | 'SKIPPED' | 'REFUSED' | 'MISSED'>(),
+    /** The submitted job; it may have been deleted since (no foreign key: runs outlive jobs). */
+    jobId: text('job_id'),
+    reason: text('reason'),
+    /** Ticks missed while no controller ran that this run stands for (catch-up). */
+    missed: integer('missed').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('schedule_runs_tick_idx').on(t.scheduleId, t.tickAt),
+    // Each ticker pass looks for claims whose controller died; there are almost never any.
+    index('schedule_runs_unfinished_idx')
+      .on(t.claimedAt)
+      .where(sql`outcome IS NULL`),
+  ],
+);

@@ -18,6 +18,7 @@ import { ossRoutes } from './oss.js';
 import { signedRoutes } from './signed.js';
 import { LocalObjectStore, SIGNED_PATH } from '../storage/local-store.js';
 import { openApiDocument } from './openapi.js';
+import { scheduleRoutes } from './schedules.js';
 import { templateRoutes } from './templates.js';
 import { auditRoutes, tokenRoutes, userRoutes } from './users.js';
 
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   v1.route('/templates', templateRoutes(deps));
   v1.route('/compute-environments', environmentRoutes(deps));
   v1.route('/nodes', nodeRoutes(deps));
+  v1.route('/schedules', scheduleRoutes(deps));
   v1.route('/users', userRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));
   v1.route('/audit', auditRoutes(deps));

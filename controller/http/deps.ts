@@ -1,5 +1,6 @@
 /** What the HTTP routes need from the rest of the controller. */
 import type { RefusalAudit } from '../access/audit.js';
+import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Readiness } from '../health/readiness.js';
@@ -26,6 +27,10 @@ export interface AppDeps {
   scheduler: SchedulerHandle;
   /** Audits refused tokens at a bounded rate; absent in tests that do not look. */
   refusals?: RefusalAudit;
+  /** Time for schedules' next runs; the system clock when absent. */
+  clock?: Clock;
+  /** Woken when a schedule is created or resumed, so its first tick is not up to a poll late. */
+  scheduleTicker?: { wake(): void };
   /** The controller's instruments; absent in tests that do not look (the app makes its own). */
   metrics?: Metrics;
   /** `BATCH_METRICS_TOKEN`: a token that reads /metrics and nothing else. */

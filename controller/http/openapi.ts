@@ -1,6 +1,7 @@
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 import { z } from 'zod';
 import * as api from '../../protocol/api.js';
+import * as schedule from '../../protocol/schedule.js';
 import { jobSpecSchema, templateSpecSchema } from '../../protocol/spec.js';
 import { BATCH_VERSION } from '../../protocol/version.js';
 
@@ -153,6 +154,44 @@ const ROUTES: Route[] = [
     path: '/v1/nodes/{id}/undrain',
     summary: 'Let a drained node take work again',
     response: api.nodeSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/schedules',
+    summary: 'Create a schedule (cron, timezone, overlap, catchUp, job)',
+    body: schedule.createScheduleSchema,
+    response: schedule.scheduleDetailSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/v1/schedules',
+    summary: 'List your schedules (limit, cursor; owner=all for an admin)',
+    response: list(schedule.scheduleSchema),
+  },
+  {
+    method: 'get',
+    path: '/v1/schedules/{name}',
+    summary: 'Get a schedule with its next runs and recent run history',
+    response: schedule.scheduleDetailSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/schedules/{name}/pause',
+    summary: 'Pause a schedule (no tick runs or is caught up)',
+    response: schedule.scheduleDetailSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/schedules/{name}/resume',
+    summary: 'Resume a schedule from its next tick after now',
+    response: schedule.scheduleDetailSchema,
+  },
+  {
+    method: 'delete',
+    path: '/v1/schedules/{name}',
+    summary: 'Delete a schedule and its run history (its jobs stay)',
+    status: 204,
   },
   { method: 'get', path: '/v1/users', summary: 'List users (admin)', response: list(api.userSchema) },
   {

@@ -187,7 +187,7 @@ async function findByClientToken(store: Database, ownerId: string, clientToken: 
   return row?.id;
 }
 
-async function loadTemplates(
+export async function loadTemplates(
   store: Database,
   ownerId: string,
   names: (string | undefined)[],

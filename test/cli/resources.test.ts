@@ -181,30 +181,66 @@ t.test('instances shows state, pending reason, attempts and the last attempt', a
   t.equal(server.requests.at(-1)!.query.get('limit'), '5');
 });
 
-t.test('schedules create, list and delete', async (t) => {
+t.test('schedules create, list, show, pause, resume and delete', async (t) => {
   const server = await startFakeHttpServer(t);
   const schedule = {
     name: 'nightly',
+    owner: 'admin',
     cron: '0 2 * * *',
     timezone: 'UTC',
     overlap: 'skip',
+    catchUp: 'none',
+    paused: false,
     job: { name: 'n', tasks: [] },
+    createdAt: '2026-11-27T10:00:00.000Z',
+    nextRunAt: '2026-11-28T02:00:00.000Z',
+    lastRunAt: null,
   };
-  server.route('POST /v1/schedules', { status: 201, json: schedule });
+  const detail = {
+    ...schedule,
+    nextRuns: ['2026-11-28T02:00:00.000Z', '2026-11-29T02:00:00.000Z'],
+    runs: [
+      { tick: '2026-11-27T02:00:00.000Z', outcome: 'REFUSED', jobId: null, reason: 'QUOTA_EXCEEDED: full', missed: 0 },
+      { tick: '2026-11-26T02:00:00.000Z', outcome: 'SUBMITTED', jobId: 'j-1', reason: null, missed: 0 },
+    ],
+  };
+  server.route('POST /v1/schedules', { status: 201, json: { ...detail, runs: [] } });
   server.route('GET /v1/schedules', { json: { items: [schedule] } });
+  server.route('GET /v1/schedules/nightly', { json: detail });
+  server.route('POST /v1/schedules/nightly/pause', { json: { ...detail, paused: true } });
+  server.route('POST /v1/schedules/nightly/resume', { json: detail });
   server.route('DELETE /v1/schedules/nightly', { status: 204 });
   const dir = t.testdir({ 's.yaml': 'name: nightly\ncron: "0 2 * * *"\njob: { name: n, tasks: [] }\n' });
   const created = await runBatchctl(['schedules', 'create', '-f', join(dir, 's.yaml')], { url: server.url });
-  t.equal(created.stdout, 'created schedule nightly (0 2 * * *)\n');
+  t.equal(created.stdout, 'created schedule nightly (0 2 * * *); next run 2026-11-28T02:00:00.000Z\n');
   const list = await runBatchctl(['schedules', 'list'], { url: server.url });
   t.match(
     list.stdout,
-    /^NAME\s+CRON\s+TIMEZONE\s+OVERLAP\s+JOB\s+LAST RUN\s+NEXT RUN\nnightly\s+0 2 \* \* \*\s+UTC\s+skip\s+n\s+-\s+-\n$/,
+    /^NAME\s+CRON\s+TIMEZONE\s+OVERLAP\s+CATCH-UP\s+STATE\s+JOB\s+LAST RUN\s+NEXT RUN\nnightly\s+0 2 \* \* \*\s+UTC\s+skip\s+none\s+active\s+n\s+-\s+2026-11-28T02:00:00.000Z\n$/,
+  );
+  const show = await runBatchctl(['schedules', 'show', 'nightly'], { url: server.url });
+  t.match(show.stdout, /^cron\s+0 2 \* \* \* \(UTC\)$/m);
+  t.match(show.stdout, /^next runs\s+2026-11-28T02:00:00.000Z, 2026-11-29T02:00:00.000Z$/m);
+  t.match(show.stdout, /^2026-11-27T02:00:00.000Z\s+REFUSED\s+-\s+QUOTA_EXCEEDED: full$/m);
+  t.match(show.stdout, /^2026-11-26T02:00:00.000Z\s+SUBMITTED\s+j-1$/m);
+  const shown = await runBatchctl(['schedules', 'show', 'nightly', '--json'], { url: server.url });
+  t.same(JSON.parse(shown.stdout), detail);
+  t.equal(
+    (await runBatchctl(['schedules', 'pause', 'nightly'], { url: server.url })).stdout,
+    'paused schedule nightly\n',
+  );
+  t.equal(
+    (await runBatchctl(['schedules', 'resume', 'nightly'], { url: server.url })).stdout,
+    'resumed schedule nightly\n',
   );
   await runBatchctl(['schedules', 'delete', 'nightly'], { url: server.url });
   t.same(calls(server), [
     ['POST /v1/schedules', { name: 'nightly', cron: '0 2 * * *', job: { name: 'n', tasks: [] } }],
     ['GET /v1/schedules', undefined],
+    ['GET /v1/schedules/nightly', undefined],
+    ['GET /v1/schedules/nightly', undefined],
+    ['POST /v1/schedules/nightly/pause', undefined],
+    ['POST /v1/schedules/nightly/resume', undefined],
     ['DELETE /v1/schedules/nightly', undefined],
   ]);
 });

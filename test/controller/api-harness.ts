@@ -18,6 +18,8 @@ export interface Api {
   store: Database;
   objects: LocalObjectStore;
   wakes: string[];
+  /** The app as a `fetch` (for a BatchClient's `fetch` option): no socket. */
+  fetch: typeof fetch;
   request(
     method: string,
     path: string,
@@ -78,6 +80,7 @@ export async function makeApi(
     store,
     objects,
     wakes,
+    fetch: async (input, init) => app.request(input instanceof Request ? input : String(input), init),
     async rawRequest(method, path, body, token = ADMIN, headers = {}) {
       const res = await app.request(path, {
         method,

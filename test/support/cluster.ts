@@ -117,6 +117,19 @@ export async function startController(
   return controller;
 }
 
+/** Another controller on the same port, data dir and database: the one a crash test restarts. */
+export function restartController(
+  t: Teardown,
+  previous: Controller & { databaseUrl?: string },
+  options: Omit<ControllerOptions, 'dataDir' | 'databaseUrl'>,
+): Promise<Controller & { databaseUrl?: string }> {
+  return startController(t, {
+    ...options,
+    dataDir: previous.dataDir,
+    ...(previous.databaseUrl ? { databaseUrl: previous.databaseUrl } : {}),
+  });
+}
+
 /** Local agents outlive a killed controller by design; a test must not leave them behind. */
 function killLocalAgents(dataDir: string): void {
   const root = path.join(dataDir, 'local-nodes');
