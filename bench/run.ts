@@ -24,7 +24,17 @@ import { logs } from './scenarios/logs.js';
 import { realProcesses } from './scenarios/real-processes.js';
 import { startLatency } from './scenarios/start-latency.js';
 
-const SCENARIOS: Scenario[] = [dispatch, eventsFollow, eventFanout, startLatency, realProcesses, logs, fleetSize, agentFootprint, growth];
+const SCENARIOS: Scenario[] = [
+  dispatch,
+  eventsFollow,
+  eventFanout,
+  startLatency,
+  realProcesses,
+  logs,
+  fleetSize,
+  agentFootprint,
+  growth,
+];
 
 const benchStarted = Date.now();
 function log(message: string): void {

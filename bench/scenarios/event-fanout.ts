@@ -53,7 +53,8 @@ export const eventFanout: Scenario = {
         signal: abort.signal,
       });
       if (res.status !== 200) throw new Error(`stream ${i}: HTTP ${res.status} ${await res.text()}`);
-      return (async () => {
+      // Wrapped: an async function returning the promise would wait for the stream to end.
+      const reading = (async () => {
         try {
           for await (const m of serverSentEvents(chunksOf(res.body!))) {
             if (m.event === 'open') continue;
@@ -65,8 +66,9 @@ export const eventFanout: Scenario = {
           if (!abort.signal.aborted) throw err;
         }
       })();
+      return { reading };
     });
-    const reading = await Promise.all(opened);
+    const reading = (await Promise.all(opened)).map((o) => o.reading);
     const connected = memoryBytes(controller.pid, 'VmRSS') ?? 0;
 
     ctx.log(`running a job of ${instances} instances with every stream following`);

@@ -101,12 +101,17 @@ export class EventSubscription {
         this.end();
         return;
       }
-      if (this.ended) return;
+      if (this.cancelledDuring()) return;
       for (const row of rows) this.send(streamEvent(row));
       // A short page means nothing of ours lies between the last row and the target.
       if (rows.length < CATCH_UP_PAGE) this.position = target;
       if (rows.length > 0) return;
     }
+  }
+
+  /** Whether the client went away (or the hub stopped) while a read was awaited. */
+  private cancelledDuring(): boolean {
+    return this.ended;
   }
 
   private send(e: StreamEvent): void {
@@ -132,7 +137,8 @@ export class EventSubscription {
   }
 
   private beat(): void {
-    if (!this.sentSinceBeat && !this.ended && (this.controller.desiredSize ?? 0) > 0) this.controller.enqueue(HEARTBEAT);
+    if (!this.sentSinceBeat && !this.ended && (this.controller.desiredSize ?? 0) > 0)
+      this.controller.enqueue(HEARTBEAT);
     this.sentSinceBeat = false;
   }
 }

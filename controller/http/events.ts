@@ -56,7 +56,9 @@ export function eventRoutes(deps: AppDeps) {
 function eventId(c: Context<AppEnv>): number | undefined {
   const fromQuery = c.req.query('since');
   const [field, raw] =
-    fromQuery !== undefined && fromQuery !== '' ? ['since', fromQuery] : ['Last-Event-ID', c.req.header('last-event-id')];
+    fromQuery !== undefined && fromQuery !== ''
+      ? ['since', fromQuery]
+      : ['Last-Event-ID', c.req.header('last-event-id')];
   if (raw === undefined || raw === '') return undefined;
   const id = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id))

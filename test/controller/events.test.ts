@@ -76,10 +76,12 @@ for (const store of ['pglite', 'postgres'] as const) {
 
     const all = (await retained(api, '&since=0')).filter((e) => e.kind !== 'environment');
     t.equal(all.length, 6 + 4, 'both jobs: 3 + 1 instances, a task each, two job states each');
-    t.same(
-      (await retained(api, `&since=0&job=${second}`)).map(brief),
-      ['job::PENDING', 'instance:a0:STOPPED', 'task:a:STOPPED', 'job::STOPPED'],
-    );
+    t.same((await retained(api, `&since=0&job=${second}`)).map(brief), [
+      'job::PENDING',
+      'instance:a0:STOPPED',
+      'task:a:STOPPED',
+      'job::STOPPED',
+    ]);
     t.ok((await retained(api, '&since=0&kind=instance')).every((e) => e.kind === 'instance'));
     t.equal((await retained(api, '&since=0&kind=instance,task')).length, 6);
     t.equal((await retained(api, '&since=0&state=STOPPED&kind=job')).length, 2);
@@ -134,7 +136,12 @@ for (const store of ['pglite', 'postgres'] as const) {
     const res = await api.open('/v1/events');
     t.equal(res.status, 200);
     t.match(res.headers.get('content-type'), /^text\/event-stream/);
-    const many = Array.from({ length: 30 }, (_, i) => ({ ownerId: 'u', kind: 'job' as const, state: 'PENDING', jobId: `j${i}` }));
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      ownerId: 'u',
+      kind: 'job' as const,
+      state: 'PENDING',
+      jobId: `j${i}`,
+    }));
     await recordEvents(api.store, many);
     await api.events.wake();
     const got: BatchEvent[] = [];
@@ -171,7 +178,6 @@ for (const store of ['pglite', 'postgres'] as const) {
   });
 }
 
-
 t.test('postgres: the watermark delivers a row committed later with a smaller id', async (t) => {
   const url = await freshDatabase(t);
   const api = await makeApi(t, { databaseUrl: url });
@@ -181,7 +187,9 @@ t.test('postgres: the watermark delivers a row committed later with a smaller id
   const younger = await pg.reserve();
   const follow = await api.open('/v1/events?kind=job');
   const insert = (c: postgres.ReservedSql, state: string) =>
-    c<{ id: number }[]>`INSERT INTO events (owner_id, kind, state) VALUES ('u', 'job', ${state}) RETURNING id::int AS id`;
+    c<
+      { id: number }[]
+    >`INSERT INTO events (owner_id, kind, state) VALUES ('u', 'job', ${state}) RETURNING id::int AS id`;
 
   await older`BEGIN`;
   await older`SELECT pg_current_xact_id()`; // the older transaction has its id before the younger starts
@@ -192,7 +200,8 @@ t.test('postgres: the watermark delivers a row committed later with a smaller id
   await api.events.wake();
   const stream = serverSentEvents(chunksOf(follow.body!));
   const next = async () => {
-    for (let m = await stream.next(); !m.done; m = await stream.next()) if (m.value.event !== 'open') return parse(m.value);
+    for (let m = await stream.next(); !m.done; m = await stream.next())
+      if (m.value.event !== 'open') return parse(m.value);
     throw new Error('the stream ended');
   };
   t.ok(y!.id < o!.id, 'ids came out of order');
