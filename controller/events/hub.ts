@@ -27,6 +27,7 @@ export interface EventHubOptions {
 }
 
 const PAGE = 2000;
+const MIN_READ_GAP_MS = 20;
 const PURGE_EVERY_MS = 60_000;
 
 export class EventHub {
@@ -37,6 +38,7 @@ export class EventHub {
   /** The read running or last run, and the one waiting behind it (if any). */
   private current: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
+  private lastRead = 0;
   private timer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -73,8 +75,13 @@ export class EventHub {
   wake(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (!this.queued) {
-      const next = this.current.then(() => {
+      const next = this.current.then(async () => {
+        // At most one read per MIN_READ_GAP_MS: under load the report writer wakes the reader
+        // hundreds of times a second, and each read is a query on the hot path's database.
+        const wait = this.lastRead + MIN_READ_GAP_MS - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         this.queued = undefined;
+        this.lastRead = Date.now();
         return this.poll();
       });
       this.queued = next;
@@ -117,6 +124,16 @@ export class EventHub {
 
   private async poll(): Promise<void> {
     try {
+      if (this.live.size === 0) {
+        // Nobody to hand rows to: only keep up with where the stream ends (one index probe);
+        // a subscriber catching up reads what it needs itself.
+        const head = await streamHead(this.store);
+        // One may have attached during the probe, at the old position: it reads on from there.
+        if (this.live.size === 0) {
+          this.cursor = head;
+          return;
+        }
+      }
       for (;;) {
         const rows = await readDeliverable(this.store, this.cursor, PAGE);
         if (rows.length === 0) return;

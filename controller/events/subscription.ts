@@ -57,7 +57,9 @@ export class EventSubscription {
   offer(batch: readonly StreamEvent[]): void {
     for (const e of batch) {
       if (this.ended) return;
-      if (!matches(this.filter, e)) continue;
+      // The hub may hand out rows from before where this stream started (it attached while
+      // the hub's position lagged behind the end of the stream): those are not news to it.
+      if (compareCursors(e.cursor, this.position) <= 0 || !matches(this.filter, e)) continue;
       if ((this.controller.desiredSize ?? 0) <= 0) {
         this.cutOff();
         return;
