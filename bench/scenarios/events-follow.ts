@@ -5,7 +5,8 @@
  */
 import { figure, type Figure } from '../figures.js';
 import { runDispatch } from '../fleet-run.js';
-import { scaled, type RunContext, type Scenario } from '../scenario.js';
+import type { RunContext, Scenario } from '../scenario.js';
+import { dispatchRunOptions, dispatchShape } from './dispatch.js';
 
 export const eventsFollow: Scenario = {
   id: 'events-follow',
@@ -15,22 +16,8 @@ export const eventsFollow: Scenario = {
   timeoutS: (scale) => Math.max(240, Math.round(1200 * scale)),
   async run(ctx: RunContext): Promise<Figure[]> {
     const store = ctx.store!;
-    const scale = ctx.options.scale;
-    const shape = {
-      nodes: scaled(1000, scale, 10),
-      cpuPerNode: 4,
-      jobs: 10,
-      tasksPerJob: 10,
-      instancesPerTask: scaled(1000, scale, 10),
-    };
-    const common = {
-      deadline: ctx.deadline,
-      cleanup: ctx.cleanup,
-      keep: ctx.options.keep,
-      validate: ctx.options.validate,
-      profile: ctx.options.profile,
-      log: ctx.log,
-    };
+    const shape = dispatchShape(ctx.options.scale);
+    const common = dispatchRunOptions(ctx);
     ctx.log('without a follower');
     const alone = await runDispatch(store, shape, common);
     ctx.log('with a client following /v1/events');
