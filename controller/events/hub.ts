@@ -124,12 +124,12 @@ export class EventHub {
 
   private async poll(): Promise<void> {
     try {
-      if (this.live.size === 0) {
+      if (this.nobodyListening()) {
         // Nobody to hand rows to: only keep up with where the stream ends (one index probe);
         // a subscriber catching up reads what it needs itself.
         const head = await streamHead(this.store);
         // One may have attached during the probe, at the old position: it reads on from there.
-        if (this.live.size === 0) {
+        if (this.nobodyListening()) {
           this.cursor = head;
           return;
         }
@@ -147,6 +147,10 @@ export class EventHub {
     } catch (err) {
       this.options.log.warn(`event reader: ${errorText(err)} (retrying at the next wake)`);
     }
+  }
+
+  private nobodyListening(): boolean {
+    return this.live.size === 0;
   }
 
   private async purge(): Promise<void> {
