@@ -8,10 +8,12 @@ import postgres from 'postgres';
 import t from 'tap';
 import { recordEvents } from '../../controller/events/record.js';
 import { purgeEvents } from '../../controller/events/read.js';
+import { compareCursors } from '../../controller/events/view.js';
 import type { BatchEvent } from '../../protocol/api.js';
 import { chunksOf } from '../../sdk/byte-stream.js';
 import { serverSentEvents, type ServerSentEvent } from '../../sdk/server-sent-events.js';
 import { freshDatabase } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
 import { makeApi, type Api } from './api-harness.js';
 
 const job = (instances = 2) => ({ name: 'ev', tasks: [{ name: 'a', command: 'true', instances }] });
@@ -31,6 +33,26 @@ function parse(m: ServerSentEvent): BatchEvent {
   return event;
 }
 
+/**
+ * Until the reader has reached the last event written. The watermark is cluster-wide: another
+ * database's open transaction on the same server (a parallel test) can hold delivery back.
+ */
+async function delivered(api: Api): Promise<void> {
+  const [last] = await api.store.rows<{ xid: string; id: number }>(
+    sql`SELECT xid::text AS xid, id FROM events ORDER BY xid DESC, id DESC LIMIT 1`,
+  );
+  if (!last) return;
+  const end = { xid: BigInt(last.xid), id: last.id };
+  await waitFor(
+    'the event reader to reach the last event',
+    async () => {
+      await api.events.wake();
+      return compareCursors(api.events.position, end) >= 0;
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
 const brief = (e: BatchEvent) => `${e.kind}:${e.task ?? ''}${e.instance ?? ''}:${e.state}`;
 
 for (const store of ['pglite', 'postgres'] as const) {
@@ -41,7 +63,7 @@ for (const store of ['pglite', 'postgres'] as const) {
     const submitted = await api.request('POST', '/v1/jobs', job(), alice);
     const id = submitted.body.id as string;
     t.equal((await api.request('POST', `/v1/jobs/${id}/stop`, undefined, alice)).status, 200);
-    await api.events.wake();
+    await delivered(api);
 
     const mine = await retained(api, '&since=0', alice);
     t.same(
@@ -72,7 +94,7 @@ for (const store of ['pglite', 'postgres'] as const) {
     const second = (await api.request('POST', '/v1/jobs', job(1))).body.id as string;
     await api.request('POST', `/v1/jobs/${first}/stop`);
     await api.request('POST', `/v1/jobs/${second}/stop`);
-    await api.events.wake();
+    await delivered(api);
 
     const all = (await retained(api, '&since=0')).filter((e) => e.kind !== 'environment');
     t.equal(all.length, 6 + 4, 'both jobs: 3 + 1 instances, a task each, two job states each');
@@ -118,7 +140,7 @@ for (const store of ['pglite', 'postgres'] as const) {
   t.test(`${store}: a since older than retention is 410 GONE`, async (t) => {
     const api = await makeApi(t, store === 'postgres' ? { databaseUrl: await freshDatabase(t) } : {});
     await api.request('POST', '/v1/jobs', job(1));
-    await api.events.wake();
+    await delivered(api);
     const [oldest] = await retained(api, '&since=0');
     // Every event a day and an hour old, as if retention had run out.
     await api.store.rows(sql`UPDATE events SET created_at = now() - interval '25 hours'`);
@@ -143,7 +165,7 @@ for (const store of ['pglite', 'postgres'] as const) {
       jobId: `j${i}`,
     }));
     await recordEvents(api.store, many);
-    await api.events.wake();
+    await delivered(api);
     const got: BatchEvent[] = [];
     let cut: { code: string; lastId: number; message: string } | undefined;
     for await (const m of serverSentEvents(chunksOf(res.body!))) {
