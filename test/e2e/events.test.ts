@@ -10,6 +10,7 @@ import { isJobFinished, type JobState } from '../../protocol/states.js';
 import { chunksOf } from '../../sdk/byte-stream.js';
 import { BatchClient } from '../../sdk/client.js';
 import { serverSentEvents } from '../../sdk/server-sent-events.js';
+import { runBatchctl } from '../support/batchctl.js';
 import { fixedPort, STORES, startAgent, startController } from '../support/cluster.js';
 import { within } from '../support/wait.js';
 import { waitJobFinished, waitReadyNodes } from './fixture.js';
@@ -144,5 +145,19 @@ for (const store of STORES) {
       received.map((e) => e.id),
       'the same events in the same order',
     );
+
+    // batchctl events without -f: what is retained, then it exits.
+    const cli = await runBatchctl(['events', '--job', job.id, '--kind', 'job'], { url: again.url, token: alice.token });
+    t.equal(cli.code, 0, cli.stderr);
+    t.match(
+      cli.stdout,
+      new RegExp(`^\\d+  \\S+Z  job ${job.id}  PENDING\n.*  RUNNING\n.*  SUCCEEDED\n$`),
+      'one line per event',
+    );
+    const json = await runBatchctl(['events', '--json', '--job', job.id, '--state', 'SUCCEEDED', '--kind', 'task'], {
+      url: again.url,
+      token: alice.token,
+    });
+    t.match(JSON.parse(json.stdout), { kind: 'task', task: 'work', state: 'SUCCEEDED', jobId: job.id });
   });
 }
