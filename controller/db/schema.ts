@@ -346,5 +346,6 @@ export const events = pgTable(
     reason: text('reason'),
     data: jsonb('data').$type<Record<string, unknown>>(),
   },
-  (t) => [index('events_xid_id_idx').on(t.xid, t.id), index('events_created_at_idx').on(t.createdAt)],
+  // No index on created_at: each one costs every state change a write; retention purges by id.
+  (t) => [index('events_xid_id_idx').on(t.xid, t.id)],
 );
