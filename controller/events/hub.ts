@@ -11,7 +11,7 @@ import { errorText, type Logger } from '../log.js';
 import type { EventFilter } from './filter.js';
 import { purgeEvents, readDeliverable, streamHead } from './read.js';
 import { EventSubscription } from './subscription.js';
-import { START, streamEvent, type EventCursor, type StreamEvent } from './view.js';
+import { compareCursors, START, streamEvent, type EventCursor, type StreamEvent } from './view.js';
 
 export interface EventHubOptions {
   /** How often the reader looks for other controllers' events when nothing woke it. */
@@ -94,7 +94,12 @@ export class EventHub {
    * A new subscription for `caller`, resuming after `since` (absent: from now), following or
    * ending at the present. Refused with 429 over the per-user or total stream limit.
    */
-  subscribe(caller: Caller, filter: EventFilter, since: EventCursor | undefined, follow: boolean): EventSubscription {
+  async subscribe(
+    caller: Caller,
+    filter: EventFilter,
+    since: EventCursor | undefined,
+    follow: boolean,
+  ): Promise<EventSubscription> {
     const mine = this.streamsOf.get(caller.id) ?? 0;
     if (mine >= this.options.streamsPerUser)
       throw new BatchError(
@@ -106,15 +111,39 @@ export class EventHub {
         'TOO_MANY_REQUESTS',
         `event streams: the controller serves at most ${this.options.streamsTotal} at once (BATCH_EVENT_STREAMS_MAX); retry later`,
       );
+    // Counted before the first await, so concurrent requests cannot all pass the check.
     this.streamsOf.set(caller.id, mine + 1);
     this.open++;
-    return new EventSubscription(this, this.store, filter, since ?? this.cursor, follow, (sub) => {
-      this.live.delete(sub);
+    const release = () => {
       const left = (this.streamsOf.get(caller.id) ?? 1) - 1;
       if (left === 0) this.streamsOf.delete(caller.id);
       else this.streamsOf.set(caller.id, left);
       this.open--;
+    };
+    let from: EventCursor;
+    try {
+      from = since ?? (await this.freshPosition());
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return new EventSubscription(this, this.store, filter, from, follow, (sub) => {
+      this.live.delete(sub);
+      release();
     });
+  }
+
+  /**
+   * The reader's position, first moved to the end of the stream when no stream is live (the
+   * reader does not read while nobody listens, so its position lags behind).
+   */
+  async freshPosition(): Promise<EventCursor> {
+    if (this.nobodyListening()) {
+      const head = await streamHead(this.store);
+      // A stream may have attached during the probe, at the old position: it reads on from there.
+      if (this.nobodyListening() && compareCursors(head, this.cursor) > 0) this.cursor = head;
+    }
+    return this.cursor;
   }
 
   /** Called by a subscription that has caught up to `position`, in the same tick. */
@@ -124,18 +153,14 @@ export class EventHub {
 
   private async poll(): Promise<void> {
     try {
-      if (this.nobodyListening()) {
-        // Nobody to hand rows to: only keep up with where the stream ends (one index probe);
-        // a subscriber catching up reads what it needs itself.
-        const head = await streamHead(this.store);
-        // One may have attached during the probe, at the old position: it reads on from there.
-        if (this.nobodyListening()) {
-          this.cursor = head;
-          return;
-        }
-      }
+      // Nobody to hand rows to: no query at all (the hot path's database is busy); the
+      // position catches up when a stream needs it (`freshPosition`).
+      if (this.nobodyListening()) return;
       for (;;) {
-        const rows = await readDeliverable(this.store, this.cursor, PAGE);
+        const from = this.cursor;
+        const rows = await readDeliverable(this.store, from, PAGE);
+        // Moved on meanwhile (`freshPosition`, when the first stream came): read from there.
+        if (this.cursor !== from) continue;
         if (rows.length === 0) return;
         const batch: StreamEvent[] = rows.map(streamEvent);
         // Moving the cursor and handing out happen in one tick: a subscription that attaches

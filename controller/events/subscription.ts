@@ -84,6 +84,15 @@ export class EventSubscription {
   /** Reads the next page of the catch-up while not attached; then the hub pushes instead. */
   private async catchUp(): Promise<void> {
     while (!this.attached && !this.ended) {
+      try {
+        await this.hub.freshPosition();
+      } catch (err) {
+        this.hub.options.log.warn(`event stream catch-up: ${errorText(err)}`);
+        this.end();
+        return;
+      }
+      if (this.cancelledDuring()) return;
+      // Read in the same tick as the check below: attaching then misses nothing.
       const target = this.hub.position;
       if (compareCursors(this.position, target) >= 0) {
         if (!this.follow) {

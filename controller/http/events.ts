@@ -37,7 +37,7 @@ export function eventRoutes(deps: AppDeps) {
     const follow = queryEnum(c, 'follow', ['true', 'false', '1', '0'] as const, 'true')!;
     const sinceId = eventId(c);
     const since = sinceId === undefined ? undefined : await resolveSince(deps.store, sinceId);
-    const sub = deps.events.subscribe(caller, filter, since, follow === 'true' || follow === '1');
+    const sub = await deps.events.subscribe(caller, filter, since, follow === 'true' || follow === '1');
     return new Response(sub.body, {
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',

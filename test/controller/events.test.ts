@@ -47,7 +47,7 @@ async function delivered(api: Api): Promise<void> {
     'the event reader to reach the last event',
     async () => {
       await api.events.wake();
-      return compareCursors(api.events.position, end) >= 0;
+      return compareCursors(await api.events.freshPosition(), end) >= 0;
     },
     { timeoutMs: 30_000 },
   );
