@@ -3,7 +3,7 @@
  * simulated fleet, jobs submitted back to back, and the time until the last final status was
  * persisted (the simulator sees the controller's ack, which is sent after the write committed).
  */
-import type { Job } from '../sdk/index.js';
+import type { BatchClient, Job } from '../sdk/index.js';
 import { wallNow } from './clock.js';
 import { startController, type StoreKind } from './controller.js';
 import type { Deadline } from './deadline.js';
@@ -34,6 +34,8 @@ export interface DispatchResult {
   simulatorCpuPercent: number;
   /** Every process on the machine, in % of all its cores: is the machine itself the limit? */
   machineBusyPercent: number;
+  /** Events a client following `/v1/events` received during the run (0 without `follower`). */
+  eventsFollowed: number;
 }
 
 export async function runDispatch(
@@ -46,6 +48,8 @@ export async function runDispatch(
     validate: boolean;
     profile: boolean;
     log: (message: string) => void;
+    /** A client follows every event (`GET /v1/events`, the admin's: all of them) during the run. */
+    follower?: boolean;
   },
 ): Promise<DispatchResult> {
   const { deadline, cleanup } = ctx;
@@ -68,6 +72,7 @@ export async function runDispatch(
     validate: ctx.validate,
   });
   const before = await sim.counters();
+  const follower = ctx.follower ? followEvents(controller.client, cleanup) : undefined;
 
   ctx.log(`submitting ${shape.jobs} × ${shape.tasksPerJob} × ${shape.instancesPerTask} = ${instances} instances`);
   const controllerCpu = new CpuWindow(() => [controller.pid]);
@@ -137,6 +142,7 @@ export async function runDispatch(
 
   const seconds = (finished - started) / 1000;
   return {
+    eventsFollowed: follower ? await follower.stop() : 0,
     instances,
     seconds,
     submitSeconds: (submitted - started) / 1000,
@@ -147,5 +153,26 @@ export async function runDispatch(
     postgresCpuPercent: store === 'postgres' ? (pgCpu.seconds / seconds) * 100 : 0,
     simulatorCpuPercent: ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100,
     machineBusyPercent: machineBusy,
+  };
+}
+
+/** A client following every event from now on, until stopped; returns how many it received. */
+function followEvents(client: BatchClient, cleanup: Cleanup): { stop(): Promise<number> } {
+  const abort = new AbortController();
+  let received = 0;
+  const following = (async () => {
+    try {
+      for await (const event of client.events({ signal: abort.signal })) if (event.id > 0) received += 1;
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+    }
+  })();
+  cleanup.add('stop following events', () => abort.abort());
+  return {
+    async stop() {
+      abort.abort();
+      await following;
+      return received;
+    },
   };
 }

@@ -16,13 +16,25 @@ import { printJsonLines, printTable, writeResults, type Results } from './report
 import type { Scenario } from './scenario.js';
 import { agentFootprint } from './scenarios/agent-footprint.js';
 import { dispatch } from './scenarios/dispatch.js';
+import { eventFanout } from './scenarios/event-fanout.js';
+import { eventsFollow } from './scenarios/events-follow.js';
 import { fleetSize } from './scenarios/fleet-size.js';
 import { growth } from './scenarios/growth.js';
 import { logs } from './scenarios/logs.js';
 import { realProcesses } from './scenarios/real-processes.js';
 import { startLatency } from './scenarios/start-latency.js';
 
-const SCENARIOS: Scenario[] = [dispatch, startLatency, realProcesses, logs, fleetSize, agentFootprint, growth];
+const SCENARIOS: Scenario[] = [
+  dispatch,
+  eventsFollow,
+  eventFanout,
+  startLatency,
+  realProcesses,
+  logs,
+  fleetSize,
+  agentFootprint,
+  growth,
+];
 
 const benchStarted = Date.now();
 function log(message: string): void {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { BATCH_VERSION } from '../protocol/version.js';
 import { registerAccess } from './commands/access.js';
 import { registerEnvironments } from './commands/environments.js';
+import { registerEvents } from './commands/events.js';
 import { registerInstances } from './commands/instances.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerNodes } from './commands/nodes.js';
@@ -38,6 +39,7 @@ Exit codes: 0 ok; 1 the request failed or the job did not succeed; 2 usage error
   registerEnvironments(program);
   registerNodes(program);
   registerSchedules(program);
+  registerEvents(program);
   registerAccess(program);
   registerOss(program);
   return program;

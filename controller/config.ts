@@ -30,6 +30,19 @@ export interface ControllerConfig {
   logLevel: LogLevel;
   /** A token that may read /metrics and nothing else (a Prometheus scrape); absent = admin tokens only. */
   metricsToken?: string;
+  events: EventConfig;
+}
+
+/** The event stream (`GET /v1/events`, controller/events/). */
+export interface EventConfig {
+  retentionHours: number;
+  heartbeatMs: number;
+  /** How often the reader looks for other controllers' events when nothing woke it. */
+  pollMs: number;
+  /** Events queued for one slow client before it is cut off. */
+  bufferLimit: number;
+  streamsPerUser: number;
+  streamsTotal: number;
 }
 
 export class ConfigError extends Error {}
@@ -63,6 +76,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     retryBackoffMs: integer(env, 'BATCH_RETRY_BACKOFF_MS', 1000, 0, 3_600_000),
     retryBackoffMaxMs: integer(env, 'BATCH_RETRY_BACKOFF_MAX_MS', 300_000, 0, 86_400_000),
     ossMaxUploadBytes: integer(env, 'BATCH_OSS_MAX_UPLOAD_BYTES', 5 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    events: {
+      retentionHours: integer(env, 'BATCH_EVENT_RETENTION_HOURS', 24, 1, 24 * 366),
+      heartbeatMs: integer(env, 'BATCH_EVENT_HEARTBEAT_MS', 15_000, 100, 600_000),
+      pollMs: integer(env, 'BATCH_EVENT_POLL_MS', 250, 10, 60_000),
+      bufferLimit: integer(env, 'BATCH_EVENT_BUFFER', 10_000, 10, 1_000_000),
+      streamsPerUser: integer(env, 'BATCH_EVENT_STREAMS_PER_USER', 16, 1, 100_000),
+      streamsTotal: integer(env, 'BATCH_EVENT_STREAMS_MAX', 2048, 1, 100_000),
+    },
   };
   if (databaseUrl) config.databaseUrl = databaseUrl;
   if (env.BATCH_ADMIN_TOKEN) {

@@ -12,6 +12,7 @@ import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClo
 import { SessionRegistry } from './gateway/registry.js';
 import { attachGateway } from './gateway/server.js';
 import { createApp } from './http/app.js';
+import { EventHub } from './events/hub.js';
 import { configureLogging, createLogger, errorText } from './log.js';
 import { LogBus } from './logs/bus.js';
 import { LocalProvider } from './providers/local.js';
@@ -58,6 +59,9 @@ async function main(): Promise<void> {
   const archiver = new LogArchiver(store, objects, createLogger('logs'));
   const metrics = createMetrics();
   registerStateGauges(metrics, { store, connectedAgents: () => registry.connected().size });
+  // Started before the API serves: a stream opened at once must find the reader's position.
+  const events = new EventHub(store, { ...config.events, log: createLogger('events') });
+  await events.start();
   // Assigned once the report batcher it is woken by exists (the two need each other).
   // eslint-disable-next-line prefer-const
   let scheduler: SchedulerLoop | undefined;
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
     (jobIds) => {
       scheduler?.wake('attempt-reports', [...jobIds]);
       archiver.wake();
+      void events.wake();
     },
     logBus,
     createLogger('reports'),
@@ -79,13 +84,19 @@ async function main(): Promise<void> {
     ...(config.oss ? { oss: config.oss } : {}),
     ...(config.ossMount ? { ossMount: config.ossMount } : {}),
   });
+  const pass = schedulingPass({
+    store,
+    connectedNodes: () => registry.connected(),
+    delivery,
+    log: createLogger('jobs'),
+  });
   scheduler = new SchedulerLoop({
-    runPass: schedulingPass({
-      store,
-      connectedNodes: () => registry.connected(),
-      delivery,
-      log: createLogger('jobs'),
-    }),
+    // A pass changes states: its events are read and handed out right after it.
+    runPass: async (request) => {
+      const report = await pass(request);
+      void events.wake();
+      return report;
+    },
     clock: systemClock,
     log: createLogger('scheduler'),
     onPass: observePass(metrics, () => systemClock.now()),
@@ -109,6 +120,7 @@ async function main(): Promise<void> {
     objects,
     registry,
     logBus,
+    events,
     log: createLogger('http'),
     defaultEnvironment: config.defaultEnvironment,
     scheduler,
@@ -194,6 +206,7 @@ async function main(): Promise<void> {
     scheduler.stop();
     archiver.stop();
     await ticker.stop();
+    events.stop();
     await local.stop();
     await batcher.flushed();
     batcher.stop();

@@ -207,6 +207,31 @@ export const auditEventSchema = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
+/** What `GET /v1/events` reports on. */
+export const EVENT_KINDS = ['job', 'task', 'instance', 'node', 'environment', 'schedule'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+/** What an environment event says happened (environments have no state of their own). */
+export const ENVIRONMENT_EVENTS = ['CREATED', 'SCALED', 'DELETED'] as const;
+
+/**
+ * One state change, as `data:` of a server-sent event. `id` is unique and stored; the stream's
+ * order is the order the changes committed in, and `?since=`/`Last-Event-ID` resume after an id.
+ */
+export const eventSchema = z.object({
+  id: z.number().int(),
+  at: timestamp,
+  kind: z.enum(EVENT_KINDS),
+  state: z.string().describe('the new state (an environment: CREATED, SCALED, DELETED; a schedule run: its outcome)'),
+  reason: z.string().optional().describe('a pending reason, or the failure reason of the attempt that ended'),
+  jobId: z.string().optional(),
+  task: z.string().optional(),
+  instance: z.number().int().optional(),
+  attempt: z.number().int().optional(),
+  nodeId: z.string().optional(),
+  environment: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const errorSchema = z.object({
   error: z.object({
     code: z.string(),
@@ -236,6 +261,7 @@ export type Token = z.infer<typeof tokenSchema>;
 export type TokenInfo = z.infer<typeof tokenInfoSchema>;
 export type RegistrationTokenInfo = z.infer<typeof registrationTokenInfoSchema>;
 export type AuditEvent = z.infer<typeof auditEventSchema>;
+export type BatchEvent = z.infer<typeof eventSchema>;
 export interface List<T> {
   items: T[];
   next?: string;

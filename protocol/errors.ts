@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'QUOTA_EXCEEDED',
   'NOT_FOUND',
+  'GONE', // no longer retained: an event stream resumed from before the retention window (410)
   'CONFLICT',
   'TOO_LARGE', // a request body over its limit (413)
   'TOO_MANY_REQUESTS', // a limit on how often or how many at once (429)

@@ -4,6 +4,7 @@
  */
 import type {
   AuditEvent,
+  BatchEvent,
   ComputeEnvironment,
   CreateEnvironment,
   Instance,
@@ -18,12 +19,15 @@ import type {
   User,
 } from '../protocol/api.js';
 import type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
+import { ConnectionError } from './errors.js';
 import { paginate } from './paginate.js';
+import { serverSentEvents } from './server-sent-events.js';
 import { segment, Transport } from './transport.js';
 import type {
   Bucket,
   ClientOptions,
   CreatedUser,
+  EventQuery,
   JobQuery,
   LogOptions,
   ObjectEntry,
@@ -110,6 +114,59 @@ export class BatchClient {
       query: { stream, follow: follow ? true : undefined, attempt },
       signal,
     });
+  }
+
+  // --- events --------------------------------------------------------------------------------
+
+  /**
+   * State changes of jobs, tasks, instances, nodes and environments (`GET /v1/events`), in the
+   * order they committed. Reconnects by itself after a dropped connection, a controller restart
+   * or a cut-off for being slow, resuming after the last event it yielded, so nothing is missed
+   * or repeated. Ends when `follow` is false and the present is reached, or `signal` aborts; an
+   * API error (410 GONE: resumed from before the retention window) is thrown.
+   */
+  async *events(query: EventQuery = {}): AsyncGenerator<BatchEvent> {
+    const { signal, retryMs = 1000 } = query;
+    const list = (v: string | readonly string[] | undefined) => (typeof v === 'string' ? v : v?.join(','));
+    let since = query.since;
+    for (;;) {
+      let cut = false;
+      try {
+        const chunks = await this.http.stream('/v1/events', {
+          query: {
+            job: query.job,
+            kind: list(query.kind),
+            state: list(query.state),
+            since,
+            follow: query.follow === false ? false : undefined,
+          },
+          signal,
+        });
+        for await (const message of serverSentEvents(chunks)) {
+          if (message.event === 'open') {
+            // Where a stream "from now" began: a reconnect resumes there, not at a later now.
+            since ??= (JSON.parse(message.data) as { after: number }).after;
+          } else if (message.event === 'cut-off') {
+            cut = true;
+          } else {
+            const event = JSON.parse(message.data) as BatchEvent;
+            since = event.id;
+            yield event;
+          }
+        }
+        if (query.follow === false && !cut) return;
+      } catch (error) {
+        if (!(error instanceof ConnectionError) || signal?.aborted) throw error;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, retryMs);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (signal?.aborted) return;
+    }
   }
 
   // --- templates -------------------------------------------------------------------------------

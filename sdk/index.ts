@@ -2,10 +2,12 @@
 export { BatchClient, parseOssUrl } from './client.js';
 export { ApiRequestError, ConnectionError, type ErrorDetail } from './errors.js';
 export { collectAll, paginate } from './paginate.js';
+export { serverSentEvents, type ServerSentEvent } from './server-sent-events.js';
 export type {
   Bucket,
   ClientOptions,
   CreatedUser,
+  EventQuery,
   JobQuery,
   LogOptions,
   ObjectEntry,
@@ -18,6 +20,7 @@ export type {
 export type {
   Attempt,
   AuditEvent,
+  BatchEvent,
   ComputeEnvironment,
   CreateEnvironment,
   Instance,

@@ -3,7 +3,7 @@
  * (yet) define. Resource shapes themselves come from protocol/api.ts and are not repeated here.
  */
 import type { JobState } from '../protocol/states.js';
-import type { User } from '../protocol/api.js';
+import type { EventKind, User } from '../protocol/api.js';
 
 export interface ClientOptions {
   /** Base URL of a controller, e.g. `http://127.0.0.1:8080`. */
@@ -31,6 +31,22 @@ export interface LogOptions {
   /** 1-based attempt number; the controller defaults to the latest. */
   attempt?: number;
   signal?: AbortSignal;
+}
+
+export interface EventQuery {
+  /** Only this job's events. */
+  job?: string;
+  /** Only these kinds (job, task, instance, node, environment, schedule). */
+  kind?: EventKind | readonly EventKind[];
+  /** Only events to these states. */
+  state?: string | readonly string[];
+  /** Resume after this event id (0: everything retained); absent: from now. */
+  since?: number;
+  /** false: stop at the present instead of following (default true). */
+  follow?: boolean;
+  signal?: AbortSignal;
+  /** Wait before reconnecting after a dropped connection (default 1000 ms). */
+  retryMs?: number;
 }
 
 /** `POST /v1/users` returns the new user and their first token, shown only this once. */

@@ -4,9 +4,31 @@
  * and what it cost the controller.
  */
 import { figure, type Figure } from '../figures.js';
-import { runDispatch } from '../fleet-run.js';
+import { runDispatch, type DispatchShape } from '../fleet-run.js';
 import { MIB } from '../proc-stats.js';
 import { scaled, type RunContext, type Scenario } from '../scenario.js';
+
+/** The fleet and jobs of the dispatch figure (also what `events-follow` measures against). */
+export function dispatchShape(scale: number): DispatchShape {
+  return {
+    nodes: scaled(1000, scale, 10),
+    cpuPerNode: 4,
+    jobs: 10,
+    tasksPerJob: 10,
+    instancesPerTask: scaled(1000, scale, 10),
+  };
+}
+
+export function dispatchRunOptions(ctx: RunContext) {
+  return {
+    deadline: ctx.deadline,
+    cleanup: ctx.cleanup,
+    keep: ctx.options.keep,
+    validate: ctx.options.validate,
+    profile: ctx.options.profile,
+    log: ctx.log,
+  };
+}
 
 export const dispatch: Scenario = {
   id: 'dispatch',
@@ -16,22 +38,8 @@ export const dispatch: Scenario = {
   timeoutS: (scale) => Math.max(120, Math.round(600 * scale)),
   async run(ctx: RunContext): Promise<Figure[]> {
     const store = ctx.store!;
-    const scale = ctx.options.scale;
-    const shape = {
-      nodes: scaled(1000, scale, 10),
-      cpuPerNode: 4,
-      jobs: 10,
-      tasksPerJob: 10,
-      instancesPerTask: scaled(1000, scale, 10),
-    };
-    const r = await runDispatch(store, shape, {
-      deadline: ctx.deadline,
-      cleanup: ctx.cleanup,
-      keep: ctx.options.keep,
-      validate: ctx.options.validate,
-      profile: ctx.options.profile,
-      log: ctx.log,
-    });
+    const shape = dispatchShape(ctx.options.scale);
+    const r = await runDispatch(store, shape, dispatchRunOptions(ctx));
     const conditions = {
       store,
       nodes: shape.nodes,

@@ -377,3 +377,38 @@ export const scheduleRuns = pgTable(
       .where(sql`outcome IS NULL`),
   ],
 );
+
+/** PostgreSQL's 64-bit transaction id: written by `pg_current_xact_id()`, compared with snapshots. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
+/**
+ * State changes of jobs, tasks, instances, nodes and compute environments, for `GET /v1/events`.
+ * Rows are written by statement-level triggers (migration 0012) in the statement that changes
+ * the state, so an event exists exactly when its change committed, whoever wrote it. `xid` is
+ * the writing transaction: the stream is delivered in (xid, id) order and only below the oldest
+ * running transaction, which is what makes resuming gap-free (controller/events/README.md).
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    xid: xid8('xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    createdAt: createdAt(),
+    /** Whose event it is: the job's owner, or the environment's for node and environment events. */
+    ownerId: text('owner_id').notNull(),
+    kind: text('kind').$type<'job' | 'task' | 'instance' | 'node' | 'environment' | 'schedule'>().notNull(),
+    jobId: text('job_id'),
+    task: text('task'),
+    instance: integer('instance'),
+    attempt: integer('attempt'),
+    nodeId: text('node_id'),
+    environment: text('environment'),
+    state: text('state').notNull(),
+    reason: text('reason'),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  // No index on created_at: each one costs every state change a write; retention purges by id.
+  (t) => [index('events_xid_id_idx').on(t.xid, t.id)],
+);

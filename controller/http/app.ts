@@ -12,6 +12,7 @@ import { metricsRoutes } from './metrics.js';
 import { observeRequests } from './observe.js';
 import { readinessCheck } from '../health/readiness.js';
 import { createMetrics } from '../metrics/instruments.js';
+import { eventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
 import { nodeRoutes } from './nodes.js';
 import { ossRoutes } from './oss.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   v1.route('/users', userRoutes(deps));
   v1.route('/tokens', tokenRoutes(deps));
   v1.route('/audit', auditRoutes(deps));
+  v1.route('/events', eventRoutes(deps));
   v1.route('/oss', ossRoutes(deps));
   app.route('/v1', v1);
   if (deps.objects instanceof LocalObjectStore)

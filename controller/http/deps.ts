@@ -2,6 +2,7 @@
 import type { RefusalAudit } from '../access/audit.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/client.js';
+import type { EventHub } from '../events/hub.js';
 import type { SessionRegistry } from '../gateway/registry.js';
 import type { Readiness } from '../health/readiness.js';
 import type { Logger } from '../log.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   objects: ObjectStore;
   registry: SessionRegistry;
   logBus: LogBus;
+  /** The event stream's reader and subscribers (`GET /v1/events`). */
+  events: EventHub;
   log: Logger;
   defaultEnvironment: string;
   scheduler: SchedulerHandle;

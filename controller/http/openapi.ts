@@ -15,6 +15,8 @@ interface Route {
   text?: boolean;
   /** Needs no token (probes). */
   open?: boolean;
+  /** A text/event-stream whose `data:` lines are this shape. */
+  events?: z.ZodType;
 }
 
 const list = api.listSchema;
@@ -238,6 +240,13 @@ const ROUTES: Route[] = [
     summary: 'Security events, newest first (admin; action, limit, cursor)',
     response: list(api.auditEventSchema),
   },
+  {
+    method: 'get',
+    path: '/v1/events',
+    summary:
+      'State changes as server-sent events (job, kind, state filters; since or Last-Event-ID resumes; follow=false ends at the present; 410 past retention)',
+    events: api.eventSchema,
+  },
   { method: 'get', path: '/v1/oss', summary: 'List your buckets' },
   { method: 'get', path: '/v1/oss/{bucket}', summary: 'List objects (prefix, limit, cursor)' },
   {
@@ -267,9 +276,14 @@ export function openApiDocument(): Record<string, unknown> {
     const responses: Record<string, unknown> = {
       [ok]: route.response
         ? { description: 'OK', content: { 'application/json': { schema: schema(route.response, 'output') } } }
-        : route.text
-          ? { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } }
-          : { description: 'OK' },
+        : route.events
+          ? {
+              description: 'server-sent events: `id:` the event id, `event:` its kind, `data:` this JSON',
+              content: { 'text/event-stream': { schema: schema(route.events, 'output') } },
+            }
+          : route.text
+            ? { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } }
+            : { description: 'OK' },
       default: { description: 'Error', content: errorBody },
     };
     const op: Record<string, unknown> = { summary: route.summary, parameters: params, responses };

@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../../controller/db/client.js';
 import { bootstrap } from '../../controller/bootstrap.js';
 import { readConfig } from '../../controller/config.js';
 import { SessionRegistry } from '../../controller/gateway/registry.js';
+import { EventHub } from '../../controller/events/hub.js';
 import { createApp } from '../../controller/http/app.js';
 import { silentLogger, type Logger } from '../../controller/log.js';
 import { LogBus } from '../../controller/logs/bus.js';
@@ -16,6 +17,7 @@ export const ADMIN = 'bat_api-test-admin-token-000000';
 
 export interface Api {
   store: Database;
+  events: EventHub;
   objects: LocalObjectStore;
   wakes: string[];
   /** The app as a `fetch` (for a BatchClient's `fetch` option): no socket. */
@@ -28,6 +30,8 @@ export interface Api {
     // The one `any` of the suite: tests reach into whatever JSON came back and assert on it.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ): Promise<{ status: number; body: any; text: string }>;
+  /** A GET whose response is returned unread (a stream to follow). */
+  open(path: string, token?: string, headers?: Record<string, string>): Promise<Response>;
   /** A request with a raw (non-JSON) body and extra headers. */
   rawRequest(
     method: string,
@@ -41,7 +45,7 @@ export interface Api {
 /** Over the embedded PGlite, or over PostgreSQL when `databaseUrl` is given. */
 export async function makeApi(
   t: Teardown & { teardown(fn: () => unknown): void },
-  options: { databaseUrl?: string; log?: Logger; metricsToken?: string } = {},
+  options: { databaseUrl?: string; log?: Logger; metricsToken?: string; env?: Record<string, string> } = {},
 ): Promise<Api> {
   const dataDir = tmpDir(t, 'batch-api-');
   const store = await openDatabase({ dataDir, ...(options.databaseUrl ? { url: options.databaseUrl } : {}) });
@@ -57,12 +61,17 @@ export async function makeApi(
   const metrics = createMetrics();
   const registry = new SessionRegistry();
   registerStateGauges(metrics, { store, connectedAgents: () => registry.connected().size });
+  const config = readConfig({ BATCH_DATA_DIR: dataDir, ...options.env });
+  const events = new EventHub(store, { ...config.events, log: silentLogger });
+  await events.start();
+  t.teardown(() => events.stop());
   const app = createApp({
     metrics,
     store,
     objects,
     registry,
     logBus: new LogBus(),
+    events,
     log: options.log ?? silentLogger,
     ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
     defaultEnvironment: 'local',
@@ -78,9 +87,12 @@ export async function makeApi(
   });
   return {
     store,
+    events,
     objects,
     wakes,
     fetch: async (input, init) => app.request(input instanceof Request ? input : String(input), init),
+    open: async (path, token = ADMIN, headers = {}) =>
+      app.request(path, { headers: { authorization: `Bearer ${token}`, ...headers } }),
     async rawRequest(method, path, body, token = ADMIN, headers = {}) {
       const res = await app.request(path, {
         method,

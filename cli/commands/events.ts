@@ -1,0 +1,42 @@
+/** `events [-f] [--job ID] [--kind K] [--state S] [--since ID]`: state changes, as they happen. */
+import type { Command } from 'commander';
+import type { EventKind } from '../../protocol/api.js';
+import { parseCount } from '../arguments.js';
+import { contextOf } from '../context.js';
+import { printLine } from '../output.js';
+import { eventLine } from '../views/events.js';
+
+interface EventsOptions {
+  follow?: boolean;
+  job?: string;
+  kind?: string;
+  state?: string;
+  since?: number;
+}
+
+export function registerEvents(program: Command): void {
+  program
+    .command('events')
+    .description(
+      'print state changes of jobs, tasks, instances, nodes and environments: what is retained, or with -f, as they happen',
+    )
+    .option('-f, --follow', 'keep following new events (resumes by itself after a dropped connection)')
+    .option('--job <ID>', "only this job's events")
+    .option('--kind <K>', 'only these kinds, comma-separated: job, task, instance, node, environment, schedule')
+    .option('--state <S>', 'only changes to these states, comma-separated (e.g. FAILED,SUCCEEDED)')
+    .option('--since <ID>', 'start after this event id (default: everything retained; with -f, from now)', parseCount)
+    .action(async (options: EventsOptions, command: Command) => {
+      const ctx = contextOf(command);
+      const follow = options.follow === true;
+      const since = options.since ?? (follow ? undefined : 0);
+      const events = ctx.api.events({
+        follow,
+        ...(since !== undefined ? { since } : {}),
+        ...(options.job ? { job: options.job } : {}),
+        ...(options.kind ? { kind: options.kind.split(',') as EventKind[] } : {}),
+        ...(options.state ? { state: options.state.split(',') } : {}),
+      });
+      // --json: one event per line (JSON Lines), each exactly the API's `data:` object.
+      for await (const event of events) printLine(ctx.json ? JSON.stringify(event) : eventLine(event));
+    });
+}
