@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { ENVIRONMENT_EVENTS, EVENT_KINDS, type EventKind } from '../../protocol/api.js';
 import { BatchError } from '../../protocol/errors.js';
+import { RUN_OUTCOMES } from '../../protocol/schedule.js';
 import { INSTANCE_STATES, JOB_STATES, NODE_STATES, TASK_STATES } from '../../protocol/states.js';
 import type { EventFilter } from '../events/filter.js';
 import { resolveSince } from '../events/read.js';
@@ -16,6 +17,8 @@ const EVENT_STATES = new Set<string>([
   ...INSTANCE_STATES,
   ...NODE_STATES,
   ...ENVIRONMENT_EVENTS,
+  // a schedule's run: its outcome
+  ...RUN_OUTCOMES,
 ]);
 
 export function eventRoutes(deps: AppDeps) {

@@ -15,6 +15,7 @@
 import { sql } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
 import type { CatchUpPolicy, OverlapPolicy, RunOutcome } from '../../protocol/schedule.js';
+import { recordEvents } from '../events/record.js';
 import { ACTIVE_JOB_STATES } from '../../protocol/states.js';
 import type { Caller } from '../access/caller.js';
 import type { Cancel, Clock } from '../clock.js';
@@ -234,11 +235,26 @@ export class ScheduleTicker {
     const runId = await this.claim(row.id, action.tick, now);
     if (runId === undefined) return previous;
     const result = await this.carryOut(row, action, previous);
-    await this.deps.store.rows(sql`
-      UPDATE schedule_runs SET outcome = ${result.outcome}, job_id = ${result.jobId ?? null},
-             reason = ${result.reason ?? null}, missed = ${action.missed}
-      WHERE id = ${runId} AND outcome IS NULL`);
     const tick = new Date(action.tick).toISOString();
+    // the run and its event commit together: a follower of /v1/events sees every run once
+    await this.deps.store.transaction(async (tx) => {
+      const recorded = await tx.rows(sql`
+        UPDATE schedule_runs SET outcome = ${result.outcome}, job_id = ${result.jobId ?? null},
+               reason = ${result.reason ?? null}, missed = ${action.missed}
+        WHERE id = ${runId} AND outcome IS NULL
+        RETURNING id`);
+      if (recorded.length === 0) return;
+      await recordEvents(tx, [
+        {
+          ownerId: row.ownerId,
+          kind: 'schedule',
+          state: result.outcome,
+          ...(result.reason ? { reason: result.reason } : {}),
+          ...(result.jobId ? { jobId: result.jobId } : {}),
+          data: { schedule: row.name, tick, missed: action.missed },
+        },
+      ]);
+    });
     this.deps.log.info(
       `schedule ${row.name} of ${row.ownerName}, tick ${tick}: ${result.outcome}${result.jobId ? ` ${result.jobId}` : ''}`,
       {

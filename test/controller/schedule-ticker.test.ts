@@ -26,6 +26,14 @@ for (const store of STORES) {
     const jobs = await s.api.store.rows<{ client_token: string }>(sql`SELECT client_token FROM jobs ORDER BY seq`);
     t.equal(jobs[0]!.client_token, 'schedule:every-second:1970-01-01T00:16:41.000Z');
     t.same(s.wakes, Array(5).fill('job-submitted'));
+    const events = await s.api.store.rows<{ state: string; job_id: string; schedule: string }>(
+      sql`SELECT state, job_id, data->>'schedule' AS schedule FROM events WHERE kind = 'schedule' ORDER BY id`,
+    );
+    t.same(
+      events.map((e) => [e.state, e.job_id, e.schedule]),
+      runs.map((r) => ['SUBMITTED', r.jobId, 'every-second']),
+      'each run is an event of kind schedule, with its job',
+    );
     // A pass with nothing due does nothing.
     await ticker.runOnce();
     t.equal((await s.runs()).length, 5);
