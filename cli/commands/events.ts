@@ -1,6 +1,7 @@
 /** `events [-f] [--job ID] [--kind K] [--state S] [--since ID]`: state changes, as they happen. */
 import type { Command } from 'commander';
 import type { EventKind } from '../../protocol/api.js';
+import { FINISHED_JOB_STATES } from '../../protocol/states.js';
 import { parseCount } from '../arguments.js';
 import { contextOf } from '../context.js';
 import { printLine } from '../output.js';
@@ -24,11 +25,16 @@ export function registerEvents(program: Command): void {
     .option('--job <ID>', "only this job's events")
     .option('--kind <K>', 'only these kinds, comma-separated: job, task, instance, node, environment, schedule')
     .option('--state <S>', 'only changes to these states, comma-separated (e.g. FAILED,SUCCEEDED)')
-    .option('--since <ID>', 'start after this event id (default: everything retained; with -f, from now)', parseCount)
+    .option(
+      '--since <ID>',
+      "start after this event id (default: everything retained; with -f, from now, or with --job from the job's start)",
+      parseCount,
+    )
     .action(async (options: EventsOptions, command: Command) => {
       const ctx = contextOf(command);
       const follow = options.follow === true;
-      const since = options.since ?? (follow ? undefined : 0);
+      // one job's events: its whole story, and the end of it ends the command
+      const since = options.since ?? (follow && !options.job ? undefined : 0);
       const events = ctx.api.events({
         follow,
         ...(since !== undefined ? { since } : {}),
@@ -37,6 +43,13 @@ export function registerEvents(program: Command): void {
         ...(options.state ? { state: options.state.split(',') } : {}),
       });
       // --json: one event per line (JSON Lines), each exactly the API's `data:` object.
-      for await (const event of events) printLine(ctx.json ? JSON.stringify(event) : eventLine(event));
+      for await (const event of events) {
+        printLine(ctx.json ? JSON.stringify(event) : eventLine(event));
+        if (follow && options.job && event.kind === 'job' && isFinished(event.state)) return;
+      }
     });
+}
+
+function isFinished(state: string): boolean {
+  return (FINISHED_JOB_STATES as readonly string[]).includes(state);
 }

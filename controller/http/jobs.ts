@@ -6,6 +6,7 @@ import { listInstances } from '../jobs/instances.js';
 import { deleteJob } from '../jobs/remove.js';
 import { restartJob } from '../jobs/restart.js';
 import { stopJob } from '../jobs/stop.js';
+import { logJobSubmitted } from '../jobs/submitted-log.js';
 import { submitJob } from '../jobs/submit.js';
 import { getJob, listJobs } from '../jobs/view.js';
 import { logStream, findAttempt } from '../logs/read.js';
@@ -36,15 +37,7 @@ export function jobRoutes(deps: AppDeps) {
     if (result.created) {
       // A new job needs placing, not reconciling: its stored states are already right.
       deps.scheduler.wake('job-submitted', []);
-      const { job } = result;
-      deps.log.info(`job ${job.id} (${job.name}) submitted by ${c.get('caller').name}`, {
-        event: 'job.submitted',
-        jobId: job.id,
-        name: job.name,
-        owner: c.get('caller').name,
-        state: job.state,
-        tasks: job.tasks.length,
-      });
+      logJobSubmitted(deps.log, result.job, c.get('caller').name);
       return c.json(result.job, 201);
     }
     const caller = c.get('caller');

@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
 import type { CatchUpPolicy, OverlapPolicy, RunOutcome } from '../../protocol/schedule.js';
 import { recordEvents } from '../events/record.js';
+import { logJobSubmitted } from '../jobs/submitted-log.js';
 import { ACTIVE_JOB_STATES } from '../../protocol/states.js';
 import type { Caller } from '../access/caller.js';
 import type { Cancel, Clock } from '../clock.js';
@@ -301,7 +302,10 @@ export class ScheduleTicker {
     const body = { ...row.job, clientToken: `schedule:${row.name}:${new Date(action.tick).toISOString()}` };
     try {
       const result = await submitJob(this.deps.store, owner, body, this.deps.defaultEnvironment);
-      if (result.created) this.deps.scheduler.wake('job-submitted', []);
+      if (result.created) {
+        this.deps.scheduler.wake('job-submitted', []);
+        logJobSubmitted(this.deps.log, result.job, row.ownerName, row.name);
+      }
       return {
         outcome: 'SUBMITTED',
         jobId: result.jobId,

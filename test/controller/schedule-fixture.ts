@@ -4,7 +4,7 @@ import { parseOrThrow } from '../../protocol/spec.js';
 import { createScheduleSchema, type CreateSchedule } from '../../protocol/schedule.js';
 import type { Caller } from '../../controller/access/caller.js';
 import { stateValue } from '../../controller/db/state-sql.js';
-import { silentLogger } from '../../controller/log.js';
+import type { LogFields, Logger } from '../../controller/log.js';
 import { createSchedule } from '../../controller/schedules/schedules.js';
 import { ScheduleTicker } from '../../controller/schedules/ticker.js';
 import { freshDatabase } from '../support/postgres.js';
@@ -30,11 +30,15 @@ export async function setup(t: Parameters<typeof makeApi>[0], store: 'pglite' | 
   );
   const caller: Caller = { id: row!.id, name: 'admin', admin: true, quotas: row!.quotas };
   const wakes: string[] = [];
+  /** The fields of every line the tickers logged. */
+  const logged: LogFields[] = [];
+  const keep = (_message: string, fields?: LogFields) => void logged.push(fields ?? {});
+  const log: Logger = { debug: keep, info: keep, warn: keep, error: keep };
   const ticker = () =>
     new ScheduleTicker({
       store: api.store,
       clock,
-      log: silentLogger,
+      log,
       scheduler: { wake: (reason) => wakes.push(reason) },
       defaultEnvironment: 'local',
     });
@@ -62,5 +66,5 @@ export async function setup(t: Parameters<typeof makeApi>[0], store: 'pglite' | 
     }
   };
   const finishJobs = () => api.store.rows(sql`UPDATE jobs SET state = ${stateValue('jobs', 'SUCCEEDED')}`);
-  return { api, clock, caller, wakes, ticker, create, runs, seconds, finishJobs };
+  return { api, clock, caller, wakes, logged, ticker, create, runs, seconds, finishJobs };
 }

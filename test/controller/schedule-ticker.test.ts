@@ -34,6 +34,11 @@ for (const store of STORES) {
       runs.map((r) => ['SUBMITTED', r.jobId, 'every-second']),
       'each run is an event of kind schedule, with its job',
     );
+    t.same(
+      s.logged.filter((f) => f.event === 'job.submitted').map((f) => [f.jobId, f.owner, f.schedule]),
+      runs.map((r) => [r.jobId, 'admin', 'every-second']),
+      'a job.submitted line for each job a tick submits, naming its schedule',
+    );
     // A pass with nothing due does nothing.
     await ticker.runOnce();
     t.equal((await s.runs()).length, 5);

@@ -159,5 +159,12 @@ for (const store of STORES) {
       token: alice.token,
     });
     t.match(JSON.parse(json.stdout), { kind: 'task', task: 'work', state: 'SUCCEEDED', jobId: job.id });
+    // -f --job on a job that already ended: its story from the start, then the command exits
+    const followed = await runBatchctl(['events', '-f', '--job', job.id, '--kind', 'job'], {
+      url: again.url,
+      token: alice.token,
+    });
+    t.equal(followed.code, 0, followed.stderr);
+    t.equal(followed.stdout, cli.stdout, '-f --job prints the job from its start and stops at its end');
   });
 }
