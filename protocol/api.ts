@@ -163,7 +163,7 @@ export const quotasSchema = z
     },
   )
   .partial()
-  .describe('per-user overrides of the default quotas (SPEC §8)');
+  .describe('per-user overrides of the default quotas (docs/job-spec.md, "Quotas", lists them and their defaults)');
 export const userSchema = z.object({
   id: z.string(),
   name: z.string(),

@@ -348,7 +348,7 @@ t.test('size rules read like the others, not like zod', async (t) => {
   }
   t.equal(
     quota,
-    'bogus: unknown quota; the quotas are computeEnvironments, nodesPerEnvironment, runningInstances, jobs, tasksPerJob, instancesPerTask',
+    'bogus: unknown quota; the quotas are computeEnvironments, nodesPerEnvironment, runningInstances, jobs, tasksPerJob, instancesPerTask, schedules',
     'an unknown quota lists the ones there are',
   );
 });
