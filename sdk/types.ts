@@ -22,6 +22,8 @@ export interface PageQuery {
 
 export interface JobQuery extends PageQuery {
   state?: JobState;
+  /** `all`: every user's jobs (admins only; others get 403). */
+  owner?: 'all';
 }
 
 export interface LogOptions {

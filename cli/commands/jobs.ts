@@ -15,15 +15,16 @@ export function registerJobs(program: Command): void {
     .description('list jobs, newest first (all pages unless --limit)')
     .option('--limit <N>', 'show at most one page of N jobs', parsePositive)
     .option('--state <STATE>', `only jobs in this state (${JOB_STATES.join(', ')})`)
-    .action(async (options: { limit?: number; state?: string }, command: Command) => {
+    .option('-A, --all', "every user's jobs, with their owner (admins only)")
+    .action(async (options: { limit?: number; state?: string; all?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const state = parseJobState(options.state);
+      const query = { state: parseJobState(options.state), ...(options.all ? { owner: 'all' as const } : {}) };
       const page =
         options.limit !== undefined
-          ? await ctx.api.listJobs({ limit: options.limit, state })
-          : await collectAll((cursor) => ctx.api.listJobs({ cursor, state }));
+          ? await ctx.api.listJobs({ ...query, limit: options.limit })
+          : await collectAll((cursor) => ctx.api.listJobs({ ...query, cursor }));
       if (ctx.json) printJson(page);
-      else printLine(jobsTable(page.items));
+      else printLine(jobsTable(page.items, Date.now(), { owners: options.all === true }));
     });
 
   program

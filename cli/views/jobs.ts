@@ -3,12 +3,14 @@ import type { Job } from '../../sdk/index.js';
 import { formatTable } from '../table.js';
 import { formatTime } from '../time.js';
 
-export function jobsTable(jobs: readonly Job[], now = Date.now()): string {
+export function jobsTable(jobs: readonly Job[], now = Date.now(), options: { owners?: boolean } = {}): string {
   if (jobs.length === 0) return 'No jobs.';
+  const owners = options.owners === true;
   return formatTable(
     [
       'ID',
       'NAME',
+      ...(owners ? ['OWNER'] : []),
       'STATE',
       { header: 'PRIORITY', align: 'right' },
       { header: 'TASKS', align: 'right' },
@@ -18,6 +20,7 @@ export function jobsTable(jobs: readonly Job[], now = Date.now()): string {
     jobs.map((job) => [
       job.id,
       job.name,
+      ...(owners ? [job.owner] : []),
       job.state,
       String(job.priority),
       String(job.tasks.length),

@@ -133,6 +133,10 @@ t.test('jobs --limit asks for one page and --json prints it exactly, next includ
   t.equal(server.requests[0]!.query.get('limit'), '1');
   t.equal(server.requests[0]!.query.get('state'), 'RUNNING');
 
+  const everyone = await runBatchctl(['jobs', '--all', '--limit', '1'], { url: server.url });
+  t.equal(server.requests[1]!.query.get('owner'), 'all', '--all asks for every user');
+  t.match(everyone.stdout, /^ID\s+NAME\s+OWNER\s+STATE\s+PRIORITY/, 'and the table names the owners');
+
   const badState = await runBatchctl(['jobs', '--state', 'DONE'], { url: server.url });
   t.equal(badState.code, 2);
   t.match(badState.stderr, /--state must be one of PENDING, RUNNING/);
