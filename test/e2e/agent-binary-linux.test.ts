@@ -16,7 +16,7 @@ import { tmpDir, type Teardown } from '../support/tmp.js';
 import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished } from './fixture.js';
-import { watchReady } from './stay-ready.js';
+import { stillWorksAfter, watchReady } from './stay-ready.js';
 import { readableLog } from '../support/readable-log.js';
 
 const CONNECTED_MS = 3 * 60_000;
@@ -162,17 +162,7 @@ if (!existsSync(BINARY)) {
     await waitFor('the process tree to be gone', () => processesWith(marker).length === 0, { timeoutMs: 15_000 });
     t.pass('no process of the stopped instance is left');
 
-    const connected = await watch.until(CONNECTED_MS);
-    // after a problem, the rest would only time out
-    if (!t.equal(connected.problem, undefined, `READY with fresh heartbeats in each of ${connected.samples} samples`))
-      return;
-    t.ok(connected.watchedMs >= CONNECTED_MS, `watched for ${Math.round(connected.watchedMs / 1000)} s`);
-    const later = await client.submitJob({ name: 'later', tasks: [{ name: 'echo', command: 'echo still here' }] });
-    t.equal((await waitJobFinished(client, later.id, 30_000)).state, 'SUCCEEDED', 'a job after three minutes');
-    t.equal(await readLog(client, later.id, 'echo', 0), 'still here\n');
-    const metrics = (await client.listNodes()).items.find((n) => n.id === node.id)?.metrics;
-    t.comment(`metrics of the node: ${JSON.stringify(metrics)}`);
-    t.ok((metrics?.memoryTotalMiB ?? 0) > 0 && (metrics?.diskTotalMiB ?? 0) > 0, 'memory and disk are measured');
+    if (!(await stillWorksAfter(t, client, watch, { periodMs: CONNECTED_MS, nodeId: node.id, newline: '\n' }))) return;
 
     agent.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => agent.once('exit', (c) => resolve(c)));

@@ -32,7 +32,7 @@ import { tmpDir, type Teardown } from '../support/tmp.js';
 import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { readLog, waitJobFinished } from './fixture.js';
-import { watchReady } from './stay-ready.js';
+import { stillWorksAfter, watchReady } from './stay-ready.js';
 import { readableLog } from '../support/readable-log.js';
 
 /** Long enough for a crash that comes after minutes of heartbeats to fail the test. */
@@ -215,17 +215,7 @@ if (WINE === undefined || WINESERVER === undefined) {
         'the agent writes its own lines (JSON) to the same log',
       );
 
-      const connected = await watch.until(CONNECTED_MS);
-      // after a problem, the rest would only time out
-      if (!t.equal(connected.problem, undefined, `READY with fresh heartbeats in each of ${connected.samples} samples`))
-        return;
-      t.ok(connected.watchedMs >= CONNECTED_MS, `watched for ${Math.round(connected.watchedMs / 1000)} s`);
-      const later = await client.submitJob({ name: 'later', tasks: [{ name: 'echo', command: 'echo still here' }] });
-      t.equal((await waitJobFinished(client, later.id, 30_000)).state, 'SUCCEEDED', 'a job after three minutes');
-      t.equal(await readLog(client, later.id, 'echo', 0), 'still here\r\n');
-      const metrics = (await client.listNodes()).items.find((n) => n.id === node.id)?.metrics;
-      t.comment(`metrics of the node: ${JSON.stringify(metrics)}`);
-      t.ok((metrics?.memoryTotalMiB ?? 0) > 0 && (metrics?.diskTotalMiB ?? 0) > 0, 'memory and disk are measured');
+      await stillWorksAfter(t, client, watch, { periodMs: CONNECTED_MS, nodeId: node.id, newline: '\r\n' });
     },
   );
 }

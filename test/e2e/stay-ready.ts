@@ -5,8 +5,10 @@
  * test goes on with other work while the watch runs; `until` waits out the rest of the period,
  * or returns at the first problem, so a crash fails the test in seconds, not minutes.
  */
+import type { Test } from 'tap';
 import type { BatchClient } from '../../sdk/client.js';
 import type { Teardown } from '../support/tmp.js';
+import { readLog, waitJobFinished } from './fixture.js';
 
 /** Heartbeats come every 500 ms in these tests and are stored once a second: 10 s is a stall. */
 const STALE_AFTER_MS = 10_000;
@@ -93,4 +95,28 @@ export class ReadyWatch {
     if (age > STALE_AFTER_MS) return `node ${node.id} is READY but its last heartbeat is ${age} ms old`;
     return undefined;
   }
+}
+
+/**
+ * The end of a watch, the same on every platform: the node stayed READY with fresh heartbeats for
+ * `periodMs`, then still runs a job (its output ends lines with `newline`) and reports memory and
+ * disk. False after a problem: the rest of the test would only time out.
+ */
+export async function stillWorksAfter(
+  t: Test,
+  client: BatchClient,
+  watch: ReadyWatch,
+  opts: { periodMs: number; nodeId: string; newline: string },
+): Promise<boolean> {
+  const connected = await watch.until(opts.periodMs);
+  if (!t.equal(connected.problem, undefined, `READY with fresh heartbeats in each of ${connected.samples} samples`))
+    return false;
+  t.ok(connected.watchedMs >= opts.periodMs, `watched for ${Math.round(connected.watchedMs / 1000)} s`);
+  const later = await client.submitJob({ name: 'later', tasks: [{ name: 'echo', command: 'echo still here' }] });
+  t.equal((await waitJobFinished(client, later.id, 30_000)).state, 'SUCCEEDED', 'a job after three minutes');
+  t.equal(await readLog(client, later.id, 'echo', 0), `still here${opts.newline}`);
+  const metrics = (await client.listNodes()).items.find((n) => n.id === opts.nodeId)?.metrics;
+  t.comment(`metrics of the node: ${JSON.stringify(metrics)}`);
+  t.ok((metrics?.memoryTotalMiB ?? 0) > 0 && (metrics?.diskTotalMiB ?? 0) > 0, 'memory and disk are measured');
+  return true;
 }
