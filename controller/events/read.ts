@@ -11,17 +11,40 @@ import type { Database } from '../db/client.js';
 import type { EventFilter } from './filter.js';
 import type { EventCursor, EventRow } from './view.js';
 
-const COLUMNS = sql.raw(
-  'id, xid::text AS xid, created_at, owner_id, kind, job_id, task, instance, attempt, node_id, environment, state, reason, data',
-);
-const DELIVERABLE = sql`xid < pg_snapshot_xmin(pg_current_snapshot())`;
-const after = (c: EventCursor) => sql`(xid, id) > (${c.xid.toString()}::xid8, ${c.id})`;
+/**
+ * The stream's order. On PostgreSQL: (xid, id), below the oldest running transaction. On PGlite
+ * the one connection runs one transaction at a time, so ids already commit in order; and its
+ * transaction ids are not kept across a crash (after a SIGKILL new transactions got smaller xids
+ * than stored rows), so there the order is the id alone, with xid read as 0.
+ */
+interface StreamOrder {
+  xid: SQL;
+  deliverable: SQL;
+  key: SQL;
+  keyDesc: SQL;
+}
+const POSTGRES_ORDER: StreamOrder = {
+  xid: sql`xid::text`,
+  deliverable: sql`xid < pg_snapshot_xmin(pg_current_snapshot())`,
+  key: sql`xid, id`,
+  keyDesc: sql`xid DESC, id DESC`,
+};
+const PGLITE_ORDER: StreamOrder = { xid: sql`'0'`, deliverable: sql`true`, key: sql`id`, keyDesc: sql`id DESC` };
+const orderOf = (store: Database): StreamOrder => (store.kind === 'pglite' ? PGLITE_ORDER : POSTGRES_ORDER);
+
+const columns = (o: StreamOrder) =>
+  sql`id, ${o.xid} AS xid, created_at, owner_id, kind, job_id, task, instance, attempt, node_id, environment, state, reason, data`;
+const after = (o: StreamOrder, c: EventCursor) =>
+  o === PGLITE_ORDER ? sql`id > ${c.id}` : sql`(xid, id) > (${c.xid.toString()}::xid8, ${c.id})`;
+const upTo = (o: StreamOrder, c: EventCursor) =>
+  o === PGLITE_ORDER ? sql`id <= ${c.id}` : sql`(xid, id) <= (${c.xid.toString()}::xid8, ${c.id})`;
 
 /** The next deliverable rows after `cursor`, for every user (the hub filters in memory). */
 export function readDeliverable(store: Database, cursor: EventCursor, limit: number): Promise<EventRow[]> {
+  const o = orderOf(store);
   return store.rows<EventRow>(sql`
-    SELECT ${COLUMNS} FROM events WHERE ${after(cursor)} AND ${DELIVERABLE}
-    ORDER BY xid, id LIMIT ${limit}`);
+    SELECT ${columns(o)} FROM events WHERE ${after(o, cursor)} AND ${o.deliverable}
+    ORDER BY ${o.key} LIMIT ${limit}`);
 }
 
 /** A subscriber's catch-up: its rows after `from` up to `upTo` (already deliverable), filtered. */
@@ -29,25 +52,27 @@ export function readRange(
   store: Database,
   filter: EventFilter,
   from: EventCursor,
-  upTo: EventCursor,
+  until: EventCursor,
   limit: number,
 ): Promise<EventRow[]> {
-  const where: SQL[] = [after(from), sql`(xid, id) <= (${upTo.xid.toString()}::xid8, ${upTo.id})`];
+  const o = orderOf(store);
+  const where: SQL[] = [after(o, from), upTo(o, until)];
   if (filter.ownerId !== undefined) where.push(sql`owner_id = ${filter.ownerId}`);
   if (filter.jobId !== undefined) where.push(sql`job_id = ${filter.jobId}`);
   if (filter.kinds !== undefined) where.push(sql`kind IN (SELECT jsonb_array_elements_text(${json(filter.kinds)}))`);
   if (filter.states !== undefined) where.push(sql`state IN (SELECT jsonb_array_elements_text(${json(filter.states)}))`);
   return store.rows<EventRow>(sql`
-    SELECT ${COLUMNS} FROM events WHERE ${sql.join(where, sql` AND `)}
-    ORDER BY xid, id LIMIT ${limit}`);
+    SELECT ${columns(o)} FROM events WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY ${o.key} LIMIT ${limit}`);
 }
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 
 /** The last deliverable row: where a reader that starts now begins. */
 export async function streamHead(store: Database): Promise<EventCursor> {
+  const o = orderOf(store);
   const [row] = await store.rows<{ xid: string; id: number }>(sql`
-    SELECT xid::text AS xid, id FROM events WHERE ${DELIVERABLE} ORDER BY xid DESC, id DESC LIMIT 1`);
+    SELECT ${o.xid} AS xid, id FROM events WHERE ${o.deliverable} ORDER BY ${o.keyDesc} LIMIT 1`);
   return row ? { xid: BigInt(row.xid), id: row.id } : { xid: 0n, id: 0 };
 }
 
@@ -58,7 +83,9 @@ export async function streamHead(store: Database): Promise<EventCursor> {
  */
 export async function resolveSince(store: Database, id: number): Promise<EventCursor> {
   if (id === 0) return { xid: 0n, id: 0 };
-  const [row] = await store.rows<{ xid: string }>(sql`SELECT xid::text AS xid FROM events WHERE id = ${id}`);
+  const [row] = await store.rows<{ xid: string }>(
+    sql`SELECT ${orderOf(store).xid} AS xid FROM events WHERE id = ${id}`,
+  );
   if (row) return { xid: BigInt(row.xid), id };
   const [seq] = await store.rows<{ last: number | null }>(sql`
     SELECT CASE WHEN is_called THEN last_value END AS last FROM events_id_seq`);

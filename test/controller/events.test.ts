@@ -39,7 +39,10 @@ function parse(m: ServerSentEvent): BatchEvent {
  */
 async function delivered(api: Api): Promise<void> {
   const [last] = await api.store.rows<{ xid: string; id: number }>(
-    sql`SELECT xid::text AS xid, id FROM events ORDER BY xid DESC, id DESC LIMIT 1`,
+    // PGlite's stream is ordered by id alone (controller/events/read.ts), its cursors carry xid 0
+    api.store.kind === 'pglite'
+      ? sql`SELECT '0' AS xid, id FROM events ORDER BY id DESC LIMIT 1`
+      : sql`SELECT xid::text AS xid, id FROM events ORDER BY xid DESC, id DESC LIMIT 1`,
   );
   if (!last) return;
   const end = { xid: BigInt(last.xid), id: last.id };
