@@ -7,6 +7,8 @@ import type { Welcome } from '../protocol/messages.js';
 import type { AgentConfig } from './config.js';
 import { Connection, type NodeDescription } from './connection.js';
 import type { CredentialStore, NodeCredential } from './credentials.js';
+import { GpuAllocator } from './gpus/gpu-allocator.js';
+import type { NodeGpus } from './gpus/offered-gpus.js';
 import { Heartbeats } from './heartbeat.js';
 import { log } from './log.js';
 import { LogShipper } from './log-shipper.js';
@@ -32,6 +34,7 @@ export class Agent {
   readonly #supervisor: Supervisor;
   readonly #heartbeats: Heartbeats;
   readonly #connection: Connection;
+  readonly #gpus: NodeGpus;
   #stopping = false;
 
   constructor(
@@ -39,8 +42,10 @@ export class Agent {
     credentials: CredentialStore,
     credential: NodeCredential | undefined,
     taskUsers: TaskUsers,
+    gpus: NodeGpus,
   ) {
     this.#config = config;
+    this.#gpus = gpus;
     this.#logs = new LogShipper(this.#outbox);
     this.#statuses = new StatusReporter(this.#outbox);
     this.#uploads = new UploadGrants(this.#outbox);
@@ -55,6 +60,7 @@ export class Agent {
       uploads: this.#uploads,
       taskUsers,
       diskDevices: config.diskDevices,
+      gpus: new GpuAllocator(gpus),
     });
     this.#heartbeats = new Heartbeats({ agentDir: config.dir, outbox: this.#outbox, running: () => this.#running() });
     this.#connection = new Connection({
@@ -120,11 +126,13 @@ export class Agent {
   }
 
   #describe(): NodeDescription {
+    const described = this.#gpus.offered.flatMap((g) => (g.description ? [g.description] : []));
     return {
       hostname: this.#config.name,
       os: osName(),
       arch: process.arch,
-      capacity: this.#config.capacity,
+      capacity: { ...this.#config.capacity, gpu: this.#gpus.offered.length },
+      ...(described.length > 0 ? { gpus: described } : {}),
       labels: this.#config.labels,
       capabilities: [],
       running: this.#running(),

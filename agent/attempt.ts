@@ -2,8 +2,8 @@
  * One attempt of an instance on this node, from `startAttempt` to its final status, through the
  * lifecycle hooks of runner/ (see hook.ts for the contract):
  *
- *   work dir → mounts → package → inputs → ownership → command → outputs → unmount → logs closed
- *   → final status
+ *   gpus → work dir → mounts → package → inputs → ownership → command → outputs → unmount
+ *   → gpus given back → logs closed → final status
  *
  * It runs as its tenant's own OS user where the node can (isolation/task-users.ts).
  *
@@ -15,11 +15,13 @@
  */
 import type { KillAttempt, StartAttempt } from '../protocol/messages.js';
 import { instanceEnv } from './instance-env.js';
+import type { GpuAllocator } from './gpus/gpu-allocator.js';
 import { describeError, log } from './log.js';
 import type { LogShipper } from './log-shipper.js';
 import { exitCodeOf, killTree, spawnShell, type ProcessEnd, type ShellChild } from './process.js';
 import { forgetGroup, recordGroup } from './process-groups.js';
 import { StepFailed, type Failure } from './runner/failure.js';
+import { gpusHook } from './runner/gpus-hook.js';
 import { cleanupAll, type AttemptHook } from './runner/hook.js';
 import { inputsHook } from './runner/inputs-hook.js';
 import { logsHook } from './runner/logs-hook.js';
@@ -51,6 +53,8 @@ export interface AttemptDeps {
   taskUsers: TaskUsers;
   /** Block devices `disk` mounts may use (globs). */
   diskDevices: readonly string[];
+  /** The node's GPUs and which attempt holds which. */
+  gpus: GpuAllocator;
 }
 
 /** How long pipes may stay open after the process exited before we stop waiting for them. */
@@ -126,8 +130,10 @@ export class Attempt {
     const workDir = workDirOf(this.deps.agentDir, this.spec);
     const say = setupLog(this.deps.logs, this.id, this.label);
     const user = this.deps.taskUsers.acquire(this.spec.tenantNumber);
+    const gpus = gpusHook({ allocator: this.deps.gpus, attemptId: this.id, wanted: this.spec.resources?.gpu, say });
     const hooks: AttemptHook[] = [
       logsHook(this.deps.logs, this.id),
+      gpus,
       workDirHook(this.deps.agentDir, workDir),
       mountsHook({
         agentDir: this.deps.agentDir,
@@ -144,7 +150,7 @@ export class Attempt {
     ];
     let report: StatusReport;
     try {
-      report = await this.#lifecycle(hooks, workDir, say, user);
+      report = await this.#lifecycle(hooks, workDir, say, user, gpus.env);
     } finally {
       this.#phase = 'cleanup';
       await cleanupAll(hooks, (problem) => say(problem));
@@ -163,6 +169,7 @@ export class Attempt {
     workDir: string,
     say: Say,
     user: TaskUser | undefined,
+    gpuEnv: () => Record<string, string>,
   ): Promise<StatusReport> {
     for (const hook of hooks) {
       if (this.#killRequested()) return this.#killedReport(' before the command started');
@@ -176,7 +183,7 @@ export class Attempt {
 
     this.#phase = 'command';
     if (this.#killRequested()) return this.#killedReport(' before the command started');
-    const command = await this.#command(workDir, user);
+    const command = await this.#command(workDir, user, gpuEnv());
     if (command.state === 'STOPPED' || command.failureReason === 'AGENT_ERROR') return command;
 
     this.#phase = 'outputs';
@@ -199,10 +206,11 @@ export class Attempt {
   }
 
   /** Spawns the command and waits for its end (process gone, pipes drained). */
-  async #command(workDir: string, user: TaskUser | undefined): Promise<StatusReport> {
+  async #command(workDir: string, user: TaskUser | undefined, gpuEnv: Record<string, string>): Promise<StatusReport> {
     const env = instanceEnv(this.deps.agentEnv, this.spec, {
       nodeId: this.deps.nodeId,
       workDir,
+      gpuEnv,
       ...(user ? { user: { name: user.name, tmpDir: taskTmpDir(workDir) } } : {}),
     });
     // the setup lines go out before the command's first output

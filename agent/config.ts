@@ -28,7 +28,10 @@ export interface AgentConfig {
   dir: string;
   labels: Record<string, string>;
   name: string;
-  capacity: NodeCapacity;
+  /** GPUs are detected at start (gpus/), not configured: see `gpu`. */
+  capacity: Omit<NodeCapacity, 'gpu'>;
+  /** `--gpu`: how many GPUs to offer, which wins over detection; undefined: those detected. */
+  gpu: number | undefined;
   killGraceMs: number;
   /** What one package may unpack to; beyond it the attempt fails with PACKAGE_ERROR. */
   packageLimits: UnzipLimits;
@@ -90,7 +93,12 @@ function program(): Command {
     .addOption(
       new Option('--memory-mib <n>', 'memory offered to tasks in MiB (default: detected)').env('BATCH_NODE_MEMORY_MIB'),
     )
-    .addOption(new Option('--gpu <n>', 'GPUs offered to tasks').env('BATCH_NODE_GPU').default('0'))
+    .addOption(
+      new Option(
+        '--gpu <n>',
+        'GPUs offered to tasks (default: the NVIDIA GPUs nvidia-smi lists; with GPUs listed, the first n)',
+      ).env('BATCH_NODE_GPU'),
+    )
     .addOption(
       new Option('--kill-grace-seconds <s>', 'seconds between SIGTERM and SIGKILL when stopping an instance')
         .env('BATCH_KILL_GRACE_SECONDS')
@@ -163,7 +171,7 @@ interface RawOptions {
   name?: string;
   cpu?: string;
   memoryMib?: string;
-  gpu: string;
+  gpu?: string;
   killGraceSeconds: string;
   packageMaxBytes?: string;
   packageMaxEntries?: string;
@@ -216,8 +224,8 @@ function resolveConfig(raw: RawOptions): AgentConfig {
     capacity: {
       cpu: positiveNumber(raw.cpu, '--cpu / BATCH_NODE_CPU') ?? availableParallelism(),
       memoryMiB: wholeNumber(raw.memoryMib, '--memory-mib / BATCH_NODE_MEMORY_MIB') ?? Math.floor(totalmem() / MIB),
-      gpu: wholeNumber(raw.gpu, '--gpu / BATCH_NODE_GPU') ?? 0,
     },
+    gpu: wholeNumber(raw.gpu, '--gpu / BATCH_NODE_GPU'),
     killGraceMs: Math.round(
       (nonNegativeNumber(raw.killGraceSeconds, '--kill-grace-seconds / BATCH_KILL_GRACE_SECONDS') ?? 5) * 1000,
     ),

@@ -1,7 +1,8 @@
 /**
  * The environment an instance sees (SPEC §5): the agent's own environment without anything
  * `BATCH_` (the agent's configuration, including its registration token, is not for user code),
- * then the task's `env`, then the reserved `BATCH_*` variables, which nothing can override.
+ * then the task's `env`, then the GPUs it was given and the reserved `BATCH_*` variables, which
+ * nothing can override.
  */
 import { INSTANCE_ENV } from '../protocol/environment.js';
 import type { StartAttempt } from '../protocol/messages.js';
@@ -13,6 +14,8 @@ export interface InstanceContext {
   workDir: string;
   /** When the task runs as a tenant's own user: who it is, and its private temporary dir. */
   user?: { name: string; tmpDir: string };
+  /** CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES (gpus/gpu-env.ts), or nothing. */
+  gpuEnv?: Record<string, string>;
 }
 
 export function instanceEnv(
@@ -33,6 +36,8 @@ export function instanceEnv(
     env.TMPDIR = ctx.user.tmpDir;
   }
   Object.assign(env, spec.env);
+  // after the task's env: its devices are the agent's to give, or two attempts could share one
+  Object.assign(env, ctx.gpuEnv);
   env[INSTANCE_ENV.jobId] = spec.jobId;
   env[INSTANCE_ENV.jobName] = spec.jobName;
   env[INSTANCE_ENV.taskName] = spec.taskName;

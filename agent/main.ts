@@ -8,6 +8,8 @@ import { taskUsers, TenantUsers } from './isolation/task-users.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CredentialFileError, CredentialStore } from './credentials.js';
 import { EXIT_BAD_CONFIG, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
+import { detectGpus } from './gpus/detect-gpus.js';
+import { offeredGpus } from './gpus/offered-gpus.js';
 import { guardChildProcesses, isHelperFailure, logHelperFailure } from './helper-failures.js';
 import { describeError, log, setLogLevel } from './log.js';
 import { unmountLeftovers } from './mounts/mount-records.js';
@@ -41,7 +43,11 @@ async function main(): Promise<void> {
     (err: unknown) => log(`could not sweep old work dirs: ${describeError(err)}`),
   );
 
-  const agent = new Agent(config, credentials, credential, users);
+  // before the first hello, which carries the count; once: a GPU added later needs a restart
+  const gpus = offeredGpus(await detectGpus(), config.gpu);
+  log(`gpus: ${gpus.summary}`);
+
+  const agent = new Agent(config, credentials, credential, users, gpus);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;

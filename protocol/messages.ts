@@ -38,6 +38,17 @@ const capacity = z.strictObject({
   memoryMiB: z.number().int().min(0),
   gpu: z.number().int().min(0),
 });
+/**
+ * One GPU behind `capacity.gpu`, as nvidia-smi describes it. Not inside `capacity`: that object
+ * is strict, so a controller of before this field would refuse the whole hello.
+ */
+const gpuDevice = z.object({
+  /** nvidia-smi's index (PCI bus order). */
+  index: z.number().int().min(0),
+  model: shortText(128),
+  /** Absent when nvidia-smi says `[N/A]`. */
+  memoryMiB: z.number().int().min(0).optional(),
+});
 const stream = z.enum(['stdout', 'stderr']);
 const reportedState = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED']);
 
@@ -72,6 +83,12 @@ export const helloSchema = z.object({
   /** Bounded like every label (protocol/limits.ts): a node's labels are in every placement. */
   labels: labelsSchema,
   capabilities: z.array(shortText(64)).max(64),
+  /**
+   * @since 2 — the GPUs offered (`capacity.gpu` of them), where the agent could describe them;
+   * absent on nodes without NVIDIA GPUs or with a bare `--gpu` count. Optional and dropped by
+   * controllers that do not know it, so no version bump.
+   */
+  gpus: z.array(gpuDevice).max(256).optional(),
   /** Attempts this agent is still running or holds unacknowledged results for (reconnect). */
   running: z.array(attemptId).max(100_000),
 });
@@ -230,6 +247,14 @@ export const startAttemptSchema = z.object({
   uploadOn: z.enum(['success', 'failure', 'always']).optional(),
   /** @since 1 — storage to mount before the command and unmount after it. */
   mounts: z.array(mountSchema).max(64).optional(),
+  /**
+   * @since 2 — what the instance was placed with (the task's `resources`). The agent gives it
+   * `gpu` devices of its own (CUDA_VISIBLE_DEVICES). Absent (older controllers): the agent
+   * leaves the GPU variables alone, as before. Optional and ignored by older agents.
+   */
+  resources: z
+    .object({ cpu: z.number().min(0), memoryMiB: z.number().int().min(0), gpu: z.number().int().min(0) })
+    .optional(),
 });
 
 /** @since 1 — stop an attempt and its whole process tree. */
@@ -292,6 +317,7 @@ export type MountRequest = z.infer<typeof mountSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 export type ControllerMessage = z.infer<typeof controllerMessageSchema>;
 export type NodeCapacity = z.infer<typeof capacity>;
+export type GpuDescription = z.infer<typeof gpuDevice>;
 
 export const AGENT_MESSAGE_KINDS: ReadonlySet<string> = new Set(
   agentMessageSchema.options.map((o) => o.shape.kind.value),

@@ -18,5 +18,7 @@ export function startMessage(a: StartedAttempt): StartAttempt {
     env: a.spec.env,
     timeoutSeconds: a.spec.timeoutSeconds,
     computeEnvironment: a.environment,
+    // the agent pins `gpu` devices to the attempt; it needs the count the scheduler placed by
+    resources: a.spec.resources,
   };
 }

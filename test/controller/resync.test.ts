@@ -70,6 +70,7 @@ t.test('a SCHEDULED attempt the node does not know is sent again', async (t) => 
       env: { QUALITY: 'high' },
       timeoutSeconds: 600,
       computeEnvironment: 'render-pool',
+      resources: spec.resources,
     },
   ]);
   t.same(plan.lost, []);
