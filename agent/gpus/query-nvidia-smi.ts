@@ -2,7 +2,8 @@
  * Runs `nvidia-smi` once and returns what it printed. Bounded both ways, since a broken driver is
  * exactly when nvidia-smi misbehaves: it can hang (in the kernel, where even SIGKILL waits), so
  * the answer is given up on after `timeoutMs` whether or not the process is gone; and what it
- * prints is capped. The process is unref'd: a hung one never keeps the agent from exiting.
+ * prints is capped. Once answered or given up on, the process is unref'd: a hung one never keeps
+ * the agent from exiting.
  */
 import { spawn } from 'node:child_process';
 
@@ -33,7 +34,6 @@ export class NvidiaSmiMissing extends Error {
 export function queryNvidiaSmi(opts: NvidiaSmiOptions = NVIDIA_SMI_DEFAULTS): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(opts.program, NVIDIA_SMI_ARGS, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    child.unref();
     const stdout: Buffer[] = [];
     let stderr = '';
     let size = 0;
@@ -45,13 +45,14 @@ export function queryNvidiaSmi(opts: NvidiaSmiOptions = NVIDIA_SMI_DEFAULTS): Pr
       child.stdout.destroy();
       child.stderr.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // a process hung in the driver outlives even SIGKILL; it must not keep the agent from exiting
+      child.unref();
       if (typeof outcome === 'string') resolve(outcome);
       else reject(outcome);
     };
     const timer = setTimeout(() => {
       settle(new Error(`${opts.program} gave no answer within ${opts.timeoutMs} ms`));
     }, opts.timeoutMs);
-    timer.unref();
 
     child.stdout.on('data', (data: Buffer) => {
       size += data.length;
