@@ -94,6 +94,9 @@ export class LocalProvider {
       BATCH_CONTROLLER_URL: this.options.controllerUrl,
       BATCH_AGENT_DIR: agent.dir,
       BATCH_NODE_NAME: `local-${agent.index}`,
+      // Every local agent would detect this host's GPUs and offer the same devices; a GPU is never
+      // shared between attempts, so only the first offers them (the others hide them from tasks).
+      ...(agent.index > 0 ? { BATCH_NODE_GPU: '0' } : {}),
     };
     // A registration token is only needed until the agent has its own credential. It goes in a
     // 0600 file, never the environment, and the agent removes the file once it is spent.
