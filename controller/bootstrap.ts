@@ -61,7 +61,8 @@ export async function bootstrap(store: Database, config: ControllerConfig): Prom
       id: newId('ce'),
       name: LOCAL_ENVIRONMENT,
       ownerId: admin!.id,
-      type: 'local',
+      // Kept at BATCH_LOCAL_NODES agent processes on this host by the local provider.
+      type: 'managed',
       provider: 'local',
       shared: true,
       desiredNodes: config.localNodes,

@@ -17,8 +17,12 @@ export interface ControllerConfig {
   heartbeatIntervalMs: number;
   /** A node silent for this long is LOST. */
   nodeLostAfterMs: number;
-  /** Compute environment for tasks that name none. */
-  defaultEnvironment: string;
+  /**
+   * Compute environment for tasks that name none; absent (the default): an auto environment of
+   * the task's owner on `nodes.defaultProvider` (SPEC §2).
+   */
+  defaultEnvironment?: string;
+  nodes: NodeLifecycleConfig;
   /** Delay before the first retry of a failed attempt; doubles each retry up to the max. */
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
@@ -31,6 +35,20 @@ export interface ControllerConfig {
   /** A token that may read /metrics and nothing else (a Prometheus scrape); absent = admin tokens only. */
   metricsToken?: string;
   events: EventConfig;
+}
+
+/** Nodes that providers create and delete (controller/environments/pool.ts). */
+export interface NodeLifecycleConfig {
+  /** A PROVISIONING node whose agent has not registered by then is deleted and replaced. */
+  bootTimeoutMs: number;
+  /** How long an auto environment keeps an idle node for the next work before deleting it. */
+  idleTimeoutMs: number;
+  /** TERMINATED nodes are listed (`nodes --all`) for this long, then purged. */
+  retentionMs: number;
+  /** Provider calls (create, delete) in flight at once. */
+  concurrency: number;
+  /** The provider of the auto environments made for tasks that name no environment. */
+  defaultProvider: 'local';
 }
 
 /** The event stream (`GET /v1/events`, controller/events/). */
@@ -72,7 +90,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     localNodes: integer(env, 'BATCH_LOCAL_NODES', 2, 0, 64),
     heartbeatIntervalMs: integer(env, 'BATCH_HEARTBEAT_INTERVAL_MS', 5000, 100, 600_000),
     nodeLostAfterMs: integer(env, 'BATCH_NODE_LOST_AFTER_MS', 30_000, 500, 3_600_000),
-    defaultEnvironment: env.BATCH_DEFAULT_ENVIRONMENT || 'local',
+    nodes: {
+      bootTimeoutMs: integer(env, 'BATCH_NODE_BOOT_TIMEOUT_SECONDS', 600, 1, 86_400) * 1000,
+      idleTimeoutMs: integer(env, 'BATCH_AUTO_IDLE_TIMEOUT_SECONDS', 60, 0, 7 * 86_400) * 1000,
+      retentionMs: integer(env, 'BATCH_NODE_RETENTION_HOURS', 24, 1, 24 * 366) * 3_600_000,
+      concurrency: integer(env, 'BATCH_PROVIDER_CONCURRENCY', 32, 1, 1024),
+      defaultProvider: 'local',
+    },
     retryBackoffMs: integer(env, 'BATCH_RETRY_BACKOFF_MS', 1000, 0, 3_600_000),
     retryBackoffMaxMs: integer(env, 'BATCH_RETRY_BACKOFF_MAX_MS', 300_000, 0, 86_400_000),
     ossMaxUploadBytes: integer(env, 'BATCH_OSS_MAX_UPLOAD_BYTES', 5 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
@@ -86,6 +110,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ControllerConf
     },
   };
   if (databaseUrl) config.databaseUrl = databaseUrl;
+  if (env.BATCH_DEFAULT_ENVIRONMENT) config.defaultEnvironment = env.BATCH_DEFAULT_ENVIRONMENT;
   if (env.BATCH_ADMIN_TOKEN) {
     if (env.BATCH_ADMIN_TOKEN.length < 16) throw new ConfigError('BATCH_ADMIN_TOKEN: must be at least 16 characters');
     config.adminToken = env.BATCH_ADMIN_TOKEN;

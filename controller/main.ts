@@ -16,6 +16,10 @@ import { EventHub } from './events/hub.js';
 import { configureLogging, createLogger, errorText } from './log.js';
 import { LogBus } from './logs/bus.js';
 import { LocalProvider } from './providers/local.js';
+import { providerRegistry } from './providers/registry.js';
+import { NodePools } from './environments/pool.js';
+import { failAttemptsOfNodes } from './reports/node-failures.js';
+import { CLOSE_CODES } from '../protocol/messages.js';
 import { gatewayDelivery } from './gateway/delivery.js';
 import { LogArchiver } from './logs/archive.js';
 import { openObjectStore } from './storage/open-store.js';
@@ -111,9 +115,9 @@ async function main(): Promise<void> {
   });
   // The controller was away, not the nodes: their grace period starts now.
   await restartHeartbeatClock(store);
-  // Started once the server listens (its agents need the URL); environment scaling may come first.
+  // Started once the server listens (their agents need the URL); the API may wake them first.
   // eslint-disable-next-line prefer-const
-  let local: LocalProvider | undefined;
+  let pools: NodePools | undefined;
 
   const app = createApp({
     store,
@@ -130,9 +134,7 @@ async function main(): Promise<void> {
     metrics,
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     readiness: readinessCheck({ store, lastPassAt: () => scheduler.lastPassEndedAt }),
-    onEnvironmentScaled: (name, desired) => {
-      if (name === LOCAL_ENVIRONMENT) void local?.scale(desired);
-    },
+    pools: { wake: (force) => pools?.wake(force) },
   });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
@@ -168,14 +170,22 @@ async function main(): Promise<void> {
   scheduler.start();
   archiver.start();
   ticker.start();
-  local = new LocalProvider({
+  const local = new LocalProvider({ dataDir: config.dataDir, controllerUrl: () => url, log: createLogger('local') });
+  const providerFor = providerRegistry(local);
+  pools = new NodePools({
     store,
-    environmentId: boot.localEnvironmentId,
-    controllerUrl: url,
-    dataDir: config.dataDir,
-    log: createLogger('local'),
+    clock: systemClock,
+    log: createLogger('nodes'),
+    config: { ...config.nodes, callTimeoutMs: 300_000 },
+    providerFor,
+    controllerUrl: () => url,
+    wakeScheduler: () => scheduler.wake('node-intent'),
+    failAttempts: async (nodeIds, why) => {
+      await failAttemptsOfNodes(store, batcher, nodeIds, () => why);
+    },
+    disconnect: (nodeId) => registry.get(nodeId)?.close(CLOSE_CODES.TERMINATED, 'node terminated'),
   });
-  await local.scale(config.localNodes);
+  pools.start();
 
   const token =
     boot.adminToken && boot.adminTokenSource !== 'env'
@@ -207,7 +217,8 @@ async function main(): Promise<void> {
     archiver.stop();
     await ticker.stop();
     events.stop();
-    await local.stop();
+    await pools.stop();
+    await local.stopAll();
     await batcher.flushed();
     batcher.stop();
     registry.closeAll('controller shutting down');

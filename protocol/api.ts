@@ -12,7 +12,7 @@ import {
   PENDING_REASONS,
   TASK_STATES,
 } from './states.js';
-import { shortText } from './limits.js';
+import { labelsSchema, shortText } from './limits.js';
 import { nameSchema } from './spec.js';
 
 const timestamp = z.string().describe('ISO-8601 time');
@@ -75,6 +75,13 @@ export const nodeSchema = z.object({
   agentVersion: z.string().nullable(),
   lastHeartbeatAt: timestamp.nullable(),
   createdAt: timestamp,
+  /** The provider's name for the host; null for hand-joined nodes and before it is created. */
+  providerId: z.string().nullable(),
+  /** Why it is in its state, when that needs saying (a provider's error, a boot timeout). */
+  message: z.string().nullable(),
+  /** `run`, `drain` or `terminate`: what was asked of it. */
+  desired: z.enum(['run', 'drain', 'terminate']),
+  terminatedAt: timestamp.nullable(),
 });
 
 export const templateSchema = z.object({
@@ -85,26 +92,74 @@ export const templateSchema = z.object({
   updatedAt: timestamp,
 });
 
+/**
+ * Environment types: `managed` is kept at `desiredNodes` by its provider; `auto` gets nodes
+ * created as its tasks' instances become ready and deleted when idle; `unmanaged` has the nodes
+ * that join it by hand with a registration token (nothing creates or deletes them).
+ */
+export const ENVIRONMENT_TYPES = ['managed', 'auto', 'unmanaged'] as const;
+/** `none`: nodes join by hand; `manual` is its earlier name, still accepted. */
+export const PROVIDERS = ['none', 'local', 'command'] as const;
+
+/** What each node of an environment is created as; providers read what they understand. */
+export const nodeTemplateSchema = z.strictObject({
+  cpu: z.number().positive('must be positive').max(4096, 'must be at most 4096').optional(),
+  memoryMiB: z.number().int('must be a whole number').min(64, 'must be at least 64').max(16 * 1024 * 1024).optional(),
+  gpu: z.number().int('must be a whole number').min(0).max(64, 'must be at most 64').optional(),
+  labels: labelsSchema.optional(),
+  instanceType: shortText(128).optional(),
+  image: shortText(512).optional(),
+  /** Extra lines appended to the rendered user-data script (cloud providers). */
+  userData: z.string().max(16 * 1024, 'must be at most 16 KiB').optional(),
+});
+
+const argv = z
+  .array(z.string().min(1, 'arguments must not be empty').max(4096, 'arguments must be at most 4096 characters'))
+  .min(1, 'must name a program')
+  .max(64, 'must have at most 64 arguments');
+/** The `command` provider's programs (argument vectors, run without a shell). */
+export const commandProviderSchema = z.strictObject({
+  create: argv,
+  delete: argv,
+  list: argv.optional(),
+  timeoutSeconds: z.number().int().min(1).max(3600, 'must be at most 3600').default(300),
+});
+
 export const computeEnvironmentSchema = z.object({
   name: z.string(),
-  type: z.enum(['local', 'managed', 'auto']),
-  provider: z.string(),
+  type: z.enum(ENVIRONMENT_TYPES),
+  provider: z.enum(PROVIDERS),
   owner: z.string(),
   shared: z.boolean(),
   desiredNodes: z.number().int(),
+  maxNodes: z.number().int().nullable(),
+  idleTimeoutSeconds: z.number().int().nullable(),
+  template: nodeTemplateSchema,
+  /** Shown to its owner and admins only: the programs the controller runs. */
+  command: commandProviderSchema.optional(),
+  deleting: z.boolean(),
   nodes: counts.describe('nodes per state'),
   createdAt: timestamp,
 });
 
 export const createEnvironmentSchema = z.strictObject({
   name: nameSchema,
-  type: z.enum(['managed', 'auto']).default('managed'),
-  provider: z.enum(['manual', 'command']).default('manual'),
+  /** Default: `managed` when a provider is named, `unmanaged` when none is. */
+  type: z.enum(ENVIRONMENT_TYPES).optional(),
+  provider: z.enum([...PROVIDERS, 'manual']).optional(),
   desiredNodes: z.number().int().min(0).default(0),
+  maxNodes: z.number().int().min(1, 'must be at least 1').optional(),
+  idleTimeoutSeconds: z.number().int().min(0).max(7 * 24 * 3600, 'must be at most a week').optional(),
+  template: nodeTemplateSchema.default({}),
+  command: commandProviderSchema.optional(),
   shared: z.boolean().default(false),
 });
 
-export const scaleEnvironmentSchema = z.strictObject({ desiredNodes: z.number().int().min(0) });
+export const scaleEnvironmentSchema = z.strictObject({
+  desiredNodes: z.number().int().min(0),
+  /** Scale-in may delete busy nodes, their running instances re-queued; without it they finish first. */
+  force: z.boolean().default(false),
+});
 
 /** How long a token lives: from a minute to a year. */
 const ttlSeconds = z
@@ -253,6 +308,11 @@ export type Node = z.infer<typeof nodeSchema>;
 export type Template = z.infer<typeof templateSchema>;
 export type ComputeEnvironment = z.infer<typeof computeEnvironmentSchema>;
 export type CreateEnvironment = z.input<typeof createEnvironmentSchema>;
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+export type ProviderName = (typeof PROVIDERS)[number];
+export type NodeTemplate = z.infer<typeof nodeTemplateSchema>;
+export type CommandProviderConfig = z.output<typeof commandProviderSchema>;
+export type NodeIntent = Node['desired'];
 /** A create request as validated, defaults filled in. */
 export type CreateEnvironmentRequest = z.output<typeof createEnvironmentSchema>;
 export type RegistrationToken = z.infer<typeof registrationTokenSchema>;

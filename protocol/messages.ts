@@ -28,6 +28,8 @@ export const CLOSE_CODES = {
   REJECTED: 4001,
   /** Liveness declared the node LOST; the agent reconnects and resyncs. */
   LOST: 4002,
+  /** The node was terminated (deleted, scaled in); a reconnect is refused with NODE_TERMINATED. */
+  TERMINATED: 4003,
 } as const;
 export const MAX_LOG_CHUNK_BYTES = 256 * 1024;
 export const MAX_MESSAGES_PER_FRAME = 4096;

@@ -16,7 +16,7 @@ export const INSTANCE_STATES = [
   'SKIPPED',
 ] as const;
 export const ATTEMPT_STATES = ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
-export const NODE_STATES = ['PROVISIONING', 'READY', 'DRAINING', 'TERMINATED', 'LOST'] as const;
+export const NODE_STATES = ['PROVISIONING', 'READY', 'DRAINING', 'TERMINATING', 'TERMINATED', 'LOST'] as const;
 
 export type JobState = (typeof JOB_STATES)[number];
 export type TaskState = (typeof TASK_STATES)[number];
@@ -113,11 +113,17 @@ export const ATTEMPT_TRANSITIONS: Table<AttemptState> = {
   STOPPED: [],
 };
 
+/**
+ * A node leaves through TERMINATING (its provider is deleting it) to TERMINATED. PROVISIONING
+ * may go straight to TERMINATED when its provider could not create it at all; a hand-joined
+ * node, which no provider deletes, goes READY/DRAINING/LOST → TERMINATED when it is removed.
+ */
 export const NODE_TRANSITIONS: Table<NodeState> = {
-  PROVISIONING: ['READY', 'TERMINATED', 'LOST'],
-  READY: ['DRAINING', 'TERMINATED', 'LOST'],
-  DRAINING: ['READY', 'TERMINATED', 'LOST'],
-  LOST: ['READY', 'TERMINATED'],
+  PROVISIONING: ['READY', 'TERMINATING', 'TERMINATED', 'LOST'],
+  READY: ['DRAINING', 'TERMINATING', 'TERMINATED', 'LOST'],
+  DRAINING: ['READY', 'TERMINATING', 'TERMINATED', 'LOST'],
+  LOST: ['READY', 'TERMINATING', 'TERMINATED'],
+  TERMINATING: ['TERMINATED'],
   TERMINATED: [],
 };
 

@@ -20,6 +20,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { CommandProviderConfig, EnvironmentType, NodeIntent, NodeTemplate } from '../../protocol/api.js';
 import { ACTIVE_ATTEMPT_STATES, ACTIVE_JOB_STATES } from '../../protocol/states.js';
 import { stateIn, stateValue } from './state-sql.js';
 
@@ -86,11 +87,22 @@ export const computeEnvironments = pgTable('compute_environments', {
   ownerId: text('owner_id')
     .notNull()
     .references(() => users.id),
-  type: text('type').$type<'local' | 'managed' | 'auto'>().notNull(),
+  type: text('type').$type<EnvironmentType>().notNull(),
+  /** Who creates and deletes its nodes (controller/providers/); `none` for hand-joined nodes. */
   provider: text('provider').notNull(),
   /** A shared environment can be used by every user's tasks; others only by their owner's. */
   shared: boolean('shared').notNull().default(false),
   desiredNodes: integer('desired_nodes').notNull().default(0),
+  /** What each of its nodes is created as (protocol/api.ts `nodeTemplateSchema`). */
+  template: jsonb('template').$type<NodeTemplate>().notNull().default({}),
+  /** The `command` provider's programs; only an admin may set them (they run as the controller). */
+  providerConfig: jsonb('provider_config').$type<{ command?: CommandProviderConfig }>().notNull().default({}),
+  /** An auto environment creates at most this many nodes. */
+  maxNodes: integer('max_nodes'),
+  /** How long an auto environment keeps an idle node for reuse; null: the controller's default. */
+  idleTimeoutSeconds: integer('idle_timeout_seconds'),
+  /** Set by delete: its nodes are being removed, then the environment goes. */
+  deleting: boolean('deleting').notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -106,6 +118,8 @@ export const registrationTokens = pgTable('registration_tokens', {
   /** How many nodes may register with it (1 for a provisioned node's own token); null: no limit. */
   maxUses: integer('max_uses'),
   uses: integer('uses').notNull().default(0),
+  /** A provisioned node's own token: registering with it makes that PROVISIONING node READY. */
+  nodeId: text('node_id'),
 });
 
 /**
@@ -136,8 +150,18 @@ export const nodes = pgTable(
       .references(() => computeEnvironments.id),
     name: text('name').notNull(),
     state: text('state').notNull(),
-    /** Set by `drain`: intent, kept apart from the observed `state`. */
-    desired: text('desired').$type<'run' | 'drain'>().notNull().default('run'),
+    /**
+     * Intent, kept apart from the observed `state`: `drain` (set by `drain`), `terminate` (scale-in,
+     * an idle auto node, `nodes delete`, a lost or unbooted node of a provider).
+     */
+    desired: text('desired').$type<NodeIntent>().notNull().default('run'),
+    /** The provider's name for the host (an instance id, a pid); null until it is created. */
+    providerId: text('provider_id'),
+    /** Why the node is in its state when that needs saying: a provider's error, a boot timeout. */
+    message: text('message'),
+    /** When it last had no active attempt; an auto environment deletes it after the idle timeout. */
+    idleSince: at('idle_since'),
+    terminatedAt: at('terminated_at'),
     labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
     cpu: doublePrecision('cpu').notNull(),
     memoryMiB: integer('memory_mib').notNull(),

@@ -7,6 +7,8 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type {
   ComputeEnvironment,
   CreateEnvironmentRequest,
+  EnvironmentType,
+  ProviderName,
   RegistrationToken,
   RegistrationTokenInfo,
 } from '../../protocol/api.js';
@@ -23,11 +25,18 @@ import { computeEnvironments, nodes, registrationTokens, users } from '../db/sch
 import { lockKey } from '../db/locks.js';
 import { stateIn } from '../db/state-sql.js';
 import { quotaLimit } from '../quotas.js';
+import { AUTO_PREFIX } from './auto.js';
+import { DEFAULT_AUTO_MAX_NODES } from './limits.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
 
 export type EnvironmentRow = typeof computeEnvironments.$inferSelect;
 
-export async function listEnvironments(store: Database, caller: Caller, name?: string): Promise<ComputeEnvironment[]> {
+export async function listEnvironments(
+  store: Database,
+  caller: Caller,
+  name?: string,
+  options: { all?: boolean } = {},
+): Promise<ComputeEnvironment[]> {
   const visible = environmentsVisibleTo(caller);
   const rows = await store.db
     .select({ env: computeEnvironments, owner: users.name })
@@ -39,17 +48,41 @@ export async function listEnvironments(store: Database, caller: Caller, name?: s
   const counts = await store.db
     .select({ environmentId: nodes.environmentId, state: nodes.state, n: count() })
     .from(nodes)
+    .where(sql`NOT ${stateIn('nodes', ['TERMINATED'])}`)
     .groupBy(nodes.environmentId, nodes.state);
-  return rows.map(({ env, owner }) => ({
-    name: env.name,
-    type: env.type,
-    provider: env.provider,
-    owner,
-    shared: env.shared,
-    desiredNodes: env.desiredNodes,
-    nodes: Object.fromEntries(counts.filter((c) => c.environmentId === env.id).map((c) => [c.state, c.n])),
-    createdAt: env.createdAt.toISOString(),
-  }));
+  return (
+    rows
+      // A removed environment kept for its jobs' history is renamed with a `~`: no one lists it.
+      .filter(({ env }) => !env.name.includes('~'))
+      .map(({ env, owner }) => {
+        const nodeCounts = Object.fromEntries(
+          counts.filter((c) => c.environmentId === env.id).map((c) => [c.state, c.n]),
+        );
+        return { env, owner, nodeCounts };
+      })
+      // An auto environment is there while it has nodes (asked for by name, it is shown anyway).
+      .filter(
+        ({ env, nodeCounts }) =>
+          options.all === true || name !== undefined || env.type !== 'auto' || Object.keys(nodeCounts).length > 0,
+      )
+      .map(({ env, owner, nodeCounts }) => ({
+        name: env.name,
+        type: env.type,
+        provider: env.provider as ComputeEnvironment['provider'],
+        owner,
+        shared: env.shared,
+        desiredNodes: env.desiredNodes,
+        maxNodes: env.maxNodes,
+        idleTimeoutSeconds: env.idleTimeoutSeconds,
+        template: env.template,
+        ...(env.providerConfig.command && (caller.admin || caller.id === env.ownerId)
+          ? { command: env.providerConfig.command }
+          : {}),
+        deleting: env.deleting,
+        nodes: nodeCounts,
+        createdAt: env.createdAt.toISOString(),
+      }))
+  );
 }
 
 export async function getEnvironment(store: Database, caller: Caller, name: string): Promise<ComputeEnvironment> {
@@ -71,16 +104,13 @@ export async function createEnvironment(
   caller: Caller,
   body: CreateEnvironmentRequest,
 ): Promise<ComputeEnvironment> {
-  if (body.type !== 'managed' || body.provider !== 'manual') {
-    throw new BatchError(
-      'VALIDATION',
-      'type/provider: this version supports only managed environments with the manual provider (nodes join with `batchctl envs token NAME`)',
-      'provider',
-    );
-  }
+  if (body.name.startsWith(AUTO_PREFIX))
+    throw new BatchError('VALIDATION', `name: names starting with "${AUTO_PREFIX}" are kept for the auto environments made for tasks`, 'name');
+  checkNodesQuota(caller, body.desiredNodes, 'desiredNodes');
+  if (body.maxNodes !== undefined) checkNodesQuota(caller, body.maxNodes, 'maxNodes');
+  const shape = environmentShape(caller, body);
   if (body.shared && !caller.admin)
     throw new BatchError('FORBIDDEN', 'shared: only an admin may create a shared environment', 'shared');
-  checkNodesQuota(caller, body.desiredNodes);
   const limit = quotaLimit(caller.quotas, 'computeEnvironments');
   await store.transaction(async (tx) => {
     // Count and insert under the owner's lock: concurrent creates cannot both see room for one.
@@ -88,21 +118,13 @@ export async function createEnvironment(
     const [owned] = await tx.db
       .select({ n: count() })
       .from(computeEnvironments)
-      .where(eq(computeEnvironments.ownerId, caller.id));
+      .where(and(eq(computeEnvironments.ownerId, caller.id), eq(computeEnvironments.deleting, false)));
     if ((owned?.n ?? 0) >= limit) {
       throw new BatchError('QUOTA_EXCEEDED', `quota "computeEnvironments" allows ${limit}; you have ${owned?.n ?? 0}`);
     }
     const inserted = await tx.db
       .insert(computeEnvironments)
-      .values({
-        id: newId('ce'),
-        name: body.name,
-        ownerId: caller.id,
-        type: body.type,
-        provider: body.provider,
-        shared: body.shared,
-        desiredNodes: body.desiredNodes,
-      })
+      .values({ id: newId('ce'), name: body.name, ownerId: caller.id, shared: body.shared, ...shape })
       .onConflictDoNothing()
       .returning({ id: computeEnvironments.id });
     if (inserted.length === 0)
@@ -111,18 +133,61 @@ export async function createEnvironment(
   return getEnvironment(store, caller, body.name);
 }
 
-function checkNodesQuota(caller: Caller, desiredNodes: number): void {
+/**
+ * Type, provider and their settings, checked together. No type means `managed` when a provider
+ * is named and `unmanaged` (hand-joined nodes) when none is; `manual` is the old name of `none`.
+ */
+function environmentShape(caller: Caller, body: CreateEnvironmentRequest) {
+  const named: ProviderName | undefined = body.provider === 'manual' ? 'none' : body.provider;
+  const provider: ProviderName = named ?? (body.type === 'managed' || body.type === 'auto' ? 'local' : 'none');
+  // `--type managed --provider manual` was how hand-joined environments were made.
+  const effectiveType: EnvironmentType =
+    body.type === undefined || (body.type === 'managed' && provider === 'none')
+      ? provider === 'none'
+        ? 'unmanaged'
+        : 'managed'
+      : body.type;
+  if (effectiveType !== 'unmanaged' && provider === 'none')
+    throw new BatchError('VALIDATION', `provider: an ${effectiveType} environment needs a provider (local or command)`, 'provider');
+  if (effectiveType === 'unmanaged' && provider !== 'none')
+    throw new BatchError('VALIDATION', 'type: an unmanaged environment has no provider (its nodes join with a token)', 'type');
+  if (effectiveType !== 'managed' && body.desiredNodes > 0)
+    throw new BatchError('VALIDATION', `desiredNodes: only a managed environment keeps a desired count (this one is ${effectiveType})`, 'desiredNodes');
+  if (effectiveType !== 'auto' && (body.maxNodes !== undefined || body.idleTimeoutSeconds !== undefined))
+    throw new BatchError('VALIDATION', `${body.maxNodes !== undefined ? 'maxNodes' : 'idleTimeoutSeconds'}: only an auto environment has it`, body.maxNodes !== undefined ? 'maxNodes' : 'idleTimeoutSeconds');
+  if (provider === 'command') {
+    if (!body.command) throw new BatchError('VALIDATION', 'command: the command provider needs its create and delete programs', 'command');
+    // The programs run as the controller's own user, with its access: only an operator may name them.
+    if (!caller.admin) throw new BatchError('FORBIDDEN', 'command: only an admin may configure provider programs', 'command');
+  } else if (body.command) {
+    throw new BatchError('VALIDATION', `command: only the command provider runs programs (this one is ${provider})`, 'command');
+  }
+  return {
+    type: effectiveType,
+    provider,
+    desiredNodes: body.desiredNodes,
+    maxNodes: effectiveType === 'auto' ? (body.maxNodes ?? DEFAULT_AUTO_MAX_NODES) : null,
+    idleTimeoutSeconds: body.idleTimeoutSeconds ?? null,
+    template: body.template,
+    providerConfig: body.command ? { command: body.command } : {},
+  };
+}
+
+function checkNodesQuota(caller: Caller, nodesAsked: number, field: string): void {
   const limit = quotaLimit(caller.quotas, 'nodesPerEnvironment');
-  if (desiredNodes > limit) {
+  if (nodesAsked > limit) {
     throw new BatchError(
       'QUOTA_EXCEEDED',
-      `desiredNodes: quota "nodesPerEnvironment" allows ${limit}; ${desiredNodes} asked`,
-      'desiredNodes',
+      `${field}: quota "nodesPerEnvironment" allows ${limit}; ${nodesAsked} asked`,
+      field,
     );
   }
 }
 
-/** Records the desired node count (intent); the environment's provider follows it. */
+/**
+ * Records the desired node count (intent); the environment's provider follows it (pool.ts).
+ * A forced scale-in may take busy nodes, whose running instances are re-queued.
+ */
 export async function scaleEnvironment(
   store: Database,
   caller: Caller,
@@ -130,23 +195,36 @@ export async function scaleEnvironment(
   desiredNodes: number,
 ): Promise<ComputeEnvironment> {
   const env = await managed(store, caller, name);
-  checkNodesQuota(caller, desiredNodes);
+  if (env.type !== 'managed')
+    throw new BatchError(
+      'VALIDATION',
+      `desiredNodes: only a managed environment is scaled (${env.name} is ${env.type}${env.type === 'auto' ? ': its nodes follow its work' : ': its nodes join with a token'})`,
+      'desiredNodes',
+    );
+  if (env.deleting) throw new BatchError('CONFLICT', `compute environment "${env.name}" is being deleted`);
+  checkNodesQuota(caller, desiredNodes, 'desiredNodes');
   await store.db.update(computeEnvironments).set({ desiredNodes }).where(eq(computeEnvironments.id, env.id));
   return getEnvironment(store, caller, env.name);
 }
 
+/**
+ * Deleting drains and deletes the environment's nodes (pool.ts), then removes it. The built-in
+ * environment stays: it is scaled to 0 instead.
+ */
 export async function deleteEnvironment(store: Database, caller: Caller, name: string): Promise<void> {
   const env = await managed(store, caller, name);
-  if (env.type === 'local')
+  if (env.name === LOCAL_ENVIRONMENT_NAME)
     throw new BatchError('CONFLICT', 'the built-in local environment cannot be deleted; scale it to 0 instead');
-  const [live] = await store.db
-    .select({ n: count() })
-    .from(nodes)
-    .where(and(eq(nodes.environmentId, env.id), sql`NOT ${stateIn('nodes', ['TERMINATED'])}`));
-  if ((live?.n ?? 0) > 0)
-    throw new BatchError('CONFLICT', `compute environment "${env.name}" still has ${live?.n} node(s)`);
-  await store.db.delete(computeEnvironments).where(eq(computeEnvironments.id, env.id));
+  await store.db.update(computeEnvironments).set({ deleting: true }).where(eq(computeEnvironments.id, env.id));
 }
+
+/** The id of the environment if the caller may manage it (pool wakes name it). */
+export async function environmentIdOf(store: Database, caller: Caller, name: string): Promise<string> {
+  return (await managed(store, caller, name)).id;
+}
+
+/** The built-in environment of `local` agent processes (controller/bootstrap.ts). */
+export const LOCAL_ENVIRONMENT_NAME = 'local';
 
 /** A token nodes register with to join the environment, until it expires or is used up; shown once. */
 export async function createRegistrationToken(

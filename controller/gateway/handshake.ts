@@ -60,6 +60,7 @@ async function register(
       .where(eq(registrationTokens.id, row.token.id));
     if (!fresh || (row.token.maxUses !== null && fresh.uses >= row.token.maxUses))
       return { refused: 'the registration token has been used up', env: row.env.name };
+    if (row.token.nodeId !== null) return bindProvisioned(tx, row.token.id, row.token.nodeId, row.env.id, observed);
     const limit = quotaLimit(row.quotas, 'nodesPerEnvironment');
     const [live] = await tx.db
       .select({ n: count() })
@@ -107,6 +108,31 @@ async function register(
     });
   }
   return outcome;
+}
+
+/**
+ * A provisioned node's own token: the first agent to present it becomes that node (counted
+ * against the quota when the node was created), which turns READY. The token is spent.
+ */
+async function bindProvisioned(
+  tx: Database,
+  tokenId: string,
+  nodeId: string,
+  environmentId: string,
+  observed: Omit<typeof nodes.$inferInsert, 'id' | 'environmentId' | 'name' | 'state' | 'credentialHash'>,
+): Promise<HandshakeResult | { refused: string; env?: string }> {
+  const credential = newSecret('node');
+  const bound = await tx.db
+    .update(nodes)
+    .set({ ...observed, state: CONNECTED, credentialHash: hashSecret(credential), message: null })
+    .where(and(eq(nodes.id, nodeId), stateIn('nodes', ['PROVISIONING'])))
+    .returning({ id: nodes.id });
+  if (bound.length === 0) return { refused: `node ${nodeId} this token was made for is no longer being provisioned` };
+  await tx.db
+    .update(registrationTokens)
+    .set({ uses: sql`${registrationTokens.uses} + 1` })
+    .where(eq(registrationTokens.id, tokenId));
+  return { ok: true, nodeId, environmentId, credential };
 }
 
 export async function handshake(store: Database, hello: Hello): Promise<HandshakeResult> {

@@ -5,11 +5,12 @@
  */
 import { sql } from 'drizzle-orm';
 import { CLOSE_CODES, type NodeMetrics } from '../../protocol/messages.js';
-import { ACTIVE_ATTEMPT_STATES, LIVE_NODE_STATES } from '../../protocol/states.js';
+import { LIVE_NODE_STATES } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
 import { canMoveTo, stateIn, stateValue } from '../db/state-sql.js';
 import type { Logger } from '../log.js';
 import type { ReportBatcher } from '../reports/batcher.js';
+import { failAttemptsOfNodes } from '../reports/node-failures.js';
 import type { SessionRegistry } from './registry.js';
 
 export class HeartbeatTracker {
@@ -44,7 +45,7 @@ export async function flushHeartbeats(store: Database, tracker: HeartbeatTracker
  */
 export async function restartHeartbeatClock(store: Database): Promise<void> {
   await store.db.execute(sql`
-    UPDATE nodes SET last_heartbeat_at = now() WHERE ${stateIn('nodes', LIVE_NODE_STATES)}`);
+    UPDATE nodes SET last_heartbeat_at = now() WHERE ${stateIn('nodes', LIVE_NODE_STATES)} AND last_heartbeat_at IS NOT NULL`);
 }
 
 /** Marks silent nodes LOST and fails their active attempts. Returns the lost node ids. */
@@ -62,26 +63,12 @@ export async function detectLostNodes(
     RETURNING id`);
   if (lost.length === 0) return [];
   const ids = lost.map((n) => n.id);
-  const attempts = await store.rows<{ id: number; node_id: string }>(sql`
-    SELECT id, node_id FROM attempts
-    WHERE ${stateIn('attempts', ACTIVE_ATTEMPT_STATES)} AND node_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
-  const now = Date.now();
-  for (const a of attempts) {
-    batcher.addStatus({
-      attemptId: a.id,
-      nodeId: a.node_id,
-      state: 'FAILED',
-      exitCode: null,
-      failureReason: 'NODE_LOST',
-      message: `node ${a.node_id} sent no heartbeat for ${Math.round(lostAfterMs / 1000)} s`,
-      retryable: true,
-      at: now,
-    });
-  }
+  const seconds = Math.round(lostAfterMs / 1000);
+  const attempts = await failAttemptsOfNodes(store, batcher, ids, (id) => `node ${id} sent no heartbeat for ${seconds} s`);
   for (const id of ids) {
     registry.get(id)?.close(CLOSE_CODES.LOST, 'declared lost');
     log.warn(
-      `node ${id} is LOST (no heartbeat for ${Math.round(lostAfterMs / 1000)} s); ${attempts.filter((a) => a.node_id === id).length} attempt(s) re-queued`,
+      `node ${id} is LOST (no heartbeat for ${Math.round(lostAfterMs / 1000)} s); ${attempts.get(id) ?? 0} attempt(s) re-queued`,
       { event: 'node.lost', nodeId: id },
     );
   }

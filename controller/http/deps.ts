@@ -26,7 +26,8 @@ export interface AppDeps {
   /** The event stream's reader and subscribers (`GET /v1/events`). */
   events: EventHub;
   log: Logger;
-  defaultEnvironment: string;
+  /** Where tasks naming no environment run; undefined: the caller's auto environment. */
+  defaultEnvironment: string | undefined;
   scheduler: SchedulerHandle;
   /** Audits refused tokens at a bounded rate; absent in tests that do not look. */
   refusals?: RefusalAudit;
@@ -40,6 +41,6 @@ export interface AppDeps {
   metricsToken?: string;
   /** What /readyz reports; absent in tests (only the database is then checked). */
   readiness?: () => Promise<Readiness>;
-  /** Called when an environment's desired node count changes (the local provider follows it). */
-  onEnvironmentScaled?(name: string, desiredNodes: number): void;
+  /** Environments' nodes follow their intent (environments/pool.ts); woken when it changes. */
+  pools?: { wake(forceEnvironment?: string): void };
 }

@@ -19,24 +19,29 @@ export function environmentRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const { store } = deps;
 
-  app.get('/', async (c) => c.json({ items: await listEnvironments(store, c.get('caller')) }));
+  app.get('/', async (c) =>
+    c.json({ items: await listEnvironments(store, c.get('caller'), undefined, { all: c.req.query('all') === 'true' }) }),
+  );
 
   app.get('/:name', async (c) => c.json(await getEnvironment(store, c.get('caller'), c.req.param('name'))));
 
   app.post('/', async (c) => {
     const body = await readBody(c, createEnvironmentSchema);
-    return c.json(await createEnvironment(store, c.get('caller'), body), 201);
+    const env = await createEnvironment(store, c.get('caller'), body);
+    deps.pools?.wake();
+    return c.json(env, 201);
   });
 
   app.post('/:name/scale', async (c) => {
-    const { desiredNodes } = await readBody(c, scaleEnvironmentSchema);
+    const { desiredNodes, force } = await readBody(c, scaleEnvironmentSchema);
     const env = await scaleEnvironment(store, c.get('caller'), c.req.param('name'), desiredNodes);
-    deps.onEnvironmentScaled?.(env.name, desiredNodes);
+    deps.pools?.wake(force ? env.name : undefined);
     return c.json(env);
   });
 
   app.delete('/:name', async (c) => {
     await deleteEnvironment(store, c.get('caller'), c.req.param('name'));
+    deps.pools?.wake();
     return c.body(null, 204);
   });
 

@@ -37,6 +37,8 @@ export function jobRoutes(deps: AppDeps) {
     if (result.created) {
       // A new job needs placing, not reconciling: its stored states are already right.
       deps.scheduler.wake('job-submitted', []);
+      // Its tasks may need nodes made for them.
+      deps.pools?.wake();
       logJobSubmitted(deps.log, result.job, c.get('caller').name);
       return c.json(result.job, 201);
     }

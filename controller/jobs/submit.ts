@@ -28,6 +28,7 @@ import { jobs, templates } from '../db/schema.js';
 import { quotaLimit } from '../quotas.js';
 import { canEverPlace } from '../scheduler/place.js';
 import { newId } from '../secrets.js';
+import { autoEnvironmentName, ensureAutoEnvironment } from '../environments/auto.js';
 
 export type SubmitResult =
   | { jobId: string; created: false }
@@ -38,7 +39,8 @@ export async function submitJob(
   store: Database,
   caller: Caller,
   body: unknown,
-  defaultEnvironment: string,
+  /** Where tasks that name no environment run; undefined: the caller's auto environment. */
+  configuredDefault: string | undefined,
 ): Promise<SubmitResult> {
   const parsed = parseOrThrow(jobSpecSchema, body);
   if (parsed.clientToken !== undefined) {
@@ -54,6 +56,11 @@ export async function submitJob(
     ),
   );
   checkSizeQuotas(caller, resolved);
+  const defaultEnvironment =
+    configuredDefault ??
+    (resolved.some((t) => t.computeEnvironment === undefined)
+      ? await ensureAutoEnvironment(store, caller)
+      : autoEnvironmentName(caller));
   const environmentIds = await resolveEnvironments(store, caller, resolved, defaultEnvironment);
   const bucketUses = resolved.flatMap((task) =>
     bucketsOfTask(

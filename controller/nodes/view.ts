@@ -47,6 +47,10 @@ async function load(
     agentVersion: node.agentVersion,
     lastHeartbeatAt: node.lastHeartbeatAt ? node.lastHeartbeatAt.toISOString() : null,
     createdAt: node.createdAt.toISOString(),
+    providerId: node.providerId,
+    message: node.message,
+    desired: node.desired,
+    terminatedAt: node.terminatedAt ? node.terminatedAt.toISOString() : null,
     ownerId,
     shared,
   }));

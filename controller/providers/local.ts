@@ -1,170 +1,224 @@
 /**
- * The `local` provider: keeps the built-in environment's agents running as processes on this
- * host. Agents run in their own process group and outlive a crashed controller (their running
- * instances continue); a restarted controller adopts them through the pid files in their
- * directories instead of starting duplicates. A graceful controller shutdown stops them.
+ * The `local` provider: each host is a directory under `<data dir>/local-nodes/<node id>` and an
+ * agent process working in it, on this machine. The provider plays the host's service manager
+ * too: an agent that exits is started again with backoff, as systemd would, so a crashed agent
+ * comes back as the same node. Agents run in their own process group and outlive a crashed
+ * controller (their instances continue); a restarted controller adopts them through `list`,
+ * which also starts the agent of a host whose process is gone, as a rebooted machine would.
+ * A graceful controller shutdown stops them (`stopAll`).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_V8_FLAGS } from '../../protocol/agent-runtime.js';
-import type { Database } from '../db/client.js';
-import { registrationTokens } from '../db/schema.js';
+import type { NodeTemplate } from '../../protocol/api.js';
 import type { Logger } from '../log.js';
-import { hashSecret, newId, newSecret } from '../secrets.js';
+import type { CreateRequest, NodeProvider, ProvidedHost } from './provider.js';
+import { ProviderError } from './provider.js';
 
 const AGENT_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../agent/main.js');
 const RESTART_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
+/** How long a deleted host's agent has to stop its instances before it is killed. */
+const STOP_GRACE_MS = 10_000;
 
-interface LocalAgent {
-  index: number;
+interface LocalHost {
+  nodeId: string;
   dir: string;
+  name: string;
+  template: NodeTemplate;
   pid?: number;
   restarts: number;
   timer?: NodeJS.Timeout;
 }
 
 export interface LocalProviderOptions {
-  store: Database;
-  environmentId: string;
-  controllerUrl: string;
   dataDir: string;
+  controllerUrl: () => string;
   log: Logger;
   /** The agent command; defaults to this build's agent run by this Node. */
   agentCommand?: string[];
 }
 
-export class LocalProvider {
-  private readonly agents = new Map<number, LocalAgent>();
-  private desired = 0;
+export class LocalProvider implements NodeProvider {
+  private readonly hosts = new Map<string, LocalHost>();
   private stopping = false;
-  private watch: NodeJS.Timeout | undefined;
+  private readonly watch: NodeJS.Timeout;
+  private readonly root: string;
 
-  constructor(private readonly options: LocalProviderOptions) {}
+  constructor(private readonly options: LocalProviderOptions) {
+    this.root = path.join(options.dataDir, 'local-nodes');
+    this.watch = setInterval(() => this.checkAlive(), 2000);
+    this.watch.unref();
+  }
 
-  async scale(desired: number): Promise<void> {
-    this.desired = desired;
-    for (let i = 0; i < desired; i++) if (!this.agents.has(i)) await this.ensure(i);
-    for (const [index, agent] of this.agents) {
-      if (index >= desired) {
-        this.agents.delete(index);
-        clearTimeout(agent.timer);
-        this.terminate(agent);
-      }
+  create(request: CreateRequest): Promise<ProvidedHost> {
+    const dir = path.join(this.root, request.nodeId);
+    if (existsSync(dir)) throw new ProviderError(`${dir} already exists`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'host.json'),
+      `${JSON.stringify({ nodeId: request.nodeId, name: request.name, template: request.template })}\n`,
+    );
+    // The token goes in a 0600 file, never the environment; the agent removes it once spent.
+    writeFileSync(path.join(dir, 'registration-token'), `${request.registrationToken}\n`, { mode: 0o600 });
+    const host: LocalHost = { nodeId: request.nodeId, dir, name: request.name, template: request.template, restarts: 0 };
+    this.hosts.set(request.nodeId, host);
+    this.launch(host);
+    if (host.pid === undefined) throw new ProviderError('could not start the agent process');
+    return Promise.resolve({ providerId: request.nodeId, nodeId: request.nodeId });
+  }
+
+  async delete(providerId: string, signal: AbortSignal): Promise<void> {
+    const dir = path.join(this.root, providerId);
+    const host = this.hosts.get(providerId) ?? this.readHost(providerId);
+    this.hosts.delete(providerId);
+    if (host) {
+      clearTimeout(host.timer);
+      const pid = host.pid ?? runningAgent(dir);
+      if (pid !== undefined) await stopProcess(pid, STOP_GRACE_MS, signal);
     }
-    this.watch ??= setInterval(() => this.checkAlive(), 2000);
+    if (!existsSync(dir)) return;
+    // Renamed at once so that the host is gone for `list`; its files (tasks' work dirs among
+    // them) are removed after.
+    const trash = path.join(this.root, `.deleted-${providerId}-${Date.now()}`);
+    renameSync(dir, trash);
+    rmSync(trash, { recursive: true, force: true, maxRetries: 2 });
+  }
+
+  list(): Promise<ProvidedHost[]> {
+    if (!existsSync(this.root)) return Promise.resolve([]);
+    const out: ProvidedHost[] = [];
+    for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      const host = this.hosts.get(entry.name) ?? this.readHost(entry.name);
+      if (!host) continue;
+      if (!this.hosts.has(host.nodeId)) this.adopt(host);
+      out.push({ providerId: host.nodeId, nodeId: host.nodeId });
+    }
+    return Promise.resolve(out);
   }
 
   /** Stops every local agent (they stop their instances) and waits for them to exit. */
-  async stop(timeoutMs = 10_000): Promise<void> {
+  async stopAll(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
     clearInterval(this.watch);
-    const agents = [...this.agents.values()];
-    for (const agent of agents) {
-      clearTimeout(agent.timer);
-      this.terminate(agent);
-    }
-    const deadline = Date.now() + timeoutMs;
-    while (agents.some((a) => a.pid !== undefined && alive(a.pid)) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    for (const a of agents) if (a.pid !== undefined && alive(a.pid)) process.kill(a.pid, 'SIGKILL');
+    const signal = AbortSignal.timeout(timeoutMs + 1000);
+    await Promise.all(
+      [...this.hosts.values()].map(async (host) => {
+        clearTimeout(host.timer);
+        if (host.pid !== undefined) await stopProcess(host.pid, timeoutMs, signal);
+      }),
+    );
   }
 
-  private async ensure(index: number): Promise<void> {
-    const dir = path.join(this.options.dataDir, 'local-nodes', String(index));
-    mkdirSync(dir, { recursive: true });
-    const agent: LocalAgent = { index, dir, restarts: 0 };
-    this.agents.set(index, agent);
-    const pid = readPid(dir);
-    if (pid !== undefined && alive(pid) && isAgentProcess(pid)) {
-      agent.pid = pid;
-      this.options.log.info(`local node ${index}: adopted running agent (pid ${pid})`);
+  private readHost(nodeId: string): LocalHost | undefined {
+    const dir = path.join(this.root, nodeId);
+    try {
+      const saved = JSON.parse(readFileSync(path.join(dir, 'host.json'), 'utf8')) as {
+        nodeId: string;
+        name: string;
+        template: NodeTemplate;
+      };
+      return { nodeId: saved.nodeId, name: saved.name, template: saved.template, dir, restarts: 0 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A host from before this controller started: its agent if it still runs, else a new one. */
+  private adopt(host: LocalHost): void {
+    this.hosts.set(host.nodeId, host);
+    const pid = runningAgent(host.dir);
+    if (pid !== undefined) {
+      host.pid = pid;
+      this.options.log.info(`local node ${host.name}: adopted running agent (pid ${pid})`);
       return;
     }
-    await this.launch(agent);
+    this.launch(host);
   }
 
-  private async launch(agent: LocalAgent): Promise<void> {
+  private launch(host: LocalHost): void {
     // Nothing of the controller's environment (its admin token, database URL, storage keys)
     // reaches an agent, nor so its tasks: only what an agent needs, named here.
     const env: NodeJS.ProcessEnv = {
       ...inherited(process.env),
-      BATCH_CONTROLLER_URL: this.options.controllerUrl,
-      BATCH_AGENT_DIR: agent.dir,
-      BATCH_NODE_NAME: `local-${agent.index}`,
-      // Every local agent would detect this host's GPUs and offer the same devices; a GPU is never
-      // shared between attempts, so only the first offers them (the others hide them from tasks).
-      ...(agent.index > 0 ? { BATCH_NODE_GPU: '0' } : {}),
+      BATCH_CONTROLLER_URL: this.options.controllerUrl(),
+      BATCH_AGENT_DIR: host.dir,
+      BATCH_NODE_NAME: host.name,
+      ...templateEnv(host.template),
     };
-    // A registration token is only needed until the agent has its own credential. It goes in a
-    // 0600 file, never the environment, and the agent removes the file once it is spent.
-    if (!existsSync(path.join(agent.dir, 'node.json'))) {
-      const tokenFile = path.join(agent.dir, 'registration-token');
-      writeFileSync(tokenFile, `${await this.registrationToken()}\n`, { mode: 0o600 });
+    const tokenFile = path.join(host.dir, 'registration-token');
+    if (!existsSync(path.join(host.dir, 'node.json')) && existsSync(tokenFile))
       env.BATCH_REGISTRATION_TOKEN_FILE = tokenFile;
-    }
-    const logFd = openSync(path.join(agent.dir, 'agent.log'), 'a');
+    const logFd = openSync(path.join(host.dir, 'agent.log'), 'a');
     const [command, ...args] = this.options.agentCommand ?? [process.execPath, ...AGENT_V8_FLAGS, AGENT_MAIN];
     const child = spawn(command!, args, { env, detached: true, stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
     child.unref();
+    child.on('error', () => undefined);
     if (child.pid === undefined) {
-      this.options.log.error(`local node ${agent.index}: could not start the agent`);
-      this.scheduleRestart(agent);
+      this.options.log.error(`local node ${host.name}: could not start the agent`);
+      this.scheduleRestart(host);
       return;
     }
-    agent.pid = child.pid;
-    writeFileSync(path.join(agent.dir, 'agent.pid'), `${child.pid}\n`);
+    host.pid = child.pid;
+    writeFileSync(path.join(host.dir, 'agent.pid'), `${child.pid}\n`);
     this.options.log.info(
-      `local node ${agent.index}: started agent (pid ${child.pid}, log ${path.join(agent.dir, 'agent.log')})`,
+      `local node ${host.name}: started agent (pid ${child.pid}, log ${path.join(host.dir, 'agent.log')})`,
     );
     child.on('exit', (code, signal) => {
-      if (this.stopping || this.agents.get(agent.index) !== agent) return;
-      this.options.log.warn(`local node ${agent.index}: agent exited (${signal ?? `code ${code}`}); restarting`);
-      agent.pid = undefined;
-      this.scheduleRestart(agent);
+      if (this.stopping || this.hosts.get(host.nodeId) !== host || host.pid !== child.pid) return;
+      this.options.log.warn(`local node ${host.name}: agent exited (${signal ?? `code ${code}`}); restarting`);
+      host.pid = undefined;
+      this.scheduleRestart(host);
     });
   }
 
   /** Adopted agents are not our children: poll them. */
   private checkAlive(): void {
-    for (const agent of this.agents.values()) {
-      if (agent.pid !== undefined && !alive(agent.pid) && !agent.timer) {
-        agent.pid = undefined;
-        this.scheduleRestart(agent);
+    for (const host of this.hosts.values()) {
+      if (host.pid !== undefined && !alive(host.pid) && !host.timer) {
+        host.pid = undefined;
+        this.scheduleRestart(host);
       }
     }
   }
 
-  private scheduleRestart(agent: LocalAgent): void {
-    if (this.stopping || agent.timer) return;
-    const delay = RESTART_BACKOFF_MS[Math.min(agent.restarts, RESTART_BACKOFF_MS.length - 1)]!;
-    agent.restarts += 1;
-    agent.timer = setTimeout(() => {
-      agent.timer = undefined;
-      if (this.agents.get(agent.index) === agent && agent.index < this.desired) void this.launch(agent);
+  private scheduleRestart(host: LocalHost): void {
+    if (this.stopping || host.timer) return;
+    const delay = RESTART_BACKOFF_MS[Math.min(host.restarts, RESTART_BACKOFF_MS.length - 1)]!;
+    host.restarts += 1;
+    host.timer = setTimeout(() => {
+      host.timer = undefined;
+      if (this.hosts.get(host.nodeId) === host && !this.stopping) this.launch(host);
     }, delay);
   }
+}
 
-  private terminate(agent: LocalAgent): void {
-    if (agent.pid !== undefined && alive(agent.pid)) process.kill(agent.pid, 'SIGTERM');
-  }
-
-  private async registrationToken(): Promise<string> {
-    const token = newSecret('reg');
-    await this.options.store.db.insert(registrationTokens).values({
-      id: newId('rt'),
-      environmentId: this.options.environmentId,
-      tokenHash: hashSecret(token),
-      createdBy: 'local-provider',
-      expiresAt: new Date(Date.now() + 3600_000),
-      // One agent registers with it, once.
-      maxUses: 1,
-    });
-    return token;
-  }
+/** What the node template says about the host, as the agent's own settings. */
+function templateEnv(template: NodeTemplate): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (template.cpu !== undefined) env.BATCH_NODE_CPU = String(template.cpu);
+  if (template.memoryMiB !== undefined) env.BATCH_NODE_MEMORY_MIB = String(template.memoryMiB);
+  // Every local node would detect this host's GPUs and offer the same devices, which must never
+  // be shared between attempts: a local node offers GPUs only when its template asks for them.
+  env.BATCH_NODE_GPU = String(template.gpu ?? 0);
+  if (template.labels && Object.keys(template.labels).length > 0)
+    env.BATCH_NODE_LABELS = Object.entries(template.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  return env;
 }
 
 /**
@@ -189,13 +243,22 @@ function inherited(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(INHERITED.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
 }
 
-function readPid(dir: string): number | undefined {
+/** The pid of the agent working in `dir`, if it is still running. */
+function runningAgent(dir: string): number | undefined {
   try {
     const pid = Number(readFileSync(path.join(dir, 'agent.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && alive(pid) && isAgentProcess(pid) ? pid : undefined;
   } catch {
     return undefined;
   }
+}
+
+async function stopProcess(pid: number, graceMs: number, signal: AbortSignal): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 function alive(pid: number): boolean {

@@ -180,6 +180,9 @@ export async function applyNodeChanges(store: Database, changes: readonly NodeCh
     UPDATE nodes n SET state = r.next
     FROM jsonb_to_recordset(${json(rows)}) AS r(id text, prev text, next text)
     WHERE n.id = r.id AND n.state = r.prev AND ${transitionAllowed('nodes', sql`r.next`, 'n')}
+      -- A node terminates only with nothing running on it, whatever the snapshot said.
+      AND (r.next <> ${stateValue('nodes', 'TERMINATING')} OR NOT EXISTS (
+        SELECT 1 FROM attempts a WHERE a.node_id = n.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}))
     RETURNING n.id`);
   return changed.length;
 }

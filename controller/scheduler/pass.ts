@@ -19,7 +19,14 @@ import { applyNodeChanges, applyPendingReasons, applyPlacements, applyReconcile 
 import type { PassReport, PassRequest, RunPass } from './loop.js';
 import { place } from './place.js';
 import { reconcile, reconcileNodes } from './reconcile.js';
-import { loadActiveJobs, loadNodeIntents, loadQuotas, loadReadyGroups, loadReadyNodes } from './snapshot.js';
+import {
+  loadActiveJobs,
+  loadNodeIntents,
+  loadProvisioning,
+  loadQuotas,
+  loadReadyGroups,
+  loadReadyNodes,
+} from './snapshot.js';
 import type { NodeSnapshot } from './types.js';
 
 /**
@@ -82,7 +89,7 @@ export function schedulingPass(deps: PassDeps): RunPass {
     if (applied.rearmedJobs > 0) for (const id of plan.rearms) touchedJobs.add(id);
     if (groups.length > 0) {
       const quotas = await loadQuotas(store, [...new Set(groups.map((g) => g.ownerId))]);
-      const placement = place(groups, nodes, quotas);
+      const placement = place(groups, nodes, quotas, await loadProvisioning(store));
       const attempts = await applyPlacements(store, placement.placements);
       started = attempts.length;
       // Starts go out as soon as the claim commits; pending reasons are not on their path.

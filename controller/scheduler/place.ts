@@ -7,7 +7,7 @@
  * reason saying why.
  */
 import type { PendingReason } from '../../protocol/states.js';
-import type { NodeSnapshot, OwnerQuota, Placement, PlacementPlan, ReadyGroup, Resources } from './types.js';
+import type { NodeSnapshot, OwnerQuota, Placement, PlacementPlan, Provisioning, ReadyGroup, Resources } from './types.js';
 
 export function compareGroups(a: ReadyGroup, b: ReadyGroup): number {
   return b.priority - a.priority || a.seq - b.seq || a.position - b.position;
@@ -47,7 +47,9 @@ export function place(
   groups: readonly ReadyGroup[],
   nodes: readonly NodeSnapshot[],
   quotas: ReadonlyMap<string, OwnerQuota>,
+  provisioning: Provisioning = { nodes: new Map(), elastic: new Set() },
 ): PlacementPlan {
+  const coming = (environmentId: string) => (provisioning.nodes.get(environmentId) ?? 0) > 0;
   const free = new Map<string, Resources>(
     nodes.map((n) => [
       n.id,
@@ -71,7 +73,12 @@ export function place(
         fits(group.resources, n.capacity),
     );
     if (eligible.length === 0) {
-      reasons.push({ jobId: group.jobId, task: group.taskName, reason: 'NO_MATCHING_NODE' });
+      const reason = coming(group.environmentId)
+        ? 'PROVISIONING'
+        : provisioning.elastic.has(group.environmentId)
+          ? 'NO_CAPACITY'
+          : 'NO_MATCHING_NODE';
+      reasons.push({ jobId: group.jobId, task: group.taskName, reason });
       continue;
     }
     const quota = quotas.get(group.ownerId);
@@ -102,7 +109,9 @@ export function place(
       reasons.push({
         jobId: group.jobId,
         task: group.taskName,
-        reason: whyWaiting(group, allowed, left, eligible, freeAtStart),
+        reason: ((why) => (why === 'NO_CAPACITY' && coming(group.environmentId) ? 'PROVISIONING' : why))(
+          whyWaiting(group, allowed, left, eligible, freeAtStart),
+        ),
       });
     }
   }

@@ -13,7 +13,15 @@ import type { Database } from '../db/client.js';
 import { stateIn } from '../db/state-sql.js';
 import { DEFAULT_QUOTAS } from '../quotas.js';
 import { emptyCounts } from './derive.js';
-import type { JobSnapshot, NodeIntentSnapshot, NodeSnapshot, OwnerQuota, ReadyGroup, TaskSnapshot } from './types.js';
+import type {
+  JobSnapshot,
+  NodeIntentSnapshot,
+  NodeSnapshot,
+  OwnerQuota,
+  Provisioning,
+  ReadyGroup,
+  TaskSnapshot,
+} from './types.js';
 
 interface JobRow {
   id: string;
@@ -236,7 +244,24 @@ export async function loadNextBackoffEnd(store: Database): Promise<number | unde
 /** Nodes whose intent and state disagree: drained but still READY, undrained but DRAINING. */
 export async function loadNodeIntents(store: Database): Promise<NodeIntentSnapshot[]> {
   return store.rows<NodeIntentSnapshot>(
-    sql`SELECT id, state, desired FROM nodes
-        WHERE (desired = 'drain' AND ${stateIn('nodes', ['READY'])}) OR (desired = 'run' AND ${stateIn('nodes', ['DRAINING'])})`,
+    sql`SELECT n.id, n.state, n.desired,
+               EXISTS (SELECT 1 FROM attempts a WHERE a.node_id = n.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}) AS busy
+        FROM nodes n
+        WHERE (n.desired = 'drain' AND ${stateIn('nodes', ['READY'], 'n')})
+           OR (n.desired = 'run' AND ${stateIn('nodes', ['DRAINING'], 'n')})
+           OR (n.desired = 'terminate' AND ${stateIn('nodes', ['PROVISIONING', 'READY', 'DRAINING', 'LOST'], 'n')})`,
   );
+}
+
+/** Environments whose nodes are being created, and those that create nodes on demand. */
+export async function loadProvisioning(store: Database): Promise<Provisioning> {
+  const rows = await store.rows<{ id: string; elastic: boolean; provisioning: number }>(sql`
+    SELECT e.id, e.type = 'auto' AS elastic,
+           (SELECT count(*) FROM nodes n WHERE n.environment_id = e.id AND ${stateIn('nodes', ['PROVISIONING'], 'n')})::int AS provisioning
+    FROM compute_environments e
+    WHERE e.type = 'auto' OR e.provider <> 'none'`);
+  return {
+    nodes: new Map(rows.filter((r) => r.provisioning > 0).map((r) => [r.id, r.provisioning])),
+    elastic: new Set(rows.filter((r) => r.elastic).map((r) => r.id)),
+  };
 }

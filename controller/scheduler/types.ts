@@ -2,6 +2,7 @@
  * What the scheduler sees (a snapshot read from the database) and what it decides (a plan).
  * Both are plain data: the planning functions are pure and tested without a database.
  */
+import type { NodeIntent } from '../../protocol/api.js';
 import type { ResolvedDependency } from '../../protocol/spec.js';
 import type { InstanceState, JobState, NodeState, PendingReason, TaskState } from '../../protocol/states.js';
 
@@ -105,7 +106,17 @@ export interface ReconcilePlan {
 export interface NodeIntentSnapshot {
   id: string;
   state: NodeState;
-  desired: 'run' | 'drain';
+  desired: NodeIntent;
+  /** It has active attempts: a node to terminate drains first. */
+  busy: boolean;
+}
+
+/** Environments whose nodes are still coming: their waiting work says PROVISIONING, not NO_CAPACITY. */
+export interface Provisioning {
+  /** PROVISIONING nodes per environment id. */
+  nodes: ReadonlyMap<string, number>;
+  /** Environments that create nodes on demand (auto): no node yet is not NO_MATCHING_NODE. */
+  elastic: ReadonlySet<string>;
 }
 
 export interface NodeChange {

@@ -48,7 +48,7 @@ export interface TickerDeps {
   log: Logger;
   /** Woken with the jobs a tick submitted or stopped. */
   scheduler: { wake(reason: WakeReason, jobs?: WakeScope): void };
-  defaultEnvironment: string;
+  defaultEnvironment: string | undefined;
 }
 
 interface DueRow {

@@ -75,6 +75,10 @@ export function node(overrides: Partial<Node> = {}): Node {
     agentVersion: '0.1.0',
     lastHeartbeatAt: CREATED,
     createdAt: CREATED,
+    providerId: null,
+    message: null,
+    desired: 'run',
+    terminatedAt: null,
     ...overrides,
   };
 }
@@ -83,10 +87,14 @@ export function environment(overrides: Partial<ComputeEnvironment> = {}): Comput
   return {
     name: 'render-pool',
     type: 'managed',
-    provider: 'manual',
+    provider: 'local',
     owner: 'admin',
     shared: false,
     desiredNodes: 3,
+    maxNodes: null,
+    idleTimeoutSeconds: null,
+    template: {},
+    deleting: false,
     nodes: { READY: 2, PROVISIONING: 1 },
     createdAt: CREATED,
     ...overrides,

@@ -70,6 +70,8 @@ export async function startController(
     BATCH_LOCAL_NODES: String(options.localNodes ?? 0),
     BATCH_ADMIN_TOKEN: ADMIN_TOKEN,
     BATCH_HEARTBEAT_INTERVAL_MS: '1000',
+    // Most tests run on the built-in environment's nodes; those of auto environments unset it ('').
+    BATCH_DEFAULT_ENVIRONMENT: 'local',
     ...options.env,
   };
   if (databaseUrl) env.BATCH_DATABASE_URL = databaseUrl;
