@@ -134,7 +134,10 @@ async function main(): Promise<void> {
     metrics,
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     readiness: readinessCheck({ store, lastPassAt: () => scheduler.lastPassEndedAt }),
-    pools: { wake: (force) => pools?.wake(force) },
+    pools: {
+      wake: (force) => pools?.wake(force),
+      evict: (nodeIds, why) => failAttemptsOfNodes(store, batcher, nodeIds, () => why).then(() => undefined),
+    },
   });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));

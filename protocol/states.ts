@@ -122,9 +122,9 @@ export const NODE_TRANSITIONS: Table<NodeState> = {
   PROVISIONING: ['READY', 'TERMINATING', 'TERMINATED', 'LOST'],
   READY: ['DRAINING', 'TERMINATING', 'TERMINATED', 'LOST'],
   DRAINING: ['READY', 'TERMINATING', 'TERMINATED', 'LOST'],
-  LOST: ['READY', 'TERMINATING', 'TERMINATED'],
   TERMINATING: ['TERMINATED'],
   TERMINATED: [],
+  LOST: ['READY', 'TERMINATING', 'TERMINATED'],
 };
 
 export function canTransition<S extends string>(table: Table<S>, from: S, to: S): boolean {

@@ -194,8 +194,10 @@ export class BatchClient {
 
   // --- compute environments --------------------------------------------------------------------
 
-  listEnvironments(query: PageQuery = {}): Promise<List<ComputeEnvironment>> {
-    return this.http.json('GET', '/v1/compute-environments', { query: { ...query } });
+  /** `all`: auto environments with no nodes too (they are listed while they have nodes). */
+  listEnvironments(query: PageQuery & { all?: boolean } = {}): Promise<List<ComputeEnvironment>> {
+    const { all, ...page } = query;
+    return this.http.json('GET', '/v1/compute-environments', { query: { ...page, ...(all ? { all: 'true' } : {}) } });
   }
 
   createEnvironment(spec: CreateEnvironment): Promise<ComputeEnvironment> {
@@ -206,8 +208,14 @@ export class BatchClient {
     return this.http.json('GET', environmentPath(name));
   }
 
-  scaleEnvironment(name: string, desiredNodes: number): Promise<ComputeEnvironment> {
-    return this.http.json('POST', `${environmentPath(name)}/scale`, { body: { desiredNodes } });
+  /**
+   * Sets a managed environment's desired node count. A scale-in takes idle nodes first and lets
+   * busy ones finish their instances; `force` deletes busy ones at once (their instances re-queued).
+   */
+  scaleEnvironment(name: string, desiredNodes: number, options: { force?: boolean } = {}): Promise<ComputeEnvironment> {
+    return this.http.json('POST', `${environmentPath(name)}/scale`, {
+      body: { desiredNodes, ...(options.force ? { force: true } : {}) },
+    });
   }
 
   deleteEnvironment(name: string): Promise<void> {
@@ -237,8 +245,18 @@ export class BatchClient {
 
   // --- nodes -----------------------------------------------------------------------------------
 
-  listNodes(query: PageQuery = {}): Promise<List<Node>> {
-    return this.http.json('GET', '/v1/nodes', { query: { ...query } });
+  /** `all`: TERMINATED nodes too (kept for the retention period); `environment`: only its nodes. */
+  listNodes(query: PageQuery & { all?: boolean; environment?: string } = {}): Promise<List<Node>> {
+    const { all, ...rest } = query;
+    return this.http.json('GET', '/v1/nodes', { query: { ...rest, ...(all ? { all: 'true' } : {}) } });
+  }
+
+  /**
+   * Removes a node: no new work, and its provider deletes it once its instances have finished
+   * (`force`: at once, its instances re-queued). A hand-joined node is disconnected.
+   */
+  deleteNode(id: string, options: { force?: boolean } = {}): Promise<Node> {
+    return this.http.json('DELETE', `/v1/nodes/${segment(id)}`, { query: options.force ? { force: 'true' } : {} });
   }
 
   getNode(id: string): Promise<Node> {

@@ -1,18 +1,71 @@
 /** `envs create|list|show|scale|delete|token|tokens|revoke-token`. */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { collectAll, type CreateEnvironment } from '../../sdk/index.js';
 import { parseCount, parseDuration, parsePositive } from '../arguments.js';
 import { contextOf } from '../context.js';
+import { UsageError } from '../errors.js';
 import { printJson, printLine } from '../output.js';
 import { environmentsTable, environmentView } from '../views/environments.js';
 import { registrationTokensTable } from '../views/users.js';
 
 interface CreateOptions {
-  type?: 'managed' | 'auto';
-  provider?: 'manual' | 'command';
+  type?: 'managed' | 'auto' | 'unmanaged';
+  provider?: 'none' | 'local' | 'command' | 'manual';
   desired?: number;
+  maxNodes?: number;
+  idleTimeout?: number;
+  cpu?: number;
+  memoryMib?: number;
+  gpu?: number;
+  label?: Record<string, string>;
+  instanceType?: string;
+  image?: string;
+  userDataFile?: string;
+  createCommand?: string;
+  deleteCommand?: string;
+  listCommand?: string;
+  commandTimeout?: number;
   shared?: boolean;
+}
+
+/** `k=v`, repeatable, into one record. */
+function parseLabel(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('must be KEY=VALUE');
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+/** A provider program's command line: words split on spaces (a script takes anything more). */
+const argv = (line: string) => line.split(/\s+/).filter(Boolean);
+
+function environmentSpec(name: string, options: CreateOptions): CreateEnvironment {
+  // Only what was given is sent, so the controller's defaults apply to the rest.
+  const spec: CreateEnvironment = { name };
+  if (options.type !== undefined) spec.type = options.type;
+  if (options.provider !== undefined) spec.provider = options.provider;
+  if (options.desired !== undefined) spec.desiredNodes = options.desired;
+  if (options.maxNodes !== undefined) spec.maxNodes = options.maxNodes;
+  if (options.idleTimeout !== undefined) spec.idleTimeoutSeconds = options.idleTimeout;
+  if (options.shared) spec.shared = true;
+  const template: NonNullable<CreateEnvironment['template']> = {};
+  if (options.cpu !== undefined) template.cpu = options.cpu;
+  if (options.memoryMib !== undefined) template.memoryMiB = options.memoryMib;
+  if (options.gpu !== undefined) template.gpu = options.gpu;
+  if (options.label !== undefined) template.labels = options.label;
+  if (options.instanceType !== undefined) template.instanceType = options.instanceType;
+  if (options.image !== undefined) template.image = options.image;
+  if (options.userDataFile !== undefined) template.userData = readFileSync(options.userDataFile, 'utf8');
+  if (Object.keys(template).length > 0) spec.template = template;
+  if (options.createCommand !== undefined || options.deleteCommand !== undefined) {
+    if (options.createCommand === undefined || options.deleteCommand === undefined)
+      throw new UsageError('--create-command and --delete-command go together');
+    spec.command = { create: argv(options.createCommand), delete: argv(options.deleteCommand) };
+    if (options.listCommand !== undefined) spec.command.list = argv(options.listCommand);
+    if (options.commandTimeout !== undefined) spec.command.timeoutSeconds = options.commandTimeout;
+  }
+  return spec;
 }
 
 export function registerEnvironments(program: Command): void {
@@ -23,33 +76,51 @@ export function registerEnvironments(program: Command): void {
     .description('create a compute environment')
     .argument('<NAME>', 'environment name')
     .addOption(
-      new Option('--type <TYPE>', 'managed: kept at --desired nodes; auto: nodes created on demand').choices([
-        'managed',
-        'auto',
+      new Option(
+        '--type <TYPE>',
+        'managed: kept at --desired nodes; auto: nodes made for its work, deleted when idle; unmanaged: nodes join with `envs token`',
+      ).choices(['managed', 'auto', 'unmanaged']),
+    )
+    .addOption(
+      new Option('--provider <PROVIDER>', 'who creates its nodes (none: they join by hand)').choices([
+        'none',
+        'local',
+        'command',
+        'manual',
       ]),
     )
-    .addOption(new Option('--provider <PROVIDER>', 'who creates nodes').choices(['manual', 'command']))
-    .option('--desired <N>', 'number of nodes to keep', parseCount)
+    .option('--desired <N>', 'managed: number of nodes to keep', parseCount)
+    .option('--max-nodes <N>', 'auto: most nodes at once (default 10)', parsePositive)
+    .option('--idle-timeout <DURATION>', 'auto: keep an idle node this long for more work (default 60s)', parseDuration)
+    .option('--cpu <N>', 'node template: CPUs each node offers', parseFloat)
+    .option('--memory-mib <N>', 'node template: memory each node offers', parsePositive)
+    .option('--gpu <N>', 'node template: GPUs each node offers', parseCount)
+    .option('--label <KEY=VALUE>', 'node template: a label of each node (repeatable)', parseLabel)
+    .option('--instance-type <TYPE>', 'node template: the cloud instance type (command providers read it)')
+    .option('--image <IMAGE>', 'node template: the machine image (command providers read it)')
+    .option('--user-data-file <FILE>', 'node template: lines run after the bootstrap on first boot')
+    .option('--create-command <CMD>', 'command provider: the program that creates a host (admin only)')
+    .option('--delete-command <CMD>', 'command provider: the program that deletes a host')
+    .option('--list-command <CMD>', 'command provider: the program that lists hosts (adoption after a restart)')
+    .option('--command-timeout <SECONDS>', 'command provider: timeout of each program (default 300)', parsePositive)
     .option('--shared', 'let every user run tasks on it')
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const ctx = contextOf(command);
-      // Only what was given is sent, so the controller's defaults apply to the rest.
-      const spec: CreateEnvironment = { name };
-      if (options.type !== undefined) spec.type = options.type;
-      if (options.provider !== undefined) spec.provider = options.provider;
-      if (options.desired !== undefined) spec.desiredNodes = options.desired;
-      if (options.shared) spec.shared = true;
-      const env = await ctx.api.createEnvironment(spec);
+      const env = await ctx.api.createEnvironment(environmentSpec(name, options));
       if (ctx.json) printJson(env);
-      else printLine(`created compute environment ${env.name} (${env.type}, ${env.desiredNodes} desired nodes)`);
+      else
+        printLine(
+          `created compute environment ${env.name} (${env.type}, provider ${env.provider}${env.type === 'managed' ? `, ${env.desiredNodes} desired nodes` : ''})`,
+        );
     });
 
   envs
     .command('list')
     .description('list compute environments')
-    .action(async (_options: unknown, command: Command) => {
+    .option('--all', 'auto environments with no nodes too')
+    .action(async (options: { all?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const page = await collectAll((cursor) => ctx.api.listEnvironments({ cursor }));
+      const page = await collectAll((cursor) => ctx.api.listEnvironments({ cursor, all: options.all === true }));
       if (ctx.json) printJson(page);
       else printLine(environmentsTable(page.items));
     });
@@ -62,7 +133,10 @@ export function registerEnvironments(program: Command): void {
       const ctx = contextOf(command);
       const env = await ctx.api.getEnvironment(name);
       if (ctx.json) printJson(env);
-      else printLine(environmentView(env));
+      else {
+        const nodes = await collectAll((cursor) => ctx.api.listNodes({ cursor, environment: name, all: true }));
+        printLine(environmentView(env, nodes.items));
+      }
     });
 
   envs
@@ -70,21 +144,22 @@ export function registerEnvironments(program: Command): void {
     .description('set the number of nodes a managed environment keeps')
     .argument('<NAME>', 'environment name')
     .argument('<N>', 'desired number of nodes', parseCount)
-    .action(async (name: string, desired: number, _options: unknown, command: Command) => {
+    .option('--force', 'a scale-in may delete busy nodes (their instances are re-queued); default: they finish first')
+    .action(async (name: string, desired: number, options: { force?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const env = await ctx.api.scaleEnvironment(name, desired);
+      const env = await ctx.api.scaleEnvironment(name, desired, { force: options.force === true });
       if (ctx.json) printJson(env);
       else printLine(`compute environment ${env.name}: ${env.desiredNodes} desired nodes`);
     });
 
   envs
     .command('delete')
-    .description('delete a compute environment')
+    .description('delete a compute environment: its nodes are drained and deleted, then it goes')
     .argument('<NAME>', 'environment name')
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.deleteEnvironment(name);
-      if (!ctx.json) printLine(`deleted compute environment ${name}`);
+      if (!ctx.json) printLine(`deleting compute environment ${name}: its nodes finish their work and go`);
     });
 
   envs

@@ -7,14 +7,31 @@ import { printJson, printLine } from '../output.js';
 import { nodesTable } from '../views/nodes.js';
 
 export function registerNodes(program: Command): void {
-  program
+  const nodes = program
     .command('nodes')
     .description('list nodes: state, capacity and what is allocated of it, load, last heartbeat')
-    .action(async (_options: unknown, command: Command) => {
+    .option('--all', 'TERMINATED nodes too (kept for the retention period)')
+    .action(async (options: { all?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const page = await collectAll((cursor) => ctx.api.listNodes({ cursor }));
+      const page = await collectAll((cursor) => ctx.api.listNodes({ cursor, all: options.all === true }));
       if (ctx.json) printJson(page);
       else printLine(nodesTable(page.items));
+    });
+
+  nodes
+    .command('delete')
+    .description('remove a node: it takes no new work and is deleted once its instances finish')
+    .argument('<NODE>', 'node id, or its name when no other node has it')
+    .option('--force', 'delete it now: its running instances are re-queued')
+    .action(async (ref: string, options: { force?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const remove = (id: string) => ctx.api.deleteNode(id, { force: options.force === true });
+      const node = await remove(ref).catch(async (err: unknown) => {
+        if (!(err instanceof ApiRequestError && err.code === 'NOT_FOUND')) throw err;
+        return remove(await nodeIdByName(ctx.api, ref, err));
+      });
+      if (ctx.json) printJson(node);
+      else printLine(`node ${node.id} ${node.state}: it goes once its running instances have finished`);
     });
 
   for (const [verb, description] of [

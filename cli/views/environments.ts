@@ -1,5 +1,5 @@
 /** `envs list` and `envs show`. */
-import type { ComputeEnvironment } from '../../sdk/index.js';
+import type { ComputeEnvironment, Node } from '../../sdk/index.js';
 import { formatTable } from '../table.js';
 import { formatTime } from '../time.js';
 import { keyValues } from './key-values.js';
@@ -21,17 +21,39 @@ export function environmentsTable(envs: readonly ComputeEnvironment[], now = Dat
   );
 }
 
-export function environmentView(env: ComputeEnvironment, now = Date.now()): string {
-  return keyValues([
+export function environmentView(env: ComputeEnvironment, nodes: readonly Node[] = [], now = Date.now()): string {
+  const template = Object.entries(env.template)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+  const lines = keyValues([
     ['name', env.name],
     ['type', env.type],
     ['provider', env.provider],
     ['owner', env.owner],
     ['shared', env.shared ? 'yes' : 'no'],
-    ['desired nodes', String(env.desiredNodes)],
+    ...(env.type === 'managed' ? [['desired nodes', String(env.desiredNodes)] as [string, string]] : []),
+    ...(env.maxNodes !== null ? [['max nodes', String(env.maxNodes)] as [string, string]] : []),
+    ...(env.idleTimeoutSeconds !== null ? [['idle timeout', `${env.idleTimeoutSeconds}s`] as [string, string]] : []),
+    ...(template ? [['node template', template] as [string, string]] : []),
+    ...(env.command
+      ? [
+          ['create command', env.command.create.join(' ')] as [string, string],
+          ['delete command', env.command.delete.join(' ')] as [string, string],
+          ['list command', env.command.list?.join(' ') ?? '-'] as [string, string],
+        ]
+      : []),
+    ...(env.deleting ? [['deleting', 'yes: its nodes finish their work and go'] as [string, string]] : []),
     ['nodes', formatNodeCounts(env.nodes)],
     ['created', formatTime(env.createdAt, now)],
   ]);
+  if (nodes.length === 0) return lines;
+  // Newest first: what the provider did last is what the reader is after.
+  const recent = [...nodes].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 20);
+  const table = formatTable(
+    ['NODE', 'NAME', 'STATE', 'PROVIDER ID', 'CREATED', 'MESSAGE'],
+    recent.map((n) => [n.id, n.name, n.state, n.providerId ?? '-', formatTime(n.createdAt, now), n.message ?? '']),
+  );
+  return `${lines}\n\n${table}`;
 }
 
 function formatNodeCounts(nodes: Record<string, number>): string {

@@ -140,7 +140,9 @@ export class NodePools {
              e.idle_timeout_seconds AS "idleTimeoutSeconds", e.template, e.provider_config AS "providerConfig",
              e.deleting, u.quotas
       FROM compute_environments e JOIN users u ON u.id = e.owner_id
-      WHERE e.provider <> 'none' OR e.deleting`);
+      WHERE e.provider <> 'none' OR e.deleting OR EXISTS (
+        SELECT 1 FROM nodes n WHERE n.environment_id = e.id AND n.desired = 'terminate'
+          AND NOT ${stateIn('nodes', ['TERMINATED'], 'n')})`);
     if (envs.length === 0) return;
     const byId = new Map(envs.map((e) => [e.id, e]));
     const now = this.deps.clock.now();
@@ -202,7 +204,14 @@ export class NodePools {
             now,
           )
         : // Hand-joined nodes of an environment being deleted: let them go once idle.
-          { create: 0, terminate: poolNodes.filter((n) => n.desired !== 'terminate').map((n) => ({ id: n.id, why: 'its compute environment is being deleted' })) };
+          {
+            create: 0,
+            terminate: env.deleting
+              ? poolNodes
+                  .filter((n) => n.desired !== 'terminate')
+                  .map((n) => ({ id: n.id, why: 'its compute environment is being deleted' }))
+              : [],
+          };
       if (plan.terminate.length > 0) {
         intents += await this.markTerminate(plan.terminate);
         if (this.forced.has(env.id)) {

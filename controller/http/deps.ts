@@ -42,5 +42,9 @@ export interface AppDeps {
   /** What /readyz reports; absent in tests (only the database is then checked). */
   readiness?: () => Promise<Readiness>;
   /** Environments' nodes follow their intent (environments/pool.ts); woken when it changes. */
-  pools?: { wake(forceEnvironment?: string): void };
+  pools?: {
+    wake(forceEnvironment?: string): void;
+    /** Fails the running instances of nodes deleted by force (re-queued, retries not spent). */
+    evict(nodeIds: readonly string[], why: string): Promise<void>;
+  };
 }

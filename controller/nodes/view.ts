@@ -15,11 +15,16 @@ export type OwnedNode = Node & { ownerId: string; shared: boolean };
 async function load(
   store: Database,
   caller: Caller,
-  where: { id: string } | { after?: string; limit: number },
+  where: { id: string } | ({ after?: string; limit: number } & NodeFilter),
 ): Promise<OwnedNode[]> {
   const conditions = [environmentsVisibleTo(caller)];
   if ('id' in where) conditions.push(eq(nodes.id, where.id));
-  else if (where.after !== undefined) conditions.push(gt(nodes.id, where.after));
+  else {
+    if (where.after !== undefined) conditions.push(gt(nodes.id, where.after));
+    // TERMINATED nodes are history: listed on request until they are purged.
+    if (where.all !== true) conditions.push(sql`NOT ${stateIn('nodes', ['TERMINATED'], 'nodes')}`);
+    if (where.environment !== undefined) conditions.push(eq(computeEnvironments.name, where.environment));
+  }
   const rows = await store.db
     .select({
       node: nodes,
@@ -58,13 +63,24 @@ async function load(
 
 const strip = ({ ownerId: _ownerId, shared: _shared, ...node }: OwnedNode): Node => node;
 
+export interface NodeFilter {
+  /** TERMINATED nodes too. */
+  all?: boolean;
+  environment?: string;
+}
+
 /** Nodes visible to the caller, in id order; `cursor` and `limit` page through them. */
 export async function listNodes(
   store: Database,
   caller: Caller,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string } & NodeFilter,
 ): Promise<{ items: Node[]; next?: string }> {
-  const rows = await load(store, caller, { limit: page.limit + 1, ...(page.cursor ? { after: page.cursor } : {}) });
+  const rows = await load(store, caller, {
+    limit: page.limit + 1,
+    ...(page.cursor ? { after: page.cursor } : {}),
+    ...(page.all !== undefined ? { all: page.all } : {}),
+    ...(page.environment !== undefined ? { environment: page.environment } : {}),
+  });
   const items = rows.slice(0, page.limit).map(strip);
   return rows.length > page.limit ? { items, next: items[items.length - 1]!.id } : { items };
 }

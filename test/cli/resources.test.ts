@@ -71,11 +71,14 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
   server.route('GET /v1/compute-environments/render-pool', { json: environment() });
   server.route('POST /v1/compute-environments/render-pool/scale', { json: environment({ desiredNodes: 5 }) });
   server.route('DELETE /v1/compute-environments/render-pool', { status: 204 });
+  server.route('GET /v1/nodes', {
+    json: { items: [node({ environment: 'render-pool', state: 'TERMINATED', message: 'its provider could not create it' })] },
+  });
   const registration = { environment: 'render-pool', token: 'reg-abc', expiresAt: null };
   server.route('POST /v1/compute-environments/render-pool/tokens', { status: 201, json: registration });
 
   const bare = await runBatchctl(['envs', 'create', 'render-pool'], { url: server.url });
-  t.equal(bare.stdout, 'created compute environment render-pool (managed, 3 desired nodes)\n');
+  t.equal(bare.stdout, 'created compute environment render-pool (managed, provider local, 3 desired nodes)\n');
   await runBatchctl(['envs', 'create', 'render-pool', '--type', 'auto', '--desired', '3', '--shared'], {
     url: server.url,
   });
@@ -84,12 +87,41 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
   const list = await runBatchctl(['envs', 'list'], { url: server.url });
   t.match(
     list.stdout,
-    /^NAME\s+TYPE\s+PROVIDER\s+DESIRED\s+NODES\s+SHARED\s+OWNER\s+CREATED\nrender-pool\s+managed\s+manual\s+3\s+READY 2, PROVISIONING 1\s+no\s+admin/,
+    /^NAME\s+TYPE\s+PROVIDER\s+DESIRED\s+NODES\s+SHARED\s+OWNER\s+CREATED\nrender-pool\s+managed\s+local\s+3\s+READY 2, PROVISIONING 1\s+no\s+admin/,
   );
   const show = await runBatchctl(['envs', 'show', 'render-pool'], { url: server.url });
   t.match(show.stdout, /^name\s+render-pool\ntype\s+managed\n/);
+  t.match(show.stdout, /n-1\s+worker-1\s+TERMINATED\s+-\s+.*its provider could not create it/, 'its nodes, with why');
   const scale = await runBatchctl(['envs', 'scale', 'render-pool', '5'], { url: server.url });
   t.equal(scale.stdout, 'compute environment render-pool: 5 desired nodes\n');
+  await runBatchctl(['envs', 'scale', 'render-pool', '5', '--force'], { url: server.url });
+  const programs = await runBatchctl(
+    [
+      'envs',
+      'create',
+      'render-pool',
+      '--provider',
+      'command',
+      '--desired',
+      '2',
+      '--cpu',
+      '4',
+      '--label',
+      'zone=a',
+      '--label',
+      'disk=ssd',
+      '--create-command',
+      '/opt/hosts create --fast',
+      '--delete-command',
+      '/opt/hosts delete',
+      '--command-timeout',
+      '30',
+    ],
+    { url: server.url },
+  );
+  t.equal(programs.code, 0, programs.stderr);
+  const half = await runBatchctl(['envs', 'create', 'x', '--create-command', '/opt/hosts create'], { url: server.url });
+  t.equal(half.code, 2, 'a create program without a delete program is a usage error');
   await runBatchctl(['envs', 'delete', 'render-pool'], { url: server.url });
   const token = await runBatchctl(['envs', 'token', 'render-pool'], { url: server.url });
   t.equal(token.stdout, 'reg-abc\n', 'only the token, for $(batchctl envs token NAME)');
@@ -105,7 +137,19 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
     ['POST /v1/compute-environments', { name: 'render-pool', type: 'auto', desiredNodes: 3, shared: true }],
     ['GET /v1/compute-environments', undefined],
     ['GET /v1/compute-environments/render-pool', undefined],
+    ['GET /v1/nodes', undefined],
     ['POST /v1/compute-environments/render-pool/scale', { desiredNodes: 5 }],
+    ['POST /v1/compute-environments/render-pool/scale', { desiredNodes: 5, force: true }],
+    [
+      'POST /v1/compute-environments',
+      {
+        name: 'render-pool',
+        provider: 'command',
+        desiredNodes: 2,
+        template: { cpu: 4, labels: { zone: 'a', disk: 'ssd' } },
+        command: { create: ['/opt/hosts', 'create', '--fast'], delete: ['/opt/hosts', 'delete'], timeoutSeconds: 30 },
+      },
+    ],
     ['DELETE /v1/compute-environments/render-pool', undefined],
     ['POST /v1/compute-environments/render-pool/tokens', {}],
     ['POST /v1/compute-environments/render-pool/tokens', { ttlSeconds: 12 * 3600, maxUses: 3 }],
