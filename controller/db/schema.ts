@@ -157,6 +157,11 @@ export const nodes = pgTable(
     desired: text('desired').$type<NodeIntent>().notNull().default('run'),
     /** The provider's name for the host (an instance id, a pid); null until it is created. */
     providerId: text('provider_id'),
+    /**
+     * Made by the environment's provider (it keeps the count); a node that joined by hand with a
+     * registration token is not, and the environment's plan leaves it alone.
+     */
+    provisioned: boolean('provisioned').notNull().default(false),
     /** Why the node is in its state when that needs saying: a provider's error, a boot timeout. */
     message: text('message'),
     /** When it last had no active attempt; an auto environment deletes it after the idle timeout. */

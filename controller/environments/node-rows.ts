@@ -50,6 +50,7 @@ export async function insertProvisioningNodes(
         environmentId: environment.id,
         name: m.name,
         state: stateValue('nodes', 'PROVISIONING'),
+        provisioned: true,
         cpu: 0,
         memoryMiB: 0,
         // No agent has its credential yet: nothing matches this hash.

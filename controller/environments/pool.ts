@@ -76,6 +76,7 @@ interface NodeRow {
   state: NodeState;
   desired: NodeIntent;
   provider_id: string | null;
+  provisioned: boolean;
   busy: boolean;
   created_at: string;
   idle_since: string | null;
@@ -156,7 +157,7 @@ export class NodePools {
       WHERE n.id = b.id AND (b.busy = (n.idle_since IS NOT NULL))`);
 
     const nodes = await store.rows<NodeRow>(sql`
-      SELECT n.id, n.environment_id, n.state, n.desired, n.provider_id, n.created_at, n.idle_since,
+      SELECT n.id, n.environment_id, n.state, n.desired, n.provider_id, n.provisioned, n.created_at, n.idle_since,
              EXISTS (SELECT 1 FROM attempts a WHERE a.node_id = n.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}) AS busy
       FROM nodes n
       WHERE NOT ${stateIn('nodes', ['TERMINATED'], 'n')}
@@ -176,7 +177,9 @@ export class NodePools {
     for (const env of envs) {
       const provider = this.deps.providerFor(env);
       const own = nodes.filter((n) => n.environment_id === env.id);
-      const poolNodes: PoolNode[] = own.map((n) => ({
+      // Nodes that joined by hand are not the provider's to count, replace or scale in.
+      const planned = env.deleting ? own : own.filter((n) => n.provisioned);
+      const poolNodes: PoolNode[] = planned.map((n) => ({
         id: n.id,
         state: n.state,
         desired: n.desired,

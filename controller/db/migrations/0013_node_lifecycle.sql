@@ -4,6 +4,7 @@ ALTER TABLE "compute_environments" ADD COLUMN "max_nodes" integer;--> statement-
 ALTER TABLE "compute_environments" ADD COLUMN "idle_timeout_seconds" integer;--> statement-breakpoint
 ALTER TABLE "compute_environments" ADD COLUMN "deleting" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "provider_id" text;--> statement-breakpoint
+ALTER TABLE "nodes" ADD COLUMN "provisioned" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "message" text;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "idle_since" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "terminated_at" timestamp with time zone;--> statement-breakpoint
