@@ -90,7 +90,8 @@ export class NodePools {
   private queue: (() => Promise<void>)[] = [];
   private running = 0;
   private readonly failures = new Map<string, { count: number; until: number }>();
-  private readonly forced = new Set<string>();
+  /** Environments whose next scale-in may take busy nodes, with when that was asked. */
+  private readonly forced = new Map<string, number>();
   private cancel: (() => void) | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
@@ -112,7 +113,7 @@ export class NodePools {
 
   /** Runs a pass now (or right after the one running); `forceEnvironment` makes its scale-in take busy nodes too. */
   wake(forceEnvironment?: string): void {
-    if (forceEnvironment) this.forced.add(forceEnvironment);
+    if (forceEnvironment) this.forced.set(forceEnvironment, this.deps.clock.now());
     if (this.stopped) return;
     if (this.ticking) {
       this.again = true;
@@ -136,6 +137,8 @@ export class NodePools {
 
   private async tick(): Promise<void> {
     const { store } = this.deps;
+    // Before anything is read: a wake after this instant is seen by the next pass.
+    const now = this.deps.clock.now();
     const envs = await store.rows<PoolEnvironmentRow>(sql`
       SELECT e.id, e.name, e.type, e.provider, e.desired_nodes AS "desiredNodes", e.max_nodes AS "maxNodes",
              e.idle_timeout_seconds AS "idleTimeoutSeconds", e.template, e.provider_config AS "providerConfig",
@@ -146,7 +149,6 @@ export class NodePools {
           AND NOT ${stateIn('nodes', ['TERMINATED'], 'n')})`);
     if (envs.length === 0) return;
     const byId = new Map(envs.map((e) => [e.id, e]));
-    const now = this.deps.clock.now();
 
     // Idle clocks of auto environments' nodes: set when a node has no active attempt, cleared when it has.
     await store.db.execute(sql`
@@ -217,12 +219,18 @@ export class NodePools {
           };
       if (plan.terminate.length > 0) {
         intents += await this.markTerminate(plan.terminate);
-        if (this.forced.has(env.id)) {
-          const busy = plan.terminate.filter((t) => own.find((n) => n.id === t.id)?.busy).map((t) => t.id);
-          if (busy.length > 0) await this.deps.failAttempts(busy, 'its node was deleted by a forced scale-in');
-        }
       }
-      this.forced.delete(env.id);
+      // Only a pass that began after the forced scale was asked has read its new count.
+      const forcedAt = this.forced.get(env.name);
+      if (forcedAt !== undefined && forcedAt <= now) {
+        this.forced.delete(env.name);
+        const busy = own.filter((n) => n.busy && (n.desired === 'terminate' || plan.terminate.some((x) => x.id === n.id)));
+        if (busy.length > 0)
+          await this.deps.failAttempts(
+            busy.map((n) => n.id),
+            'its node was deleted by a forced scale-in',
+          );
+      }
       if (plan.create > 0 && provider) await this.create(env, provider, plan.create);
       // Waiting for the scheduler to take them down: drained busy nodes whose work has ended.
       if (own.some((n) => n.desired === 'terminate' && n.state !== 'TERMINATING' && !n.busy)) intents += 1;

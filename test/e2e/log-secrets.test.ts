@@ -97,7 +97,9 @@ for (const store of STORES) {
       'the access log names route patterns, not paths',
     );
 
-    const agentLog = path.join(controller.dataDir, 'local-nodes/0/agent.log');
+    // A local node's host directory is named by its node id.
+    const [localNode] = (await admin.listNodes({ environment: 'local' })).items;
+    const agentLog = path.join(controller.dataDir, 'local-nodes', localNode!.id, 'agent.log');
     t.ok(existsSync(agentLog), 'the local agent has a log');
     const agentText = readFileSync(agentLog, 'utf8');
     t.notOk(agentText.includes(ENV_VALUE) || agentText.includes(ANOTHER_VALUE), "no env value in the agent's log");
