@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { BATCH_VERSION } from '../protocol/version.js';
-import { bootstrap, LOCAL_ENVIRONMENT } from './bootstrap.js';
+import { bootstrap } from './bootstrap.js';
 import { ConfigError, readConfig } from './config.js';
 import { secureDataDir } from './data-dir.js';
 import { openDatabase } from './db/client.js';

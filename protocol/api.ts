@@ -104,13 +104,21 @@ export const PROVIDERS = ['none', 'local', 'command'] as const;
 /** What each node of an environment is created as; providers read what they understand. */
 export const nodeTemplateSchema = z.strictObject({
   cpu: z.number().positive('must be positive').max(4096, 'must be at most 4096').optional(),
-  memoryMiB: z.number().int('must be a whole number').min(64, 'must be at least 64').max(16 * 1024 * 1024).optional(),
+  memoryMiB: z
+    .number()
+    .int('must be a whole number')
+    .min(64, 'must be at least 64')
+    .max(16 * 1024 * 1024)
+    .optional(),
   gpu: z.number().int('must be a whole number').min(0).max(64, 'must be at most 64').optional(),
   labels: labelsSchema.optional(),
   instanceType: shortText(128).optional(),
   image: shortText(512).optional(),
   /** Extra lines appended to the rendered user-data script (cloud providers). */
-  userData: z.string().max(16 * 1024, 'must be at most 16 KiB').optional(),
+  userData: z
+    .string()
+    .max(16 * 1024, 'must be at most 16 KiB')
+    .optional(),
 });
 
 const argv = z
@@ -149,7 +157,12 @@ export const createEnvironmentSchema = z.strictObject({
   provider: z.enum([...PROVIDERS, 'manual']).optional(),
   desiredNodes: z.number().int().min(0).default(0),
   maxNodes: z.number().int().min(1, 'must be at least 1').optional(),
-  idleTimeoutSeconds: z.number().int().min(0).max(7 * 24 * 3600, 'must be at most a week').optional(),
+  idleTimeoutSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600, 'must be at most a week')
+    .optional(),
   template: nodeTemplateSchema.default({}),
   command: commandProviderSchema.optional(),
   shared: z.boolean().default(false),

@@ -27,7 +27,6 @@ export async function ensureAutoEnvironment(store: Database, caller: Caller): Pr
     ON CONFLICT (name) DO UPDATE SET deleting = false
       WHERE compute_environments.owner_id = ${caller.id} AND compute_environments.type = 'auto'
     RETURNING owner_id, type, deleting`);
-  if (!env)
-    throw new BatchError('CONFLICT', `compute environment "${name}" exists and is not your auto environment`);
+  if (!env) throw new BatchError('CONFLICT', `compute environment "${name}" exists and is not your auto environment`);
   return name;
 }

@@ -24,6 +24,7 @@ import type { Database } from '../db/client.js';
 import { computeEnvironments, nodes, registrationTokens, users } from '../db/schema.js';
 import { lockKey } from '../db/locks.js';
 import { stateIn } from '../db/state-sql.js';
+import { LOCAL_ENVIRONMENT } from '../bootstrap.js';
 import { quotaLimit } from '../quotas.js';
 import { AUTO_PREFIX } from './auto.js';
 import { DEFAULT_AUTO_MAX_NODES } from './limits.js';
@@ -105,7 +106,11 @@ export async function createEnvironment(
   body: CreateEnvironmentRequest,
 ): Promise<ComputeEnvironment> {
   if (body.name.startsWith(AUTO_PREFIX))
-    throw new BatchError('VALIDATION', `name: names starting with "${AUTO_PREFIX}" are kept for the auto environments made for tasks`, 'name');
+    throw new BatchError(
+      'VALIDATION',
+      `name: names starting with "${AUTO_PREFIX}" are kept for the auto environments made for tasks`,
+      'name',
+    );
   checkNodesQuota(caller, body.desiredNodes, 'desiredNodes');
   if (body.maxNodes !== undefined) checkNodesQuota(caller, body.maxNodes, 'maxNodes');
   const shape = environmentShape(caller, body);
@@ -148,19 +153,45 @@ function environmentShape(caller: Caller, body: CreateEnvironmentRequest) {
         : 'managed'
       : body.type;
   if (effectiveType !== 'unmanaged' && provider === 'none')
-    throw new BatchError('VALIDATION', `provider: an ${effectiveType} environment needs a provider (local or command)`, 'provider');
+    throw new BatchError(
+      'VALIDATION',
+      `provider: an ${effectiveType} environment needs a provider (local or command)`,
+      'provider',
+    );
   if (effectiveType === 'unmanaged' && provider !== 'none')
-    throw new BatchError('VALIDATION', 'type: an unmanaged environment has no provider (its nodes join with a token)', 'type');
+    throw new BatchError(
+      'VALIDATION',
+      'type: an unmanaged environment has no provider (its nodes join with a token)',
+      'type',
+    );
   if (effectiveType !== 'managed' && body.desiredNodes > 0)
-    throw new BatchError('VALIDATION', `desiredNodes: only a managed environment keeps a desired count (this one is ${effectiveType})`, 'desiredNodes');
+    throw new BatchError(
+      'VALIDATION',
+      `desiredNodes: only a managed environment keeps a desired count (this one is ${effectiveType})`,
+      'desiredNodes',
+    );
   if (effectiveType !== 'auto' && (body.maxNodes !== undefined || body.idleTimeoutSeconds !== undefined))
-    throw new BatchError('VALIDATION', `${body.maxNodes !== undefined ? 'maxNodes' : 'idleTimeoutSeconds'}: only an auto environment has it`, body.maxNodes !== undefined ? 'maxNodes' : 'idleTimeoutSeconds');
+    throw new BatchError(
+      'VALIDATION',
+      `${body.maxNodes !== undefined ? 'maxNodes' : 'idleTimeoutSeconds'}: only an auto environment has it`,
+      body.maxNodes !== undefined ? 'maxNodes' : 'idleTimeoutSeconds',
+    );
   if (provider === 'command') {
-    if (!body.command) throw new BatchError('VALIDATION', 'command: the command provider needs its create and delete programs', 'command');
+    if (!body.command)
+      throw new BatchError(
+        'VALIDATION',
+        'command: the command provider needs its create and delete programs',
+        'command',
+      );
     // The programs run as the controller's own user, with its access: only an operator may name them.
-    if (!caller.admin) throw new BatchError('FORBIDDEN', 'command: only an admin may configure provider programs', 'command');
+    if (!caller.admin)
+      throw new BatchError('FORBIDDEN', 'command: only an admin may configure provider programs', 'command');
   } else if (body.command) {
-    throw new BatchError('VALIDATION', `command: only the command provider runs programs (this one is ${provider})`, 'command');
+    throw new BatchError(
+      'VALIDATION',
+      `command: only the command provider runs programs (this one is ${provider})`,
+      'command',
+    );
   }
   return {
     type: effectiveType,
@@ -213,7 +244,7 @@ export async function scaleEnvironment(
  */
 export async function deleteEnvironment(store: Database, caller: Caller, name: string): Promise<void> {
   const env = await managed(store, caller, name);
-  if (env.name === LOCAL_ENVIRONMENT_NAME)
+  if (env.name === LOCAL_ENVIRONMENT)
     throw new BatchError('CONFLICT', 'the built-in local environment cannot be deleted; scale it to 0 instead');
   await store.db.update(computeEnvironments).set({ deleting: true }).where(eq(computeEnvironments.id, env.id));
 }
@@ -222,9 +253,6 @@ export async function deleteEnvironment(store: Database, caller: Caller, name: s
 export async function environmentIdOf(store: Database, caller: Caller, name: string): Promise<string> {
   return (await managed(store, caller, name)).id;
 }
-
-/** The built-in environment of `local` agent processes (controller/bootstrap.ts). */
-export const LOCAL_ENVIRONMENT_NAME = 'local';
 
 /** A token nodes register with to join the environment, until it expires or is used up; shown once. */
 export async function createRegistrationToken(

@@ -85,10 +85,17 @@ export function planPool(
     else for (const node of scaleInOrder(live).slice(0, live.length - target)) leave(node, 'scale-in');
   } else if (env.type === 'auto') {
     for (const node of live) {
-      if (node.state === 'READY' && !node.busy && node.idleSinceMs !== null && nowMs - node.idleSinceMs >= env.idleTimeoutMs)
+      if (
+        node.state === 'READY' &&
+        !node.busy &&
+        node.idleSinceMs !== null &&
+        nowMs - node.idleSinceMs >= env.idleTimeoutMs
+      )
         leave(node, `idle for ${Math.round(env.idleTimeoutMs / 1000)} s`);
     }
-    const spare = live.filter((n) => !leaving.has(n.id) && (n.state === 'PROVISIONING' || (n.state === 'READY' && !n.busy)));
+    const spare = live.filter(
+      (n) => !leaving.has(n.id) && (n.state === 'PROVISIONING' || (n.state === 'READY' && !n.busy)),
+    );
     create = Math.min(room, Math.max(0, nodesFor(demand, env.template) - spare.length));
   }
   if (nowMs < limits.createBlockedUntilMs) create = 0;

@@ -195,7 +195,8 @@ export class NodePools {
               type: env.type,
               desiredNodes: env.desiredNodes,
               maxNodes: env.maxNodes,
-              idleTimeoutMs: env.idleTimeoutSeconds !== null ? env.idleTimeoutSeconds * 1000 : this.deps.config.idleTimeoutMs,
+              idleTimeoutMs:
+                env.idleTimeoutSeconds !== null ? env.idleTimeoutSeconds * 1000 : this.deps.config.idleTimeoutMs,
               template: env.template,
               deleting: env.deleting,
             },
@@ -224,7 +225,9 @@ export class NodePools {
       const forcedAt = this.forced.get(env.name);
       if (forcedAt !== undefined && forcedAt <= now) {
         this.forced.delete(env.name);
-        const busy = own.filter((n) => n.busy && (n.desired === 'terminate' || plan.terminate.some((x) => x.id === n.id)));
+        const busy = own.filter(
+          (n) => n.busy && (n.desired === 'terminate' || plan.terminate.some((x) => x.id === n.id)),
+        );
         if (busy.length > 0)
           await this.deps.failAttempts(
             busy.map((n) => n.id),
@@ -252,7 +255,8 @@ export class NodePools {
       FROM jsonb_to_recordset(${JSON.stringify(chosen)}::jsonb) AS r(id text, why text)
       WHERE n.id = r.id AND n.desired <> 'terminate'
       RETURNING n.id`);
-    for (const c of chosen) this.deps.log.info(`node ${c.id} goes: ${c.why}`, { event: 'node.terminate', nodeId: c.id });
+    for (const c of chosen)
+      this.deps.log.info(`node ${c.id} goes: ${c.why}`, { event: 'node.terminate', nodeId: c.id });
     return changed.length;
   }
 
@@ -283,7 +287,9 @@ export class NodePools {
             signal,
           );
           // The agent may have registered already: the id is kept whatever the state.
-          await this.deps.store.db.execute(sql`UPDATE nodes SET provider_id = ${host.providerId} WHERE id = ${node.id}`);
+          await this.deps.store.db.execute(
+            sql`UPDATE nodes SET provider_id = ${host.providerId} WHERE id = ${node.id}`,
+          );
           this.failures.delete(env.id);
           this.deps.log.info(`node ${node.name} (${node.id}) of ${env.name}: created as ${host.providerId}`);
         } catch (err) {
@@ -323,7 +329,10 @@ export class NodePools {
           UPDATE nodes SET state = ${stateValue('nodes', 'TERMINATED')}, terminated_at = now()
           WHERE id = ${node.id} AND ${canMoveTo('nodes', 'TERMINATED')}`);
         await this.deps.store.db.execute(sql`DELETE FROM registration_tokens WHERE node_id = ${node.id}`);
-        this.deps.log.info(`node ${node.id} of ${env.name} is TERMINATED`, { event: 'node.terminated', nodeId: node.id });
+        this.deps.log.info(`node ${node.id} of ${env.name} is TERMINATED`, {
+          event: 'node.terminated',
+          nodeId: node.id,
+        });
       } catch (err) {
         const message = `its provider could not delete it (retried): ${errorText(err)}`.slice(0, 4000);
         await this.deps.store.db.execute(sql`UPDATE nodes SET message = ${message} WHERE id = ${node.id}`);
@@ -359,9 +368,13 @@ export class NodePools {
         if (host.nodeId === undefined || this.inFlight.has(host.nodeId)) continue;
         if (!node) {
           this.deps.log.warn(`host ${host.providerId} of ${env.name} belongs to no live node: deleting it`);
-          this.enqueue(() => provider.delete(host.providerId, AbortSignal.timeout(this.timeoutOf(env))).catch(() => undefined));
+          this.enqueue(() =>
+            provider.delete(host.providerId, AbortSignal.timeout(this.timeoutOf(env))).catch(() => undefined),
+          );
         } else if (node.provider_id === null) {
-          await this.deps.store.db.execute(sql`UPDATE nodes SET provider_id = ${host.providerId} WHERE id = ${node.id}`);
+          await this.deps.store.db.execute(
+            sql`UPDATE nodes SET provider_id = ${host.providerId} WHERE id = ${node.id}`,
+          );
           this.deps.log.info(`node ${node.id} of ${env.name}: adopted host ${host.providerId}`);
         }
       }

@@ -64,7 +64,12 @@ export async function detectLostNodes(
   if (lost.length === 0) return [];
   const ids = lost.map((n) => n.id);
   const seconds = Math.round(lostAfterMs / 1000);
-  const attempts = await failAttemptsOfNodes(store, batcher, ids, (id) => `node ${id} sent no heartbeat for ${seconds} s`);
+  const attempts = await failAttemptsOfNodes(
+    store,
+    batcher,
+    ids,
+    (id) => `node ${id} sent no heartbeat for ${seconds} s`,
+  );
   for (const id of ids) {
     registry.get(id)?.close(CLOSE_CODES.LOST, 'declared lost');
     log.warn(

@@ -20,7 +20,9 @@ export function environmentRoutes(deps: AppDeps) {
   const { store } = deps;
 
   app.get('/', async (c) =>
-    c.json({ items: await listEnvironments(store, c.get('caller'), undefined, { all: c.req.query('all') === 'true' }) }),
+    c.json({
+      items: await listEnvironments(store, c.get('caller'), undefined, { all: c.req.query('all') === 'true' }),
+    }),
   );
 
   app.get('/:name', async (c) => c.json(await getEnvironment(store, c.get('caller'), c.req.param('name'))));

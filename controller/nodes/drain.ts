@@ -20,7 +20,10 @@ export async function setNodeIntent(
   const node = await findNode(store, caller, id);
   requireManager(caller, { name: node.environment, ownerId: node.ownerId, shared: node.shared });
   if (node.desired === 'terminate')
-    throw new BatchError('CONFLICT', `node ${node.id} is being terminated (${node.state}); it cannot be drained or undrained`);
+    throw new BatchError(
+      'CONFLICT',
+      `node ${node.id} is being terminated (${node.state}); it cannot be drained or undrained`,
+    );
   await store.db.update(nodes).set({ desired }).where(eq(nodes.id, node.id));
 }
 

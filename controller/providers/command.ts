@@ -55,7 +55,9 @@ export class CommandProvider implements NodeProvider {
 
   private run(argv: readonly string[], input: object, signal: AbortSignal, parse = true): Promise<unknown> {
     const [program, ...args] = argv;
-    const env = Object.fromEntries(PASSED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+    const env = Object.fromEntries(
+      PASSED_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+    );
     return new Promise((resolve, reject) => {
       const child = spawn(program!, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       const stdout: Buffer[] = [];
@@ -95,13 +97,15 @@ export class CommandProvider implements NodeProvider {
         signal.removeEventListener('abort', onAbort);
         const said = stderr.toString('utf8').trim();
         const tail = said ? `: ${said}` : '';
-        if (failure) return reject(new ProviderError(`${failure}${tail}`));
-        if (code !== 0) return reject(new ProviderError(`${program} exited with ${sig ?? `code ${code}`}${tail}`));
-        if (!parse) return resolve(null);
-        try {
-          resolve(JSON.parse(Buffer.concat(stdout).toString('utf8')));
-        } catch {
-          reject(new ProviderError(`${program} printed something that is not JSON${tail}`));
+        if (failure) reject(new ProviderError(`${failure}${tail}`));
+        else if (code !== 0) reject(new ProviderError(`${program} exited with ${sig ?? `code ${code}`}${tail}`));
+        else if (!parse) resolve(null);
+        else {
+          try {
+            resolve(JSON.parse(Buffer.concat(stdout).toString('utf8')));
+          } catch {
+            reject(new ProviderError(`${program} printed something that is not JSON${tail}`));
+          }
         }
       });
     });

@@ -72,7 +72,13 @@ export class LocalProvider implements NodeProvider {
     );
     // The token goes in a 0600 file, never the environment; the agent removes it once spent.
     writeFileSync(path.join(dir, 'registration-token'), `${request.registrationToken}\n`, { mode: 0o600 });
-    const host: LocalHost = { nodeId: request.nodeId, dir, name: request.name, template: request.template, restarts: 0 };
+    const host: LocalHost = {
+      nodeId: request.nodeId,
+      dir,
+      name: request.name,
+      template: request.template,
+      restarts: 0,
+    };
     this.hosts.set(request.nodeId, host);
     this.launch(host);
     if (host.pid === undefined) throw new ProviderError('could not start the agent process');

@@ -28,7 +28,8 @@ export function renderUserData(controllerUrl: string, registrationToken: string,
   };
   let out = script;
   for (const [placeholder, value] of Object.entries(values)) {
-    if (/['\n\r]/.test(value)) throw new Error(`${placeholder}: a value for user data may not hold a quote or a newline`);
+    if (/['\n\r]/.test(value))
+      throw new Error(`${placeholder}: a value for user data may not hold a quote or a newline`);
     out = out.replaceAll(placeholder, value);
   }
   return template.userData ? `${out}\n${template.userData}\n` : out;

@@ -7,7 +7,15 @@
  * reason saying why.
  */
 import type { PendingReason } from '../../protocol/states.js';
-import type { NodeSnapshot, OwnerQuota, Placement, PlacementPlan, Provisioning, ReadyGroup, Resources } from './types.js';
+import type {
+  NodeSnapshot,
+  OwnerQuota,
+  Placement,
+  PlacementPlan,
+  Provisioning,
+  ReadyGroup,
+  Resources,
+} from './types.js';
 
 export function compareGroups(a: ReadyGroup, b: ReadyGroup): number {
   return b.priority - a.priority || a.seq - b.seq || a.position - b.position;

@@ -177,7 +177,8 @@ export function reconcileNodes(nodes: readonly NodeIntentSnapshot[]): NodeChange
     if (node.desired === 'drain' && node.state === 'READY') to = 'DRAINING';
     if (node.desired === 'run' && node.state === 'DRAINING') to = 'READY';
     // A node to terminate takes no new work; it goes once its running instances have finished.
-    if (node.desired === 'terminate') to = node.busy ? (node.state === 'READY' ? 'DRAINING' : node.state) : 'TERMINATING';
+    if (node.desired === 'terminate')
+      to = node.busy ? (node.state === 'READY' ? 'DRAINING' : node.state) : 'TERMINATING';
     if (to !== node.state && canTransition(NODE_TRANSITIONS, node.state, to))
       changes.push({ nodeId: node.id, from: node.state, to });
   }

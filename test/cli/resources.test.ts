@@ -72,7 +72,9 @@ t.test('envs create, list, show, scale, delete and token', async (t) => {
   server.route('POST /v1/compute-environments/render-pool/scale', { json: environment({ desiredNodes: 5 }) });
   server.route('DELETE /v1/compute-environments/render-pool', { status: 204 });
   server.route('GET /v1/nodes', {
-    json: { items: [node({ environment: 'render-pool', state: 'TERMINATED', message: 'its provider could not create it' })] },
+    json: {
+      items: [node({ environment: 'render-pool', state: 'TERMINATED', message: 'its provider could not create it' })],
+    },
   });
   const registration = { environment: 'render-pool', token: 'reg-abc', expiresAt: null };
   server.route('POST /v1/compute-environments/render-pool/tokens', { status: 201, json: registration });

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { BatchClient } from '../../sdk/client.js';
-import type { BatchEvent, Node } from '../../sdk/index.js';
+import type { BatchEvent } from '../../sdk/index.js';
 import { runBatchctl, EXAMPLES } from '../support/batchctl.js';
 import { STORES, startController } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
@@ -72,7 +72,10 @@ for (const store of STORES) {
     );
     const instances = await client.listInstances(jobId, 'hello');
     const ran = new Set(instances.items.map((i) => i.attempts.at(-1)?.nodeId));
-    t.ok([...ran].every((id) => nodes.some((n) => n.id === id)), 'the instances ran on those nodes');
+    t.ok(
+      [...ran].every((id) => nodes.some((n) => n.id === id)),
+      'the instances ran on those nodes',
+    );
 
     // Within the idle timeout: the same nodes, none created.
     const second = await runBatchctl(['submit', '-f', path.join(EXAMPLES, 'helloworld.yaml'), '--wait'], env);
@@ -94,8 +97,11 @@ for (const store of STORES) {
       { timeoutMs: (IDLE_SECONDS + 30) * 1000, intervalMs: 200 },
     );
     const tookMs = Date.now() - ended;
-    t.ok(tookMs <= (IDLE_SECONDS + 5) * 1000, `TERMINATED ${tookMs} ms after the job ended (idle timeout ${IDLE_SECONDS} s + 5 s)`);
-    for (const n of terminated as Node[]) {
+    t.ok(
+      tookMs <= (IDLE_SECONDS + 5) * 1000,
+      `TERMINATED ${tookMs} ms after the job ended (idle timeout ${IDLE_SECONDS} s + 5 s)`,
+    );
+    for (const n of terminated) {
       t.match(n.message ?? '', /idle for/, 'says why it went');
       t.notOk(existsSync(path.join(controller.dataDir, 'local-nodes', n.id)), 'its directory is gone');
     }

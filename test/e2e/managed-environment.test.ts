@@ -19,10 +19,14 @@ t.test('scale, drain-then-delete, force, nodes delete and envs delete', async (t
   const client = new BatchClient(env);
   const nodesOf = async () => (await client.listNodes({ environment: 'pool', all: true })).items;
   const ready = (n: number) =>
-    waitFor(`${n} READY node(s) in pool`, async () => {
-      const nodes = await nodesOf();
-      return nodes.filter((x) => x.state === 'READY').length === n && live(nodes).length === n && nodes;
-    }, { timeoutMs: 30_000, intervalMs: 100 });
+    waitFor(
+      `${n} READY node(s) in pool`,
+      async () => {
+        const nodes = await nodesOf();
+        return nodes.filter((x) => x.state === 'READY').length === n && live(nodes).length === n && nodes;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
 
   const created = await runBatchctl(
     ['envs', 'create', 'pool', '--type', 'managed', '--provider', 'local', '--desired', '2', '--cpu', '1'],
@@ -45,18 +49,28 @@ t.test('scale, drain-then-delete, force, nodes delete and envs delete', async (t
     timeoutMs: 20_000,
   });
   await client.scaleEnvironment('pool', 1);
-  const draining = await waitFor('one node DRAINING', async () => (await nodesOf()).find((n) => n.state === 'DRAINING'));
+  const draining = await waitFor('one node DRAINING', async () =>
+    (await nodesOf()).find((n) => n.state === 'DRAINING'),
+  );
   t.equal(draining.desired, 'terminate');
   t.match(draining.message, /scale-in/);
-  await waitFor('the job to finish', async () => ['SUCCEEDED', 'FAILED'].includes((await client.getJob(job.id)).state), {
-    timeoutMs: 30_000,
-  });
+  await waitFor(
+    'the job to finish',
+    async () => ['SUCCEEDED', 'FAILED'].includes((await client.getJob(job.id)).state),
+    {
+      timeoutMs: 30_000,
+    },
+  );
   t.equal((await client.getJob(job.id)).state, 'SUCCEEDED', 'the running instances finished');
   const attempts = (await client.listInstances(job.id, 'sleep')).items.flatMap((i) => i.attempts);
   t.equal(attempts.length, 2, 'no instance was run twice');
-  await waitFor('the drained node TERMINATED', async () => (await nodesOf()).find((n) => n.id === draining.id)?.state === 'TERMINATED', {
-    timeoutMs: 20_000,
-  });
+  await waitFor(
+    'the drained node TERMINATED',
+    async () => (await nodesOf()).find((n) => n.id === draining.id)?.state === 'TERMINATED',
+    {
+      timeoutMs: 20_000,
+    },
+  );
   await ready(1);
 
   // A terminating node cannot be undrained.
@@ -68,14 +82,22 @@ t.test('scale, drain-then-delete, force, nodes delete and envs delete', async (t
     name: 'long',
     tasks: [{ name: 'sleep', command: 'sleep 3', instances: 2, computeEnvironment: 'pool', resources: { cpu: 1 } }],
   });
-  await waitFor('both long instances RUNNING', async () => (await client.getJob(long.id)).tasks[0]!.counts.RUNNING === 2, {
-    timeoutMs: 20_000,
-  });
+  await waitFor(
+    'both long instances RUNNING',
+    async () => (await client.getJob(long.id)).tasks[0]!.counts.RUNNING === 2,
+    {
+      timeoutMs: 20_000,
+    },
+  );
   const forced = await runBatchctl(['envs', 'scale', 'pool', '1', '--force'], env);
   t.equal(forced.code, 0, forced.stderr);
-  await waitFor('the long job to finish', async () => ['SUCCEEDED', 'FAILED'].includes((await client.getJob(long.id)).state), {
-    timeoutMs: 60_000,
-  });
+  await waitFor(
+    'the long job to finish',
+    async () => ['SUCCEEDED', 'FAILED'].includes((await client.getJob(long.id)).state),
+    {
+      timeoutMs: 60_000,
+    },
+  );
   t.equal((await client.getJob(long.id)).state, 'SUCCEEDED');
   const longAttempts = (await client.listInstances(long.id, 'sleep')).items.flatMap((i) => i.attempts);
   t.ok(
@@ -87,19 +109,27 @@ t.test('scale, drain-then-delete, force, nodes delete and envs delete', async (t
   // nodes delete: the last node goes; the environment then makes a new one (desired 1).
   const deleted = await runBatchctl(['nodes', 'delete', survivor!.name], env);
   t.equal(deleted.code, 0, deleted.stderr);
-  await waitFor('the deleted node TERMINATED', async () => (await nodesOf()).find((n) => n.id === survivor!.id)?.state === 'TERMINATED', {
-    timeoutMs: 20_000,
-  });
+  await waitFor(
+    'the deleted node TERMINATED',
+    async () => (await nodesOf()).find((n) => n.id === survivor!.id)?.state === 'TERMINATED',
+    {
+      timeoutMs: 20_000,
+    },
+  );
   const refused = await client.undrainNode(survivor!.id).catch((err: unknown) => err);
   t.ok(refused instanceof ApiRequestError && refused.code === 'CONFLICT', 'a terminated node is not undrained');
   await ready(1);
 
   // envs delete: its nodes go, then it does.
   t.equal((await runBatchctl(['envs', 'delete', 'pool'], env)).code, 0);
-  await waitFor('the environment to be gone', async () => {
-    const gone = await client.getEnvironment('pool').catch((err: unknown) => err);
-    return gone instanceof ApiRequestError && gone.code === 'NOT_FOUND';
-  }, { timeoutMs: 30_000, intervalMs: 200 });
+  await waitFor(
+    'the environment to be gone',
+    async () => {
+      const gone = await client.getEnvironment('pool').catch((err: unknown) => err);
+      return gone instanceof ApiRequestError && gone.code === 'NOT_FOUND';
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
   t.same(live(await nodesOf()), [], 'no node of it is left');
   const again = await client.createEnvironment({ name: 'pool', type: 'managed', provider: 'local', desiredNodes: 0 });
   t.equal(again.name, 'pool', 'its name is free again');
