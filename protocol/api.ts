@@ -12,7 +12,9 @@ import {
   PENDING_REASONS,
   TASK_STATES,
 } from './states.js';
-import { labelsSchema, shortText } from './limits.js';
+import { shortText } from './limits.js';
+import { idleTimeoutSecondsSchema, nodeTemplateSchema } from './node-template.js';
+export { nodeTemplateSchema } from './node-template.js';
 import { nameSchema } from './spec.js';
 
 const timestamp = z.string().describe('ISO-8601 time');
@@ -101,26 +103,6 @@ export const ENVIRONMENT_TYPES = ['managed', 'auto', 'unmanaged'] as const;
 /** `none`: nodes join by hand; `manual` is its earlier name, still accepted. */
 export const PROVIDERS = ['none', 'local', 'command'] as const;
 
-/** What each node of an environment is created as; providers read what they understand. */
-export const nodeTemplateSchema = z.strictObject({
-  cpu: z.number().positive('must be positive').max(4096, 'must be at most 4096').optional(),
-  memoryMiB: z
-    .number()
-    .int('must be a whole number')
-    .min(64, 'must be at least 64')
-    .max(16 * 1024 * 1024)
-    .optional(),
-  gpu: z.number().int('must be a whole number').min(0).max(64, 'must be at most 64').optional(),
-  labels: labelsSchema.optional(),
-  instanceType: shortText(128).optional(),
-  image: shortText(512).optional(),
-  /** Extra lines appended to the rendered user-data script (cloud providers). */
-  userData: z
-    .string()
-    .max(16 * 1024, 'must be at most 16 KiB')
-    .optional(),
-});
-
 const argv = z
   .array(z.string().min(1, 'arguments must not be empty').max(4096, 'arguments must be at most 4096 characters'))
   .min(1, 'must name a program')
@@ -157,12 +139,7 @@ export const createEnvironmentSchema = z.strictObject({
   provider: z.enum([...PROVIDERS, 'manual']).optional(),
   desiredNodes: z.number().int().min(0).default(0),
   maxNodes: z.number().int().min(1, 'must be at least 1').optional(),
-  idleTimeoutSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 3600, 'must be at most a week')
-    .optional(),
+  idleTimeoutSeconds: idleTimeoutSecondsSchema.optional(),
   template: nodeTemplateSchema.default({}),
   command: commandProviderSchema.optional(),
   shared: z.boolean().default(false),
@@ -323,7 +300,7 @@ export type ComputeEnvironment = z.infer<typeof computeEnvironmentSchema>;
 export type CreateEnvironment = z.input<typeof createEnvironmentSchema>;
 export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
 export type ProviderName = (typeof PROVIDERS)[number];
-export type NodeTemplate = z.infer<typeof nodeTemplateSchema>;
+export type { NodeTemplate } from './node-template.js';
 export type CommandProviderConfig = z.output<typeof commandProviderSchema>;
 export type NodeIntent = Node['desired'];
 /** A create request as validated, defaults filled in. */

@@ -15,6 +15,7 @@ import {
   shortText,
 } from './limits.js';
 import { mountTargetProblem } from './mount-target.js';
+import { autoEnvironmentSpecSchema, type AutoEnvironmentSpec } from './node-template.js';
 import type { FAILURE_REASONS } from './states.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -96,7 +97,8 @@ const taskBodyShape = {
     .optional(),
   package: ossUrlSchema.optional(),
   instances: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
-  computeEnvironment: nameSchema.optional(),
+  /** An environment's name, or `{ auto: { … } }`: the owner's auto environment of that node template. */
+  computeEnvironment: z.union([nameSchema, z.strictObject({ auto: autoEnvironmentSpecSchema })]).optional(),
   resources: resourcesSchema.optional(),
   nodeSelector: labelsSchema.optional(),
   env: z
@@ -164,7 +166,7 @@ export interface ResolvedTask {
   command: string;
   package?: string;
   instances: number;
-  computeEnvironment?: string;
+  computeEnvironment?: string | { auto: AutoEnvironmentSpec };
   resources: { cpu: number; memoryMiB: number; gpu: number };
   nodeSelector: Record<string, string>;
   env: Record<string, string>;

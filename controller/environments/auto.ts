@@ -5,7 +5,10 @@
  * next jobs of the same user reuse warm nodes while there are any. Names starting with `auto-`
  * are reserved for these: no one can create one and catch another user's tasks.
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { AutoEnvironmentSpec } from '../../protocol/node-template.js';
+import type { ResolvedTask } from '../../protocol/spec.js';
 import { BatchError } from '../../protocol/errors.js';
 import type { Caller } from '../access/caller.js';
 import type { Database } from '../db/client.js';
@@ -18,15 +21,67 @@ export function autoEnvironmentName(caller: Pick<Caller, 'name'>): string {
   return `${AUTO_PREFIX}${caller.name}`;
 }
 
-/** The caller's auto environment, made if it does not exist yet; returns its name. */
-export async function ensureAutoEnvironment(store: Database, caller: Caller): Promise<string> {
-  const name = autoEnvironmentName(caller);
-  const [env] = await store.rows<{ owner_id: string; type: string; deleting: boolean }>(sql`
-    INSERT INTO compute_environments (id, name, owner_id, type, provider, max_nodes)
-    VALUES (${newId('ce')}, ${name}, ${caller.id}, 'auto', 'local', ${DEFAULT_AUTO_MAX_NODES})
+/** A task whose environment is a name (or the default): what is stored and placed. */
+export type NamedTask = Omit<ResolvedTask, 'computeEnvironment'> & { computeEnvironment?: string };
+
+/**
+ * Gives every task an environment name: an inline `{ auto: { … } }` becomes the owner's auto
+ * environment of that template (`auto-<user>-<hash>`, one per distinct template, so equal
+ * templates share warm nodes); tasks naming none get `defaultEnvironment` — the operator's
+ * choice, else `auto-<user>`. Environments are made on first use.
+ */
+export async function nameEnvironments(
+  store: Database,
+  caller: Caller,
+  tasks: readonly ResolvedTask[],
+  configuredDefault: string | undefined,
+): Promise<{ tasks: NamedTask[]; defaultEnvironment: string }> {
+  const named: NamedTask[] = [];
+  for (const task of tasks) {
+    const { computeEnvironment: env, ...rest } = task;
+    if (env === undefined) named.push(rest);
+    else if (typeof env === 'string') named.push({ ...rest, computeEnvironment: env });
+    else named.push({ ...rest, computeEnvironment: await ensureAutoEnvironment(store, caller, env.auto) });
+  }
+  const defaultEnvironment =
+    configuredDefault ??
+    (named.some((t) => t.computeEnvironment === undefined)
+      ? await ensureAutoEnvironment(store, caller)
+      : autoEnvironmentName(caller));
+  return { tasks: named, defaultEnvironment };
+}
+
+/** The caller's auto environment (of `spec`'s template, if given), made if it does not exist yet; returns its name. */
+export async function ensureAutoEnvironment(
+  store: Database,
+  caller: Caller,
+  spec?: AutoEnvironmentSpec,
+): Promise<string> {
+  const { maxNodes, idleTimeoutSeconds, ...template } = spec ?? {};
+  const name = spec ? `${autoEnvironmentName(caller)}-${templateHash(spec)}` : autoEnvironmentName(caller);
+  const [env] = await store.rows<{ owner_id: string }>(sql`
+    INSERT INTO compute_environments (id, name, owner_id, type, provider, max_nodes, idle_timeout_seconds, template)
+    VALUES (${newId('ce')}, ${name}, ${caller.id}, 'auto', 'local', ${maxNodes ?? DEFAULT_AUTO_MAX_NODES},
+            ${idleTimeoutSeconds ?? null}, ${JSON.stringify(template)}::jsonb)
     ON CONFLICT (name) DO UPDATE SET deleting = false
       WHERE compute_environments.owner_id = ${caller.id} AND compute_environments.type = 'auto'
-    RETURNING owner_id, type, deleting`);
+    RETURNING owner_id`);
   if (!env) throw new BatchError('CONFLICT', `compute environment "${name}" exists and is not your auto environment`);
   return name;
+}
+
+/** Eight hex digits of the template's canonical JSON: equal templates, equal names. */
+function templateHash(spec: AutoEnvironmentSpec): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(
+          Object.entries(value)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
+      : value;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(spec)))
+    .digest('hex')
+    .slice(0, 8);
 }

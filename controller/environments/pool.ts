@@ -24,7 +24,7 @@ import { canMoveTo, stateIn, stateValue } from '../db/state-sql.js';
 import { errorText, type Logger } from '../log.js';
 import { quotaLimit } from '../quotas.js';
 import { loadReadyGroups } from '../scheduler/snapshot.js';
-import type { NodeProvider, ProvidedHost } from '../providers/provider.js';
+import { ProviderError, type NodeProvider, type ProvidedHost } from '../providers/provider.js';
 import { renderUserData } from '../providers/user-data.js';
 import { insertProvisioningNodes } from './node-rows.js';
 import { planPool, type PoolDemand, type PoolNode } from './pool-plan.js';
@@ -87,6 +87,8 @@ const ADOPT_EVERY_MS = 60_000;
 
 export class NodePools {
   private readonly inFlight = new Set<string>();
+  /** Nodes whose provider failed to delete them, and when to try again. */
+  private readonly retryDeleteAt = new Map<string, number>();
   private queue: (() => Promise<void>)[] = [];
   private running = 0;
   private readonly failures = new Map<string, { count: number; until: number }>();
@@ -244,7 +246,7 @@ export class NodePools {
 
     if (now - this.lastAdoptMs >= ADOPT_EVERY_MS) {
       this.lastAdoptMs = now;
-      await this.adopt(envs, nodes);
+      await this.adopt(envs);
       await this.purge();
     }
   }
@@ -293,7 +295,8 @@ export class NodePools {
           this.failures.delete(env.id);
           this.deps.log.info(`node ${node.name} (${node.id}) of ${env.name}: created as ${host.providerId}`);
         } catch (err) {
-          await this.createFailed(env, node.id, node.name, errorText(err));
+          this.deps.log.debug(`node ${node.name}: create failed: ${errorText(err)}`);
+          await this.createFailed(env, node.id, node.name, providerWords(err));
         } finally {
           this.inFlight.delete(node.id);
         }
@@ -318,7 +321,8 @@ export class NodePools {
   }
 
   private terminate(env: PoolEnvironmentRow, provider: NodeProvider | undefined, node: NodeRow): void {
-    if (this.inFlight.has(node.id)) return;
+    if (this.inFlight.has(node.id) || (this.retryDeleteAt.get(node.id) ?? 0) > this.deps.clock.now()) return;
+    this.retryDeleteAt.delete(node.id);
     this.inFlight.add(node.id);
     this.enqueue(async () => {
       try {
@@ -334,7 +338,8 @@ export class NodePools {
           nodeId: node.id,
         });
       } catch (err) {
-        const message = `its provider could not delete it (retried): ${errorText(err)}`.slice(0, 4000);
+        this.retryDeleteAt.set(node.id, this.deps.clock.now() + 10_000);
+        const message = `its provider could not delete it (retried in 10 s): ${providerWords(err)}`.slice(0, 4000);
         await this.deps.store.db.execute(sql`UPDATE nodes SET message = ${message} WHERE id = ${node.id}`);
         this.deps.log.warn(`node ${node.id} of ${env.name}: ${message}`);
       } finally {
@@ -348,8 +353,7 @@ export class NodePools {
    * creating gets its host (or, when no host was made for it, is let go and replaced); a listed
    * host that no live node owns is deleted.
    */
-  private async adopt(envs: readonly PoolEnvironmentRow[], nodes: readonly NodeRow[]): Promise<void> {
-    const liveById = new Map(nodes.map((n) => [n.id, n]));
+  private async adopt(envs: readonly PoolEnvironmentRow[]): Promise<void> {
     const seen = new Set<NodeProvider>();
     for (const env of envs) {
       const provider = this.deps.providerFor(env);
@@ -362,10 +366,19 @@ export class NodePools {
         this.deps.log.warn(`compute environment ${env.name}: its provider could not list its hosts: ${errorText(err)}`);
         continue;
       }
+      // Read after the list: a node whose row was written meanwhile is known (rows come before creates).
+      const nodes = await this.deps.store.rows<{
+        id: string;
+        environment_id: string;
+        state: NodeState;
+        provider_id: string | null;
+      }>(sql`
+        SELECT id, environment_id, state, provider_id FROM nodes WHERE NOT ${stateIn('nodes', ['TERMINATED'])}`);
+      const liveById = new Map(nodes.map((n) => [n.id, n]));
       const listed = new Set(hosts.map((h) => h.nodeId).filter((id): id is string => id !== undefined));
       for (const host of hosts) {
-        const node = host.nodeId !== undefined ? liveById.get(host.nodeId) : undefined;
         if (host.nodeId === undefined || this.inFlight.has(host.nodeId)) continue;
+        const node = liveById.get(host.nodeId);
         if (!node) {
           this.deps.log.warn(`host ${host.providerId} of ${env.name} belongs to no live node: deleting it`);
           this.enqueue(() =>
@@ -373,7 +386,7 @@ export class NodePools {
           );
         } else if (node.provider_id === null) {
           await this.deps.store.db.execute(
-            sql`UPDATE nodes SET provider_id = ${host.providerId} WHERE id = ${node.id}`,
+            sql`UPDATE nodes SET provider_id = ${host.providerId} WHERE id = ${node.id} AND provider_id IS NULL`,
           );
           this.deps.log.info(`node ${node.id} of ${env.name}: adopted host ${host.providerId}`);
         }
@@ -393,7 +406,7 @@ export class NodePools {
         await this.deps.store.db.execute(sql`
           UPDATE nodes SET state = ${stateValue('nodes', 'TERMINATED')}, terminated_at = now(),
                  message = 'its creation was interrupted (the controller stopped) and no host was made for it'
-          WHERE id = ${n.id} AND ${canMoveTo('nodes', 'TERMINATED')}`);
+          WHERE id = ${n.id} AND provider_id IS NULL AND ${canMoveTo('nodes', 'TERMINATED')}`);
       }
     }
   }
@@ -431,4 +444,9 @@ export class NodePools {
         });
     }
   }
+}
+
+/** What a provider said, for a node's message: its words, never a stack trace or a server path. */
+function providerWords(err: unknown): string {
+  return err instanceof ProviderError ? err.message : err instanceof Error ? err.message : String(err);
 }

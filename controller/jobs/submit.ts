@@ -28,7 +28,7 @@ import { jobs, templates } from '../db/schema.js';
 import { quotaLimit } from '../quotas.js';
 import { canEverPlace } from '../scheduler/place.js';
 import { newId } from '../secrets.js';
-import { autoEnvironmentName, ensureAutoEnvironment } from '../environments/auto.js';
+import { nameEnvironments, type NamedTask } from '../environments/auto.js';
 
 export type SubmitResult =
   | { jobId: string; created: false }
@@ -47,7 +47,7 @@ export async function submitJob(
     const existing = await findByClientToken(store, caller.id, parsed.clientToken);
     if (existing) return { jobId: existing, created: false };
   }
-  const { spec, tasks: resolved } = checkJobSpec(
+  const { spec, tasks: written } = checkJobSpec(
     body,
     await loadTemplates(
       store,
@@ -55,12 +55,8 @@ export async function submitJob(
       parsed.tasks.map((t) => t.template),
     ),
   );
-  checkSizeQuotas(caller, resolved);
-  const defaultEnvironment =
-    configuredDefault ??
-    (resolved.some((t) => t.computeEnvironment === undefined)
-      ? await ensureAutoEnvironment(store, caller)
-      : autoEnvironmentName(caller));
+  checkSizeQuotas(caller, written);
+  const { tasks: resolved, defaultEnvironment } = await nameEnvironments(store, caller, written, configuredDefault);
   const environmentIds = await resolveEnvironments(store, caller, resolved, defaultEnvironment);
   const bucketUses = resolved.flatMap((task) =>
     bucketsOfTask(
@@ -106,7 +102,7 @@ function createdView(
   jobId: string,
   caller: Caller,
   spec: JobSpec,
-  resolved: readonly ResolvedTask[],
+  resolved: readonly NamedTask[],
   createdMs: number,
   defaultEnvironment: string,
 ): Job {
@@ -146,7 +142,7 @@ function insertJob(
   ownerId: string,
   jobsLimit: number,
   spec: JobSpec,
-  resolved: readonly ResolvedTask[],
+  resolved: readonly NamedTask[],
   environmentIds: ReadonlyMap<string, string>,
 ): SQL {
   const taskRows = resolved.map((task, position) => ({
@@ -249,7 +245,7 @@ interface EnvNodeRow {
 async function resolveEnvironments(
   store: Database,
   caller: Caller,
-  resolved: ResolvedTask[],
+  resolved: NamedTask[],
   defaultEnvironment: string,
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(resolved.map((t) => t.computeEnvironment ?? defaultEnvironment))];
