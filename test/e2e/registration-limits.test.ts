@@ -98,7 +98,7 @@ t.test("a provisioned node's registration token registers one agent, once", asyn
     return n.state === 'READY' ? n : undefined;
   });
   t.equal(ready.name, request.name, 'the agent became the node the token was made for, under its name');
-  t.equal(ready.labels.hostname, 'the-host');
+  t.equal(ready.labels.hostname, 'the-host', 'the agent that registered is the one that holds the token');
 
   const impostor = await startAgent(t, {
     controllerUrl: controller.url,
