@@ -4,12 +4,22 @@
  * provider programs written by a test, and a recorder of each node's states as they pass.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Node } from '../../protocol/api.js';
 import type { BatchClient } from '../../sdk/client.js';
-import { tmpDir, type Teardown } from '../support/tmp.js';
+import type { Teardown } from '../support/tmp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const AGENT_BINARY = path.join(ROOT, 'dist/agent/linux-x64/batch-agent');
@@ -41,7 +51,8 @@ export interface NamespaceHosts {
 }
 
 export function namespaceHosts(t: Teardown): NamespaceHosts {
-  const stateDir = tmpDir(t, 'batch-ns-hosts-');
+  // Not tmpDir(): the hosts must be killed before their state (which names them) is removed.
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'batch-ns-hosts-'));
   const argv = [NAMESPACE_HOST, '--state-dir', stateDir, '--agent', AGENT_BINARY, '--stop-grace', '10'];
   const initPid = (providerId: string) => {
     try {
@@ -54,7 +65,6 @@ export function namespaceHosts(t: Teardown): NamespaceHosts {
   // Hosts outlive the controller by design: none may outlive the test. SIGKILL to a namespace's
   // init ends everything in it.
   t.teardown(() => {
-    if (!existsSync(stateDir)) return;
     for (const entry of readdirSync(stateDir)) {
       const pid = initPid(entry);
       if (pid === undefined) continue;
@@ -64,6 +74,7 @@ export function namespaceHosts(t: Teardown): NamespaceHosts {
         // gone already
       }
     }
+    rmSync(stateDir, { recursive: true, force: true, maxRetries: 3 });
   });
   return {
     stateDir,
