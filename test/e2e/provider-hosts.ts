@@ -149,7 +149,7 @@ export function writeProgram(dir: string, name: string, body: string): string {
 
 /** The nodes of one environment, TERMINATED ones included. */
 export async function nodesOf(client: BatchClient, environment: string): Promise<Node[]> {
-  return (await client.listNodes({ limit: 500 })).items.filter((n) => n.environment === environment);
+  return (await client.listNodes({ limit: 500, all: true, environment })).items;
 }
 
 export const live = (n: Node) => n.state !== 'TERMINATED';
