@@ -73,6 +73,8 @@ export const nodeSchema = z.object({
   labels: z.record(z.string(), z.string()),
   capacity: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
   allocated: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
+  /** The GPUs the agent detected and offers (`capacity.gpu` of them). */
+  gpus: z.array(z.object({ index: z.number().int(), model: z.string(), memoryMiB: z.number().int().optional() })),
   metrics: z.record(z.string(), z.number()).nullable(),
   agentVersion: z.string().nullable(),
   lastHeartbeatAt: timestamp.nullable(),

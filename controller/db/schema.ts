@@ -171,6 +171,8 @@ export const nodes = pgTable(
     cpu: doublePrecision('cpu').notNull(),
     memoryMiB: integer('memory_mib').notNull(),
     gpu: integer('gpu').notNull().default(0),
+    /** The GPUs its agent detected and offers (model, memory), as its hello said. */
+    gpus: jsonb('gpus').$type<{ index: number; model: string; memoryMiB?: number }[]>().notNull().default([]),
     metrics: jsonb('metrics').$type<Record<string, number>>(),
     credentialHash: text('credential_hash').notNull(),
     agentVersion: text('agent_version'),

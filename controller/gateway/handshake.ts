@@ -148,6 +148,7 @@ export async function handshake(store: Database, hello: Hello): Promise<Handshak
     cpu: hello.capacity.cpu,
     memoryMiB: hello.capacity.memoryMiB,
     gpu: hello.capacity.gpu,
+    gpus: hello.gpus ?? [],
     agentVersion: hello.agentVersion,
     protocolVersion: hello.protocolVersion,
     hostname: hello.hostname,

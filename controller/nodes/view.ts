@@ -48,6 +48,7 @@ async function load(
     labels: node.labels,
     capacity: { cpu: node.cpu, memoryMiB: node.memoryMiB, gpu: node.gpu },
     allocated,
+    gpus: node.gpus,
     metrics: node.metrics ?? null,
     agentVersion: node.agentVersion,
     lastHeartbeatAt: node.lastHeartbeatAt ? node.lastHeartbeatAt.toISOString() : null,

@@ -63,6 +63,7 @@ export function node(overrides: Partial<Node> = {}): Node {
     labels: { os: 'linux' },
     capacity: { cpu: 8, memoryMiB: 16384, gpu: 0 },
     allocated: { cpu: 2.5, memoryMiB: 4096, gpu: 0 },
+    gpus: [],
     metrics: {
       cpuPercent: 12,
       memoryUsedMiB: 5000,
