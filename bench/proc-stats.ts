@@ -25,6 +25,21 @@ export function cpuSeconds(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
+/**
+ * CPU seconds (user + system) of the process's children that exited and were waited for
+ * (cutime + cstime): the programs a controller ran, such as a provider's; undefined once it is gone.
+ */
+export function childCpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / clockTicks();
+}
+
 /** A field of /proc/<pid>/status in bytes (VmRSS, VmHWM, RssAnon, …); undefined once it is gone. */
 export function memoryBytes(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): number | undefined {
   let status: string;
