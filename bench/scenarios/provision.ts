@@ -19,6 +19,7 @@ import { wallNow } from '../clock.js';
 import { startController } from '../controller.js';
 import type { Deadline } from '../deadline.js';
 import { figure, type Conditions, type Figure } from '../figures.js';
+import { PgActivitySampler } from '../pg-activity.js';
 import { childCpuSeconds, CpuWindow, HostCpuWindow, percentOfCore, pidsNamed } from '../proc-stats.js';
 import { writeProviderScript } from '../provider-script.js';
 import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
@@ -66,6 +67,12 @@ export const provision: Scenario = {
     await ctx.deadline.sleep(1500);
 
     const phase = async (desired: number, done: (states: Record<string, number>) => boolean, what: () => string) => {
+      // --profile: what PostgreSQL's sessions were doing, and waiting for, during the phase.
+      const sampler =
+        ctx.options.profile && controller.databaseUrl
+          ? new PgActivitySampler(controller.databaseUrl, { waits: true })
+          : undefined;
+      sampler?.start();
       const windows = {
         controller: new CpuWindow(() => [controller.pid]),
         programs: childCpuSeconds(controller.pid)!,
@@ -82,6 +89,11 @@ export const provision: Scenario = {
       );
       const seconds = (wallNow() - startedAt) / 1000;
       const controllerCpu = windows.controller.read();
+      if (sampler) {
+        ctx.log(`PostgreSQL sessions while scaling to ${desired} (share of 20 ms samples):`);
+        for (const s of await sampler.stop(10))
+          ctx.log(`  ${(s.share * 100).toFixed(0).padStart(4)} %  ${s.statement}`);
+      }
       return {
         seconds,
         rate: nodes / seconds,
@@ -160,9 +172,9 @@ async function checkUp(client: BatchClient, sim: SimulatorHandle, nodes: number,
     () => `${missing} READY nodes without a providerId`,
   );
   const c = await sim.counters();
-  if (c.created !== nodes || c.connected !== nodes || c.rejects > 0 || c.spoolErrors > 0)
+  if (c.created !== nodes || c.connected !== nodes || c.rejects > 0 || c.disconnects > 0 || c.spoolErrors > 0)
     throw new Error(
-      `the simulator started ${c.created} hosts for ${nodes} nodes: ${c.connected} connected, ${c.rejects} refused, ${c.spoolErrors} spool errors`,
+      `the simulator started ${c.created} hosts for ${nodes} nodes: ${c.connected} connected, ${c.rejects} refused, ${c.disconnects} disconnected, ${c.spoolErrors} spool errors`,
     );
 }
 

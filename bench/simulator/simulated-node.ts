@@ -164,14 +164,14 @@ export class SimulatedNode {
         return;
       }
       if (this.welcomed) this.fleet.counters.disconnects += 1;
-      setTimeout(
-        () =>
+      // A node stopped meanwhile (a spool-mode host deleted just after the controller closed it) stays down.
+      setTimeout(() => {
+        if (!this.stopped)
           this.open(
             () => {},
             () => {},
-          ),
-        RECONNECT_MS,
-      );
+          );
+      }, RECONNECT_MS);
     });
   }
 
