@@ -8,7 +8,9 @@
  * /v1/compute-environments/NAME, every 50 ms). Down: from the scale call until none is left that
  * is not TERMINATED. For each phase: nodes/s, the controller's CPU, the CPU of the provider
  * programs it ran (its waited-for children: the sh script and its `cat`), PostgreSQL's, the
- * simulator's, and how busy the whole machine was. BATCH_PROVIDER_CONCURRENCY in the bench's
+ * simulator's, and how busy the whole machine was; beside them this host's raw spawn rate
+ * (`sh -c true` from Node, as many at a time as the controller runs programs), measured just
+ * before, as the yardstick of what spawning alone would allow. BATCH_PROVIDER_CONCURRENCY in the bench's
  * environment reaches the controller (default 32).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { childCpuSeconds, CpuWindow, HostCpuWindow, percentOfCore, pidsNamed } f
 import { writeProviderScript } from '../provider-script.js';
 import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
 import { SimulatorHandle } from '../simulator/handle.js';
+import { spawnRate } from '../spawn-rate.js';
 
 const ENVIRONMENT = 'bench-provision';
 const POLL_MS = 50;
@@ -44,6 +47,10 @@ export const provision: Scenario = {
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'batch-bench-provision-'));
     ctx.cleanup.add(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
     const { spoolDir, command } = writeProviderScript(workDir);
+
+    // The yardstick: how fast this host spawns a shell right now, as many at a time as the controller may.
+    ctx.log(`raw spawn rate: ${nodes} × /bin/sh -c true, ${concurrency} at a time`);
+    const rawSpawn = await ctx.deadline.race(spawnRate('/bin/sh', ['-c', 'true'], nodes, concurrency));
 
     const controller = await startController(ctx.cleanup, ctx.deadline, {
       store,
@@ -151,6 +158,7 @@ export const provision: Scenario = {
       ...both('postgresCpu', 'postgres_cpu', '% of a core'),
       ...both('simulatorCpu', 'simulator_cpu', '% of a core'),
       ...both('machineBusy', 'machine_busy', '% of the machine'),
+      figure(name('raw_spawn_rate'), rawSpawn, 'spawns/s (/bin/sh -c true, before the run)', conditions),
     ];
   },
 };
