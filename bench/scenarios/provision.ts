@@ -6,12 +6,14 @@
  *
  * Up: from the scale call until the environment counts every node READY (GET
  * /v1/compute-environments/NAME, every 50 ms). Down: from the scale call until none is left that
- * is not TERMINATED. For each phase: nodes/s, the controller's CPU, the CPU of the provider
- * programs it ran (its waited-for children: the sh script and its `cat`), PostgreSQL's, the
- * simulator's, and how busy the whole machine was; beside them this host's raw spawn rate
- * (`sh -c true` from Node, as many at a time as the controller runs programs), measured just
- * before, as the yardstick of what spawning alone would allow. BATCH_PROVIDER_CONCURRENCY in the bench's
- * environment reaches the controller (default 32).
+ * is not TERMINATED. For each phase: nodes/s; the CPU of the controller, of the provider programs
+ * it ran (its waited-for children: the sh script and its `cat`), of PostgreSQL and of the
+ * simulator; how long the controller's main thread was runnable but waiting for a CPU
+ * (/proc/<pid>/schedstat: what other processes took from it); how busy the whole machine was.
+ * Beside them, this host's raw spawn rate (`sh -c true` from Node, as many at a time as the
+ * controller runs programs) just before, the yardstick of what spawning alone would allow.
+ * BATCH_PROVIDER_CONCURRENCY in the bench's environment reaches the controller (default 32);
+ * `--profile` logs what PostgreSQL's sessions were doing and waiting for in each phase.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +24,7 @@ import { startController } from '../controller.js';
 import type { Deadline } from '../deadline.js';
 import { figure, type Conditions, type Figure } from '../figures.js';
 import { PgActivitySampler } from '../pg-activity.js';
-import { childCpuSeconds, CpuWindow, HostCpuWindow, percentOfCore, pidsNamed } from '../proc-stats.js';
+import { childCpuSeconds, CpuWindow, HostCpuWindow, percentOfCore, pidsNamed, schedSeconds } from '../proc-stats.js';
 import { writeProviderScript } from '../provider-script.js';
 import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
 import { SimulatorHandle } from '../simulator/handle.js';
@@ -86,6 +88,7 @@ export const provision: Scenario = {
         postgres: new CpuWindow(() => pidsNamed('postgres')),
         simulator: new CpuWindow(() => [sim.pid]),
         host: new HostCpuWindow(),
+        sched: schedSeconds(controller.pid),
       };
       const startedAt = wallNow();
       await client.scaleEnvironment(ENVIRONMENT, desired);
@@ -113,6 +116,8 @@ export const provision: Scenario = {
         postgresCpu: percentOfCore(windows.postgres.read()),
         simulatorCpu: percentOfCore(windows.simulator.read()),
         machineBusy: windows.host.percentOfMachine(),
+        // The controller's main thread (its event loop) runnable but waiting for a CPU, as a share of the phase.
+        controllerRunqueueWait: waitedShare(windows.sched, schedSeconds(controller.pid), seconds),
       };
     };
 
@@ -157,6 +162,7 @@ export const provision: Scenario = {
       ...both('programsCpu', 'provider_programs_cpu', '% of a core'),
       ...both('postgresCpu', 'postgres_cpu', '% of a core'),
       ...both('simulatorCpu', 'simulator_cpu', '% of a core'),
+      ...both('controllerRunqueueWait', 'controller_runqueue_wait', '% of the phase (main thread waiting for a CPU)'),
       ...both('machineBusy', 'machine_busy', '% of the machine'),
       figure(name('raw_spawn_rate'), rawSpawn, 'spawns/s (/bin/sh -c true, before the run)', conditions),
     ];
@@ -201,6 +207,14 @@ async function checkDown(client: BatchClient, sim: SimulatorHandle, nodes: numbe
     () => `the simulator had ${c.deleted} delete requests for ${nodes} hosts, ${c.connected} still connected`,
   );
   if (c.spoolErrors > 0) throw new Error(`${c.spoolErrors} spool errors in the simulator`);
+}
+
+function waitedShare(
+  before: { waiting: number } | undefined,
+  after: { waiting: number } | undefined,
+  seconds: number,
+): number | null {
+  return before && after && seconds > 0 ? ((after.waiting - before.waiting) / seconds) * 100 : null;
 }
 
 type NodeRow = Awaited<ReturnType<BatchClient['listNodes']>>['items'][number];
