@@ -6,9 +6,10 @@
  *
  * Up: from the scale call until the environment counts every node READY (GET
  * /v1/compute-environments/NAME, every 50 ms). Down: from the scale call until none is left that
- * is not TERMINATED. For each phase: nodes/s; the CPU of the controller, of the provider programs
- * it ran (its waited-for children: the sh script and its `cat`), of PostgreSQL and of the
- * simulator; how long the controller's main thread was runnable but waiting for a CPU
+ * is not TERMINATED. For each phase: nodes/s; when the last create or delete request reached the
+ * simulator (what follows is registration, or the controller's own writes); the CPU of the
+ * controller, of the provider programs it ran (its waited-for children: the sh script and its
+ * `cat`), of PostgreSQL and of the simulator; how long the controller's main thread was runnable but waiting for a CPU
  * (/proc/<pid>/schedstat: what other processes took from it); how busy the whole machine was.
  * Beside them, this host's raw spawn rate (`sh -c true` from Node, as many at a time as the
  * controller runs programs) just before, the yardstick of what spawning alone would allow.
@@ -28,6 +29,7 @@ import { childCpuSeconds, CpuWindow, HostCpuWindow, percentOfCore, pidsNamed, sc
 import { writeProviderScript } from '../provider-script.js';
 import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
 import { SimulatorHandle } from '../simulator/handle.js';
+import type { SimCounters } from '../simulator/ipc.js';
 import { spawnRate } from '../spawn-rate.js';
 
 const ENVIRONMENT = 'bench-provision';
@@ -75,7 +77,17 @@ export const provision: Scenario = {
     // The pool's first pass over the new environment also lists its hosts (then once a minute): let it pass.
     await ctx.deadline.sleep(1500);
 
-    const phase = async (desired: number, done: (states: Record<string, number>) => boolean, what: () => string) => {
+    /**
+     * One scale call and the wait for its end. `handedOver`: the simulator's count of the requests
+     * this phase makes (creates or deletes), so the moment the controller's last program call
+     * reached the simulator is known apart from the end (calls vs. what follows them).
+     */
+    const phase = async (
+      desired: number,
+      done: (states: Record<string, number>) => boolean,
+      handedOver: (c: SimCounters) => number,
+      what: () => string,
+    ) => {
       // --profile: what PostgreSQL's sessions were doing, and waiting for, during the phase.
       const sampler =
         ctx.options.profile && controller.databaseUrl
@@ -92,12 +104,19 @@ export const provision: Scenario = {
       };
       const startedAt = wallNow();
       await client.scaleEnvironment(ENVIRONMENT, desired);
+      const target = handedOver(await sim.counters()) + nodes;
+      let callsDoneAt: number | undefined;
       await ctx.deadline.poll(
-        async () => (done((await client.getEnvironment(ENVIRONMENT)).nodes) ? true : undefined),
+        async () => {
+          const [env, counters] = await Promise.all([client.getEnvironment(ENVIRONMENT), sim.counters()]);
+          if (callsDoneAt === undefined && handedOver(counters) >= target) callsDoneAt = wallNow();
+          return done(env.nodes) ? true : undefined;
+        },
         POLL_MS,
         what,
       );
-      const seconds = (wallNow() - startedAt) / 1000;
+      const endedAt = wallNow();
+      const seconds = (endedAt - startedAt) / 1000;
       const controllerCpu = windows.controller.read();
       if (sampler) {
         ctx.log(`PostgreSQL sessions while scaling to ${desired} (share of 20 ms samples):`);
@@ -118,6 +137,8 @@ export const provision: Scenario = {
         machineBusy: windows.host.percentOfMachine(),
         // The controller's main thread (its event loop) runnable but waiting for a CPU, as a share of the phase.
         controllerRunqueueWait: waitedShare(windows.sched, schedSeconds(controller.pid), seconds),
+        // When the simulator had every request of the phase (the last program call had run), from the scale call.
+        callsSeconds: ((callsDoneAt ?? endedAt) - startedAt) / 1000,
       };
     };
 
@@ -129,9 +150,12 @@ export const provision: Scenario = {
         seen = states;
         return (states.READY ?? 0) >= nodes;
       },
+      (c) => c.created,
       () => `scaling up: ${JSON.stringify(seen)}`,
     );
-    ctx.log(`up: ${nodes} READY in ${up.seconds.toFixed(2)} s (${up.rate.toFixed(0)} nodes/s)`);
+    ctx.log(
+      `up: ${nodes} READY in ${up.seconds.toFixed(2)} s (${up.rate.toFixed(0)} nodes/s), the last create call at ${up.callsSeconds.toFixed(2)} s`,
+    );
     await checkUp(client, sim, nodes, ctx.deadline);
 
     ctx.log(`scaling ${ENVIRONMENT} from ${nodes} to 0`);
@@ -141,9 +165,12 @@ export const provision: Scenario = {
         seen = states;
         return Object.values(states).every((n) => n === 0);
       },
+      (c) => c.deleted,
       () => `scaling down: ${JSON.stringify(seen)} not TERMINATED yet`,
     );
-    ctx.log(`down: ${nodes} TERMINATED in ${down.seconds.toFixed(2)} s (${down.rate.toFixed(0)} nodes/s)`);
+    ctx.log(
+      `down: ${nodes} TERMINATED in ${down.seconds.toFixed(2)} s (${down.rate.toFixed(0)} nodes/s), the last delete call at ${down.callsSeconds.toFixed(2)} s`,
+    );
     await checkDown(client, sim, nodes, ctx.deadline);
 
     const conditions: Conditions = { store, nodes, providerConcurrency: concurrency, program: 'sh script + cat' };
@@ -157,6 +184,7 @@ export const provision: Scenario = {
       figure(name('up_rate'), up.rate, 'nodes/s (0 → READY)', conditions, { target }),
       figure(name('down_rate'), down.rate, 'nodes/s (READY → TERMINATED)', conditions, { target }),
       ...both('seconds', 'seconds', 's'),
+      ...both('callsSeconds', 'program_calls_seconds', 's until the last program call reached the simulator'),
       ...both('controllerCpu', 'controller_cpu', '% of a core'),
       ...both('controllerCpuMsPerNode', 'controller_cpu_per_node', 'ms of CPU per node'),
       ...both('programsCpu', 'provider_programs_cpu', '% of a core'),
