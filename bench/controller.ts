@@ -23,6 +23,8 @@ export const BENCH_QUOTAS = {
   instancesPerTask: 1_000_000,
   tasksPerJob: 1000,
   jobs: 1_000_000,
+  /** `provision` grows an environment to 1,000 nodes × --scale, `fleet-size` the local one to 10,000. */
+  nodesPerEnvironment: 1_000_000,
 };
 
 export interface BenchController {

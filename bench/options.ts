@@ -11,7 +11,7 @@
  *   --validate           BENCH_VALIDATE=1  the simulator checks every controller frame against the
  *                                          catalogue (costs simulator CPU, which the controller shares)
  *   --profile            BENCH_PROFILE=1   diagnostics, not figures: sample PostgreSQL's active statements
- *                                          during dispatch runs, and write a CPU profile of each controller
+ *                                          during dispatch runs (and their waits in provision), and write a CPU profile of each controller
  *                                          of dispatch, start-latency, real-processes and logs
  *                                          (bench/results/profiles/*.cpuprofile: Chrome DevTools, or
  *                                          `node dist/bench/profile-top.js FILE` for the top functions)

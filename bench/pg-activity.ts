@@ -22,7 +22,11 @@ export class PgActivitySampler {
   private stopped = false;
   private firstError: string | undefined;
 
-  constructor(databaseUrl: string) {
+  /** `waits`: each statement is prefixed with what it was waiting for, if anything (`[Lock:advisory] …`). */
+  constructor(
+    databaseUrl: string,
+    private readonly options: { waits?: boolean } = {},
+  ) {
     this.sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   }
 
@@ -46,12 +50,15 @@ export class PgActivitySampler {
     if (this.busy) return;
     this.busy = true;
     try {
-      const rows = await this.sql<{ query: string }[]>`
-        SELECT query FROM pg_stat_activity
+      const rows = await this.sql<{ query: string; wait: string | null }[]>`
+        SELECT query, wait_event_type || ':' || wait_event AS wait FROM pg_stat_activity
         WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`;
       this.samples += 1;
       if (rows.length === 0) this.count('(idle: no statement active)');
-      for (const row of rows) this.count(row.query.replace(/\s+/g, ' ').trim().slice(0, 160));
+      for (const row of rows) {
+        const statement = row.query.replace(/\s+/g, ' ').trim().slice(0, 160);
+        this.count(this.options.waits && row.wait ? `[${row.wait}] ${statement}` : statement);
+      }
     } catch (err) {
       // A lost sample only thins the profile; if none succeeds, stop() says why.
       this.firstError ??= (err as Error).message;

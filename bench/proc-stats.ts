@@ -25,6 +25,36 @@ export function cpuSeconds(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
+/**
+ * CPU seconds (user + system) of the process's children that exited and were waited for
+ * (cutime + cstime): the programs a controller ran, such as a provider's; undefined once it is gone.
+ */
+export function childCpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / clockTicks();
+}
+
+/**
+ * The main thread's scheduler statistics from /proc/<pid>/schedstat, in seconds: time on a CPU,
+ * and time runnable but waiting for one (on a busy machine, the time other processes took).
+ * Undefined once it is gone or without schedstats.
+ */
+export function schedSeconds(pid: number): { running: number; waiting: number } | undefined {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    if (!Number.isFinite(running) || !Number.isFinite(waiting)) return undefined;
+    return { running: running! / 1e9, waiting: waiting! / 1e9 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A field of /proc/<pid>/status in bytes (VmRSS, VmHWM, RssAnon, …); undefined once it is gone. */
 export function memoryBytes(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon'): number | undefined {
   let status: string;

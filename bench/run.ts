@@ -21,6 +21,7 @@ import { eventsFollow } from './scenarios/events-follow.js';
 import { fleetSize } from './scenarios/fleet-size.js';
 import { growth } from './scenarios/growth.js';
 import { logs } from './scenarios/logs.js';
+import { provision } from './scenarios/provision.js';
 import { realProcesses } from './scenarios/real-processes.js';
 import { startLatency } from './scenarios/start-latency.js';
 
@@ -33,6 +34,7 @@ const SCENARIOS: Scenario[] = [
   logs,
   fleetSize,
   agentFootprint,
+  provision,
   growth,
 ];
 

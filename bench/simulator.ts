@@ -8,10 +8,11 @@
  */
 import { wallNow } from './clock.js';
 import type { FleetOptions, JobTiming, Push, Reply, Request, SimCounters } from './simulator/ipc.js';
-import { SimulatedNode, type Fleet } from './simulator/simulated-node.js';
+import { SimulatedNode } from './simulator/simulated-node.js';
+import { Spool, type SpoolFleet } from './simulator/spool.js';
 
-class Simulator implements Fleet {
-  readonly counters: Fleet['counters'] = {
+class Simulator implements SpoolFleet {
+  readonly counters: SpoolFleet['counters'] = {
     connected: 0,
     rejects: 0,
     disconnects: 0,
@@ -27,6 +28,9 @@ class Simulator implements Fleet {
     heartbeats: 0,
     unknownKinds: 0,
     protocolErrors: 0,
+    created: 0,
+    deleted: 0,
+    spoolErrors: 0,
   };
   readonly seenAttempts = new Set<number>();
   readonly timings = new Map<string, JobTiming>();
@@ -34,8 +38,19 @@ class Simulator implements Fleet {
   private readonly dirty = new Set<SimulatedNode>();
   private flushScheduled = false;
   private target: number | undefined;
+  private spool: Spool | undefined;
 
   constructor(readonly options: FleetOptions) {}
+
+  /** Spool mode: nodes come and go as the provider's program asks (simulator/spool.ts). */
+  startSpool(spool: Spool): void {
+    this.spool = spool;
+    spool.start();
+  }
+
+  addNode(node: SimulatedNode): void {
+    this.nodes.push(node);
+  }
 
   /** Opens the connections `connectBatch` at a time; a batch waits for all its welcomes. */
   async connect(): Promise<void> {
@@ -78,6 +93,7 @@ class Simulator implements Fleet {
   }
 
   stop(): void {
+    this.spool?.stop();
     for (const n of this.nodes) n.stop();
   }
 }
@@ -101,6 +117,23 @@ async function onRequest(request: Request): Promise<void> {
         const started = wallNow();
         await simulator.connect();
         reply({ id: request.id, type: 'connected', counters: simulator.snapshot(), ms: wallNow() - started });
+        return;
+      }
+      case 'spool': {
+        if (simulator) throw new Error('already connected');
+        const { cpu, validate } = request.options;
+        simulator = new Simulator({
+          url: '',
+          registrationToken: '',
+          nodes: 0,
+          cpu,
+          connectBatch: 1,
+          logChunk: false,
+          recordTimings: false,
+          validate,
+        });
+        simulator.startSpool(new Spool(request.options, simulator));
+        reply({ id: request.id, type: 'ok' });
         return;
       }
       case 'expectFinals':

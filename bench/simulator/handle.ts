@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Cleanup } from '../cleanup.js';
 import type { Deadline } from '../deadline.js';
 import { SIMULATOR_MAIN } from '../paths.js';
-import type { FleetOptions, FromSimulator, JobTiming, Reply, Request, SimCounters } from './ipc.js';
+import type { FleetOptions, FromSimulator, JobTiming, Reply, Request, SimCounters, SpoolOptions } from './ipc.js';
 
 type Pending = { resolve: (reply: Reply) => void; reject: (err: Error) => void };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -32,6 +32,26 @@ export class SimulatorHandle {
     deadline: Deadline,
     options: FleetOptions,
   ): Promise<{ sim: SimulatorHandle; connectMs: number }> {
+    const sim = SimulatorHandle.fork(cleanup);
+    const reply = await deadline.race(
+      sim.request({ type: 'connect', options }),
+      () => `${sim.lastCounters?.connected ?? 0} of ${options.nodes} simulated nodes connected`,
+    );
+    if (reply.type !== 'connected') throw new Error(`unexpected reply ${reply.type}`);
+    return { sim, connectMs: reply.ms };
+  }
+
+  /**
+   * Forks the simulator in spool mode (simulator/spool.ts): it starts a node for each create
+   * request a provider program leaves in `options.dir` and ends it at its delete request.
+   */
+  static async startSpool(cleanup: Cleanup, deadline: Deadline, options: SpoolOptions): Promise<SimulatorHandle> {
+    const sim = SimulatorHandle.fork(cleanup);
+    await deadline.race(sim.request({ type: 'spool', options }), () => 'starting the simulator');
+    return sim;
+  }
+
+  private static fork(cleanup: Cleanup): SimulatorHandle {
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     // ws keeps per-connection buffers; 10,000 connections need more than the default heap.
@@ -42,12 +62,7 @@ export class SimulatorHandle {
     });
     const sim = new SimulatorHandle(child);
     cleanup.add('stop the simulator', () => sim.stop());
-    const reply = await deadline.race(
-      sim.request({ type: 'connect', options }),
-      () => `${sim.lastCounters?.connected ?? 0} of ${options.nodes} simulated nodes connected`,
-    );
-    if (reply.type !== 'connected') throw new Error(`unexpected reply ${reply.type}`);
-    return { sim, connectMs: reply.ms };
+    return sim;
   }
 
   get pid(): number {

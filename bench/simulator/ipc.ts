@@ -20,6 +20,17 @@ export interface FleetOptions {
   validate: boolean;
 }
 
+/**
+ * Spool mode (the `provision` scenario): no nodes at first; a node per create request the
+ * `command` provider's program leaves in `dir`, each registering with its own token, and a
+ * delete request ends that node (simulator/spool.ts says how the files look).
+ */
+export interface SpoolOptions {
+  dir: string;
+  cpu: number;
+  validate: boolean;
+}
+
 export interface SimCounters {
   connected: number;
   rejects: number;
@@ -38,6 +49,11 @@ export interface SimCounters {
   unknownKinds: number;
   /** Controller frames that did not decode (the connection is dropped and reopened). */
   protocolErrors: number;
+  /** Spool mode: create requests taken (a node started for each) and delete requests done. */
+  created: number;
+  deleted: number;
+  /** Spool mode: requests that could not be used (unknown host, unreadable request, failed registration). */
+  spoolErrors: number;
   /** Simulator CPU seconds (user + system) and RSS, so its share of the machine is visible. */
   cpuSeconds: number;
   rssBytes: number;
@@ -52,6 +68,7 @@ export interface JobTiming {
 
 export type Request =
   | { id: number; type: 'connect'; options: FleetOptions }
+  | { id: number; type: 'spool'; options: SpoolOptions }
   | { id: number; type: 'expectFinals'; count: number }
   | { id: number; type: 'counters' }
   | { id: number; type: 'timings' }

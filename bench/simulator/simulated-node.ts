@@ -54,9 +54,14 @@ export class SimulatedNode {
   private outgoing: AgentMessage[] = [];
   private readonly unacked = new Map<number, Unacked>();
 
+  /**
+   * `own`: a node of its own (spool mode) — its controller URL, single-use registration token and
+   * host name — instead of the fleet's shared token and `sim-<index>`.
+   */
   constructor(
     private readonly index: number,
     private readonly fleet: Fleet,
+    private readonly own?: { url: string; registrationToken: string; hostname: string },
   ) {}
 
   /** Opens the connection; resolves at `welcome`, rejects on `reject` or a close before it. */
@@ -84,7 +89,7 @@ export class SimulatedNode {
   }
 
   private open(resolve: () => void, reject: (err: Error) => void): void {
-    const endpoint = `${this.fleet.options.url.replace(/^http/, 'ws')}/v1/agent`;
+    const endpoint = `${(this.own?.url ?? this.fleet.options.url).replace(/^http/, 'ws')}/v1/agent`;
     const socket = new WebSocket(endpoint, {
       perMessageDeflate: false,
       maxPayload: MAX_FRAME_BYTES,
@@ -103,8 +108,10 @@ export class SimulatedNode {
             kind: 'hello',
             protocolVersion: PROTOCOL_VERSION,
             agentVersion: `${BATCH_VERSION}-simulated`,
-            auth: this.auth ?? { registrationToken: this.fleet.options.registrationToken },
-            hostname: `sim-${this.index}`,
+            auth: this.auth ?? {
+              registrationToken: this.own?.registrationToken ?? this.fleet.options.registrationToken,
+            },
+            hostname: this.own?.hostname ?? `sim-${this.index}`,
             os: 'linux',
             arch: 'x64',
             capacity: { cpu, memoryMiB: 8192, gpu: 0 },
@@ -157,14 +164,14 @@ export class SimulatedNode {
         return;
       }
       if (this.welcomed) this.fleet.counters.disconnects += 1;
-      setTimeout(
-        () =>
+      // A node stopped meanwhile (a spool-mode host deleted just after the controller closed it) stays down.
+      setTimeout(() => {
+        if (!this.stopped)
           this.open(
             () => {},
             () => {},
-          ),
-        RECONNECT_MS,
-      );
+          );
+      }, RECONNECT_MS);
     });
   }
 
