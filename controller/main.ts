@@ -99,6 +99,8 @@ async function main(): Promise<void> {
     runPass: async (request) => {
       const report = await pass(request);
       void events.wake();
+      // Nodes the pass made TERMINATING are for the pools to delete now, not at their next second.
+      if (report.changed.nodes > 0) pools?.wake();
       return report;
     },
     clock: systemClock,

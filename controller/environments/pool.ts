@@ -310,9 +310,10 @@ export class NodePools {
     this.failures.set(env.id, { count: failure.count + 1, until: this.deps.clock.now() + delay });
     const message = `its provider could not create it: ${why}`.slice(0, 4000);
     await this.deps.store.db.execute(sql`
-      UPDATE nodes SET state = ${stateValue('nodes', 'TERMINATED')}, terminated_at = now(), message = ${message}
-      WHERE id = ${nodeId} AND ${canMoveTo('nodes', 'TERMINATED')}`);
-    await this.deps.store.db.execute(sql`DELETE FROM registration_tokens WHERE node_id = ${nodeId}`);
+      WITH gone AS (
+        UPDATE nodes SET state = ${stateValue('nodes', 'TERMINATED')}, terminated_at = now(), message = ${message}
+        WHERE id = ${nodeId} AND ${canMoveTo('nodes', 'TERMINATED')} RETURNING id)
+      DELETE FROM registration_tokens WHERE node_id IN (SELECT id FROM gone)`);
     this.deps.log.warn(`node ${name} of ${env.name}: ${message}; next try in ${delay / 1000} s`, {
       event: 'node.provisioning-failed',
       nodeId,
@@ -330,9 +331,10 @@ export class NodePools {
           await provider.delete(node.provider_id, AbortSignal.timeout(this.timeoutOf(env)));
         this.deps.disconnect(node.id);
         await this.deps.store.db.execute(sql`
-          UPDATE nodes SET state = ${stateValue('nodes', 'TERMINATED')}, terminated_at = now()
-          WHERE id = ${node.id} AND ${canMoveTo('nodes', 'TERMINATED')}`);
-        await this.deps.store.db.execute(sql`DELETE FROM registration_tokens WHERE node_id = ${node.id}`);
+          WITH gone AS (
+            UPDATE nodes SET state = ${stateValue('nodes', 'TERMINATED')}, terminated_at = now()
+            WHERE id = ${node.id} AND ${canMoveTo('nodes', 'TERMINATED')} RETURNING id)
+          DELETE FROM registration_tokens WHERE node_id IN (SELECT id FROM gone)`);
         this.deps.log.info(`node ${node.id} of ${env.name} is TERMINATED`, {
           event: 'node.terminated',
           nodeId: node.id,
@@ -406,7 +408,7 @@ export class NodePools {
         await this.deps.store.db.execute(sql`
           UPDATE nodes SET state = ${stateValue('nodes', 'TERMINATED')}, terminated_at = now(),
                  message = 'its creation was interrupted (the controller stopped) and no host was made for it'
-          WHERE id = ${n.id} AND provider_id IS NULL AND ${canMoveTo('nodes', 'TERMINATED')}`);
+          WHERE id = ${n.id} AND provider_id IS NULL AND ${stateIn('nodes', ['PROVISIONING'])}`);
       }
     }
   }

@@ -53,6 +53,9 @@ async function register(
       return {
         refused: 'the registration token is unknown, revoked or expired; get one with `batchctl envs token ENV`',
       };
+    // A provisioned node's own token: its quota was counted when the node was made, and the
+    // token row alone serializes its one use (no environment-wide lock for a thousand booting nodes).
+    if (row.token.nodeId !== null) return bindProvisioned(tx, row.token.id, row.token.nodeId, row.env.id, observed);
     await lockKey(tx, `nodes:${row.env.id}`);
     const [fresh] = await tx.db
       .select({ uses: registrationTokens.uses })
@@ -60,7 +63,6 @@ async function register(
       .where(eq(registrationTokens.id, row.token.id));
     if (!fresh || (row.token.maxUses !== null && fresh.uses >= row.token.maxUses))
       return { refused: 'the registration token has been used up', env: row.env.name };
-    if (row.token.nodeId !== null) return bindProvisioned(tx, row.token.id, row.token.nodeId, row.env.id, observed);
     const limit = quotaLimit(row.quotas, 'nodesPerEnvironment');
     const [live] = await tx.db
       .select({ n: count() })
@@ -121,6 +123,18 @@ async function bindProvisioned(
   environmentId: string,
   observed: Omit<typeof nodes.$inferInsert, 'id' | 'environmentId' | 'name' | 'state' | 'credentialHash'>,
 ): Promise<HandshakeResult | { refused: string; env?: string }> {
+  // Spending the use first, guarded, locks the token row: a second agent with it waits, then finds it spent.
+  const spent = await tx.db
+    .update(registrationTokens)
+    .set({ uses: sql`${registrationTokens.uses} + 1` })
+    .where(
+      and(
+        eq(registrationTokens.id, tokenId),
+        sql`${registrationTokens.uses} < coalesce(${registrationTokens.maxUses}, 1)`,
+      ),
+    )
+    .returning({ id: registrationTokens.id });
+  if (spent.length === 0) return { refused: 'the registration token has been used up' };
   const credential = newSecret('node');
   const bound = await tx.db
     .update(nodes)
@@ -128,10 +142,6 @@ async function bindProvisioned(
     .where(and(eq(nodes.id, nodeId), stateIn('nodes', ['PROVISIONING'])))
     .returning({ id: nodes.id });
   if (bound.length === 0) return { refused: `node ${nodeId} this token was made for is no longer being provisioned` };
-  await tx.db
-    .update(registrationTokens)
-    .set({ uses: sql`${registrationTokens.uses} + 1` })
-    .where(eq(registrationTokens.id, tokenId));
   return { ok: true, nodeId, environmentId, credential };
 }
 
