@@ -2,7 +2,7 @@
  * A job's DAG: one box per task, coloured by its state, with its instance counts; edges say their
  * condition. Read-only; clicking a task opens its instances.
  */
-import { Background, Controls, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import { Background, Controls, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
 import { useMemo } from 'react';
 import type { Job } from '../../../sdk/index.js';
 import { layoutDag } from '../dag-layout.js';
@@ -28,6 +28,9 @@ export function JobDag({ job }: { job: Job }) {
     id: task.name,
     position: positions.get(task.name) ?? { x: 0, y: 0 },
     className: `dag-node st-${task.state}`,
+    // Dependencies flow left to right, as dagre lays them out.
+    sourcePosition: Position.Right,
+    targetPosition: Position.Left,
     draggable: false,
     connectable: false,
     ariaLabel: t('dag.taskLabel', { name: task.name, state: t(`state.${task.state}`) }),
@@ -63,6 +66,7 @@ export function JobDag({ job }: { job: Job }) {
         nodes={nodes}
         edges={edges}
         fitView
+        fitViewOptions={{ maxZoom: 1 }}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}

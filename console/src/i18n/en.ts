@@ -171,7 +171,7 @@ export const en = {
   'builder.noTemplates': 'No templates yet: create one, or add a task without a template.',
   'builder.fromTemplate': 'from {name}',
   'builder.noTemplate': 'no template',
-  'builder.overrides': '{n} fields set for this job',
+  'builder.overrides': 'Set for this job: {n}',
   'builder.inputHandle': 'Depends on',
   'builder.outputHandle': 'Needed by',
   'builder.editTask': 'Edit task {name}',

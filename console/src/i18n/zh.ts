@@ -170,7 +170,7 @@ export const zh: Dictionary = {
   'builder.noTemplates': '还没有模板：请先创建一个，或添加不使用模板的任务。',
   'builder.fromTemplate': '来自 {name}',
   'builder.noTemplate': '无模板',
-  'builder.overrides': '本作业设置了 {n} 个字段',
+  'builder.overrides': '本作业设置的字段：{n}',
   'builder.inputHandle': '依赖于',
   'builder.outputHandle': '被依赖于',
   'builder.editTask': '编辑任务 {name}',

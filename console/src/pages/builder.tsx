@@ -103,7 +103,7 @@ function Builder() {
     if (template) data.template = template;
     setNodes((current) => [
       ...current,
-      { id, type: 'task', position: position ?? { x: 40 + 260 * (count % 3), y: 40 + 120 * Math.floor(count / 3) }, data },
+      { id, type: 'task', position: position ?? { x: 40 + 320 * (count % 3), y: 40 + 140 * Math.floor(count / 3) }, data },
     ]);
   };
 
