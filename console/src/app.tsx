@@ -66,7 +66,13 @@ export function App() {
   }
   return (
     <>
-      <Header admin={session.admin} path={path} onSignOut={() => { session.signOut(); }} />
+      <Header
+        admin={session.admin}
+        path={path}
+        onSignOut={() => {
+          session.signOut();
+        }}
+      />
       <main>{page}</main>
     </>
   );

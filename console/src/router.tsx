@@ -67,7 +67,10 @@ export function Link({
   children,
   className,
   ...rest
-}: { to: string; children: ReactNode; className?: string } & Omit<React.AnchorHTMLAttributes<HTMLAnchorElement>, 'href'>) {
+}: { to: string; children: ReactNode; className?: string } & Omit<
+  React.AnchorHTMLAttributes<HTMLAnchorElement>,
+  'href'
+>) {
   const { navigate } = useRouter();
   return (
     <a

@@ -23,10 +23,17 @@ export interface ApiOptions<T> {
  * `key` names what is loaded: when it changes, the data is loaded anew (and a stale answer for
  * the old key is dropped). `load` is read at call time, so it may close over the current props.
  */
-export function useApi<T>(key: string, load: (client: BatchClient) => Promise<T>, options: ApiOptions<T> = {}): ApiResult<T> {
+export function useApi<T>(
+  key: string,
+  load: (client: BatchClient) => Promise<T>,
+  options: ApiOptions<T> = {},
+): ApiResult<T> {
   const { client } = useSession();
   const failed = useUnauthorizedHandler();
-  const [state, setState] = useState<{ key: string; data?: T; error?: unknown; loading: boolean }>({ key, loading: true });
+  const [state, setState] = useState<{ key: string; data?: T; error?: unknown; loading: boolean }>({
+    key,
+    loading: true,
+  });
   const [generation, setGeneration] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -48,7 +55,8 @@ export function useApi<T>(key: string, load: (client: BatchClient) => Promise<T>
         if (failed(error)) return;
         setState((previous) => ({ ...previous, key, error, loading: false }));
         // A passing error (a restarting controller) should not end a live view: keep polling.
-        if (optionsRef.current.pollMs !== undefined) timer = setTimeout(() => void run(), optionsRef.current.pollMs * 2);
+        if (optionsRef.current.pollMs !== undefined)
+          timer = setTimeout(() => void run(), optionsRef.current.pollMs * 2);
       }
     };
     void run();
@@ -100,7 +108,7 @@ export function useAction(): {
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const run = useCallback(
-    async <T,>(action: (client: BatchClient) => Promise<T>) => {
+    async <T>(action: (client: BatchClient) => Promise<T>) => {
       setBusy(true);
       setError(undefined);
       try {

@@ -23,7 +23,9 @@ export function TaskEditor({
   return (
     <section className="panel" aria-label={t('builder.editTask', { name: task.name })}>
       <h2>{t('builder.editTask', { name: task.name })}</h2>
-      <p className="hint">{task.template ? t('builder.overrideHint', { name: task.template }) : t('builder.blankHint')}</p>
+      <p className="hint">
+        {task.template ? t('builder.overrideHint', { name: task.template }) : t('builder.blankHint')}
+      </p>
       <div className={`field${errors.name ? ' invalid' : ''}`}>
         <label htmlFor="task-name">{t('task.name')}</label>
         <input

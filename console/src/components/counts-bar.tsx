@@ -21,9 +21,7 @@ export function CountsBar({ counts }: { counts: Record<string, number> }) {
         ))}
       </div>
       <span className="counts-text">
-        {parts.length === 0
-          ? t('counts.none')
-          : t('counts.summary', { done: counts.SUCCEEDED ?? 0, total })}
+        {parts.length === 0 ? t('counts.none') : t('counts.summary', { done: counts.SUCCEEDED ?? 0, total })}
       </span>
     </div>
   );

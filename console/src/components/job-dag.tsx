@@ -7,11 +7,13 @@ import { useMemo } from 'react';
 import type { Job } from '../../../sdk/index.js';
 import { layoutDag } from '../dag-layout.js';
 import { useT } from '../i18n/i18n.js';
+import { useFlowLabels } from './flow-labels.js';
 import { pathOf, useRouter } from '../router.js';
 import { edgeLabel, type Condition } from './edge-label.js';
 
 export function JobDag({ job }: { job: Job }) {
   const t = useT();
+  const flowLabels = useFlowLabels();
   const { navigate } = useRouter();
   // The layout depends only on the DAG's shape, which is immutable after submit.
   const shape = job.tasks.map((task) => `${task.name}<${task.dependsOn.map((d) => d.task).join(',')}`).join(';');
@@ -71,6 +73,7 @@ export function JobDag({ job }: { job: Job }) {
         nodesConnectable={false}
         elementsSelectable={false}
         proOptions={{ hideAttribution: true }}
+        ariaLabelConfig={flowLabels}
         onNodeClick={(_event, node) => {
           navigate(pathOf('jobs', job.id, 'tasks', node.id));
         }}

@@ -32,9 +32,11 @@ export const en = {
 
   'signIn.title': 'Sign in to Batch',
   'signIn.token': 'API token',
-  'signIn.hint': 'The admin token printed by `make run`, or one from `batchctl tokens create`. It is kept only in this browser tab.',
+  'signIn.hint':
+    'The admin token printed by `make run`, or one from `batchctl tokens create`. It is kept only in this browser tab.',
   'signIn.refused': 'The controller refused this token. Check it and try again.',
-  'signIn.expired': 'Your session has ended: the controller no longer accepts the token (revoked or expired). Sign in again.',
+  'signIn.expired':
+    'Your session has ended: the controller no longer accepts the token (revoked or expired). Sign in again.',
 
   'error.api': 'The controller answered {status}: {message}',
   'error.connection': 'The controller cannot be reached. Is it running?',
@@ -279,6 +281,18 @@ export const en = {
   'oss.modified': 'Modified',
   'oss.empty': 'Nothing under this prefix.',
   'oss.noBuckets': 'You have no buckets yet: `batchctl oss cp` creates one at the first upload.',
+
+  'flow.nodeHelp': 'Press Enter or Space to select a task.',
+  'flow.nodeHelpMovable': 'Press Enter or Space to select a task; the arrow keys then move it.',
+  'flow.nodeMoved': 'Moved the task {direction}, to x {x}, y {y}.',
+  'flow.edgeHelp': 'Press Enter or Space to select a dependency.',
+  'flow.controls': 'Canvas controls',
+  'flow.zoomIn': 'Zoom in',
+  'flow.zoomOut': 'Zoom out',
+  'flow.fitView': 'Fit the graph in view',
+  'flow.interactive': 'Lock or unlock the canvas',
+  'flow.minimap': 'Overview map',
+  'flow.handle': 'Connection point',
 
   'state.PENDING': 'Pending',
   'state.WAITING': 'Waiting',

@@ -279,6 +279,18 @@ export const zh: Dictionary = {
   'oss.empty': '此前缀下没有对象。',
   'oss.noBuckets': '你还没有存储桶：`batchctl oss cp` 在首次上传时创建。',
 
+  'flow.nodeHelp': '按 Enter 或空格键选择任务。',
+  'flow.nodeHelpMovable': '按 Enter 或空格键选择任务，然后可用方向键移动它。',
+  'flow.nodeMoved': '已将任务向{direction}移动，新位置 x {x}，y {y}。',
+  'flow.edgeHelp': '按 Enter 或空格键选择依赖。',
+  'flow.controls': '画布控制',
+  'flow.zoomIn': '放大',
+  'flow.zoomOut': '缩小',
+  'flow.fitView': '使图形适合视图',
+  'flow.interactive': '锁定或解锁画布',
+  'flow.minimap': '概览图',
+  'flow.handle': '连接点',
+
   'state.PENDING': '等待中',
   'state.WAITING': '等待上游',
   'state.SCHEDULED': '已调度',

@@ -124,12 +124,14 @@ function Users() {
         className="form inline"
         onSubmit={(event) => {
           event.preventDefault();
-          void action.run((c) => c.createUser({ name: name.trim(), admin })).then((result) => {
-            if (!result) return;
-            setCreated({ name: result.user.name, token: result.token });
-            setName('');
-            users.reload();
-          });
+          void action
+            .run((c) => c.createUser({ name: name.trim(), admin }))
+            .then((result) => {
+              if (!result) return;
+              setCreated({ name: result.user.name, token: result.token });
+              setName('');
+              users.reload();
+            });
         }}
       >
         <label htmlFor="user-name">{t('admin.newUser')}</label>
@@ -170,12 +172,12 @@ function QuotaForm({ user, onDone }: { user: User; onDone: () => void }) {
       className="quota-form"
       onSubmit={(event) => {
         event.preventDefault();
-        const quotas = Object.fromEntries(
-          QUOTAS.filter((q) => values[q] !== '').map((q) => [q, Number(values[q])]),
-        );
-        void action.run((c) => c.updateUserQuotas(user.name, quotas)).then((saved) => {
-          if (saved) onDone();
-        });
+        const quotas = Object.fromEntries(QUOTAS.filter((q) => values[q] !== '').map((q) => [q, Number(values[q])]));
+        void action
+          .run((c) => c.updateUserQuotas(user.name, quotas))
+          .then((saved) => {
+            if (saved) onDone();
+          });
       }}
     >
       {QUOTAS.map((q) => (
@@ -257,11 +259,13 @@ function Tokens() {
         className="form inline"
         onSubmit={(event) => {
           event.preventDefault();
-          void action.run((c) => c.createToken({ name })).then((token) => {
-            if (!token) return;
-            setCreated(token.token);
-            tokens.reload();
-          });
+          void action
+            .run((c) => c.createToken({ name }))
+            .then((token) => {
+              if (!token) return;
+              setCreated(token.token);
+              tokens.reload();
+            });
         }}
       >
         <label htmlFor="token-name">{t('admin.newToken')}</label>

@@ -36,6 +36,7 @@ import { PageTitle } from '../components/page-title.js';
 import type { FieldErrors } from '../components/task-fields.js';
 import { problemsByField } from '../field-errors.js';
 import { useT } from '../i18n/i18n.js';
+import { useFlowLabels } from '../components/flow-labels.js';
 import { pathOf, useRouter } from '../router.js';
 import { DraftError, draftFieldOf, draftFromSpec, EMPTY_DRAFT } from '../task-draft.js';
 import { useAction, useApi } from '../use-api.js';
@@ -60,9 +61,10 @@ function placeProblems(error: unknown) {
     if (task) {
       const index = Number(task[1]);
       const rest = task[2] ?? '';
-      const field = rest === 'name' || rest.startsWith('template') || rest.startsWith('dependsOn')
-        ? rest.replace(/\[.*$/, '')
-        : (draftFieldOf(rest) ?? 'name');
+      const field =
+        rest === 'name' || rest.startsWith('template') || rest.startsWith('dependsOn')
+          ? rest.replace(/\[.*$/, '')
+          : (draftFieldOf(rest) ?? 'name');
       const errors = tasks.get(index) ?? {};
       errors[field] ??= message;
       tasks.set(index, errors);
@@ -77,6 +79,7 @@ function placeProblems(error: unknown) {
 
 function Builder() {
   const t = useT();
+  const flowLabels = useFlowLabels();
   const { navigate } = useRouter();
   const { screenToFlowPosition, fitView } = useReactFlow();
   const templates = useApi('templates', (c) => c.listTemplates({ limit: 1000 }));
@@ -103,7 +106,12 @@ function Builder() {
     if (template) data.template = template;
     setNodes((current) => [
       ...current,
-      { id, type: 'task', position: position ?? { x: 40 + 320 * (count % 3), y: 40 + 140 * Math.floor(count / 3) }, data },
+      {
+        id,
+        type: 'task',
+        position: position ?? { x: 40 + 320 * (count % 3), y: 40 + 140 * Math.floor(count / 3) },
+        data,
+      },
     ]);
   };
 
@@ -266,6 +274,7 @@ function Builder() {
             }}
             deleteKeyCode={null}
             proOptions={{ hideAttribution: true }}
+            ariaLabelConfig={flowLabels}
           >
             <Background />
             <Controls />
@@ -288,7 +297,9 @@ function Builder() {
               }}
               onRemove={() => {
                 setNodes((current) => current.filter((n) => n.id !== editingNode.id));
-                setEdges((current) => current.filter((e) => e.source !== editingNode.id && e.target !== editingNode.id));
+                setEdges((current) =>
+                  current.filter((e) => e.source !== editingNode.id && e.target !== editingNode.id),
+                );
                 setEditing(undefined);
               }}
               onClose={() => {
@@ -370,9 +381,11 @@ function Builder() {
           onClick={() => {
             if (!spec) return;
             const body = spec;
-            void submit.run((c) => c.submitJob(body)).then((job) => {
-              if (job) navigate(pathOf('jobs', job.id));
-            });
+            void submit
+              .run((c) => c.submitJob(body))
+              .then((job) => {
+                if (job) navigate(pathOf('jobs', job.id));
+              });
           }}
         >
           {t('builder.submit')}

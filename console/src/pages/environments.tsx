@@ -75,9 +75,11 @@ export function EnvironmentsPage() {
                 <button
                   type="button"
                   onClick={() => {
-                    void action.run((c) => c.createRegistrationToken(env.name)).then((created) => {
-                      if (created) setToken({ environment: env.name, token: created.token });
-                    });
+                    void action
+                      .run((c) => c.createRegistrationToken(env.name))
+                      .then((created) => {
+                        if (created) setToken({ environment: env.name, token: created.token });
+                      });
                   }}
                 >
                   {t('environments.newToken')}
@@ -158,9 +160,11 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
       className="form"
       onSubmit={(event) => {
         event.preventDefault();
-        void action.run((c) => c.createEnvironment(spec)).then((created) => {
-          if (created) onCreated();
-        });
+        void action
+          .run((c) => c.createEnvironment(spec))
+          .then((created) => {
+            if (created) onCreated();
+          });
       }}
     >
       <h2>{t('environments.create')}</h2>

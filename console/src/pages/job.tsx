@@ -15,7 +15,11 @@ export function JobPage({ id }: { id: string }) {
   const { t, locale } = useI18n();
   const { navigate } = useRouter();
   // Polled every 2 s until the job has finished (one more poll shows its final state).
-  const { data: job, error, reload } = useApi(`job ${id}`, (c) => c.getJob(id), {
+  const {
+    data: job,
+    error,
+    reload,
+  } = useApi(`job ${id}`, (c) => c.getJob(id), {
     pollMs: 2000,
     while: (j) => !FINISHED_JOB.has(j.state),
   });

@@ -97,7 +97,8 @@ export function OssPage() {
                     onClick={() => {
                       void action.run(async (c) => {
                         const parts: BlobPart[] = [];
-                        for await (const chunk of await c.getObject(object.url)) parts.push(chunk as Uint8Array<ArrayBuffer>);
+                        for await (const chunk of await c.getObject(object.url))
+                          parts.push(chunk as Uint8Array<ArrayBuffer>);
                         saveBlob(new Blob(parts), object.key.split('/').pop() || 'object');
                       });
                     }}

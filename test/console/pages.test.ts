@@ -1,0 +1,187 @@
+/**
+ * The console's pages in a browser against a real controller: a failed instance says why, a job
+ * stops from its page, the API's validation errors land on the fields they name, a refused token
+ * returns to sign-in, every page passes axe-core, and every page in Chinese shows no English
+ * string of the dictionary. Screenshots of each page go to test-results/console/.
+ */
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import type { BatchClient } from '../../sdk/client.js';
+import { en } from '../../console/src/i18n/en.js';
+import { zh } from '../../console/src/i18n/zh.js';
+import { waitFor } from '../support/wait.js';
+import {
+  browserTestsUnavailable,
+  launchBrowser,
+  openConsole,
+  screenshot,
+  seriousAxeViolations,
+  signIn,
+  visit,
+} from './browser.js';
+import { startConsoleCluster } from './console-cluster.js';
+
+const unavailable = browserTestsUnavailable();
+t.setTimeout(300_000);
+
+async function waitFinished(client: BatchClient, id: string) {
+  return waitFor(
+    `job ${id} to finish`,
+    async () => {
+      const job = await client.getJob(id);
+      return ['SUCCEEDED', 'FAILED', 'STOPPED'].includes(job.state) ? job : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+}
+
+/** Every page of the console, with what shows that its data has arrived. */
+function pages(jobId: string): { path: string; ready: string; name: string }[] {
+  const task = `/jobs/${jobId}/tasks/a`;
+  return [
+    { name: 'jobs', path: '/jobs', ready: 'tbody tr' },
+    { name: 'job', path: `/jobs/${jobId}`, ready: '.react-flow__node' },
+    { name: 'task-instance', path: `${task}?instance=0`, ready: '.attempts table' },
+    { name: 'log', path: `${task}/instances/0/logs?stream=stdout&attempt=1`, ready: '[data-testid="log-output"]' },
+    { name: 'templates-list', path: '/templates', ready: 'tbody tr' },
+    { name: 'template-edit', path: '/templates/batch-hello', ready: 'textarea#template-command' },
+    { name: 'builder-page', path: '/builder', ready: '.palette li' },
+    { name: 'environments', path: '/environments', ready: 'tbody tr' },
+    { name: 'nodes', path: '/nodes', ready: 'tbody tr' },
+    { name: 'storage', path: '/storage', ready: 'main h1' },
+    { name: 'admin', path: '/admin', ready: 'tbody tr' },
+  ];
+}
+
+/** Dictionary values that differ between the languages, as patterns (`{name}` matches anything). */
+const ENGLISH = Object.entries(en)
+  .filter(([key, value]) => zh[key as keyof typeof zh] !== value)
+  .map(([key, value]) => ({
+    key,
+    pattern: new RegExp(
+      `^${value
+        .split(/\{\w+\}/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.+?')}$`,
+      's',
+    ),
+  }));
+
+/** English dictionary strings in the page's text, labels, titles and placeholders. */
+async function untranslated(page: Page): Promise<string[]> {
+  const texts = await page.evaluate(() => {
+    const found: string[] = [document.title];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const text = walker.currentNode.nodeValue?.trim();
+      if (text) found.push(text);
+    }
+    for (const element of document.querySelectorAll('[aria-label], [title], [placeholder]')) {
+      for (const name of ['aria-label', 'title', 'placeholder']) {
+        const value = element.getAttribute(name)?.trim();
+        if (value) found.push(value);
+      }
+    }
+    return found;
+  });
+  return texts.flatMap((text) => ENGLISH.filter((e) => e.pattern.test(text)).map((e) => `${e.key}: "${text}"`));
+}
+
+t.test('the console pages in a browser', { skip: unavailable ?? false }, async (t) => {
+  const { controller, client } = await startConsoleCluster(t, 1);
+  await client.createTemplate({ name: 'batch-hello', command: 'echo hello', timeoutSeconds: 60 });
+  const failed = await client.submitJob({ name: 'fails', tasks: [{ name: 'a', command: 'exit 3', instances: 3 }] });
+  await waitFinished(client, failed.id);
+  const browser = await launchBrowser(t);
+  const { page, problems } = await openConsole(browser, controller.url);
+  await signIn(page, controller.token);
+
+  t.test('a failed instance shows its failure reason', async (t) => {
+    await visit(page, `/jobs/${failed.id}/tasks/a`);
+    const cell = page.locator('.instance-grid .cell[data-index="1"]');
+    await cell.waitFor();
+    t.match(await cell.getAttribute('title'), /Instance 1 · Failed · the command exited non-zero · exit code 3/);
+    await cell.hover();
+    await cell.click();
+    const attempts = page.locator('.attempts');
+    await attempts.getByText('the command exited non-zero').waitFor();
+    t.match(await attempts.textContent(), /Failed.*n-\w+3the command exited non-zero/s, 'node, exit code, reason');
+    await screenshot(page, 'failed-instance');
+  });
+
+  t.test('a job stops from its page', async (t) => {
+    const sleeper = await client.submitJob({ name: 'sleeper', tasks: [{ name: 'a', command: 'sleep 120' }] });
+    await visit(page, `/jobs/${sleeper.id}`);
+    await page.locator('.page-title .badge.st-RUNNING').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    const dialog = page.getByRole('alertdialog');
+    t.match(await dialog.textContent(), 'Stop job "sleeper"?', 'asks first');
+    await dialog.getByRole('button', { name: 'Yes, Stop' }).click();
+    await page.locator('.page-title .badge.st-STOPPED').waitFor({ timeout: 30_000 });
+    t.equal((await client.getJob(sleeper.id)).state, 'STOPPED');
+  });
+
+  t.test('validation errors land on the fields they name', async (t) => {
+    await visit(page, '/builder');
+    await page.getByRole('button', { name: 'Add a task without a template' }).click();
+    await page.getByRole('button', { name: 'Edit task task' }).click();
+    await page.getByLabel('Instances', { exact: true }).fill('many');
+    await page.getByRole('button', { name: 'Submit the job' }).click();
+    t.match(await page.locator('#job-name-error').textContent(), 'must not be empty', 'on the job name');
+    t.match(await page.locator('.field-instances .field-error').textContent(), /must be a number/, 'on the task field');
+    t.match(await page.locator('.task-box.invalid').textContent(), /must be a number/, 'on the task box');
+    await screenshot(page, 'builder-validation');
+
+    await page.getByLabel('Job name').fill('no-command');
+    await page.getByLabel('Instances', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Submit the job' }).click();
+    await page.locator('.field-command .field-error').waitFor();
+    t.match(await page.locator('.field-command .field-error').textContent(), 'must not be empty');
+    t.equal(await page.locator('#job-name-error').count(), 0, 'the fixed field is clear');
+    t.match(page.url(), /\/builder$/, 'nothing was submitted');
+  });
+
+  t.test('every page passes axe-core (no serious or critical violation)', async (t) => {
+    for (const { path, ready, name } of pages(failed.id)) {
+      await visit(page, path);
+      await page.locator(ready).first().waitFor();
+      t.same(await seriousAxeViolations(page), [], `${path}`);
+      await screenshot(page, `page-${name}`);
+    }
+  });
+
+  t.test('in Chinese, every page shows no untranslated string', async (t) => {
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+    await page.locator('html[lang="zh-CN"]').waitFor({ state: 'attached' });
+    for (const { path, ready, name } of pages(failed.id)) {
+      await visit(page, path);
+      await page.locator(ready).first().waitFor();
+      if (name === 'builder-page') {
+        // A task on the canvas and its panel open: the builder's fullest state.
+        await page.getByRole('button', { name: '将 batch-hello 添加到作业' }).click();
+        await page.locator('.react-flow__node').dblclick();
+        await page.locator('.field-command').waitFor();
+      }
+      t.same(await untranslated(page), [], path);
+      t.same(await seriousAxeViolations(page), [], `${path} (zh)`);
+      await screenshot(page, `zh-${name}`);
+    }
+    await page.getByRole('combobox', { name: '语言' }).selectOption('en');
+  });
+
+  t.test('a token the controller stops accepting returns to sign-in with the reason', async (t) => {
+    const created = await client.createToken({ name: 'short-lived' });
+    const own = await openConsole(browser, controller.url);
+    await signIn(own.page, created.token);
+    await client.revokeToken(created.id);
+    // The jobs list polls every 2 s: its next request is refused.
+    await own.page.getByText('Your session has ended').waitFor({ timeout: 15_000 });
+    t.equal(await own.page.evaluate(() => sessionStorage.getItem('batch.token')), null, 'the token is forgotten');
+    await screenshot(own.page, 'session-ended');
+    t.same(own.problems, []);
+  });
+
+  t.test('no uncaught error and no CSP violation on any page', async (t) => {
+    t.same(problems, []);
+  });
+});
