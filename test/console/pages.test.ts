@@ -151,6 +151,9 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
   });
 
   t.test('in Chinese, every page shows no untranslated string', async (t) => {
+    await visit(page, '/jobs');
+    await page.locator('tbody tr').first().waitFor();
+    t.ok((await untranslated(page)).length > 10, 'the check finds the English page English');
     await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
     await page.locator('html[lang="zh-CN"]').waitFor({ state: 'attached' });
     for (const { path, ready, name } of pages(failed.id)) {
