@@ -35,7 +35,7 @@ const ROUTES: Route[] = [
   { pattern: '/builder', render: () => <BuilderPage /> },
   { pattern: '/templates', render: () => <TemplatesPage /> },
   { pattern: '/templates/new', render: () => <TemplateEditPage /> },
-  { pattern: '/templates/:name', render: (p) => <TemplateEditPage name={p.name!} /> },
+  { pattern: '/templates/:name', render: (p) => <TemplateEditPage name={p.name} /> },
   { pattern: '/environments', render: () => <EnvironmentsPage /> },
   { pattern: '/nodes', render: () => <NodesPage /> },
   { pattern: '/storage', render: () => <OssPage /> },

@@ -29,8 +29,11 @@ export interface LogTarget {
   follow: boolean;
 }
 
+const NOTHING_YET: LogTail = { text: '', bytes: 0, truncated: false, done: false, error: undefined };
+
 export function useLogTail(client: BatchClient, target: LogTarget | undefined): LogTail {
-  const [tail, setTail] = useState<LogTail>({ text: '', bytes: 0, truncated: false, done: false, error: undefined });
+  // Tagged with the target it belongs to: a tail of the previous target is never shown.
+  const [tail, setTail] = useState<LogTail & { key: string }>({ ...NOTHING_YET, key: '' });
   const key = target ? JSON.stringify(target) : '';
   useEffect(() => {
     if (!target) return;
@@ -40,9 +43,8 @@ export function useLogTail(client: BatchClient, target: LogTarget | undefined): 
     let bytes = 0;
     let truncated = false;
     const flush = (done: boolean, error?: unknown) => {
-      setTail({ text, bytes, truncated, done, error });
+      setTail({ text, bytes, truncated, done, error, key });
     };
-    setTail({ text: '', bytes: 0, truncated: false, done: false, error: undefined });
     const timer = setInterval(() => {
       flush(false);
     }, FLUSH_MS);
@@ -76,7 +78,7 @@ export function useLogTail(client: BatchClient, target: LogTarget | undefined): 
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` is the target's value
   }, [client, key]);
-  return tail;
+  return tail.key === key ? tail : NOTHING_YET;
 }
 
 /** Saves the whole log as a file: read through the SDK (the token stays in a header), then a blob link. */

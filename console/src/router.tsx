@@ -10,7 +10,7 @@ interface Location {
 }
 
 interface Router extends Location {
-  navigate(to: string, options?: { replace?: boolean }): void;
+  navigate: (to: string, options?: { replace?: boolean }) => void;
 }
 
 const RouterContext = createContext<Router | undefined>(undefined);

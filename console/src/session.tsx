@@ -14,14 +14,14 @@ export interface Session {
   client: BatchClient;
   /** Whether the token is an admin's: the console shows owners and the Admin page. */
   admin: boolean;
-  signOut(reason?: MessageKey): void;
+  signOut: (reason?: MessageKey) => void;
 }
 
 interface SessionState {
   session: Session | undefined;
   /** Why the last session ended, shown on the sign-in page. */
   endedBecause: MessageKey | undefined;
-  signIn(token: string): Promise<void>;
+  signIn: (token: string) => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | undefined>(undefined);

@@ -108,7 +108,7 @@ export function specFromDraft(draft: TaskDraft): TaskBody {
       throw new DraftError('mounts', 'JSON');
     }
   }
-  return spec as TaskBody;
+  return spec;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface ApiResult<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
-  reload(): void;
+  reload: () => void;
 }
 
 export interface ApiOptions<T> {
@@ -101,7 +101,7 @@ export function useAction(): {
   run: <T>(action: (client: BatchClient) => Promise<T>) => Promise<T | undefined>;
   error: unknown;
   busy: boolean;
-  clearError(): void;
+  clearError: () => void;
 } {
   const { client } = useSession();
   const failed = useUnauthorizedHandler();

@@ -145,7 +145,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     for (const { path, ready, name } of pages(failed.id)) {
       await visit(page, path);
       await page.locator(ready).first().waitFor();
-      t.same(await seriousAxeViolations(page), [], `${path}`);
+      t.same(await seriousAxeViolations(page), [], path);
       await screenshot(page, `page-${name}`);
     }
   });

@@ -5,7 +5,7 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { JobSpecInput } from '../../../sdk/index.js';
 import type { Condition } from '../components/edge-label.js';
-import { draftFromSpec, specFromDraft, type TaskBody, type TaskDraft } from '../task-draft.js';
+import { draftFromSpec, specFromDraft, type TaskDraft } from '../task-draft.js';
 import { layoutDag } from '../dag-layout.js';
 
 export interface TaskData extends Record<string, unknown> {
@@ -75,7 +75,7 @@ export function canvasFromSpec(spec: unknown): {
       name: typeof taskName === 'string' ? taskName : `task-${i + 1}`,
       template: typeof template === 'string' ? template : undefined,
       dependsOn: Array.isArray(dependsOn) ? dependsOn : [],
-      body: body as Partial<TaskBody>,
+      body,
     };
   });
   const idOf = new Map(parsed.map((p) => [p.name, p.id]));

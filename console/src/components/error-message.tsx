@@ -8,7 +8,7 @@ export function ErrorMessage({ error }: { error: unknown }) {
   let text: string;
   if (error instanceof ApiRequestError) text = t('error.api', { status: error.status, message: error.message });
   else if (error instanceof ConnectionError) text = t('error.connection');
-  else text = t('error.unexpected', { message: error instanceof Error ? error.message : String(error) });
+  else text = t('error.unexpected', { message: error instanceof Error ? error.message : JSON.stringify(error) });
   return (
     <p className="error" role="alert">
       {text}

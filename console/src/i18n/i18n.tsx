@@ -15,7 +15,7 @@ const LOCALE_KEY = 'batch.locale';
 
 interface I18n {
   locale: Locale;
-  setLocale(locale: Locale): void;
+  setLocale: (locale: Locale) => void;
   t: Translate;
 }
 
