@@ -28,17 +28,17 @@ import {
   type TaskNode,
 } from '../builder/model.js';
 import { Palette, TEMPLATE_DRAG_TYPE } from '../builder/palette.js';
+import { placeProblems } from '../builder/problems.js';
 import { TaskEditor } from '../builder/task-editor.js';
 import { TaskNodeBox } from '../builder/task-node.js';
 import { edgeLabel, type Condition } from '../components/edge-label.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { PageTitle } from '../components/page-title.js';
-import type { FieldErrors } from '../components/task-fields.js';
 import { problemsByField } from '../field-errors.js';
 import { useT } from '../i18n/i18n.js';
 import { useFlowLabels } from '../components/flow-labels.js';
 import { pathOf, useRouter } from '../router.js';
-import { DraftError, draftFieldOf, draftFromSpec, EMPTY_DRAFT } from '../task-draft.js';
+import { DraftError, draftFromSpec, EMPTY_DRAFT } from '../task-draft.js';
 import { useAction, useApi } from '../use-api.js';
 
 const NODE_TYPES: NodeTypes = { task: TaskNodeBox };
@@ -49,32 +49,6 @@ export function BuilderPage() {
       <Builder />
     </ReactFlowProvider>
   );
-}
-
-/** The API's problems, sorted to where they are shown: the job's fields, a task's, or the page. */
-function placeProblems(error: unknown) {
-  const job: Partial<Record<'name' | 'priority' | 'tasks', string>> = {};
-  const tasks = new Map<number, FieldErrors>();
-  const other: string[] = [];
-  for (const [path, message] of problemsByField(error)) {
-    const task = /^tasks\[(\d+)\](?:\.(.*))?$/.exec(path);
-    if (task) {
-      const index = Number(task[1]);
-      const rest = task[2] ?? '';
-      const field =
-        rest === 'name' || rest.startsWith('template') || rest.startsWith('dependsOn')
-          ? rest.replace(/\[.*$/, '')
-          : (draftFieldOf(rest) ?? 'name');
-      const errors = tasks.get(index) ?? {};
-      errors[field] ??= message;
-      tasks.set(index, errors);
-    } else if (path === 'name' || path === 'priority' || path === 'tasks') {
-      job[path] ??= message;
-    } else {
-      other.push(`${path}: ${message}`);
-    }
-  }
-  return { job, tasks, other };
 }
 
 function Builder() {
