@@ -4,11 +4,14 @@
  * returns to sign-in, every page passes axe-core, and every page in Chinese shows no English
  * string of the dictionary. Screenshots of each page go to test-results/console/.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import type { BatchClient } from '../../sdk/client.js';
 import { en } from '../../console/src/i18n/en.js';
 import { zh } from '../../console/src/i18n/zh.js';
+import { tmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 import {
   browserTestsUnavailable,
@@ -139,6 +142,83 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     t.match(await page.locator('.field-command .field-error').textContent(), 'must not be empty');
     t.equal(await page.locator('#job-name-error').count(), 0, 'the fixed field is clear');
     t.match(page.url(), /\/builder$/, 'nothing was submitted');
+  });
+
+  t.test('a wide task: 100 instances in the grid, each saying why it waits', async (t) => {
+    const wide = await client.submitJob({
+      name: 'wide',
+      tasks: [
+        { name: 'first', command: 'sleep 60' },
+        { name: 'many', command: 'true', instances: 100, dependsOn: ['first'] },
+      ],
+    });
+    t.teardown(() => client.stopJob(wide.id));
+    await visit(page, `/jobs/${wide.id}/tasks/many`);
+    await page.locator('.instance-grid .cell[data-index="99"]').waitFor();
+    t.equal(await page.locator('.instance-grid .cell').count(), 100);
+    const cell = page.locator('.instance-grid .cell[data-index="57"]');
+    t.equal(await cell.getAttribute('title'), 'Instance 57 · Pending · waiting for upstream tasks');
+    await cell.click();
+    await page.getByText('Pending: waiting for upstream tasks').waitFor();
+    await screenshot(page, 'wide-task');
+  });
+
+  t.test("a running attempt's output is followed live", async (t) => {
+    const ticker = await client.submitJob({
+      name: 'ticker',
+      tasks: [{ name: 'a', command: 'for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.5; done' }],
+    });
+    await waitFor('the ticker to run', async () => (await client.getJob(ticker.id)).counts.RUNNING === 1, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
+    await visit(page, `/jobs/${ticker.id}/tasks/a/instances/0/logs`);
+    await page.getByText('Following live').waitFor();
+    await page
+      .getByTestId('log-output')
+      .getByText(/tick 1/)
+      .waitFor();
+    await page
+      .getByTestId('log-output')
+      .getByText(/tick 6/)
+      .waitFor({ timeout: 20_000 });
+    t.equal(await page.getByTestId('log-output').textContent(), 'tick 1\ntick 2\ntick 3\ntick 4\ntick 5\ntick 6\n');
+    await page.getByText('Following live').waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  t.test('the builder: a template dragged onto the canvas, and a spec file imported', async (t) => {
+    await visit(page, '/builder');
+    await page.locator('.palette li', { hasText: 'batch-hello' }).dragTo(page.getByTestId('builder-canvas'));
+    await page.locator('.react-flow__node', { hasText: 'batch-hello' }).waitFor();
+    t.pass('dropped a box from the palette');
+
+    const file = path.join(tmpDir(t, 'batch-spec-'), 'helloworld.yaml');
+    writeFileSync(
+      file,
+      'name: imported\npriority: 3\ntasks:\n  - name: hello\n    template: batch-hello\n    instances: 2\n' +
+        '  - name: goodbye\n    command: echo bye\n    dependsOn: [{ task: hello, on: any, per: task }]\n',
+    );
+    await page.locator('input[type="file"]').setInputFiles(file);
+    await page.getByLabel('Job name').and(page.locator('[value="imported"]')).waitFor();
+    t.same(JSON.parse((await page.getByTestId('spec-preview').textContent()) ?? ''), {
+      name: 'imported',
+      tasks: [
+        { name: 'hello', template: 'batch-hello', instances: 2 },
+        { name: 'goodbye', command: 'echo bye', dependsOn: [{ task: 'hello', on: 'any', per: 'task' }] },
+      ],
+      priority: 3,
+    });
+    t.equal(await page.locator('.react-flow__node').count(), 2, 'the file replaced the canvas');
+    t.match(await page.locator('.react-flow__edge-text').textContent(), 'on any end · whole task');
+
+    // An edge opens its panel on a click; its condition changes there.
+    await page.getByRole('button', { name: 'Dependency hello → goodbye' }).click();
+    await page
+      .getByRole('group', { name: 'Dependency hello → goodbye' })
+      .getByLabel('When the first')
+      .selectOption('failure');
+    t.match(await page.getByTestId('spec-preview').textContent(), '"on": "failure"');
+    await screenshot(page, 'builder-imported');
   });
 
   t.test('every page passes axe-core (no serious or critical violation)', async (t) => {

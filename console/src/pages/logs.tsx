@@ -103,7 +103,14 @@ export function LogsPage({ jobId, task, index }: { jobId: string; task: string; 
         </p>
       )}
       {attempt && (
-        <pre className="log" ref={output} tabIndex={0} aria-label={t(`log.${stream}`)} data-testid="log-output">
+        <pre
+          className="log"
+          ref={output}
+          tabIndex={0}
+          role="region"
+          aria-label={t(`log.${stream}`)}
+          data-testid="log-output"
+        >
           {tail.text || (tail.done ? t('log.empty') : '')}
         </pre>
       )}
