@@ -4,7 +4,7 @@
  * returns to sign-in, every page passes axe-core, and every page in Chinese shows no English
  * string of the dictionary. Screenshots of each page go to test-results/console/.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
@@ -184,6 +184,24 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       .waitFor({ timeout: 20_000 });
     t.equal(await page.getByTestId('log-output').textContent(), 'tick 1\ntick 2\ntick 3\ntick 4\ntick 5\ntick 6\n');
     await page.getByText('Following live').waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  t.test('a large log: only its tail is on the page, and the whole of it downloads', async (t) => {
+    const big = await client.submitJob({ name: 'big-log', tasks: [{ name: 'a', command: 'seq 1 400000' }] });
+    await waitFinished(client, big.id);
+    let bytes = 0;
+    for (let i = 1; i <= 400_000; i++) bytes += String(i).length + 1;
+    await visit(page, `/jobs/${big.id}/tasks/a/instances/0/logs`);
+    await page.getByText(/^Showing the last 256\.0 KiB of 2\.\d MiB/).waitFor({ timeout: 30_000 });
+    const shown = (await page.getByTestId('log-output').textContent()) ?? '';
+    t.ok(shown.length <= 256 * 1024, `at most 256 KiB on the page (${shown.length} characters)`);
+    t.match(shown, /\n399999\n400000\n$/, 'ending with the last line');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    t.equal(download.suggestedFilename(), `${big.id}-a-0-1.stdout.log`);
+    t.equal(statSync(await download.path()).size, bytes, 'the download is the whole log');
   });
 
   t.test('the builder: a template dragged onto the canvas, and a spec file imported', async (t) => {

@@ -94,7 +94,7 @@ export function JobsPage() {
             <th scope="col">{t('jobs.name')}</th>
             <th scope="col">{t('jobs.state')}</th>
             <th scope="col">{t('jobs.priority')}</th>
-            {admin && everyone && <th scope="col">{t('jobs.owner')}</th>}
+            {admin && <th scope="col">{t('jobs.owner')}</th>}
             <th scope="col">{t('jobs.created')}</th>
             <th scope="col">{t('jobs.ended')}</th>
             <th scope="col">{t('jobs.instances')}</th>
@@ -112,7 +112,7 @@ export function JobsPage() {
                 <StateBadge state={job.state} />
               </td>
               <td className="number">{job.priority}</td>
-              {admin && everyone && <td>{job.owner}</td>}
+              {admin && <td>{job.owner}</td>}
               <td>{formatTime(job.createdAt, locale)}</td>
               <td>{formatTime(job.endedAt, locale)}</td>
               <td>
