@@ -4,7 +4,7 @@
  * returns to sign-in, every page passes axe-core, and every page in Chinese shows no English
  * string of the dictionary. Screenshots of each page go to test-results/console/.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
@@ -237,6 +237,28 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       .selectOption('failure');
     t.match(await page.getByTestId('spec-preview').textContent(), '"on": "failure"');
     await screenshot(page, 'builder-imported');
+  });
+
+  t.test('object storage: upload to a new bucket, list the prefix, download', async (t) => {
+    await visit(page, '/storage');
+    await page.getByLabel('Bucket').fill('console-test');
+    await page.getByLabel('Prefix').fill('in/');
+    const file = path.join(tmpDir(t, 'batch-upload-'), 'hello.txt');
+    writeFileSync(file, 'hello from the console\n');
+    await page.locator('input[type="file"]').setInputFiles(file);
+    const row = page.getByRole('row', { name: /in\/hello\.txt/ });
+    await row.waitFor();
+    t.match(await row.textContent(), '23 B');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Download in/hello.txt' }).click(),
+    ]);
+    t.equal(readFileSync(await download.path(), 'utf8'), 'hello from the console\n');
+    t.same(
+      (await client.listBuckets()).items.map((b) => b.name),
+      ['console-test'],
+      'the upload claimed the bucket',
+    );
   });
 
   t.test('every page passes axe-core (no serious or critical violation)', async (t) => {

@@ -280,7 +280,8 @@ export const en = {
   'oss.size': 'Size',
   'oss.modified': 'Modified',
   'oss.empty': 'Nothing under this prefix.',
-  'oss.noBuckets': 'You have no buckets yet: `batchctl oss cp` creates one at the first upload.',
+  'oss.noBuckets': 'You have no buckets yet: name a new one and upload a file to create it.',
+  'oss.downloadObject': 'Download {key}',
 
   'flow.nodeHelp': 'Press Enter or Space to select a task.',
   'flow.nodeHelpMovable': 'Press Enter or Space to select a task; the arrow keys then move it.',

@@ -277,7 +277,8 @@ export const zh: Dictionary = {
   'oss.size': '大小',
   'oss.modified': '修改时间',
   'oss.empty': '此前缀下没有对象。',
-  'oss.noBuckets': '你还没有存储桶：`batchctl oss cp` 在首次上传时创建。',
+  'oss.noBuckets': '你还没有存储桶：输入一个新名称并上传文件即可创建。',
+  'oss.downloadObject': '下载 {key}',
 
   'flow.nodeHelp': '按 Enter 或空格键选择任务。',
   'flow.nodeHelpMovable': '按 Enter 或空格键选择任务，然后可用方向键移动它。',

@@ -1,4 +1,7 @@
-/** Object storage: the caller's buckets, objects under a prefix, upload a file, download an object. */
+/**
+ * Object storage: the caller's buckets, the objects under a prefix, upload a file, download an
+ * object. Uploading to a bucket nobody owns yet claims it, as `batchctl oss cp` does.
+ */
 import { useState } from 'react';
 import { ErrorMessage } from '../components/error-message.js';
 import { PageTitle } from '../components/page-title.js';
@@ -7,17 +10,23 @@ import { useI18n } from '../i18n/i18n.js';
 import { saveBlob } from '../save-file.js';
 import { useAction, useApi } from '../use-api.js';
 
+interface Place {
+  bucket: string;
+  prefix: string;
+}
+
 export function OssPage() {
   const { t, locale } = useI18n();
   const buckets = useApi('buckets', (c) => c.listBuckets());
   const [bucket, setBucket] = useState('');
   const [prefix, setPrefix] = useState('');
-  const [shownPrefix, setShownPrefix] = useState('');
-  const base = bucket ? `oss://${bucket}/` : '';
-  const objects = useApi(`objects ${base}${shownPrefix}`, async (c) =>
-    base ? c.listObjects(`${base}${shownPrefix}`, { limit: 1000 }) : undefined,
+  // What the table shows: set by "List" or an upload, not at every keystroke.
+  const [shown, setShown] = useState<Place | undefined>(undefined);
+  const objects = useApi(`objects ${JSON.stringify(shown)}`, async (c) =>
+    shown ? c.listObjects(`oss://${shown.bucket}/${shown.prefix}`, { limit: 1000 }) : undefined,
   );
   const action = useAction();
+  const named = bucket.trim() !== '';
   return (
     <section>
       <PageTitle title={t('oss.title')} />
@@ -26,24 +35,23 @@ export function OssPage() {
         className="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          setShownPrefix(prefix);
+          setShown({ bucket: bucket.trim(), prefix });
         }}
       >
         <label>
           {t('oss.bucket')}
-          <select
+          <input
+            list="oss-buckets"
             value={bucket}
             onChange={(event) => {
               setBucket(event.target.value);
             }}
-          >
-            <option value="">—</option>
+          />
+          <datalist id="oss-buckets">
             {(buckets.data?.items ?? []).map((b) => (
-              <option key={b.name} value={b.name}>
-                {b.name}
-              </option>
+              <option key={b.name} value={b.name} />
             ))}
-          </select>
+          </datalist>
         </label>
         <label>
           {t('oss.prefix')}
@@ -54,25 +62,33 @@ export function OssPage() {
             }}
           />
         </label>
-        <button type="submit" disabled={!bucket}>
+        <button type="submit" disabled={!named}>
           {t('oss.list')}
         </button>
-        <label className={`button${bucket ? '' : ' disabled'}`}>
+        <label className={`button${named ? '' : ' disabled'}`}>
           {t('oss.upload')}
           <input
             type="file"
             className="visually-hidden"
-            disabled={!bucket}
+            disabled={!named}
             onChange={(event) => {
               const file = event.target.files?.[0];
               event.target.value = '';
-              if (!file || !base) return;
-              void action.run((c) => c.putObject(`${base}${shownPrefix}${file.name}`, file)).then(objects.reload);
+              if (!file || !named) return;
+              const place = { bucket: bucket.trim(), prefix };
+              void action
+                .run((c) => c.putObject(`oss://${place.bucket}/${place.prefix}${file.name}`, file))
+                .then((put) => {
+                  if (!put) return;
+                  setShown(place);
+                  objects.reload();
+                  buckets.reload();
+                });
             }}
           />
         </label>
       </form>
-      {buckets.data?.items.length === 0 && <p className="empty">{t('oss.noBuckets')}</p>}
+      {buckets.data?.items.length === 0 && <p className="hint">{t('oss.noBuckets')}</p>}
       {objects.data && (
         <table>
           <thead>
@@ -94,6 +110,7 @@ export function OssPage() {
                 <td>
                   <button
                     type="button"
+                    aria-label={t('oss.downloadObject', { key: object.key })}
                     onClick={() => {
                       void action.run(async (c) => {
                         const parts: BlobPart[] = [];
