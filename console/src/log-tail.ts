@@ -34,7 +34,9 @@ const NOTHING_YET: LogTail = { text: '', bytes: 0, truncated: false, done: false
 export function useLogTail(client: BatchClient, target: LogTarget | undefined): LogTail {
   // Tagged with the target it belongs to: a tail of the previous target is never shown.
   const [tail, setTail] = useState<LogTail & { key: string }>({ ...NOTHING_YET, key: '' });
-  const key = target ? JSON.stringify(target) : '';
+  // Whether to follow is decided when reading starts: a followed log ends by itself when its
+  // attempt does, so the attempt's end must not start a second read of the whole log.
+  const key = target ? JSON.stringify({ ...target, follow: undefined }) : '';
   useEffect(() => {
     if (!target) return;
     const abort = new AbortController();
@@ -76,7 +78,7 @@ export function useLogTail(client: BatchClient, target: LogTarget | undefined): 
       abort.abort();
       clearInterval(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` is the target's value
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` is the target's value (but follow)
   }, [client, key]);
   return tail.key === key ? tail : NOTHING_YET;
 }

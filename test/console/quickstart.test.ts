@@ -91,6 +91,7 @@ t.test('the quick start, end to end in the console', { skip: unavailable ?? fals
   // An instance's attempts, then its stdout.
   await page.getByRole('row', { name: /hello/ }).getByRole('link', { name: 'hello' }).click();
   await page.getByRole('heading', { name: 'Task hello' }).waitFor();
+  await page.locator('.instance-grid .cell[data-index="1"]').waitFor();
   t.equal(await page.locator('.instance-grid .cell').count(), 2, 'one cell per instance');
   await page.locator('.instance-grid .cell[data-index="0"]').click();
   await page.getByRole('heading', { name: /Instance 0/ }).waitFor();
