@@ -304,6 +304,86 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     t.same(own.problems, []);
   });
 
+  t.test('a failed job restarts from its page', async (t) => {
+    const once = await client.submitJob({ name: 'fails-once', tasks: [{ name: 'a', command: 'exit 1' }] });
+    await waitFinished(client, once.id);
+    await visit(page, `/jobs/${once.id}`);
+    await page.getByRole('button', { name: 'Restart', exact: true }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Restart' }).click();
+    await waitFor('a second attempt', async () => (await client.getInstance(once.id, 'a', 0)).attempts.length === 2, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    t.pass('the instance ran again');
+  });
+
+  t.test('templates: edit one, delete another', async (t) => {
+    await client.createTemplate({ name: 'scratch', command: 'true' });
+    await visit(page, '/templates/batch-hello');
+    const command = page.getByLabel('Command');
+    // The form appears once the template is loaded, filled with it.
+    await command.waitFor();
+    t.equal(await command.inputValue(), 'echo hello');
+    await command.fill('echo hello again');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Task templates' }).waitFor();
+    t.equal((await client.getTemplate('batch-hello')).spec.command, 'echo hello again', 'saved with a PUT');
+    await page
+      .getByRole('row', { name: /scratch/ })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Delete' }).click();
+    await page.getByRole('row', { name: /scratch/ }).waitFor({ state: 'detached' });
+    t.same(
+      (await client.listTemplates()).items.map((tpl) => tpl.name),
+      ['batch-hello'],
+    );
+  });
+
+  t.test('environments: create, scale, delete', async (t) => {
+    await visit(page, '/environments');
+    await page.getByLabel('Environment', { exact: true }).fill('pool-a');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const row = page.getByRole('row', { name: /pool-a/ });
+    await row.waitFor();
+    await row.getByLabel('Desired nodes of pool-a').fill('2');
+    await row.getByRole('button', { name: 'Scale' }).click();
+    await waitFor('the scale', async () => (await client.getEnvironment('pool-a')).desiredNodes === 2, {
+      timeoutMs: 10_000,
+    });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    t.notOk(
+      (await client.listEnvironments()).items.some((e) => e.name === 'pool-a'),
+      'deleted',
+    );
+  });
+
+  t.test('admin: a new user, whose token is shown once', async (t) => {
+    await visit(page, '/admin');
+    await page.getByLabel('New user').fill('alice');
+    await page.getByRole('button', { name: 'Create' }).first().click();
+    const secret = page.getByTestId('secret');
+    await secret.waitFor();
+    const token = (await secret.textContent()) ?? '';
+    t.match(token, /^bat_/);
+    t.equal((await client.listUsers()).items.find((u) => u.name === 'alice')?.admin, false);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await secret.waitFor({ state: 'detached' });
+    t.equal(await page.getByText(token).count(), 0, 'gone once dismissed');
+  });
+
+  t.test('nodes: drain, then undrain', async (t) => {
+    await visit(page, '/nodes');
+    const row = page.getByRole('row', { name: /local-0/ });
+    await row.getByRole('button', { name: 'Drain' }).click();
+    await row.locator('.badge.st-DRAINING').waitFor();
+    await row.getByRole('button', { name: 'Undrain' }).click();
+    await row.locator('.badge.st-READY').waitFor();
+    t.equal((await client.listNodes()).items[0]?.state, 'READY');
+  });
+
   t.test('no uncaught error and no CSP violation on any page', async (t) => {
     t.same(problems, []);
   });
