@@ -14,9 +14,10 @@ import {
   type NodeTypes,
 } from '@xyflow/react';
 import { useRef, useState } from 'react';
-import { parse as parseYaml } from 'yaml';
+import { CanvasLists } from '../builder/canvas-lists.js';
 import { DependencyForm } from '../builder/dependency-form.js';
 import { EdgeEditor } from '../builder/edge-editor.js';
+import { JobFields } from '../builder/job-fields.js';
 import {
   buildSpec,
   canvasFromSpec,
@@ -28,6 +29,7 @@ import {
   type TaskNode,
 } from '../builder/model.js';
 import { Palette, TEMPLATE_DRAG_TYPE } from '../builder/palette.js';
+import { readSpecFile } from '../builder/spec-file.js';
 import { placeProblems } from '../builder/problems.js';
 import { TaskEditor } from '../builder/task-editor.js';
 import { TaskNodeBox } from '../builder/task-node.js';
@@ -130,9 +132,7 @@ function Builder() {
 
   const importFile = async (file: File) => {
     try {
-      const text = await file.text();
-      const parsed: unknown = /\.json$/i.test(file.name) ? JSON.parse(text) : parseYaml(text);
-      const canvas = canvasFromSpec(parsed);
+      const canvas = canvasFromSpec(await readSpecFile(file));
       setJobName(canvas.jobName);
       setPriority(canvas.priority);
       setNodes(canvas.nodes);
@@ -170,44 +170,13 @@ function Builder() {
           {importError}
         </p>
       )}
-      <div className="job-fields">
-        <div className={`field${problems.job.name ? ' invalid' : ''}`}>
-          <label htmlFor="job-name">{t('builder.jobName')}</label>
-          <input
-            id="job-name"
-            value={jobName}
-            aria-invalid={problems.job.name ? true : undefined}
-            aria-describedby={problems.job.name ? 'job-name-error' : undefined}
-            onChange={(event) => {
-              setJobName(event.target.value);
-            }}
-          />
-          {problems.job.name && (
-            <span className="field-error" id="job-name-error" role="alert">
-              {problems.job.name}
-            </span>
-          )}
-        </div>
-        <div className={`field${problems.job.priority ? ' invalid' : ''}`}>
-          <label htmlFor="job-priority">{t('jobs.priority')}</label>
-          <input
-            id="job-priority"
-            inputMode="numeric"
-            value={priority}
-            placeholder="0"
-            aria-invalid={problems.job.priority ? true : undefined}
-            aria-describedby={problems.job.priority ? 'job-priority-error' : undefined}
-            onChange={(event) => {
-              setPriority(event.target.value);
-            }}
-          />
-          {problems.job.priority && (
-            <span className="field-error" id="job-priority-error" role="alert">
-              {problems.job.priority}
-            </span>
-          )}
-        </div>
-      </div>
+      <JobFields
+        name={jobName}
+        priority={priority}
+        problems={problems.job}
+        onName={setJobName}
+        onPriority={setPriority}
+      />
       <div className="builder-body">
         <Palette templates={templates.data?.items ?? []} onAdd={addTask} />
         <div
@@ -296,44 +265,18 @@ function Builder() {
           ) : (
             <p className="hint">{t('builder.sideHint')}</p>
           )}
-          <h2>{t('builder.tasks')}</h2>
-          <ul className="task-list">
-            {nodes.map((node) => (
-              <li key={node.id}>
-                <span>{node.data.name}</span>
-                <button
-                  type="button"
-                  aria-label={t('builder.editTask', { name: node.data.name })}
-                  onClick={() => {
-                    setEditing(node.id);
-                    setSelectedEdge(undefined);
-                  }}
-                >
-                  {t('action.edit')}
-                </button>
-              </li>
-            ))}
-          </ul>
-          <h2>{t('builder.dependencies')}</h2>
-          <ul className="task-list">
-            {edges.map((e) => (
-              <li key={e.id}>
-                <span>
-                  {nameOf(e.source)} → {nameOf(e.target)} ({edgeLabel(e.data ?? DEFAULT_CONDITION, t)})
-                </span>
-                <button
-                  type="button"
-                  aria-label={t('builder.editDependency', { from: nameOf(e.source), to: nameOf(e.target) })}
-                  onClick={() => {
-                    setSelectedEdge(e.id);
-                    setEditing(undefined);
-                  }}
-                >
-                  {t('action.edit')}
-                </button>
-              </li>
-            ))}
-          </ul>
+          <CanvasLists
+            nodes={nodes}
+            edges={edges}
+            onEditTask={(id) => {
+              setEditing(id);
+              setSelectedEdge(undefined);
+            }}
+            onEditEdge={(id) => {
+              setSelectedEdge(id);
+              setEditing(undefined);
+            }}
+          />
           <DependencyForm nodes={nodes} onAdd={connect} />
         </div>
       </div>
