@@ -9,6 +9,7 @@ import { formatDuration, formatTime } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Link, pathOf, useRouter } from '../router.js';
 import { FINISHED_JOB } from '../states.js';
+import { useJobEvents } from '../job-events.js';
 import { useApi } from '../use-api.js';
 
 export function JobPage({ id }: { id: string }) {
@@ -23,6 +24,7 @@ export function JobPage({ id }: { id: string }) {
     pollMs: 2000,
     while: (j) => !FINISHED_JOB.has(j.state),
   });
+  useJobEvents(id, job !== undefined && !FINISHED_JOB.has(job.state), reload);
   if (!job) return <ErrorMessage error={error} />;
   return (
     <section>

@@ -8,6 +8,7 @@ import { PageTitle } from '../components/page-title.js';
 import { useT } from '../i18n/i18n.js';
 import { Link, pathOf, useRouter } from '../router.js';
 import { ACTIVE_INSTANCE } from '../states.js';
+import { useJobEvents } from '../job-events.js';
 import { useApi } from '../use-api.js';
 
 export function TaskPage({ jobId, task }: { jobId: string; task: string }) {
@@ -22,6 +23,7 @@ export function TaskPage({ jobId, task }: { jobId: string; task: string }) {
     },
     { pollMs: 2000, while: (list) => list.some((i) => ACTIVE_INSTANCE.has(i.state)) },
   );
+  useJobEvents(jobId, instances.data?.some((i) => ACTIVE_INSTANCE.has(i.state)) ?? false, instances.reload);
   // The picked instance lives in the URL, so a link or the back button keeps it.
   const picked = query.get('instance');
   const selected = picked === null ? undefined : Number(picked);
