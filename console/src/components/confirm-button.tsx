@@ -18,12 +18,19 @@ export function ConfirmButton({
   const t = useT();
   const [open, setOpen] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
+  const triggerRef = useRef<HTMLButtonElement>(null);
+  const close = () => {
+    setOpen(false);
+    // Back where the keyboard was before the dialog opened.
+    triggerRef.current?.focus();
+  };
   useEffect(() => {
     if (open) confirmRef.current?.focus();
   }, [open]);
   return (
     <>
       <button
+        ref={triggerRef}
         type="button"
         className={danger ? 'danger' : undefined}
         disabled={disabled}
@@ -41,17 +48,12 @@ export function ConfirmButton({
             aria-modal="true"
             aria-label={label}
             onKeyDown={(event) => {
-              if (event.key === 'Escape') setOpen(false);
+              if (event.key === 'Escape') close();
             }}
           >
             <p>{question}</p>
             <div className="modal-actions">
-              <button
-                type="button"
-                onClick={() => {
-                  setOpen(false);
-                }}
-              >
+              <button type="button" onClick={close}>
                 {t('action.cancel')}
               </button>
               <button
@@ -59,7 +61,7 @@ export function ConfirmButton({
                 ref={confirmRef}
                 className={danger ? 'danger' : 'primary'}
                 onClick={() => {
-                  setOpen(false);
+                  close();
                   void onConfirm();
                 }}
               >
