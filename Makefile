@@ -11,8 +11,11 @@ node_modules/.install-stamp: package.json package-lock.json
 
 install: node_modules/.install-stamp
 
+# tsc type-checks and compiles everything (the console's sources too); Vite bundles the console
+# into dist/console/www, which the controller serves at /.
 build: install
 	npx tsc -b
+	npx vite build --config console/vite.config.js --logLevel warn
 
 # Starts the controller with its embedded defaults: PGlite and data under $(BATCH_DATA_DIR),
 # two local agent processes. Prints the URL and the admin token.

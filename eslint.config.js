@@ -2,6 +2,8 @@
 // strictTypeChecked + stylisticTypeChecked; what is turned off or tuned below fights the
 // project's style, and each says why. Formatting is Prettier's job, not this file's.
 import eslint from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -15,7 +17,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // Each file is checked with the tsconfig of its project reference, as tsc -b sees it.
-        projectService: { allowDefaultProject: ['drizzle.config.ts', 'eslint.config.js'] },
+        projectService: { allowDefaultProject: ['drizzle.config.ts', 'eslint.config.js', 'console/vite.config.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -71,6 +73,13 @@ export default tseslint.config(
       // `env.X || default` deliberately treats an empty variable as unset, as shells do.
       '@typescript-eslint/prefer-nullish-coalescing': ['error', { ignorePrimitives: { string: true } }],
     },
+  },
+  {
+    // The console runs in a browser (console/tsconfig.json has no Node types) and is React: the
+    // hooks rules catch the stale closures and conditional hooks the compiler cannot see.
+    files: ['console/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    languageOptions: { globals: globals.browser },
   },
   {
     // Tests reach into parsed JSON responses to assert on them: a wrong guess fails the assertion,

@@ -22,6 +22,7 @@ import { openApiDocument } from './openapi.js';
 import { scheduleRoutes } from './schedules.js';
 import { templateRoutes } from './templates.js';
 import { auditRoutes, tokenRoutes, userRoutes } from './users.js';
+import { consoleRoutes } from './console.js';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -72,5 +73,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       SIGNED_PATH,
       signedRoutes(deps.objects, (id) => attemptIsActive(deps.store, id)),
     );
+  // Last: it answers every other GET outside the API with the console's index.html.
+  app.route('/', consoleRoutes());
   return app;
 }

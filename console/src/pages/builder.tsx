@@ -1,0 +1,313 @@
+/**
+ * The job builder: templates from the palette onto a canvas, edges between them, per-task
+ * overrides (double-click a box), the job's name and priority, a JSON preview that is exactly the
+ * request body, and the API's validation errors on the fields and boxes they name.
+ */
+import {
+  Background,
+  Controls,
+  ReactFlow,
+  ReactFlowProvider,
+  useEdgesState,
+  useNodesState,
+  useReactFlow,
+  type NodeTypes,
+} from '@xyflow/react';
+import { useRef, useState } from 'react';
+import { CanvasLists } from '../builder/canvas-lists.js';
+import { DependencyForm } from '../builder/dependency-form.js';
+import { EdgeEditor } from '../builder/edge-editor.js';
+import { JobFields } from '../builder/job-fields.js';
+import {
+  buildSpec,
+  canvasFromSpec,
+  DEFAULT_CONDITION,
+  edgeBetween,
+  uniqueName,
+  type DependencyEdge,
+  type TaskData,
+  type TaskNode,
+} from '../builder/model.js';
+import { Palette, TEMPLATE_DRAG_TYPE } from '../builder/palette.js';
+import { readSpecFile } from '../builder/spec-file.js';
+import { placeProblems } from '../builder/problems.js';
+import { TaskEditor } from '../builder/task-editor.js';
+import { TaskNodeBox } from '../builder/task-node.js';
+import { edgeLabel, type Condition } from '../components/edge-label.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { PageTitle } from '../components/page-title.js';
+import { problemsByField } from '../field-errors.js';
+import { useT } from '../i18n/i18n.js';
+import { useFlowLabels } from '../components/flow-labels.js';
+import { pathOf, useRouter } from '../router.js';
+import { DraftError, draftFromSpec, EMPTY_DRAFT } from '../task-draft.js';
+import { useAction, useApi } from '../use-api.js';
+
+const NODE_TYPES: NodeTypes = { task: TaskNodeBox };
+
+export function BuilderPage() {
+  return (
+    <ReactFlowProvider>
+      <Builder />
+    </ReactFlowProvider>
+  );
+}
+
+function Builder() {
+  const t = useT();
+  const flowLabels = useFlowLabels();
+  const { navigate } = useRouter();
+  const { screenToFlowPosition, fitView } = useReactFlow();
+  const templates = useApi('templates', (c) => c.listTemplates({ limit: 1000 }));
+  const [jobName, setJobName] = useState('');
+  const [priority, setPriority] = useState('');
+  const [nodes, setNodes, onNodesChange] = useNodesState<TaskNode>([]);
+  const [edges, setEdges, onEdgesChange] = useEdgesState<DependencyEdge>([]);
+  const [editing, setEditing] = useState<string | undefined>(undefined);
+  const [selectedEdge, setSelectedEdge] = useState<string | undefined>(undefined);
+  const [importError, setImportError] = useState<string | undefined>(undefined);
+  const submit = useAction();
+  const nextId = useRef(1);
+
+  const addTask = (template: string | undefined, position?: { x: number; y: number }) => {
+    const id = `t${nextId.current++}`;
+    const count = nodes.length;
+    const data: TaskData = {
+      name: uniqueName(
+        template ?? 'task',
+        nodes.map((n) => n.data.name),
+      ),
+      overrides: { ...EMPTY_DRAFT },
+    };
+    if (template) data.template = template;
+    setNodes((current) => [
+      ...current,
+      {
+        id,
+        type: 'task',
+        position: position ?? { x: 40 + 320 * (count % 3), y: 40 + 140 * Math.floor(count / 3) },
+        data,
+      },
+    ]);
+  };
+
+  const connect = (source: string, target: string, condition: Condition = DEFAULT_CONDITION) => {
+    if (source === target) return;
+    setEdges((current) =>
+      current.some((e) => e.source === source && e.target === target)
+        ? current
+        : [...current, edgeBetween(source, target, condition)],
+    );
+  };
+
+  let preview: string;
+  let spec: ReturnType<typeof buildSpec> | undefined;
+  try {
+    spec = buildSpec(jobName, priority, nodes, edges);
+    preview = JSON.stringify(spec, null, 2);
+  } catch (error) {
+    if (!(error instanceof DraftError)) throw error;
+    preview = t('builder.previewInvalid');
+  }
+
+  const problems = placeProblems(submit.error);
+  const shownNodes = nodes.map((node, index) => {
+    const errors = problems.tasks.get(index);
+    const first = errors && Object.values(errors)[0];
+    return first ? { ...node, data: { ...node.data, problem: first } } : node;
+  });
+  const shownEdges = edges.map((edge) => ({
+    ...edge,
+    label: edgeLabel(edge.data ?? DEFAULT_CONDITION, t),
+    selected: edge.id === selectedEdge,
+  }));
+  const editingIndex = nodes.findIndex((n) => n.id === editing);
+  const editingNode = nodes[editingIndex];
+  const edge = edges.find((e) => e.id === selectedEdge);
+  const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.name ?? id;
+  const templateDraft = (name: string | undefined) => {
+    const template = templates.data?.items.find((tpl) => tpl.name === name);
+    return template ? draftFromSpec(template.spec) : undefined;
+  };
+
+  const importFile = async (file: File) => {
+    try {
+      const canvas = canvasFromSpec(await readSpecFile(file));
+      setJobName(canvas.jobName);
+      setPriority(canvas.priority);
+      setNodes(canvas.nodes);
+      setEdges(canvas.edges);
+      setEditing(undefined);
+      setSelectedEdge(undefined);
+      setImportError(undefined);
+      submit.clearError();
+      nextId.current = canvas.nodes.length + 1;
+      setTimeout(() => void fitView(), 50);
+    } catch (error) {
+      setImportError(t('builder.importFailed', { message: error instanceof Error ? error.message : String(error) }));
+    }
+  };
+
+  return (
+    <section className="builder">
+      <PageTitle title={t('builder.title')}>
+        <label className="button">
+          {t('builder.import')}
+          <input
+            type="file"
+            className="visually-hidden"
+            accept=".json,.yaml,.yml,application/json"
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              if (file) void importFile(file);
+              event.target.value = '';
+            }}
+          />
+        </label>
+      </PageTitle>
+      {importError && (
+        <p className="error" role="alert">
+          {importError}
+        </p>
+      )}
+      <JobFields
+        name={jobName}
+        priority={priority}
+        problems={problems.job}
+        onName={setJobName}
+        onPriority={setPriority}
+      />
+      <div className="builder-body">
+        <Palette templates={templates.data?.items ?? []} onAdd={addTask} />
+        <div
+          className="canvas"
+          data-testid="builder-canvas"
+          onDragOver={(event) => {
+            if (event.dataTransfer.types.includes(TEMPLATE_DRAG_TYPE)) {
+              event.preventDefault();
+              event.dataTransfer.dropEffect = 'copy';
+            }
+          }}
+          onDrop={(event) => {
+            const name = event.dataTransfer.getData(TEMPLATE_DRAG_TYPE);
+            if (!name) return;
+            event.preventDefault();
+            addTask(name, screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+          }}
+        >
+          <ReactFlow<TaskNode, DependencyEdge>
+            nodes={shownNodes}
+            edges={shownEdges}
+            nodeTypes={NODE_TYPES}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={(connection) => {
+              connect(connection.source, connection.target);
+            }}
+            onNodeDoubleClick={(_event, node) => {
+              setEditing(node.id);
+              setSelectedEdge(undefined);
+            }}
+            onEdgeClick={(_event, clicked) => {
+              setSelectedEdge(clicked.id);
+              setEditing(undefined);
+            }}
+            onNodesDelete={(deleted) => {
+              if (deleted.some((n) => n.id === editing)) setEditing(undefined);
+            }}
+            deleteKeyCode={null}
+            proOptions={{ hideAttribution: true }}
+            ariaLabelConfig={flowLabels}
+          >
+            <Background />
+            <Controls />
+          </ReactFlow>
+          {problems.job.tasks && (
+            <p className="field-error canvas-error" role="alert">
+              {problems.job.tasks}
+            </p>
+          )}
+        </div>
+        <div className="side">
+          {editingNode ? (
+            <TaskEditor
+              key={editingNode.id}
+              task={editingNode.data}
+              inherited={templateDraft(editingNode.data.template)}
+              errors={problems.tasks.get(editingIndex) ?? {}}
+              onChange={(data) => {
+                setNodes((current) => current.map((n) => (n.id === editingNode.id ? { ...n, data } : n)));
+              }}
+              onRemove={() => {
+                setNodes((current) => current.filter((n) => n.id !== editingNode.id));
+                setEdges((current) =>
+                  current.filter((e) => e.source !== editingNode.id && e.target !== editingNode.id),
+                );
+                setEditing(undefined);
+              }}
+              onClose={() => {
+                setEditing(undefined);
+              }}
+            />
+          ) : edge ? (
+            <EdgeEditor
+              from={nameOf(edge.source)}
+              to={nameOf(edge.target)}
+              condition={edge.data ?? DEFAULT_CONDITION}
+              onChange={(condition) => {
+                setEdges((current) => current.map((e) => (e.id === edge.id ? { ...e, data: { ...condition } } : e)));
+              }}
+              onRemove={() => {
+                setEdges((current) => current.filter((e) => e.id !== edge.id));
+                setSelectedEdge(undefined);
+              }}
+            />
+          ) : (
+            <p className="hint">{t('builder.sideHint')}</p>
+          )}
+          <CanvasLists
+            nodes={nodes}
+            edges={edges}
+            onEditTask={(id) => {
+              setEditing(id);
+              setSelectedEdge(undefined);
+            }}
+            onEditEdge={(id) => {
+              setSelectedEdge(id);
+              setEditing(undefined);
+            }}
+          />
+          <DependencyForm nodes={nodes} onAdd={connect} />
+        </div>
+      </div>
+      <h2>{t('builder.preview')}</h2>
+      <pre className="json" data-testid="spec-preview" tabIndex={0}>
+        {preview}
+      </pre>
+      {problems.other.map((message) => (
+        <p key={message} className="error" role="alert">
+          {message}
+        </p>
+      ))}
+      {!(submit.error && problemsByField(submit.error).size > 0) && <ErrorMessage error={submit.error} />}
+      <div className="form-actions">
+        <button
+          type="button"
+          className="primary"
+          disabled={!spec || submit.busy}
+          onClick={() => {
+            if (!spec) return;
+            const body = spec;
+            void submit
+              .run((c) => c.submitJob(body))
+              .then((job) => {
+                if (job) navigate(pathOf('jobs', job.id));
+              });
+          }}
+        >
+          {t('builder.submit')}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * Jobs: state, priority, owner (admins, with "all users"), times and instances per state, filtered
+ * by state (the API's filter) and by name (within the page shown), a page at a time.
+ */
+import { useState } from 'react';
+import type { JobQuery } from '../../../sdk/index.js';
+import { JOB_STATES } from '../../../protocol/states.js';
+import { CountsBar } from '../components/counts-bar.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { JobActions } from '../components/job-actions.js';
+import { PageTitle } from '../components/page-title.js';
+import { StateBadge } from '../components/state-badge.js';
+import { formatTime } from '../format.js';
+import { useI18n } from '../i18n/i18n.js';
+import { Link, pathOf } from '../router.js';
+import { useSession } from '../session.js';
+import { useApi } from '../use-api.js';
+
+const PAGE_SIZE = 20;
+
+export function JobsPage() {
+  const { t, locale } = useI18n();
+  const { admin } = useSession();
+  const [state, setState] = useState<JobQuery['state'] | ''>('');
+  const [name, setName] = useState('');
+  const [everyone, setEveryone] = useState(false);
+  // The cursors of the pages before this one, so "previous" can go back.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const query: JobQuery = { limit: PAGE_SIZE };
+  if (state) query.state = state;
+  if (everyone) query.owner = 'all';
+  if (cursor) query.cursor = cursor;
+  const jobs = useApi(`jobs ${JSON.stringify(query)}`, (c) => c.listJobs(query), { pollMs: 2000 });
+  const needle = name.trim().toLowerCase();
+  const shown = (jobs.data?.items ?? []).filter((job) => job.name.toLowerCase().includes(needle));
+  const firstPage = () => {
+    setCursors([undefined]);
+  };
+
+  return (
+    <section>
+      <PageTitle title={t('jobs.title')}>
+        <Link to="/builder" className="button primary">
+          {t('jobs.new')}
+        </Link>
+      </PageTitle>
+      <div className="filters">
+        <label>
+          {t('jobs.filterState')}
+          <select
+            value={state}
+            onChange={(event) => {
+              setState(event.target.value as JobQuery['state'] | '');
+              firstPage();
+            }}
+          >
+            <option value="">{t('jobs.anyState')}</option>
+            {JOB_STATES.map((s) => (
+              <option key={s} value={s}>
+                {t(`state.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('jobs.filterName')}
+          <input
+            type="search"
+            value={name}
+            onChange={(event) => {
+              setName(event.target.value);
+            }}
+          />
+        </label>
+        {admin && (
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={everyone}
+              onChange={(event) => {
+                setEveryone(event.target.checked);
+                firstPage();
+              }}
+            />
+            {t('jobs.allUsers')}
+          </label>
+        )}
+      </div>
+      <ErrorMessage error={jobs.error} />
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('jobs.name')}</th>
+            <th scope="col">{t('jobs.state')}</th>
+            <th scope="col">{t('jobs.priority')}</th>
+            {admin && <th scope="col">{t('jobs.owner')}</th>}
+            <th scope="col">{t('jobs.created')}</th>
+            <th scope="col">{t('jobs.ended')}</th>
+            <th scope="col">{t('jobs.instances')}</th>
+            <th scope="col">{t('jobs.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((job) => (
+            <tr key={job.id}>
+              <td>
+                <Link to={pathOf('jobs', job.id)}>{job.name}</Link>
+                <div className="id">{job.id}</div>
+              </td>
+              <td>
+                <StateBadge state={job.state} />
+              </td>
+              <td className="number">{job.priority}</td>
+              {admin && <td>{job.owner}</td>}
+              <td>{formatTime(job.createdAt, locale)}</td>
+              <td>{formatTime(job.endedAt, locale)}</td>
+              <td>
+                <CountsBar counts={job.counts} />
+              </td>
+              <td>
+                <JobActions job={job} onChanged={jobs.reload} onDeleted={jobs.reload} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!jobs.loading && shown.length === 0 && <p className="empty">{t('jobs.empty')}</p>}
+      <div className="pager">
+        <button
+          type="button"
+          disabled={cursors.length === 1}
+          onClick={() => {
+            setCursors(cursors.slice(0, -1));
+          }}
+        >
+          {t('action.previous')}
+        </button>
+        <span>{t('pager.page', { n: cursors.length })}</span>
+        <button
+          type="button"
+          disabled={!jobs.data?.next}
+          onClick={() => {
+            setCursors([...cursors, jobs.data?.next]);
+          }}
+        >
+          {t('action.next')}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+/** Nodes: state, environment, labels, capacity in use and the agent's metrics; drain and undrain. */
+import type { Node } from '../../../sdk/index.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { PageTitle } from '../components/page-title.js';
+import { StateBadge } from '../components/state-badge.js';
+import { formatTime } from '../format.js';
+import { useI18n, type Translate } from '../i18n/i18n.js';
+import { useAction, useApi } from '../use-api.js';
+
+export function NodesPage() {
+  const { t } = useI18n();
+  const nodes = useApi('nodes', (c) => c.listNodes({ limit: 1000 }), { pollMs: 5000 });
+  return (
+    <section>
+      <PageTitle title={t('nodes.title')} />
+      <ErrorMessage error={nodes.error} />
+      <NodeTable nodes={nodes.data?.items ?? []} onChanged={nodes.reload} />
+      {nodes.data?.items.length === 0 && <p className="empty">{t('nodes.empty')}</p>}
+    </section>
+  );
+}
+
+/** The metrics an agent reports (README, "Node metrics"), as "used of total". */
+function metricsText(node: Node, t: Translate): string {
+  const m = node.metrics;
+  if (!m) return '—';
+  const parts: string[] = [];
+  if (m.cpuPercent !== undefined) parts.push(t('nodes.cpuUse', { n: m.cpuPercent }));
+  if (m.memoryUsedMiB !== undefined && m.memoryTotalMiB !== undefined)
+    parts.push(t('nodes.memoryUse', { used: m.memoryUsedMiB, total: m.memoryTotalMiB }));
+  if (m.diskFreeMiB !== undefined && m.diskTotalMiB !== undefined)
+    parts.push(t('nodes.diskFree', { free: m.diskFreeMiB, total: m.diskTotalMiB }));
+  return parts.join(' · ');
+}
+
+export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChanged: () => void }) {
+  const { t, locale } = useI18n();
+  const action = useAction();
+  return (
+    <>
+      <ErrorMessage error={action.error} />
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('nodes.name')}</th>
+            <th scope="col">{t('jobs.state')}</th>
+            <th scope="col">{t('nodes.environment')}</th>
+            <th scope="col">{t('nodes.labels')}</th>
+            <th scope="col">{t('nodes.allocated')}</th>
+            <th scope="col">{t('nodes.metrics')}</th>
+            <th scope="col">{t('nodes.heartbeat')}</th>
+            <th scope="col">{t('jobs.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((node) => (
+            <tr key={node.id}>
+              <td>
+                {node.name}
+                <div className="id">{node.id}</div>
+              </td>
+              <td>
+                <StateBadge state={node.state} />
+              </td>
+              <td>{node.environment}</td>
+              <td>
+                {Object.entries(node.labels).map(([k, v]) => (
+                  <code key={k} className="label">
+                    {k}={v}
+                  </code>
+                ))}
+              </td>
+              <td>
+                {t('nodes.allocation', {
+                  cpu: node.allocated.cpu,
+                  cpuTotal: node.capacity.cpu,
+                  mem: node.allocated.memoryMiB,
+                  memTotal: node.capacity.memoryMiB,
+                })}
+              </td>
+              <td>{metricsText(node, t)}</td>
+              <td>{formatTime(node.lastHeartbeatAt, locale)}</td>
+              <td>
+                {node.state === 'READY' && (
+                  <button
+                    type="button"
+                    disabled={action.busy}
+                    onClick={() => {
+                      void action.run((c) => c.drainNode(node.id)).then(onChanged);
+                    }}
+                  >
+                    {t('nodes.drain')}
+                  </button>
+                )}
+                {node.state === 'DRAINING' && (
+                  <button
+                    type="button"
+                    disabled={action.busy}
+                    onClick={() => {
+                      void action.run((c) => c.undrainNode(node.id)).then(onChanged);
+                    }}
+                  >
+                    {t('nodes.undrain')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
