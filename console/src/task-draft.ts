@@ -35,7 +35,7 @@ export const EMPTY_DRAFT: TaskDraft = Object.fromEntries(DRAFT_FIELDS.map((f) =>
 
 const NUMBER_FIELDS = ['instances', 'timeoutSeconds', 'retries'] as const;
 const MAP_FIELDS = ['env', 'nodeSelector', 'inputs', 'outputs'] as const;
-const TEXT_FIELDS = ['command', 'computeEnvironment', 'package', 'stdout', 'stderr'] as const;
+const TEXT_FIELDS = ['command', 'package', 'stdout', 'stderr'] as const;
 
 /** A form value the console itself cannot turn into JSON (the server never sees it). */
 export class DraftError extends Error {
@@ -76,6 +76,9 @@ export function draftFromSpec(spec: Partial<TaskBody>): TaskDraft {
   for (const f of TEXT_FIELDS) draft[f] = spec[f] ?? '';
   for (const f of NUMBER_FIELDS) draft[f] = spec[f] === undefined ? '' : String(spec[f]);
   for (const f of MAP_FIELDS) draft[f] = mapToLines(spec[f]);
+  // An environment's name, or an inline auto environment (`{ "auto": { … } }`) as JSON.
+  const environment = spec.computeEnvironment;
+  draft.computeEnvironment = typeof environment === 'object' ? JSON.stringify(environment) : (environment ?? '');
   draft.cpu = spec.resources?.cpu === undefined ? '' : String(spec.resources.cpu);
   draft.memoryMiB = spec.resources?.memoryMiB === undefined ? '' : String(spec.resources.memoryMiB);
   draft.gpu = spec.resources?.gpu === undefined ? '' : String(spec.resources.gpu);
@@ -100,6 +103,14 @@ export function specFromDraft(draft: TaskDraft): TaskBody {
       .map((r) => r.trim())
       .filter((r) => r !== '');
   }
+  const environment = draft.computeEnvironment.trim();
+  if (environment.startsWith('{')) {
+    try {
+      spec.computeEnvironment = JSON.parse(environment) as unknown;
+    } catch {
+      throw new DraftError('computeEnvironment', 'JSON');
+    }
+  } else if (environment !== '') spec.computeEnvironment = draft.computeEnvironment;
   if (draft.uploadOn !== '') spec.uploadOn = draft.uploadOn;
   if (draft.mounts.trim() !== '') {
     try {

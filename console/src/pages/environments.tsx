@@ -49,12 +49,19 @@ export function EnvironmentsPage() {
               <td>
                 {env.name}
                 {env.shared && <span className="hint"> {t('environments.shared')}</span>}
+                {env.deleting && <span className="hint"> {t('environments.deleting')}</span>}
               </td>
               <td>{t(`environments.type.${env.type}`)}</td>
               <td>{env.provider}</td>
               <td>{env.owner}</td>
               <td>
-                <ScaleForm environment={env} onScaled={environments.reload} />
+                {env.type === 'managed' ? (
+                  <ScaleForm environment={env} onScaled={environments.reload} />
+                ) : env.type === 'auto' ? (
+                  `≤ ${String(env.maxNodes ?? '-')}`
+                ) : (
+                  '-'
+                )}
               </td>
               <td>
                 {Object.entries(env.nodes)
@@ -84,7 +91,7 @@ export function EnvironmentsPage() {
                 >
                   {t('environments.newToken')}
                 </button>
-                {env.type !== 'local' && (
+                {env.name !== 'local' && !env.deleting && (
                   <ConfirmButton
                     label={t('action.delete')}
                     question={t('environments.confirmDelete', { name: env.name })}
@@ -114,6 +121,7 @@ export function EnvironmentsPage() {
 function ScaleForm({ environment, onScaled }: { environment: ComputeEnvironment; onScaled: () => void }) {
   const t = useT();
   const [desired, setDesired] = useState(String(environment.desiredNodes));
+  const [force, setForce] = useState(false);
   const action = useAction();
   const id = `scale-${environment.name}`;
   return (
@@ -121,7 +129,7 @@ function ScaleForm({ environment, onScaled }: { environment: ComputeEnvironment;
       className="inline"
       onSubmit={(event) => {
         event.preventDefault();
-        void action.run((c) => c.scaleEnvironment(environment.name, Number(desired))).then(onScaled);
+        void action.run((c) => c.scaleEnvironment(environment.name, Number(desired), { force })).then(onScaled);
       }}
     >
       <label htmlFor={id} className="visually-hidden">
@@ -136,6 +144,16 @@ function ScaleForm({ environment, onScaled }: { environment: ComputeEnvironment;
           setDesired(event.target.value);
         }}
       />
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={force}
+          onChange={(event) => {
+            setForce(event.target.checked);
+          }}
+        />
+        {t('environments.force')}
+      </label>
       <button type="submit" disabled={action.busy}>
         {t('environments.scale')}
       </button>
@@ -144,24 +162,86 @@ function ScaleForm({ environment, onScaled }: { environment: ComputeEnvironment;
   );
 }
 
+interface CreateDraft {
+  name: string;
+  type: 'managed' | 'auto' | 'unmanaged';
+  provider: 'none' | 'local' | 'command';
+  desiredNodes: string;
+  maxNodes: string;
+  idleTimeoutSeconds: string;
+  cpu: string;
+  createCommand: string;
+  deleteCommand: string;
+  listCommand: string;
+  shared: boolean;
+}
+
+/** Fields whose errors the form shows beside them; any other error is shown below the form. */
+const FORM_FIELDS = new Set(['name', 'provider', 'desiredNodes', 'maxNodes', 'idleTimeoutSeconds', 'cpu']);
+
+const words = (line: string) => line.split(/\s+/).filter(Boolean);
+
+/** The request for what the form holds: only what applies to the type and provider chosen. */
+function createRequest(draft: CreateDraft): CreateEnvironment {
+  const spec: CreateEnvironment = {
+    name: draft.name,
+    type: draft.type,
+    provider: draft.provider,
+    shared: draft.shared,
+  };
+  if (draft.type === 'managed' && draft.desiredNodes.trim() !== '') spec.desiredNodes = Number(draft.desiredNodes);
+  if (draft.type === 'auto' && draft.maxNodes.trim() !== '') spec.maxNodes = Number(draft.maxNodes);
+  if (draft.type === 'auto' && draft.idleTimeoutSeconds.trim() !== '')
+    spec.idleTimeoutSeconds = Number(draft.idleTimeoutSeconds);
+  if (draft.type !== 'unmanaged' && draft.cpu.trim() !== '') spec.template = { cpu: Number(draft.cpu) };
+  if (draft.provider === 'command') {
+    spec.command = { create: words(draft.createCommand), delete: words(draft.deleteCommand) };
+    if (draft.listCommand.trim() !== '') spec.command.list = words(draft.listCommand);
+  }
+  return spec;
+}
+
 function CreateForm({ onCreated }: { onCreated: () => void }) {
   const t = useT();
-  const [spec, setSpec] = useState<Required<CreateEnvironment>>({
+  const [draft, setDraft] = useState<CreateDraft>({
     name: '',
     type: 'managed',
-    provider: 'manual',
-    desiredNodes: 0,
+    provider: 'local',
+    desiredNodes: '1',
+    maxNodes: '',
+    idleTimeoutSeconds: '',
+    cpu: '',
+    createCommand: '',
+    deleteCommand: '',
+    listCommand: '',
     shared: false,
   });
   const action = useAction();
   const problems = problemsByField(action.error);
+  const text = (field: keyof CreateDraft, label: string, id: string) => (
+    <div className={`field${problems.has(field) ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        value={String(draft[field])}
+        onChange={(event) => {
+          setDraft({ ...draft, [field]: event.target.value });
+        }}
+      />
+      {problems.has(field) && (
+        <span className="field-error" role="alert">
+          {problems.get(field)}
+        </span>
+      )}
+    </div>
+  );
   return (
     <form
       className="form"
       onSubmit={(event) => {
         event.preventDefault();
         void action
-          .run((c) => c.createEnvironment(spec))
+          .run((c) => c.createEnvironment(createRequest(draft)))
           .then((created) => {
             if (created) onCreated();
           });
@@ -172,10 +252,10 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
         <label htmlFor="env-name">{t('environments.name')}</label>
         <input
           id="env-name"
-          value={spec.name}
+          value={draft.name}
           required
           onChange={(event) => {
-            setSpec({ ...spec, name: event.target.value });
+            setDraft({ ...draft, name: event.target.value });
           }}
         />
         {problems.has('name') && (
@@ -188,50 +268,55 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
         <label htmlFor="env-type">{t('environments.type')}</label>
         <select
           id="env-type"
-          value={spec.type}
+          value={draft.type}
           onChange={(event) => {
-            setSpec({ ...spec, type: event.target.value === 'auto' ? 'auto' : 'managed' });
+            const type =
+              event.target.value === 'auto' ? 'auto' : event.target.value === 'unmanaged' ? 'unmanaged' : 'managed';
+            setDraft({
+              ...draft,
+              type,
+              provider: type === 'unmanaged' ? 'none' : draft.provider === 'none' ? 'local' : draft.provider,
+            });
           }}
         >
           <option value="managed">{t('environments.type.managed')}</option>
           <option value="auto">{t('environments.type.auto')}</option>
+          <option value="unmanaged">{t('environments.type.unmanaged')}</option>
         </select>
       </div>
-      <div className="field">
-        <label htmlFor="env-provider">{t('environments.provider')}</label>
-        <select
-          id="env-provider"
-          value={spec.provider}
-          onChange={(event) => {
-            setSpec({ ...spec, provider: event.target.value === 'command' ? 'command' : 'manual' });
-          }}
-        >
-          <option value="manual">{t('environments.provider.manual')}</option>
-          <option value="command">{t('environments.provider.command')}</option>
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="env-desired">{t('environments.desired')}</label>
-        <input
-          id="env-desired"
-          inputMode="numeric"
-          value={String(spec.desiredNodes)}
-          onChange={(event) => {
-            setSpec({ ...spec, desiredNodes: Number(event.target.value) });
-          }}
-        />
-      </div>
+      {draft.type !== 'unmanaged' && (
+        <div className={`field${problems.has('provider') ? ' invalid' : ''}`}>
+          <label htmlFor="env-provider">{t('environments.provider')}</label>
+          <select
+            id="env-provider"
+            value={draft.provider}
+            onChange={(event) => {
+              setDraft({ ...draft, provider: event.target.value === 'command' ? 'command' : 'local' });
+            }}
+          >
+            <option value="local">{t('environments.provider.local')}</option>
+            <option value="command">{t('environments.provider.command')}</option>
+          </select>
+        </div>
+      )}
+      {draft.type === 'managed' && text('desiredNodes', t('environments.desired'), 'env-desired')}
+      {draft.type === 'auto' && text('maxNodes', t('environments.maxNodes'), 'env-max-nodes')}
+      {draft.type === 'auto' && text('idleTimeoutSeconds', t('environments.idleTimeout'), 'env-idle')}
+      {draft.type !== 'unmanaged' && text('cpu', t('environments.nodeCpu'), 'env-cpu')}
+      {draft.provider === 'command' && text('createCommand', t('environments.createCommand'), 'env-create-command')}
+      {draft.provider === 'command' && text('deleteCommand', t('environments.deleteCommand'), 'env-delete-command')}
+      {draft.provider === 'command' && text('listCommand', t('environments.listCommand'), 'env-list-command')}
       <label className="checkbox">
         <input
           type="checkbox"
-          checked={spec.shared}
+          checked={draft.shared}
           onChange={(event) => {
-            setSpec({ ...spec, shared: event.target.checked });
+            setDraft({ ...draft, shared: event.target.checked });
           }}
         />
         {t('environments.sharedLabel')}
       </label>
-      {problems.size === 0 && <ErrorMessage error={action.error} />}
+      {![...problems.keys()].some((field) => FORM_FIELDS.has(field)) && <ErrorMessage error={action.error} />}
       <div className="form-actions">
         <button type="submit" className="primary" disabled={action.busy}>
           {t('action.create')}
