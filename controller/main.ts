@@ -7,6 +7,7 @@ import { BATCH_VERSION } from '../protocol/version.js';
 import { bootstrap } from './bootstrap.js';
 import { ConfigError, readConfig } from './config.js';
 import { secureDataDir } from './data-dir.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { openDatabase } from './db/client.js';
 import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClock } from './gateway/heartbeats.js';
 import { SessionRegistry } from './gateway/registry.js';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = readConfig();
+  const unlockDataDir = lockDataDir(config.dataDir);
   configureLogging(config.logLevel);
   const log = createLogger('controller');
   const store = await openDatabase({
@@ -141,8 +143,18 @@ async function main(): Promise<void> {
       evict: (nodeIds, why) => failAttemptsOfNodes(store, batcher, nodeIds, () => why).then(() => undefined),
     },
   });
-  const server = await new Promise<Server>((resolve) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+    // A port in use is a setting to change, said in one line, not a stack trace.
+    (s as Server).once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new ConfigError(
+              `BATCH_PORT=${config.port}: ${config.host}:${config.port} ${err.code === 'EADDRINUSE' ? 'is in use (another controller?)' : 'may not be used by this user'}; set BATCH_PORT to a free port`,
+            )
+          : err,
+      );
+    });
   });
   const port = (server.address() as AddressInfo).port;
   const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -232,6 +244,7 @@ async function main(): Promise<void> {
       log.warn(`last heartbeats not written: ${errorText(err)}`),
     );
     await store.close();
+    unlockDataDir();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
