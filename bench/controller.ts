@@ -65,6 +65,9 @@ export async function startController(
     BATCH_PORT: '0',
     BATCH_LOCAL_NODES: String(options.localNodes ?? 0),
     BATCH_ADMIN_TOKEN: ADMIN_TOKEN,
+    // The simulated fleets join `local` with a token; jobs that name no environment run there,
+    // not in an auto environment whose nodes would be real agent processes.
+    BATCH_DEFAULT_ENVIRONMENT: 'local',
     ...options.env,
   };
   delete env.NODE_OPTIONS;
