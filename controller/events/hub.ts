@@ -10,7 +10,7 @@ import type { Database } from '../db/client.js';
 import { errorText, type Logger } from '../log.js';
 import type { EventFilter } from './filter.js';
 import { purgeEvents, readDeliverable, streamHead } from './read.js';
-import { EventSubscription } from './subscription.js';
+import { EventSubscription, type BatchChunk } from './subscription.js';
 import { compareCursors, START, streamEvent, type EventCursor, type StreamEvent } from './view.js';
 
 export interface EventHubOptions {
@@ -166,7 +166,9 @@ export class EventHub {
         // Moving the cursor and handing out happen in one tick: a subscription that attaches
         // between two reads gets exactly the events after the position it caught up to.
         this.cursor = batch[batch.length - 1]!.cursor;
-        for (const sub of this.live) sub.offer(batch);
+        // Streams with the same filter share one joined chunk of this batch.
+        const shared = new Map<string, BatchChunk>();
+        for (const sub of this.live) sub.offer(batch, shared);
         if (rows.length < PAGE) return;
       }
     } catch (err) {

@@ -14,6 +14,28 @@ import { readRange } from './read.js';
 import { compareCursors, streamEvent, type EventCursor, type StreamEvent } from './view.js';
 
 const CATCH_UP_PAGE = 500;
+
+/** The frames of a hub batch that one filter lets through, joined. */
+export interface BatchChunk {
+  bytes: Uint8Array;
+  events: number;
+  lastId: number | undefined;
+}
+
+/** How many events a joined chunk holds (the stream's buffer is counted in events). */
+const chunkEvents = new WeakMap<Uint8Array, number>();
+
+function joinFrames(events: readonly StreamEvent[]): BatchChunk {
+  return {
+    bytes: events.length === 1 ? events[0]!.frame : Buffer.concat(events.map((e) => e.frame)),
+    events: events.length,
+    lastId: events.at(-1)?.event.id,
+  };
+}
+
+function filterKey(filter: EventFilter): string {
+  return JSON.stringify([filter.ownerId ?? null, filter.jobId ?? null, filter.kinds ?? null, filter.states ?? null]);
+}
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(': heartbeat\n\n');
 
@@ -48,24 +70,48 @@ export class EventSubscription {
         pull: () => this.catchUp(),
         cancel: () => this.end(),
       },
-      new CountQueuingStrategy({ highWaterMark: hub.options.bufferLimit }),
+      // The buffer counts events, whether they came one by one (catch-up) or as a batch.
+      { highWaterMark: hub.options.bufferLimit, size: (chunk) => chunkEvents.get(chunk) ?? 1 },
     );
     this.heartbeat = setInterval(() => this.beat(), hub.options.heartbeatMs);
   }
 
-  /** Live events from the hub, in stream order (already past `position`). */
-  offer(batch: readonly StreamEvent[]): void {
-    for (const e of batch) {
-      if (this.ended) return;
-      // The hub may hand out rows from before where this stream started (it attached while
-      // the hub's position lagged behind the end of the stream): those are not news to it.
-      if (compareCursors(e.cursor, this.position) <= 0 || !matches(this.filter, e)) continue;
-      if ((this.controller.desiredSize ?? 0) <= 0) {
-        this.cutOff();
-        return;
-      }
-      this.send(e);
+  /**
+   * Live events from the hub, in stream order. A batch goes out as one chunk: its matching
+   * frames joined once for every stream with the same filter (`shared`), so a thousand followers
+   * cost a thousand writes per batch, not one per event each.
+   */
+  offer(batch: readonly StreamEvent[], shared: Map<string, BatchChunk>): void {
+    if (this.ended || batch.length === 0) return;
+    // The hub may hand out rows from before where this stream started (it attached while the
+    // hub's position lagged behind the end of the stream): those are not news to it.
+    const fresh = compareCursors(batch[0]!.cursor, this.position) > 0;
+    const key = filterKey(this.filter);
+    let chunk = fresh ? shared.get(key) : undefined;
+    if (!chunk) {
+      chunk = joinFrames(batch.filter((e) => compareCursors(e.cursor, this.position) > 0 && matches(this.filter, e)));
+      if (fresh) shared.set(key, chunk);
     }
+    if (chunk.events === 0) {
+      this.position = batch[batch.length - 1]!.cursor;
+      return;
+    }
+    const room = this.controller.desiredSize ?? 0;
+    if (chunk.events > room) {
+      // What still fits goes out, event by event, then the stream is cut off after the last of
+      // them: the client resumes from exactly there.
+      for (const e of batch) {
+        if (this.controller.desiredSize === null || this.controller.desiredSize <= 0) break;
+        if (compareCursors(e.cursor, this.position) > 0 && matches(this.filter, e)) this.send(e);
+      }
+      this.cutOff();
+      return;
+    }
+    this.position = batch[batch.length - 1]!.cursor;
+    chunkEvents.set(chunk.bytes, chunk.events);
+    this.controller.enqueue(chunk.bytes);
+    this.lastId = chunk.lastId;
+    this.sentSinceBeat = true;
   }
 
   /** Closes the stream (controller shutting down). */
