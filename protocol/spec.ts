@@ -98,7 +98,11 @@ const taskBodyShape = {
   package: ossUrlSchema.optional(),
   instances: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
   /** An environment's name, or `{ auto: { … } }`: the owner's auto environment of that node template. */
-  computeEnvironment: z.union([nameSchema, z.strictObject({ auto: autoEnvironmentSpecSchema })]).optional(),
+  computeEnvironment: z
+    .union([nameSchema, z.strictObject({ auto: autoEnvironmentSpecSchema })], {
+      error: 'must be an environment name, or { auto: { cpu, memoryMiB, gpu, labels, maxNodes, idleTimeoutSeconds } }',
+    })
+    .optional(),
   resources: resourcesSchema.optional(),
   nodeSelector: labelsSchema.optional(),
   env: z

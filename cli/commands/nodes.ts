@@ -31,7 +31,12 @@ export function registerNodes(program: Command): void {
         return remove(await nodeIdByName(ctx.api, ref, err));
       });
       if (ctx.json) printJson(node);
-      else printLine(`node ${node.id} ${node.state}: it goes once its running instances have finished`);
+      else
+        printLine(
+          options.force
+            ? `node ${node.id} ${node.state}: deleted now; its running instances are re-queued`
+            : `node ${node.id} ${node.state}: it takes no new work and goes once its running instances have finished`,
+        );
     });
 
   for (const [verb, description] of [

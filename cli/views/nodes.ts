@@ -8,7 +8,9 @@ import { formatTime } from '../time.js';
 
 export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
   if (nodes.length === 0) return 'No nodes.';
-  return formatTable(
+  // Why a node is as it is (a provider's error, a scale-in, a boot timeout), when any says.
+  const messages = nodes.some((n) => n.message);
+  const table = formatTable(
     [
       'ID',
       'NAME',
@@ -22,6 +24,7 @@ export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
       { header: 'DISK FREE MiB', align: 'right' },
       { header: 'LOAD', align: 'right' },
       'HEARTBEAT',
+      ...(messages ? ['MESSAGE'] : []),
     ],
     nodes.map((node) => [
       node.id,
@@ -36,12 +39,16 @@ export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
       metric(node, 'diskFreeMiB', String),
       metric(node, 'load1', (load) => load.toFixed(2)),
       formatTime(node.lastHeartbeatAt, now),
+      ...(messages ? [node.message ?? ''] : []),
     ]),
   );
+  return table;
 }
 
 /** A figure of the node's last heartbeat, or '-' when it has not sent one (or not this one). */
 function metric(node: Node, name: string, format: (value: number) => string): string {
+  // A gone node's last figures are history, not its load.
+  if (node.state === 'TERMINATED') return '-';
   const value = node.metrics?.[name];
   return value === undefined ? '-' : format(value);
 }

@@ -2,13 +2,14 @@
  * Users (admin only): list with usage, create with a first token, change quotas, disable and
  * enable (a disabled user's tokens are refused at once), delete. Every change is audited.
  */
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { User } from '../../protocol/api.js';
 import { BatchError, notFound } from '../../protocol/errors.js';
 import { ACTIVE_JOB_STATES } from '../../protocol/states.js';
 import type { Database } from '../db/client.js';
 import { lockKey } from '../db/locks.js';
 import { apiTokens, buckets, computeEnvironments, jobs, nodes, templates, users } from '../db/schema.js';
+import { countedEnvironments } from '../environments/counted.js';
 import { stateIn } from '../db/state-sql.js';
 import { DEFAULT_QUOTAS, quotaLimit, type QuotaName } from '../quotas.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
@@ -34,13 +35,7 @@ function toUser(row: UserRow, environments: number): User {
 }
 
 async function environmentCounts(store: Database, ids: readonly string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const rows = await store.db
-    .select({ ownerId: computeEnvironments.ownerId, n: count() })
-    .from(computeEnvironments)
-    .where(inArray(computeEnvironments.ownerId, [...ids]))
-    .groupBy(computeEnvironments.ownerId);
-  return new Map(rows.map((r) => [r.ownerId, r.n]));
+  return countedEnvironments(store, ids);
 }
 
 export async function listUsers(store: Database): Promise<User[]> {

@@ -103,6 +103,11 @@ export const computeEnvironments = pgTable('compute_environments', {
   idleTimeoutSeconds: integer('idle_timeout_seconds'),
   /** Set by delete: its nodes are being removed, then the environment goes. */
   deleting: boolean('deleting').notNull().default(false),
+  /**
+   * When a deleted environment that past jobs' tasks still name was removed: the row stays for
+   * their history, renamed `<name>~<id>` so that the name is free, and nothing uses it again.
+   */
+  removedAt: at('removed_at'),
   createdAt: createdAt(),
 });
 

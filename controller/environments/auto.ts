@@ -14,12 +14,12 @@ import type { Caller } from '../access/caller.js';
 import type { Database } from '../db/client.js';
 import { newId } from '../secrets.js';
 import { DEFAULT_AUTO_MAX_NODES } from './limits.js';
+import { autoEnvironmentName } from './auto-name.js';
+import { countedEnvironments } from './counted.js';
+import { lockKey } from '../db/locks.js';
+import { quotaLimit } from '../quotas.js';
 
-export const AUTO_PREFIX = 'auto-';
-
-export function autoEnvironmentName(caller: Pick<Caller, 'name'>): string {
-  return `${AUTO_PREFIX}${caller.name}`;
-}
+export { AUTO_PREFIX, autoEnvironmentName } from './auto-name.js';
 
 /** A task whose environment is a name (or the default): what is stored and placed. */
 export type NamedTask = Omit<ResolvedTask, 'computeEnvironment'> & { computeEnvironment?: string };
@@ -41,7 +41,16 @@ export async function nameEnvironments(
     const { computeEnvironment: env, ...rest } = task;
     if (env === undefined) named.push(rest);
     else if (typeof env === 'string') named.push({ ...rest, computeEnvironment: env });
-    else named.push({ ...rest, computeEnvironment: await ensureAutoEnvironment(store, caller, env.auto) });
+    else
+      named.push({
+        ...rest,
+        computeEnvironment: await ensureAutoEnvironment(
+          store,
+          caller,
+          env.auto,
+          `tasks[${tasks.indexOf(task)}].computeEnvironment`,
+        ),
+      });
   }
   const defaultEnvironment =
     configuredDefault ??
@@ -51,23 +60,52 @@ export async function nameEnvironments(
   return { tasks: named, defaultEnvironment };
 }
 
-/** The caller's auto environment (of `spec`'s template, if given), made if it does not exist yet; returns its name. */
+/**
+ * The caller's auto environment (of `spec`'s template, if given), made if it does not exist yet;
+ * returns its name. A new inline one counts against `computeEnvironments`, checked under the
+ * owner's lock as `envs create` does; its `maxNodes` is held to `nodesPerEnvironment`.
+ */
 export async function ensureAutoEnvironment(
   store: Database,
   caller: Caller,
   spec?: AutoEnvironmentSpec,
+  field = 'computeEnvironment',
 ): Promise<string> {
   const { maxNodes, idleTimeoutSeconds, ...template } = spec ?? {};
   const name = spec ? `${autoEnvironmentName(caller)}-${templateHash(spec)}` : autoEnvironmentName(caller);
-  const [env] = await store.rows<{ owner_id: string }>(sql`
-    INSERT INTO compute_environments (id, name, owner_id, type, provider, max_nodes, idle_timeout_seconds, template)
-    VALUES (${newId('ce')}, ${name}, ${caller.id}, 'auto', 'local', ${maxNodes ?? DEFAULT_AUTO_MAX_NODES},
-            ${idleTimeoutSeconds ?? null}, ${JSON.stringify(template)}::jsonb)
-    ON CONFLICT (name) DO UPDATE SET deleting = false
-      WHERE compute_environments.owner_id = ${caller.id} AND compute_environments.type = 'auto'
-    RETURNING owner_id`);
-  if (!env) throw new BatchError('CONFLICT', `compute environment "${name}" exists and is not your auto environment`);
-  return name;
+  const nodesLimit = quotaLimit(caller.quotas, 'nodesPerEnvironment');
+  if (maxNodes !== undefined && maxNodes > nodesLimit)
+    throw new BatchError(
+      'QUOTA_EXCEEDED',
+      `${field}.auto.maxNodes: quota "nodesPerEnvironment" allows ${nodesLimit}; ${maxNodes} asked`,
+      `${field}.auto.maxNodes`,
+    );
+  return store.transaction(async (tx) => {
+    const [existing] = await tx.rows<{ owner_id: string; type: string }>(
+      sql`SELECT owner_id, type FROM compute_environments WHERE name = ${name}`,
+    );
+    if (!existing && spec) {
+      await lockKey(tx, `environments:${caller.id}`);
+      const limit = quotaLimit(caller.quotas, 'computeEnvironments');
+      const have = (await countedEnvironments(tx, [caller.id])).get(caller.id) ?? 0;
+      if (have >= limit)
+        throw new BatchError(
+          'QUOTA_EXCEEDED',
+          `${field}: quota "computeEnvironments" allows ${limit}; you have ${have} (each distinct inline auto environment counts)`,
+          field,
+        );
+    }
+    const [env] = await tx.rows<{ owner_id: string }>(sql`
+      INSERT INTO compute_environments (id, name, owner_id, type, provider, max_nodes, idle_timeout_seconds, template)
+      VALUES (${newId('ce')}, ${name}, ${caller.id}, 'auto', 'local', ${Math.min(maxNodes ?? DEFAULT_AUTO_MAX_NODES, nodesLimit)},
+              ${idleTimeoutSeconds ?? null}, ${JSON.stringify(template)}::jsonb)
+      ON CONFLICT (name) DO UPDATE SET deleting = false
+        WHERE compute_environments.owner_id = ${caller.id} AND compute_environments.type = 'auto'
+      RETURNING owner_id`);
+    if (!env)
+      throw new BatchError('CONFLICT', `compute environment "${name}" exists and is not your auto environment`, field);
+    return name;
+  });
 }
 
 /** Eight hex digits of the template's canonical JSON: equal templates, equal names. */

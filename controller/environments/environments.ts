@@ -24,9 +24,11 @@ import type { Database } from '../db/client.js';
 import { computeEnvironments, nodes, registrationTokens, users } from '../db/schema.js';
 import { lockKey } from '../db/locks.js';
 import { stateIn } from '../db/state-sql.js';
+import { ACTIVE_JOB_STATES } from '../../protocol/states.js';
 import { LOCAL_ENVIRONMENT } from '../bootstrap.js';
 import { quotaLimit } from '../quotas.js';
-import { AUTO_PREFIX } from './auto.js';
+import { AUTO_PREFIX } from './auto-name.js';
+import { countedEnvironments } from './counted.js';
 import { DEFAULT_AUTO_MAX_NODES } from './limits.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
 
@@ -120,12 +122,9 @@ export async function createEnvironment(
   await store.transaction(async (tx) => {
     // Count and insert under the owner's lock: concurrent creates cannot both see room for one.
     await lockKey(tx, `environments:${caller.id}`);
-    const [owned] = await tx.db
-      .select({ n: count() })
-      .from(computeEnvironments)
-      .where(and(eq(computeEnvironments.ownerId, caller.id), eq(computeEnvironments.deleting, false)));
-    if ((owned?.n ?? 0) >= limit) {
-      throw new BatchError('QUOTA_EXCEEDED', `quota "computeEnvironments" allows ${limit}; you have ${owned?.n ?? 0}`);
+    const owned = (await countedEnvironments(tx, [caller.id])).get(caller.id) ?? 0;
+    if (owned >= limit) {
+      throw new BatchError('QUOTA_EXCEEDED', `quota "computeEnvironments" allows ${limit}; you have ${owned}`);
     }
     const inserted = await tx.db
       .insert(computeEnvironments)
@@ -143,6 +142,13 @@ export async function createEnvironment(
  * is named and `unmanaged` (hand-joined nodes) when none is; `manual` is the old name of `none`.
  */
 function environmentShape(caller: Caller, body: CreateEnvironmentRequest) {
+  // `--type managed --provider manual` was how hand-joined environments were made: still so.
+  if (body.type === 'managed' && body.provider === 'none')
+    throw new BatchError(
+      'VALIDATION',
+      'provider: a managed environment needs a provider that makes its nodes (local or command); for nodes that join by hand, use type unmanaged',
+      'provider',
+    );
   const named: ProviderName | undefined = body.provider === 'manual' ? 'none' : body.provider;
   const provider: ProviderName = named ?? (body.type === 'managed' || body.type === 'auto' ? 'local' : 'none');
   // `--type managed --provider manual` was how hand-joined environments were made.
@@ -246,6 +252,15 @@ export async function deleteEnvironment(store: Database, caller: Caller, name: s
   const env = await managed(store, caller, name);
   if (env.name === LOCAL_ENVIRONMENT)
     throw new BatchError('CONFLICT', 'the built-in local environment cannot be deleted; scale it to 0 instead');
+  // Queued work would wait for nodes that never come: the jobs go first (AWS Batch refuses too).
+  const [busy] = await store.rows<{ n: number }>(sql`
+    SELECT count(DISTINCT t.job_id)::int AS n FROM tasks t JOIN jobs j ON j.id = t.job_id
+    WHERE t.environment_id = ${env.id} AND ${stateIn('jobs', ACTIVE_JOB_STATES, 'j')}`);
+  if ((busy?.n ?? 0) > 0)
+    throw new BatchError(
+      'CONFLICT',
+      `compute environment "${env.name}" has ${busy?.n} unfinished job(s); stop them or let them finish, then delete it`,
+    );
   await store.db.update(computeEnvironments).set({ deleting: true }).where(eq(computeEnvironments.id, env.id));
 }
 

@@ -146,9 +146,9 @@ export class NodePools {
              e.idle_timeout_seconds AS "idleTimeoutSeconds", e.template, e.provider_config AS "providerConfig",
              e.deleting, u.quotas
       FROM compute_environments e JOIN users u ON u.id = e.owner_id
-      WHERE e.provider <> 'none' OR e.deleting OR EXISTS (
+      WHERE e.removed_at IS NULL AND (e.provider <> 'none' OR e.deleting OR EXISTS (
         SELECT 1 FROM nodes n WHERE n.environment_id = e.id AND n.desired = 'terminate'
-          AND NOT ${stateIn('nodes', ['TERMINATED'], 'n')})`);
+          AND NOT ${stateIn('nodes', ['TERMINATED'], 'n')}))`);
     if (envs.length === 0) return;
     const byId = new Map(envs.map((e) => [e.id, e]));
 

@@ -14,7 +14,9 @@ export async function removeDeletedEnvironment(store: Database, id: string, name
       sql`SELECT EXISTS (SELECT 1 FROM tasks WHERE environment_id = ${id}) AS used`,
     );
     if (used?.used) {
-      await tx.db.execute(sql`UPDATE compute_environments SET name = ${`${name}~${id}`} WHERE id = ${id} AND deleting`);
+      await tx.db.execute(sql`
+        UPDATE compute_environments SET name = ${`${name}~${id}`}, deleting = false, removed_at = now()
+        WHERE id = ${id} AND deleting`);
       return;
     }
     await tx.db.execute(sql`DELETE FROM nodes WHERE environment_id = ${id}`);

@@ -20,7 +20,7 @@ import { canSeeEnvironment } from '../access/visibility.js';
 import type { Database } from '../db/client.js';
 import { stateIn, stateValue } from '../db/state-sql.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { Job } from '../../protocol/api.js';
+import type { Job, NodeTemplate } from '../../protocol/api.js';
 import { assembleJobs, type JobRow } from './view.js';
 import { claimBuckets } from '../storage/buckets.js';
 import { bucketsOfTask } from '../storage/task-objects.js';
@@ -255,9 +255,12 @@ async function resolveEnvironments(
     name: string;
     ownerId: string;
     shared: boolean;
+    deleting: boolean;
+    provider: string;
+    template: NodeTemplate;
     nodes: EnvNodeRow[];
   }>(sql`
-    SELECT e.id, e.name, e.owner_id AS "ownerId", e.shared,
+    SELECT e.id, e.name, e.owner_id AS "ownerId", e.shared, e.deleting, e.provider, e.template,
            coalesce((SELECT json_agg(json_build_object('id', n.id, 'labels', n.labels, 'cpu', n.cpu, 'memoryMiB', n.memory_mib, 'gpu', n.gpu))
                      FROM nodes n WHERE n.environment_id = e.id AND NOT ${stateIn('nodes', ['TERMINATED'], 'n')}), '[]'::json) AS nodes
     FROM compute_environments e
@@ -270,6 +273,8 @@ async function resolveEnvironments(
     const env = byName.get(envName);
     const field = `tasks[${index}].computeEnvironment`;
     if (!env) throw new BatchError('VALIDATION', `${field}: unknown compute environment "${envName}"`, field);
+    if (env.deleting)
+      throw new BatchError('CONFLICT', `${field}: compute environment "${envName}" is being deleted`, field);
     const envNodes = env.nodes.map((n) => ({
       id: n.id,
       environmentId: env.id,
@@ -277,11 +282,22 @@ async function resolveEnvironments(
       capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, gpu: n.gpu },
       allocated: { cpu: 0, memoryMiB: 0, gpu: 0 },
     }));
-    // With no node registered yet nothing is known about capacity; nodes may still join.
-    if (
+    const nodesCan =
       envNodes.length > 0 &&
-      !canEverPlace({ environmentId: env.id, resources: task.resources, nodeSelector: task.nodeSelector }, envNodes)
-    ) {
+      canEverPlace({ environmentId: env.id, resources: task.resources, nodeSelector: task.nodeSelector }, envNodes);
+    // Nodes its provider will make are of its template: a task bigger than that never runs.
+    const made = env.provider === 'none' ? undefined : templateHolds(env.template, env.provider, task.resources);
+    if (!nodesCan && made === false) {
+      const { cpu, memoryMiB, gpu } = env.template;
+      throw new BatchError(
+        'UNPLACEABLE',
+        `task "${task.name}": the nodes of environment "${envName}" are made with cpu ${cpu ?? 'any'}, memoryMiB ${memoryMiB ?? 'any'}, gpu ${gpu ?? 0}; it needs cpu ${task.resources.cpu}, memoryMiB ${task.resources.memoryMiB}, gpu ${task.resources.gpu}`,
+        `tasks[${index}].resources`,
+      );
+    }
+    // With no node registered yet nothing is known about capacity; nodes may still join. A
+    // template that sizes its nodes' cpu speaks for the nodes still to be made.
+    if (!(made === true && env.template.cpu !== undefined) && envNodes.length > 0 && !nodesCan) {
       const biggest = envNodes.reduce((a, b) => (b.capacity.cpu > a.capacity.cpu ? b : a));
       throw new BatchError(
         'UNPLACEABLE',
@@ -293,4 +309,22 @@ async function resolveEnvironments(
     out.set(task.name, env.id);
   });
   return out;
+}
+
+/**
+ * Whether a node made from `template` could hold one instance needing `resources`; undefined
+ * when the template does not say (the size is known once the node registers). A local node
+ * offers GPUs only when its template says so.
+ */
+function templateHolds(
+  template: NodeTemplate,
+  provider: string,
+  resources: { cpu: number; memoryMiB: number; gpu: number },
+): boolean | undefined {
+  const gpu = template.gpu ?? (provider === 'local' ? 0 : undefined);
+  if (template.cpu === undefined && template.memoryMiB === undefined && gpu === undefined) return undefined;
+  if (template.cpu !== undefined && resources.cpu > template.cpu + 1e-9) return false;
+  if (template.memoryMiB !== undefined && resources.memoryMiB > template.memoryMiB) return false;
+  if (gpu !== undefined && resources.gpu > gpu) return false;
+  return true;
 }

@@ -19,10 +19,12 @@ export async function setNodeIntent(
 ): Promise<void> {
   const node = await findNode(store, caller, id);
   requireManager(caller, { name: node.environment, ownerId: node.ownerId, shared: node.shared });
-  if (node.desired === 'terminate')
+  if (node.desired === 'terminate' || node.state === 'TERMINATED')
     throw new BatchError(
       'CONFLICT',
-      `node ${node.id} is being terminated (${node.state}); it cannot be drained or undrained`,
+      node.state === 'TERMINATED'
+        ? `node ${node.id} is TERMINATED`
+        : `node ${node.id} is being terminated (${node.state}); it cannot be drained or undrained`,
     );
   await store.db.update(nodes).set({ desired }).where(eq(nodes.id, node.id));
 }

@@ -3,6 +3,7 @@ ALTER TABLE "compute_environments" ADD COLUMN "provider_config" jsonb DEFAULT '{
 ALTER TABLE "compute_environments" ADD COLUMN "max_nodes" integer;--> statement-breakpoint
 ALTER TABLE "compute_environments" ADD COLUMN "idle_timeout_seconds" integer;--> statement-breakpoint
 ALTER TABLE "compute_environments" ADD COLUMN "deleting" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "compute_environments" ADD COLUMN "removed_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "gpus" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "provider_id" text;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "provisioned" boolean DEFAULT false NOT NULL;--> statement-breakpoint
