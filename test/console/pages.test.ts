@@ -227,7 +227,22 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       priority: 3,
     });
     t.equal(await page.locator('.react-flow__node').count(), 2, 'the file replaced the canvas');
-    t.match(await page.locator('.react-flow__edge-text').textContent(), 'on any end · whole task');
+    t.match(await page.locator('.react-flow__edge-text').first().textContent(), 'on any end · whole task');
+
+    // A third task, connected by dragging from goodbye's output to its input.
+    await page.getByRole('button', { name: 'Add a task without a template' }).click();
+    const third = page.locator('.react-flow__node', { hasText: /^task/ });
+    await third.waitFor();
+    await page
+      .locator('.react-flow__node', { hasText: 'goodbye' })
+      .locator('.react-flow__handle-right')
+      .dragTo(third.locator('.react-flow__handle-left'));
+    await page.locator('.react-flow__edge').nth(1).waitFor();
+    t.match(
+      await page.getByTestId('spec-preview').textContent(),
+      /"name": "task",\s+"dependsOn": \[\s+"goodbye"\s+\]/,
+      'the dragged edge is a dependency',
+    );
 
     // An edge opens its panel on a click; its condition changes there.
     await page.getByRole('button', { name: 'Dependency hello → goodbye' }).click();
