@@ -160,6 +160,15 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     t.equal(await cell.getAttribute('title'), 'Instance 57 · Pending · waiting for upstream tasks');
     await cell.click();
     await page.getByText('Pending: waiting for upstream tasks').waitFor();
+    // The keyboard crosses the grid with arrow keys, and Enter picks a cell.
+    await cell.focus();
+    await page.keyboard.press('ArrowRight');
+    t.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.index), '58');
+    await page.keyboard.press('ArrowUp');
+    const above = await page.evaluate(() => Number((document.activeElement as HTMLElement).dataset.index));
+    t.ok(above < 58, `ArrowUp goes a row up (to ${above})`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: new RegExp(`^Instance ${above}\\b`) }).waitFor();
     await screenshot(page, 'wide-task');
   });
 
