@@ -37,10 +37,8 @@ export function InstanceGrid({
     // A row holds as many cells as share the first cell's top edge (the grid wraps to its width).
     const cells = [...grid.current.querySelectorAll<HTMLElement>('.cell')];
     const firstRowTop = cells[0]?.offsetTop;
-    const columns = Math.max(
-      1,
-      cells.findIndex((c) => c.offsetTop !== firstRowTop),
-    );
+    const secondRow = cells.findIndex((c) => c.offsetTop !== firstRowTop);
+    const columns = secondRow < 0 ? cells.length : secondRow;
     const steps: Record<string, number> = {
       ArrowRight: 1,
       ArrowLeft: -1,
