@@ -285,6 +285,38 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     );
   });
 
+  t.test('the jobs list: pages of 20, filtered by state and by name', async (t) => {
+    const existing = (await client.listJobs({ limit: 1000 })).items.length;
+    for (let i = existing; i < 25; i++)
+      await client.submitJob({ name: `filler-${i}`, tasks: [{ name: 'a', command: 'true' }] });
+    await visit(page, '/jobs');
+    const rows = page.locator('tbody tr');
+    await rows.nth(19).waitFor();
+    t.equal(await rows.count(), 20, 'the first page');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Page 2').waitFor();
+    await waitFor('the second page', async () => (await rows.count()) === 5, { timeoutMs: 10_000 });
+    t.pass('the second page has the other 5');
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await rows.nth(19).waitFor();
+
+    await page.getByLabel('State').selectOption({ label: 'Failed' });
+    await waitFor(
+      'failed jobs only',
+      async () => (await rows.count()) > 0 && (await rows.locator('.badge.st-FAILED').count()) === (await rows.count()),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    t.match(await page.locator('tbody').textContent(), 'fails');
+    await page.getByLabel('State').selectOption({ label: 'Any state' });
+    // sleeper is on the second page by now: a name search is not limited to the page shown.
+    await page.getByLabel('Name contains').fill('sleep');
+    await waitFor('one row', async () => (await rows.count()) === 1, { timeoutMs: 10_000 });
+    t.match(await rows.textContent(), 'sleeper');
+    await page.getByLabel('Name contains').fill('');
+  });
+
   t.test('every page passes axe-core (no serious or critical violation)', async (t) => {
     for (const { path, ready, name } of pages(failed.id)) {
       await visit(page, path);
@@ -406,6 +438,12 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await row.getByRole('button', { name: 'Undrain' }).click();
     await row.locator('.badge.st-READY').waitFor();
     t.equal((await client.listNodes()).items[0]?.state, 'READY');
+  });
+
+  t.test('sign out forgets the token', async (t) => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    t.equal(await page.evaluate(() => sessionStorage.getItem('batch.token')), null);
   });
 
   t.test('no uncaught error and no CSP violation on any page', async (t) => {
