@@ -25,7 +25,8 @@ import {
 import { startConsoleCluster } from './console-cluster.js';
 
 const unavailable = browserTestsUnavailable();
-t.setTimeout(300_000);
+// Generous: `make test` runs this beside the end-to-end tests on a 2-core machine.
+t.setTimeout(480_000);
 
 async function waitFinished(client: BatchClient, id: string) {
   return waitFor(
