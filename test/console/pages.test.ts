@@ -216,8 +216,17 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
 
   t.test('the builder: a template dragged onto the canvas, and a spec file imported', async (t) => {
     await visit(page, '/builder');
-    await page.locator('.palette li', { hasText: 'batch-hello' }).dragTo(page.getByTestId('builder-canvas'));
-    await page.locator('.react-flow__node', { hasText: 'batch-hello' }).waitFor();
+    const dropped = page.locator('.react-flow__node', { hasText: 'batch-hello' });
+    await waitFor(
+      'the dropped box',
+      async () => {
+        if ((await dropped.count()) === 0) {
+          await page.locator('.palette li', { hasText: 'batch-hello' }).dragTo(page.getByTestId('builder-canvas'));
+        }
+        return (await dropped.count()) === 1;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     t.pass('dropped a box from the palette');
 
     const file = path.join(tmpDir(t, 'batch-spec-'), 'helloworld.yaml');
@@ -239,15 +248,26 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     t.equal(await page.locator('.react-flow__node').count(), 2, 'the file replaced the canvas');
     t.match(await page.locator('.react-flow__edge-text').first().textContent(), 'on any end · whole task');
 
-    // A third task, connected by dragging from goodbye's output to its input.
+    // A third task, connected by dragging from goodbye's output to its input. The canvas is fitted
+    // first, so both handles are in view; a drag that a loaded machine lost is made again.
     await page.getByRole('button', { name: 'Add a task without a template' }).click();
     const third = page.locator('.react-flow__node', { hasText: /^task/ });
     await third.waitFor();
-    await page
-      .locator('.react-flow__node', { hasText: 'goodbye' })
-      .locator('.react-flow__handle-right')
-      .dragTo(third.locator('.react-flow__handle-left'));
-    await page.locator('.react-flow__edge').nth(1).waitFor();
+    await page.getByRole('button', { name: 'Fit the graph in view' }).click();
+    const edges = page.locator('.react-flow__edge');
+    await waitFor(
+      'the dragged edge',
+      async () => {
+        if ((await edges.count()) < 2) {
+          await page
+            .locator('.react-flow__node', { hasText: 'goodbye' })
+            .locator('.react-flow__handle-right')
+            .dragTo(third.locator('.react-flow__handle-left'));
+        }
+        return (await edges.count()) === 2;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     t.match(
       await page.getByTestId('spec-preview').textContent(),
       /"name": "task",\s+"dependsOn": \[\s+"goodbye"\s+\]/,
