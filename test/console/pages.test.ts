@@ -49,6 +49,7 @@ function pages(jobId: string): { path: string; ready: string; name: string }[] {
     { name: 'log', path: `${task}/instances/0/logs?stream=stdout&attempt=1`, ready: '[data-testid="log-output"]' },
     { name: 'templates-list', path: '/templates', ready: 'tbody tr' },
     { name: 'template-edit', path: '/templates/batch-hello', ready: 'textarea#template-command' },
+    { name: 'template-new', path: '/templates/new', ready: 'textarea#template-command' },
     { name: 'builder-page', path: '/builder', ready: '.palette li' },
     { name: 'environments', path: '/environments', ready: 'tbody tr' },
     { name: 'nodes', path: '/nodes', ready: 'tbody tr' },
@@ -465,6 +466,11 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
     t.equal(await page.evaluate(() => sessionStorage.getItem('batch.token')), null);
+    t.same(await seriousAxeViolations(page), [], 'the sign-in page passes axe-core');
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+    await page.getByRole('heading', { name: '登录 Batch' }).waitFor();
+    t.same(await untranslated(page), [], 'the sign-in page in Chinese');
+    await screenshot(page, 'zh-sign-in');
   });
 
   t.test('no uncaught error and no CSP violation on any page', async (t) => {
