@@ -38,6 +38,8 @@ export interface ConsolePage {
 export async function openConsole(browser: Browser, baseUrl: string, locale = 'en-GB'): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: baseUrl, locale });
   const page = await context.newPage();
+  // A loaded CI machine answers slower than a quiet one; a real hang still fails.
+  page.setDefaultTimeout(60_000);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
   page.on('console', (message) => {

@@ -25,7 +25,8 @@ import {
 import { startConsoleCluster } from './console-cluster.js';
 
 const unavailable = browserTestsUnavailable();
-t.setTimeout(300_000);
+// Generous: `make test` runs this beside the end-to-end tests on a 2-core machine.
+t.setTimeout(480_000);
 
 async function waitFinished(client: BatchClient, id: string) {
   return waitFor(
@@ -48,6 +49,7 @@ function pages(jobId: string): { path: string; ready: string; name: string }[] {
     { name: 'log', path: `${task}/instances/0/logs?stream=stdout&attempt=1`, ready: '[data-testid="log-output"]' },
     { name: 'templates-list', path: '/templates', ready: 'tbody tr' },
     { name: 'template-edit', path: '/templates/batch-hello', ready: 'textarea#template-command' },
+    { name: 'template-new', path: '/templates/new', ready: 'textarea#template-command' },
     { name: 'builder-page', path: '/builder', ready: '.palette li' },
     { name: 'environments', path: '/environments', ready: 'tbody tr' },
     { name: 'nodes', path: '/nodes', ready: 'tbody tr' },
@@ -160,6 +162,15 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     t.equal(await cell.getAttribute('title'), 'Instance 57 · Pending · waiting for upstream tasks');
     await cell.click();
     await page.getByText('Pending: waiting for upstream tasks').waitFor();
+    // The keyboard crosses the grid with arrow keys, and Enter picks a cell.
+    await cell.focus();
+    await page.keyboard.press('ArrowRight');
+    t.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.index), '58');
+    await page.keyboard.press('ArrowUp');
+    const above = await page.evaluate(() => Number((document.activeElement as HTMLElement).dataset.index));
+    t.ok(above < 58, `ArrowUp goes a row up (to ${above})`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: new RegExp(`^Instance ${above}\\b`) }).waitFor();
     await screenshot(page, 'wide-task');
   });
 
@@ -206,8 +217,17 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
 
   t.test('the builder: a template dragged onto the canvas, and a spec file imported', async (t) => {
     await visit(page, '/builder');
-    await page.locator('.palette li', { hasText: 'batch-hello' }).dragTo(page.getByTestId('builder-canvas'));
-    await page.locator('.react-flow__node', { hasText: 'batch-hello' }).waitFor();
+    const dropped = page.locator('.react-flow__node', { hasText: 'batch-hello' });
+    await waitFor(
+      'the dropped box',
+      async () => {
+        if ((await dropped.count()) === 0) {
+          await page.locator('.palette li', { hasText: 'batch-hello' }).dragTo(page.getByTestId('builder-canvas'));
+        }
+        return (await dropped.count()) === 1;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     t.pass('dropped a box from the palette');
 
     const file = path.join(tmpDir(t, 'batch-spec-'), 'helloworld.yaml');
@@ -227,7 +247,33 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       priority: 3,
     });
     t.equal(await page.locator('.react-flow__node').count(), 2, 'the file replaced the canvas');
-    t.match(await page.locator('.react-flow__edge-text').textContent(), 'on any end · whole task');
+    t.match(await page.locator('.react-flow__edge-text').first().textContent(), 'on any end · whole task');
+
+    // A third task, connected by dragging from goodbye's output to its input. The canvas is fitted
+    // first, so both handles are in view; a drag that a loaded machine lost is made again.
+    await page.getByRole('button', { name: 'Add a task without a template' }).click();
+    const third = page.locator('.react-flow__node', { hasText: /^task/ });
+    await third.waitFor();
+    await page.getByRole('button', { name: 'Fit the graph in view' }).click();
+    const edges = page.locator('.react-flow__edge');
+    await waitFor(
+      'the dragged edge',
+      async () => {
+        if ((await edges.count()) < 2) {
+          await page
+            .locator('.react-flow__node', { hasText: 'goodbye' })
+            .locator('.react-flow__handle-right')
+            .dragTo(third.locator('.react-flow__handle-left'));
+        }
+        return (await edges.count()) === 2;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    t.match(
+      await page.getByTestId('spec-preview').textContent(),
+      /"name": "task",\s+"dependsOn": \[\s+"goodbye"\s+\]/,
+      'the dragged edge is a dependency',
+    );
 
     // An edge opens its panel on a click; its condition changes there.
     await page.getByRole('button', { name: 'Dependency hello → goodbye' }).click();
@@ -259,6 +305,38 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       ['console-test'],
       'the upload claimed the bucket',
     );
+  });
+
+  t.test('the jobs list: pages of 20, filtered by state and by name', async (t) => {
+    const existing = (await client.listJobs({ limit: 1000 })).items.length;
+    for (let i = existing; i < 25; i++)
+      await client.submitJob({ name: `filler-${i}`, tasks: [{ name: 'a', command: 'true' }] });
+    await visit(page, '/jobs');
+    const rows = page.locator('tbody tr');
+    await rows.nth(19).waitFor();
+    t.equal(await rows.count(), 20, 'the first page');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Page 2').waitFor();
+    await waitFor('the second page', async () => (await rows.count()) === 5, { timeoutMs: 10_000 });
+    t.pass('the second page has the other 5');
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await rows.nth(19).waitFor();
+
+    await page.getByLabel('State').selectOption({ label: 'Failed' });
+    await waitFor(
+      'failed jobs only',
+      async () => (await rows.count()) > 0 && (await rows.locator('.badge.st-FAILED').count()) === (await rows.count()),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    t.match(await page.locator('tbody').textContent(), 'fails');
+    await page.getByLabel('State').selectOption({ label: 'Any state' });
+    // sleeper is on the second page by now: a name search is not limited to the page shown.
+    await page.getByLabel('Name contains').fill('sleep');
+    await waitFor('one row', async () => (await rows.count()) === 1, { timeoutMs: 10_000 });
+    t.match(await rows.textContent(), 'sleeper');
+    await page.getByLabel('Name contains').fill('');
   });
 
   t.test('every page passes axe-core (no serious or critical violation)', async (t) => {
@@ -382,6 +460,17 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await row.getByRole('button', { name: 'Undrain' }).click();
     await row.locator('.badge.st-READY').waitFor();
     t.equal((await client.listNodes()).items[0]?.state, 'READY');
+  });
+
+  t.test('sign out forgets the token', async (t) => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    t.equal(await page.evaluate(() => sessionStorage.getItem('batch.token')), null);
+    t.same(await seriousAxeViolations(page), [], 'the sign-in page passes axe-core');
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+    await page.getByRole('heading', { name: '登录 Batch' }).waitFor();
+    t.same(await untranslated(page), [], 'the sign-in page in Chinese');
+    await screenshot(page, 'zh-sign-in');
   });
 
   t.test('no uncaught error and no CSP violation on any page', async (t) => {

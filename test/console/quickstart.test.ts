@@ -9,7 +9,8 @@ import { browserTestsUnavailable, launchBrowser, openConsole, screenshot, signIn
 import { startConsoleCluster } from './console-cluster.js';
 
 const unavailable = browserTestsUnavailable();
-t.setTimeout(240_000);
+// Generous: `make test` runs this beside the end-to-end tests on a 2-core machine.
+t.setTimeout(300_000);
 t.test('the quick start, end to end in the console', { skip: unavailable ?? false }, async (t) => {
   const { controller } = await startConsoleCluster(t, 2);
   const browser = await launchBrowser(t);

@@ -69,6 +69,7 @@ export const en = {
   'jobs.instances': 'Instances',
   'jobs.actions': 'Actions',
   'jobs.empty': 'No jobs here yet.',
+  'jobs.searchScope': 'Names are searched among the newest {n} jobs.',
   'jobs.confirmStop': 'Stop job "{name}"? Its pending instances are stopped and running ones are killed.',
   'jobs.confirmRestart': 'Restart job "{name}"? The instances that did not succeed run again.',
   'jobs.confirmDelete': 'Delete job "{name}" and its logs? This cannot be undone.',

@@ -66,6 +66,7 @@ export const zh: Dictionary = {
   'jobs.instances': '实例',
   'jobs.actions': '操作',
   'jobs.empty': '这里还没有作业。',
+  'jobs.searchScope': '名称搜索范围为最新的 {n} 个作业。',
   'jobs.confirmStop': '停止作业“{name}”？等待中的实例将被停止，运行中的实例将被终止。',
   'jobs.confirmRestart': '重新运行作业“{name}”？未成功的实例将再次运行。',
   'jobs.confirmDelete': '删除作业“{name}”及其日志？此操作无法撤销。',

@@ -17,6 +17,11 @@ import { useSession } from '../session.js';
 import { useApi } from '../use-api.js';
 
 const PAGE_SIZE = 20;
+/**
+ * The API filters by state but not by name: a name search reads this many of the newest jobs
+ * (the API's largest page) and filters them here, instead of paging.
+ */
+const NAME_SEARCH_SCOPE = 1000;
 
 export function JobsPage() {
   const { t, locale } = useI18n();
@@ -27,12 +32,12 @@ export function JobsPage() {
   // The cursors of the pages before this one, so "previous" can go back.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
-  const query: JobQuery = { limit: PAGE_SIZE };
+  const needle = name.trim().toLowerCase();
+  const query: JobQuery = { limit: needle ? NAME_SEARCH_SCOPE : PAGE_SIZE };
   if (state) query.state = state;
   if (everyone) query.owner = 'all';
-  if (cursor) query.cursor = cursor;
+  if (cursor && !needle) query.cursor = cursor;
   const jobs = useApi(`jobs ${JSON.stringify(query)}`, (c) => c.listJobs(query), { pollMs: 2000 });
-  const needle = name.trim().toLowerCase();
   const shown = (jobs.data?.items ?? []).filter((job) => job.name.toLowerCase().includes(needle));
   const firstPage = () => {
     setCursors([undefined]);
@@ -126,27 +131,31 @@ export function JobsPage() {
         </tbody>
       </table>
       {!jobs.loading && shown.length === 0 && <p className="empty">{t('jobs.empty')}</p>}
-      <div className="pager">
-        <button
-          type="button"
-          disabled={cursors.length === 1}
-          onClick={() => {
-            setCursors(cursors.slice(0, -1));
-          }}
-        >
-          {t('action.previous')}
-        </button>
-        <span>{t('pager.page', { n: cursors.length })}</span>
-        <button
-          type="button"
-          disabled={!jobs.data?.next}
-          onClick={() => {
-            setCursors([...cursors, jobs.data?.next]);
-          }}
-        >
-          {t('action.next')}
-        </button>
-      </div>
+      {needle ? (
+        <p className="hint">{t('jobs.searchScope', { n: NAME_SEARCH_SCOPE })}</p>
+      ) : (
+        <div className="pager">
+          <button
+            type="button"
+            disabled={cursors.length === 1}
+            onClick={() => {
+              setCursors(cursors.slice(0, -1));
+            }}
+          >
+            {t('action.previous')}
+          </button>
+          <span>{t('pager.page', { n: cursors.length })}</span>
+          <button
+            type="button"
+            disabled={!jobs.data?.next}
+            onClick={() => {
+              setCursors([...cursors, jobs.data?.next]);
+            }}
+          >
+            {t('action.next')}
+          </button>
+        </div>
+      )}
     </section>
   );
 }
