@@ -42,9 +42,12 @@ export function observeRequests(log: Logger, metrics: Metrics) {
   });
 }
 
-/** The pattern of the handler the request matched; `(unmatched)` for a 404 without one. */
+/**
+ * The pattern of the handler the request matched; `(unmatched)` for a 404 without one. The first
+ * handler that is not middleware answered it: the console's catch-all (`/*`), registered last,
+ * matches every GET too and only answers what nothing else did.
+ */
 function routePattern(c: Context<AppEnv>): string {
-  const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) if (routes[i]!.method !== 'ALL') return routes[i]!.path;
-  return '(unmatched)';
+  const handler = matchedRoutes(c).find((r) => r.method !== 'ALL');
+  return handler ? handler.path : '(unmatched)';
 }
