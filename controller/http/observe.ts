@@ -45,6 +45,9 @@ export function observeRequests(log: Logger, metrics: Metrics) {
 /** The pattern of the handler the request matched; `(unmatched)` for a 404 without one. */
 function routePattern(c: Context<AppEnv>): string {
   const routes = matchedRoutes(c);
+  // The handler that answered, when one did (the console's catch-all `/*` matches every GET after it).
+  const answered = routes[c.req.routeIndex];
+  if (answered && answered.method !== 'ALL') return answered.path;
   for (let i = routes.length - 1; i >= 0; i--) if (routes[i]!.method !== 'ALL') return routes[i]!.path;
   return '(unmatched)';
 }
