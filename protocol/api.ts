@@ -12,6 +12,7 @@ import {
   PENDING_REASONS,
   TASK_STATES,
 } from './states.js';
+import { ERROR_CODES } from './errors.js';
 import { shortText } from './limits.js';
 import { idleTimeoutSecondsSchema, nodeTemplateSchema } from './node-template.js';
 export { nodeTemplateSchema } from './node-template.js';
@@ -251,6 +252,8 @@ export const userSchema = z
     createdAt: timestamp,
   })
   .meta({ id: 'User' });
+/** `POST /v1/users`: the new user and their first token, shown only this once. */
+export const createdUserSchema = z.object({ user: userSchema, token: z.string() }).meta({ id: 'CreatedUser' });
 export const updateUserSchema = z.strictObject({ quotas: quotasSchema }).meta({ id: 'UpdateUser' });
 export const createUserSchema = z
   .strictObject({ name: nameSchema, admin: z.boolean().default(false) })
@@ -323,13 +326,29 @@ export const eventSchema = z
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.string(),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       field: z.string().optional(),
       details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     }),
   })
   .meta({ id: 'Error' });
+
+/** A bucket of the object store (`GET /v1/oss`). */
+export const bucketSchema = z
+  .object({ name: z.string(), url: z.string(), createdAt: timestamp })
+  .meta({ id: 'Bucket' });
+
+/** An object of the object store (`GET /v1/oss/{bucket}`, `PUT /v1/oss/{bucket}/{key}`). */
+export const objectEntrySchema = z
+  .object({
+    url: z.string(),
+    key: z.string(),
+    size: z.number().int(),
+    lastModified: timestamp,
+    sha256: z.string().optional(),
+  })
+  .meta({ id: 'ObjectEntry' });
 
 export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next: z.string().optional() });
@@ -357,6 +376,9 @@ export type TokenInfo = z.infer<typeof tokenInfoSchema>;
 export type RegistrationTokenInfo = z.infer<typeof registrationTokenInfoSchema>;
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 export type BatchEvent = z.infer<typeof eventSchema>;
+export type CreatedUser = z.infer<typeof createdUserSchema>;
+export type Bucket = z.infer<typeof bucketSchema>;
+export type ObjectEntry = z.infer<typeof objectEntrySchema>;
 export interface List<T> {
   items: T[];
   next?: string;

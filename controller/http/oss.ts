@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { bucketSchema, objectEntrySchema, type ObjectEntry } from '../../protocol/api.js';
 import { BatchError, notFound } from '../../protocol/errors.js';
 import { checkBucketAccess, claimBuckets, listBuckets } from '../storage/buckets.js';
 import { DigestMismatchError, type ObjectInfo, type ObjectStore } from '../storage/object-store.js';
@@ -18,20 +19,8 @@ import { json, list, serve } from './route.js';
 
 const tags = ['Objects'];
 const objectPath = pathOf('bucket', 'key');
-const objectSchema = z
-  .object({
-    url: z.string(),
-    key: z.string(),
-    size: z.number().int(),
-    lastModified: z.string().describe('ISO-8601 time'),
-    sha256: z.string().optional(),
-  })
-  .meta({ id: 'StoredObject' });
-const bucketSchema = z
-  .object({ name: z.string(), url: z.string(), createdAt: z.string().describe('ISO-8601 time') })
-  .meta({ id: 'Bucket' });
 
-const toItem = (bucket: string, info: ObjectInfo) => ({
+const toItem = (bucket: string, info: ObjectInfo): ObjectEntry => ({
   url: formatOssUrl({ bucket, key: info.key }),
   key: info.key,
   size: info.size,
@@ -77,7 +66,7 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
           cursor: textCursor,
         }),
       },
-      responses: { 200: json(list(objectSchema), 'A page of objects') },
+      responses: { 200: json(list(objectEntrySchema), 'A page of objects') },
     },
     async (c) => {
       const bucket = c.req.param('bucket');
@@ -148,7 +137,7 @@ export function ossRoutes(deps: AppDeps & { objects: ObjectStore }) {
           content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
         },
       },
-      responses: { 201: json(objectSchema, 'The object') },
+      responses: { 201: json(objectEntrySchema, 'The object') },
     },
     async (c) => {
       const bucket = c.req.param('bucket');

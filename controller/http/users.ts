@@ -5,6 +5,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   auditEventSchema,
+  createdUserSchema,
   createTokenSchema,
   createUserSchema,
   tokenInfoSchema,
@@ -58,7 +59,7 @@ export function userRoutes(deps: AppDeps) {
       tags: userTags,
       request: { body: body(createUserSchema) },
       responses: {
-        201: json(z.object({ user: userSchema, token: z.string() }), 'The user and its token (shown only now)'),
+        201: json(createdUserSchema, 'The user and its token (shown only now)'),
       },
     },
     async (c) => {
