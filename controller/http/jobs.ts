@@ -46,58 +46,64 @@ export function jobRoutes(deps: AppDeps) {
     return { job, task: name };
   };
 
-  const submit = {
-    method: 'post',
-    path: '/',
-    operationId: 'submitJob',
-    summary: 'Submit a job',
-    description: 'Idempotent with `clientToken`: submitting it again answers 200 with the job it made.',
-    tags,
-    request: { body: { required: true, content: { 'application/json': { schema: jobSpecSchema } } } },
-    responses: { 200: json(jobSchema, 'The job this clientToken made before'), 201: json(jobSchema, 'The job') },
-  } as const;
-  serve(app, submit, async (c) => {
-    const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
-    if (result.created) {
-      // A new job needs placing, not reconciling: its stored states are already right.
-      deps.scheduler.wake('job-submitted', []);
-      // Its tasks may need nodes made for them.
-      deps.pools?.wake();
-      logJobSubmitted(deps.log, result.job, c.get('caller').name);
-      return c.json(result.job, 201);
-    }
-    const caller = c.get('caller');
-    return c.json(await getJob(deps.store, result.jobId, caller.id, caller.admin), 200);
-  });
-
-  const listRoute = {
-    method: 'get',
-    path: '/',
-    operationId: 'listJobs',
-    summary: 'List jobs, newest first',
-    tags,
-    request: {
-      query: z.object({
-        limit: limit(50, 1000),
-        cursor: numberCursor,
-        state: z.enum(JOB_STATES).optional().describe('only jobs in this state'),
-        owner: ownerAll,
-      }),
+  serve(
+    app,
+    {
+      method: 'post',
+      path: '/',
+      operationId: 'submitJob',
+      summary: 'Submit a job',
+      description: 'Idempotent with `clientToken`: submitting it again answers 200 with the job it made.',
+      tags,
+      request: { body: { required: true, content: { 'application/json': { schema: jobSpecSchema } } } },
+      responses: { 200: json(jobSchema, 'The job this clientToken made before'), 201: json(jobSchema, 'The job') },
     },
-    responses: { 200: json(list(jobSchema), 'A page of jobs') },
-  } as const;
-  serve(app, listRoute, async (c) => {
-    const caller = c.get('caller');
-    const all = c.req.query('owner') === 'all';
-    if (all && !caller.admin)
-      throw new BatchError('FORBIDDEN', "owner=all: only an admin may list every user's jobs", 'owner');
-    const cursor = c.req.query('cursor');
-    const options: { limit: number; cursor?: number; state?: string } = { limit: queryInt(c, 'limit', 50, 1, 1000) };
-    if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
-    const state = queryEnum(c, 'state', JOB_STATES);
-    if (state) options.state = state;
-    return c.json(await listJobs(deps.store, all ? undefined : caller.id, options));
-  });
+    async (c) => {
+      const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
+      if (result.created) {
+        // A new job needs placing, not reconciling: its stored states are already right.
+        deps.scheduler.wake('job-submitted', []);
+        // Its tasks may need nodes made for them.
+        deps.pools?.wake();
+        logJobSubmitted(deps.log, result.job, c.get('caller').name);
+        return c.json(result.job, 201);
+      }
+      const caller = c.get('caller');
+      return c.json(await getJob(deps.store, result.jobId, caller.id, caller.admin), 200);
+    },
+  );
+
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/',
+      operationId: 'listJobs',
+      summary: 'List jobs, newest first',
+      tags,
+      request: {
+        query: z.object({
+          limit: limit(50, 1000),
+          cursor: numberCursor,
+          state: z.enum(JOB_STATES).optional().describe('only jobs in this state'),
+          owner: ownerAll,
+        }),
+      },
+      responses: { 200: json(list(jobSchema), 'A page of jobs') },
+    },
+    async (c) => {
+      const caller = c.get('caller');
+      const all = c.req.query('owner') === 'all';
+      if (all && !caller.admin)
+        throw new BatchError('FORBIDDEN', "owner=all: only an admin may list every user's jobs", 'owner');
+      const cursor = c.req.query('cursor');
+      const options: { limit: number; cursor?: number; state?: string } = { limit: queryInt(c, 'limit', 50, 1, 1000) };
+      if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
+      const state = queryEnum(c, 'state', JOB_STATES);
+      if (state) options.state = state;
+      return c.json(await listJobs(deps.store, all ? undefined : caller.id, options));
+    },
+  );
 
   serve(
     app,
