@@ -1,16 +1,18 @@
 /**
  * The OpenAPI document (/v1/openapi.json) is the routes: every route the app serves is in it and
  * nothing else is; Redocly's `recommended` rules find nothing in it; and a client generated from
- * it (openapi-typescript types, openapi-fetch) compiles and works against the controller.
+ * it (openapi-typescript types, openapi-fetch) compiles and works against the app in process and
+ * against a running controller.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import t from 'tap';
+import t, { type Test as Tap } from 'tap';
 import { ADMIN, makeApi } from './api-harness.js';
 import { createApp } from '../../controller/http/app.js';
+import { ADMIN_TOKEN, startController } from '../support/cluster.js';
 
 const run = promisify(execFile);
 /** A tool's output whether it exited 0 or not (lint and tsc exit 1 when they report problems). */
@@ -139,33 +141,55 @@ export async function firstInstance(
 }
 `;
 
-t.test('a client generated from the document compiles and lists jobs by state and reads an instance', async (t) => {
-  const api = await makeApi(t);
+interface Program {
+  firstInstance(
+    baseUrl: string,
+    token: string,
+    fetch: typeof globalThis.fetch,
+    state: string,
+  ): Promise<{ jobs: string[]; instance: { index: number; state: string } }>;
+}
+
+/** Generates the client's types from the document, compiles PROGRAM with them, and loads it. */
+async function generateClient(t: Parameters<typeof workDir>[0] & { equal: Tap['equal'] }, document: string) {
   const dir = workDir(t);
   const doc = path.join(dir, 'openapi.json');
-  writeFileSync(doc, (await api.request('GET', '/v1/openapi.json')).text);
+  writeFileSync(doc, document);
   await run(bin('openapi-typescript'), [doc, '-o', path.join(dir, 'schema.ts')]);
   writeFileSync(path.join(dir, 'program.ts'), PROGRAM);
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }');
   const options = ['--strict', '--noUncheckedIndexedAccess', '--target', 'ES2022', '--module', 'NodeNext'];
   const tsc = await output(bin('tsc'), [...options, '--skipLibCheck', path.join(dir, 'program.ts')]);
   t.equal(tsc.stdout, '', 'tsc reports nothing');
+  return (await import(path.join(dir, 'program.js'))) as Program;
+}
 
-  const submitted = await api.request('POST', '/v1/jobs', {
-    name: 'generated-client',
-    tasks: [{ name: 'a', command: 'echo a', instances: 2 }],
-  });
+const JOB = { name: 'generated-client', tasks: [{ name: 'a', command: 'echo a', instances: 2 }] };
+
+t.test('a client generated from the document compiles and lists jobs by state and reads an instance', async (t) => {
+  const api = await makeApi(t);
+  const program = await generateClient(t, (await api.request('GET', '/v1/openapi.json')).text);
+  const submitted = await api.request('POST', '/v1/jobs', JOB);
   t.equal(submitted.status, 201);
-  const program = (await import(path.join(dir, 'program.js'))) as {
-    firstInstance(
-      baseUrl: string,
-      token: string,
-      fetch: typeof globalThis.fetch,
-      state: string,
-    ): Promise<{ jobs: string[]; instance: { index: number; state: string } }>;
-  };
   const { jobs, instance } = await program.firstInstance('http://controller.test', ADMIN, api.fetch, 'PENDING');
   t.same(jobs, [submitted.body.id]);
   t.match(instance, { index: 0, state: 'PENDING' });
   await t.rejects(program.firstInstance('http://controller.test', ADMIN, api.fetch, 'RUNNING'), /no RUNNING job/);
+});
+
+t.test('the generated client works against a running controller, over its socket', async (t) => {
+  const controller = await startController(t, { store: 'pglite' });
+  const served = await fetch(`${controller.url}/v1/openapi.json`);
+  t.equal(served.status, 200, 'the document, without a token');
+  const program = await generateClient(t, await served.text());
+  const submitted = await fetch(`${controller.url}/v1/jobs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(JOB),
+  });
+  t.equal(submitted.status, 201);
+  const job = (await submitted.json()) as { id: string };
+  const { jobs, instance } = await program.firstInstance(controller.url, ADMIN_TOKEN, fetch, 'PENDING');
+  t.same(jobs, [job.id]);
+  t.match(instance, { index: 0, state: 'PENDING' });
 });
