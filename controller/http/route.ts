@@ -4,7 +4,7 @@
  * by the handler (body.ts, protocol/ schemas) as before, because clients rely on its error codes
  * and messages, which the library's own validators would change.
  */
-import { z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { OpenAPIHono, RouteConfig, z } from '@hono/zod-openapi';
 import type { Env, Handler, MiddlewareHandler } from 'hono';
 import { errorSchema } from '../../protocol/api.js';
 import type { AppEnv } from './auth.js';
@@ -48,4 +48,5 @@ export const json = (schema: z.ZodType, description: string) => ({
 
 export const noContent = { 204: { description: 'Done; no body' } };
 
-export const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().optional() });
+/** `{ items, next? }`: a page of a list. */
+export { listSchema as list } from '../../protocol/api.js';
