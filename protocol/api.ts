@@ -12,6 +12,7 @@ import {
   PENDING_REASONS,
   TASK_STATES,
 } from './states.js';
+import { ERROR_CODES } from './errors.js';
 import { shortText } from './limits.js';
 import { idleTimeoutSecondsSchema, nodeTemplateSchema } from './node-template.js';
 export { nodeTemplateSchema } from './node-template.js';
@@ -20,81 +21,93 @@ import { nameSchema } from './spec.js';
 const timestamp = z.string().describe('ISO-8601 time');
 const counts = z.record(z.string(), z.number().int()).describe('instances per state');
 
-export const attemptSchema = z.object({
-  attempt: z.number().int().min(1),
-  id: z.number().int(),
-  nodeId: z.string().nullable(),
-  state: z.enum(ATTEMPT_STATES),
-  exitCode: z.number().int().nullable(),
-  failureReason: z.enum(FAILURE_REASONS).nullable(),
-  message: z.string().nullable(),
-  createdAt: timestamp,
-  startedAt: timestamp.nullable(),
-  endedAt: timestamp.nullable(),
-});
+export const attemptSchema = z
+  .object({
+    attempt: z.number().int().min(1),
+    id: z.number().int(),
+    nodeId: z.string().nullable(),
+    state: z.enum(ATTEMPT_STATES),
+    exitCode: z.number().int().nullable(),
+    failureReason: z.enum(FAILURE_REASONS).nullable(),
+    message: z.string().nullable(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    endedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Attempt' });
 
-export const instanceSchema = z.object({
-  index: z.number().int().min(0),
-  state: z.enum(INSTANCE_STATES),
-  pendingReason: z.enum(PENDING_REASONS).optional(),
-  attempts: z.array(attemptSchema),
-});
+export const instanceSchema = z
+  .object({
+    index: z.number().int().min(0),
+    state: z.enum(INSTANCE_STATES),
+    pendingReason: z.enum(PENDING_REASONS).optional(),
+    attempts: z.array(attemptSchema),
+  })
+  .meta({ id: 'Instance' });
 
-export const taskViewSchema = z.object({
-  name: z.string(),
-  state: z.enum(TASK_STATES),
-  instances: z.number().int(),
-  counts,
-  dependsOn: z.array(z.object({ task: z.string(), on: z.string(), per: z.string() })),
-  computeEnvironment: z.string(),
-  command: z.string(),
-  template: z.string().optional(),
-});
+export const taskViewSchema = z
+  .object({
+    name: z.string(),
+    state: z.enum(TASK_STATES),
+    instances: z.number().int(),
+    counts,
+    dependsOn: z.array(z.object({ task: z.string(), on: z.string(), per: z.string() })),
+    computeEnvironment: z.string(),
+    command: z.string(),
+    template: z.string().optional(),
+  })
+  .meta({ id: 'TaskView' });
 
-export const jobSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  state: z.enum(JOB_STATES),
-  priority: z.number().int(),
-  owner: z.string(),
-  clientToken: z.string().optional(),
-  createdAt: timestamp,
-  startedAt: timestamp.nullable(),
-  endedAt: timestamp.nullable(),
-  counts,
-  tasks: z.array(taskViewSchema),
-});
+export const jobSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    state: z.enum(JOB_STATES),
+    priority: z.number().int(),
+    owner: z.string(),
+    clientToken: z.string().optional(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    endedAt: timestamp.nullable(),
+    counts,
+    tasks: z.array(taskViewSchema),
+  })
+  .meta({ id: 'Job' });
 
-export const nodeSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  state: z.enum(NODE_STATES),
-  environment: z.string(),
-  labels: z.record(z.string(), z.string()),
-  capacity: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
-  allocated: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
-  /** The GPUs the agent detected and offers (`capacity.gpu` of them). */
-  gpus: z.array(z.object({ index: z.number().int(), model: z.string(), memoryMiB: z.number().int().optional() })),
-  metrics: z.record(z.string(), z.number()).nullable(),
-  agentVersion: z.string().nullable(),
-  lastHeartbeatAt: timestamp.nullable(),
-  createdAt: timestamp,
-  /** The provider's name for the host; null for hand-joined nodes and before it is created. */
-  providerId: z.string().nullable(),
-  /** Why it is in its state, when that needs saying (a provider's error, a boot timeout). */
-  message: z.string().nullable(),
-  /** `run`, `drain` or `terminate`: what was asked of it. */
-  desired: z.enum(['run', 'drain', 'terminate']),
-  terminatedAt: timestamp.nullable(),
-});
+export const nodeSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    state: z.enum(NODE_STATES),
+    environment: z.string(),
+    labels: z.record(z.string(), z.string()),
+    capacity: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
+    allocated: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
+    /** The GPUs the agent detected and offers (`capacity.gpu` of them). */
+    gpus: z.array(z.object({ index: z.number().int(), model: z.string(), memoryMiB: z.number().int().optional() })),
+    metrics: z.record(z.string(), z.number()).nullable(),
+    agentVersion: z.string().nullable(),
+    lastHeartbeatAt: timestamp.nullable(),
+    createdAt: timestamp,
+    /** The provider's name for the host; null for hand-joined nodes and before it is created. */
+    providerId: z.string().nullable(),
+    /** Why it is in its state, when that needs saying (a provider's error, a boot timeout). */
+    message: z.string().nullable(),
+    /** `run`, `drain` or `terminate`: what was asked of it. */
+    desired: z.enum(['run', 'drain', 'terminate']),
+    terminatedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Node' });
 
-export const templateSchema = z.object({
-  name: z.string(),
-  owner: z.string(),
-  spec: z.record(z.string(), z.unknown()),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-});
+export const templateSchema = z
+  .object({
+    name: z.string(),
+    owner: z.string(),
+    spec: z.record(z.string(), z.unknown()),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Template' });
 
 /**
  * Environment types: `managed` is kept at `desiredNodes` by its provider; `auto` gets nodes
@@ -110,48 +123,56 @@ const argv = z
   .min(1, 'must name a program')
   .max(64, 'must have at most 64 arguments');
 /** The `command` provider's programs (argument vectors, run without a shell). */
-export const commandProviderSchema = z.strictObject({
-  create: argv,
-  delete: argv,
-  list: argv.optional(),
-  timeoutSeconds: z.number().int().min(1).max(3600, 'must be at most 3600').default(300),
-});
+export const commandProviderSchema = z
+  .strictObject({
+    create: argv,
+    delete: argv,
+    list: argv.optional(),
+    timeoutSeconds: z.number().int().min(1).max(3600, 'must be at most 3600').default(300),
+  })
+  .meta({ id: 'CommandProvider' });
 
-export const computeEnvironmentSchema = z.object({
-  name: z.string(),
-  type: z.enum(ENVIRONMENT_TYPES),
-  provider: z.enum(PROVIDERS),
-  owner: z.string(),
-  shared: z.boolean(),
-  desiredNodes: z.number().int(),
-  maxNodes: z.number().int().nullable(),
-  idleTimeoutSeconds: z.number().int().nullable(),
-  template: nodeTemplateSchema,
-  /** Shown to its owner and admins only: the programs the controller runs. */
-  command: commandProviderSchema.optional(),
-  deleting: z.boolean(),
-  nodes: counts.describe('nodes per state'),
-  createdAt: timestamp,
-});
+export const computeEnvironmentSchema = z
+  .object({
+    name: z.string(),
+    type: z.enum(ENVIRONMENT_TYPES),
+    provider: z.enum(PROVIDERS),
+    owner: z.string(),
+    shared: z.boolean(),
+    desiredNodes: z.number().int(),
+    maxNodes: z.number().int().nullable(),
+    idleTimeoutSeconds: z.number().int().nullable(),
+    template: nodeTemplateSchema,
+    /** Shown to its owner and admins only: the programs the controller runs. */
+    command: commandProviderSchema.optional(),
+    deleting: z.boolean(),
+    nodes: counts.describe('nodes per state'),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'ComputeEnvironment' });
 
-export const createEnvironmentSchema = z.strictObject({
-  name: nameSchema,
-  /** Default: `managed` when a provider is named, `unmanaged` when none is. */
-  type: z.enum(ENVIRONMENT_TYPES).optional(),
-  provider: z.enum([...PROVIDERS, 'manual']).optional(),
-  desiredNodes: z.number().int().min(0).default(0),
-  maxNodes: z.number().int().min(1, 'must be at least 1').optional(),
-  idleTimeoutSeconds: idleTimeoutSecondsSchema.optional(),
-  template: nodeTemplateSchema.default({}),
-  command: commandProviderSchema.optional(),
-  shared: z.boolean().default(false),
-});
+export const createEnvironmentSchema = z
+  .strictObject({
+    name: nameSchema,
+    /** Default: `managed` when a provider is named, `unmanaged` when none is. */
+    type: z.enum(ENVIRONMENT_TYPES).optional(),
+    provider: z.enum([...PROVIDERS, 'manual']).optional(),
+    desiredNodes: z.number().int().min(0).default(0),
+    maxNodes: z.number().int().min(1, 'must be at least 1').optional(),
+    idleTimeoutSeconds: idleTimeoutSecondsSchema.optional(),
+    template: nodeTemplateSchema.default({}),
+    command: commandProviderSchema.optional(),
+    shared: z.boolean().default(false),
+  })
+  .meta({ id: 'CreateComputeEnvironment' });
 
-export const scaleEnvironmentSchema = z.strictObject({
-  desiredNodes: z.number().int().min(0),
-  /** Scale-in may delete busy nodes, their running instances re-queued; without it they finish first. */
-  force: z.boolean().default(false),
-});
+export const scaleEnvironmentSchema = z
+  .strictObject({
+    desiredNodes: z.number().int().min(0),
+    /** Scale-in may delete busy nodes, their running instances re-queued; without it they finish first. */
+    force: z.boolean().default(false),
+  })
+  .meta({ id: 'ScaleComputeEnvironment' });
 
 /** How long a token lives: from a minute to a year. */
 const ttlSeconds = z
@@ -161,28 +182,34 @@ const ttlSeconds = z
   .max(366 * 24 * 3600, 'must be at most a year');
 
 export const REGISTRATION_TOKEN_DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
-export const createRegistrationTokenSchema = z.strictObject({
-  ttlSeconds: ttlSeconds.default(REGISTRATION_TOKEN_DEFAULT_TTL_SECONDS),
-  /** How many nodes may register with it; absent: any number until it expires. */
-  maxUses: z.number().int().min(1).max(100_000).optional(),
-});
-export const registrationTokenSchema = z.object({
-  id: z.string(),
-  environment: z.string(),
-  token: z.string(),
-  expiresAt: timestamp.nullable(),
-  maxUses: z.number().int().nullable(),
-});
+export const createRegistrationTokenSchema = z
+  .strictObject({
+    ttlSeconds: ttlSeconds.default(REGISTRATION_TOKEN_DEFAULT_TTL_SECONDS),
+    /** How many nodes may register with it; absent: any number until it expires. */
+    maxUses: z.number().int().min(1).max(100_000).optional(),
+  })
+  .meta({ id: 'CreateRegistrationToken' });
+export const registrationTokenSchema = z
+  .object({
+    id: z.string(),
+    environment: z.string(),
+    token: z.string(),
+    expiresAt: timestamp.nullable(),
+    maxUses: z.number().int().nullable(),
+  })
+  .meta({ id: 'RegistrationToken' });
 /** A registration token as listed: never the token itself. */
-export const registrationTokenInfoSchema = z.object({
-  id: z.string(),
-  environment: z.string(),
-  createdBy: z.string(),
-  createdAt: timestamp,
-  expiresAt: timestamp.nullable(),
-  maxUses: z.number().int().nullable(),
-  uses: z.number().int(),
-});
+export const registrationTokenInfoSchema = z
+  .object({
+    id: z.string(),
+    environment: z.string(),
+    createdBy: z.string(),
+    createdAt: timestamp,
+    expiresAt: timestamp.nullable(),
+    maxUses: z.number().int().nullable(),
+    uses: z.number().int(),
+  })
+  .meta({ id: 'RegistrationTokenInfo' });
 
 const QUOTA_NAMES = [
   'computeEnvironments',
@@ -210,49 +237,64 @@ export const quotasSchema = z
     },
   )
   .partial()
-  .describe('per-user overrides of the default quotas (docs/job-spec.md, "Quotas", lists them and their defaults)');
-export const userSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  admin: z.boolean(),
-  /** A disabled user's tokens are refused. */
-  disabled: z.boolean(),
-  quotas: z.record(z.string(), z.number()),
-  /** What the user holds of the quotas that count things. */
-  usage: z.object({ jobs: z.number().int(), computeEnvironments: z.number().int(), schedules: z.number().int() }),
-  createdAt: timestamp,
-});
-export const updateUserSchema = z.strictObject({ quotas: quotasSchema });
-export const createUserSchema = z.strictObject({ name: nameSchema, admin: z.boolean().default(false) });
-export const createTokenSchema = z.strictObject({
-  name: shortText(64).pipe(z.string().min(1)).default('cli'),
-  /** Absent: the token lives until revoked. */
-  ttlSeconds: ttlSeconds.optional(),
-});
-export const tokenSchema = z.object({
-  id: z.string(),
-  token: z.string(),
-  user: z.string(),
-  name: z.string(),
-  expiresAt: timestamp.nullable(),
-});
+  .describe('per-user overrides of the default quotas (docs/job-spec.md, "Quotas", lists them and their defaults)')
+  .meta({ id: 'Quotas' });
+export const userSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    admin: z.boolean(),
+    /** A disabled user's tokens are refused. */
+    disabled: z.boolean(),
+    quotas: z.record(z.string(), z.number()),
+    /** What the user holds of the quotas that count things. */
+    usage: z.object({ jobs: z.number().int(), computeEnvironments: z.number().int(), schedules: z.number().int() }),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'User' });
+/** `POST /v1/users`: the new user and their first token, shown only this once. */
+export const createdUserSchema = z.object({ user: userSchema, token: z.string() }).meta({ id: 'CreatedUser' });
+export const updateUserSchema = z.strictObject({ quotas: quotasSchema }).meta({ id: 'UpdateUser' });
+export const createUserSchema = z
+  .strictObject({ name: nameSchema, admin: z.boolean().default(false) })
+  .meta({ id: 'CreateUser' });
+export const createTokenSchema = z
+  .strictObject({
+    name: shortText(64).pipe(z.string().min(1)).default('cli'),
+    /** Absent: the token lives until revoked. */
+    ttlSeconds: ttlSeconds.optional(),
+  })
+  .meta({ id: 'CreateToken' });
+export const tokenSchema = z
+  .object({
+    id: z.string(),
+    token: z.string(),
+    user: z.string(),
+    name: z.string(),
+    expiresAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Token' });
 /** An API token as listed: never the token itself. */
-export const tokenInfoSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  user: z.string(),
-  createdAt: timestamp,
-  lastUsedAt: timestamp.nullable().describe('to the minute'),
-  expiresAt: timestamp.nullable(),
-});
-export const auditEventSchema = z.object({
-  id: z.number().int(),
-  at: timestamp,
-  actor: z.string(),
-  action: z.string(),
-  target: z.string(),
-  detail: z.record(z.string(), z.unknown()),
-});
+export const tokenInfoSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    user: z.string(),
+    createdAt: timestamp,
+    lastUsedAt: timestamp.nullable().describe('to the minute'),
+    expiresAt: timestamp.nullable(),
+  })
+  .meta({ id: 'TokenInfo' });
+export const auditEventSchema = z
+  .object({
+    id: z.number().int(),
+    at: timestamp,
+    actor: z.string(),
+    action: z.string(),
+    target: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEvent' });
 
 /** What `GET /v1/events` reports on. */
 export const EVENT_KINDS = ['job', 'task', 'instance', 'node', 'environment', 'schedule'] as const;
@@ -264,29 +306,49 @@ export const ENVIRONMENT_EVENTS = ['CREATED', 'SCALED', 'DELETED'] as const;
  * One state change, as `data:` of a server-sent event. `id` is unique and stored; the stream's
  * order is the order the changes committed in, and `?since=`/`Last-Event-ID` resume after an id.
  */
-export const eventSchema = z.object({
-  id: z.number().int(),
-  at: timestamp,
-  kind: z.enum(EVENT_KINDS),
-  state: z.string().describe('the new state (an environment: CREATED, SCALED, DELETED; a schedule run: its outcome)'),
-  reason: z.string().optional().describe('a pending reason, or the failure reason of the attempt that ended'),
-  jobId: z.string().optional(),
-  task: z.string().optional(),
-  instance: z.number().int().optional(),
-  attempt: z.number().int().optional(),
-  nodeId: z.string().optional(),
-  environment: z.string().optional(),
-  data: z.record(z.string(), z.unknown()).optional(),
-});
+export const eventSchema = z
+  .object({
+    id: z.number().int(),
+    at: timestamp,
+    kind: z.enum(EVENT_KINDS),
+    state: z.string().describe('the new state (an environment: CREATED, SCALED, DELETED; a schedule run: its outcome)'),
+    reason: z.string().optional().describe('a pending reason, or the failure reason of the attempt that ended'),
+    jobId: z.string().optional(),
+    task: z.string().optional(),
+    instance: z.number().int().optional(),
+    attempt: z.number().int().optional(),
+    nodeId: z.string().optional(),
+    environment: z.string().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'Event' });
 
-export const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    field: z.string().optional(),
-    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  }),
-});
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      field: z.string().optional(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** A bucket of the object store (`GET /v1/oss`). */
+export const bucketSchema = z
+  .object({ name: z.string(), url: z.string(), createdAt: timestamp })
+  .meta({ id: 'Bucket' });
+
+/** An object of the object store (`GET /v1/oss/{bucket}`, `PUT /v1/oss/{bucket}/{key}`). */
+export const objectEntrySchema = z
+  .object({
+    url: z.string(),
+    key: z.string(),
+    size: z.number().int(),
+    lastModified: timestamp,
+    sha256: z.string().optional(),
+  })
+  .meta({ id: 'ObjectEntry' });
 
 export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next: z.string().optional() });
@@ -314,6 +376,9 @@ export type TokenInfo = z.infer<typeof tokenInfoSchema>;
 export type RegistrationTokenInfo = z.infer<typeof registrationTokenInfoSchema>;
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 export type BatchEvent = z.infer<typeof eventSchema>;
+export type CreatedUser = z.infer<typeof createdUserSchema>;
+export type Bucket = z.infer<typeof bucketSchema>;
+export type ObjectEntry = z.infer<typeof objectEntrySchema>;
 export interface List<T> {
   items: T[];
   next?: string;

@@ -6,24 +6,26 @@ import { z } from 'zod';
 import { labelsSchema, shortText } from './limits.js';
 
 /** What each node of an environment is created as; providers read what they understand. */
-export const nodeTemplateSchema = z.strictObject({
-  cpu: z.number().positive('must be positive').max(4096, 'must be at most 4096').optional(),
-  memoryMiB: z
-    .number()
-    .int('must be a whole number')
-    .min(64, 'must be at least 64')
-    .max(16 * 1024 * 1024)
-    .optional(),
-  gpu: z.number().int('must be a whole number').min(0).max(64, 'must be at most 64').optional(),
-  labels: labelsSchema.optional(),
-  instanceType: shortText(128).optional(),
-  image: shortText(512).optional(),
-  /** Extra lines appended to the rendered user-data script (cloud providers). */
-  userData: z
-    .string()
-    .max(16 * 1024, 'must be at most 16 KiB')
-    .optional(),
-});
+export const nodeTemplateSchema = z
+  .strictObject({
+    cpu: z.number().positive('must be positive').max(4096, 'must be at most 4096').optional(),
+    memoryMiB: z
+      .number()
+      .int('must be a whole number')
+      .min(64, 'must be at least 64')
+      .max(16 * 1024 * 1024)
+      .optional(),
+    gpu: z.number().int('must be a whole number').min(0).max(64, 'must be at most 64').optional(),
+    labels: labelsSchema.optional(),
+    instanceType: shortText(128).optional(),
+    image: shortText(512).optional(),
+    /** Extra lines appended to the rendered user-data script (cloud providers). */
+    userData: z
+      .string()
+      .max(16 * 1024, 'must be at most 16 KiB')
+      .optional(),
+  })
+  .meta({ id: 'NodeTemplate' });
 
 /** How long an auto environment may keep an idle node: up to a week. */
 export const idleTimeoutSecondsSchema = z

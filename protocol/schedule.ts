@@ -24,49 +24,57 @@ export const SCHEDULE_RECENT_RUNS = 20;
 
 const timestamp = z.string().describe('ISO-8601 time');
 
-export const createScheduleSchema = z.strictObject({
-  name: nameSchema,
-  cron: shortText(255)
-    .pipe(z.string().min(1, 'must not be empty'))
-    .describe('node-cron syntax: 5 fields, or 6 with seconds first; names, ranges, steps, @daily'),
-  timezone: shortText(64).default('UTC').describe('IANA time zone the expression is read in'),
-  overlap: z.enum(OVERLAP_POLICIES).default('skip'),
-  catchUp: z.enum(CATCH_UP_POLICIES).default('none'),
-  job: z
-    .record(z.string(), z.unknown())
-    .describe('a job spec as POST /v1/jobs takes it (its tasks may name templates); no clientToken'),
-});
+export const createScheduleSchema = z
+  .strictObject({
+    name: nameSchema,
+    cron: shortText(255)
+      .pipe(z.string().min(1, 'must not be empty'))
+      .describe('node-cron syntax: 5 fields, or 6 with seconds first; names, ranges, steps, @daily'),
+    timezone: shortText(64).default('UTC').describe('IANA time zone the expression is read in'),
+    overlap: z.enum(OVERLAP_POLICIES).default('skip'),
+    catchUp: z.enum(CATCH_UP_POLICIES).default('none'),
+    job: z
+      .record(z.string(), z.unknown())
+      .describe('a job spec as POST /v1/jobs takes it (its tasks may name templates); no clientToken'),
+  })
+  .meta({ id: 'CreateSchedule' });
 
-export const scheduleRunSchema = z.object({
-  tick: timestamp,
-  /** Null while a controller is submitting it. */
-  outcome: z.enum(RUN_OUTCOMES).nullable(),
-  jobId: z.string().nullable(),
-  reason: z.string().nullable(),
-  /** Ticks missed while no controller ran that this run stands for. */
-  missed: z.number().int(),
-});
+export const scheduleRunSchema = z
+  .object({
+    tick: timestamp,
+    /** Null while a controller is submitting it. */
+    outcome: z.enum(RUN_OUTCOMES).nullable(),
+    jobId: z.string().nullable(),
+    reason: z.string().nullable(),
+    /** Ticks missed while no controller ran that this run stands for. */
+    missed: z.number().int(),
+  })
+  .meta({ id: 'ScheduleRun' });
 
-export const scheduleSchema = z.object({
-  name: z.string(),
-  owner: z.string(),
-  cron: z.string(),
-  timezone: z.string(),
-  overlap: z.enum(OVERLAP_POLICIES),
-  catchUp: z.enum(CATCH_UP_POLICIES),
-  paused: z.boolean(),
-  job: z.record(z.string(), z.unknown()),
-  createdAt: timestamp,
-  /** The next tick; null while paused. */
-  nextRunAt: timestamp.nullable(),
-  lastRunAt: timestamp.nullable(),
-});
+export const scheduleSchema = z
+  .object({
+    name: z.string(),
+    owner: z.string(),
+    cron: z.string(),
+    timezone: z.string(),
+    overlap: z.enum(OVERLAP_POLICIES),
+    catchUp: z.enum(CATCH_UP_POLICIES),
+    paused: z.boolean(),
+    job: z.record(z.string(), z.unknown()),
+    createdAt: timestamp,
+    /** The next tick; null while paused. */
+    nextRunAt: timestamp.nullable(),
+    lastRunAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Schedule' });
 
 /** One schedule with its upcoming ticks and recent runs, newest first. */
-export const scheduleDetailSchema = scheduleSchema.extend({
-  nextRuns: z.array(timestamp),
-  runs: z.array(scheduleRunSchema),
-});
+export const scheduleDetailSchema = scheduleSchema
+  .extend({
+    nextRuns: z.array(timestamp),
+    runs: z.array(scheduleRunSchema),
+  })
+  .meta({ id: 'ScheduleDetail' });
 
 export type CreateSchedule = z.input<typeof createScheduleSchema>;
 export type CreateScheduleRequest = z.output<typeof createScheduleSchema>;

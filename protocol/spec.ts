@@ -42,24 +42,27 @@ export const resourcesSchema = z
       .optional(),
     gpu: z.number().int().min(0).max(64).optional(),
   })
-  .describe('Per-instance resources; placement respects node capacity.');
+  .describe('Per-instance resources; placement respects node capacity.')
+  .meta({ id: 'Resources' });
 
-export const mountSchema = z.strictObject({
-  type: z.enum(['cfs', 'oss', 'disk']),
-  source: shortText(MAX_PATH_LENGTH).pipe(z.string().min(1, 'must not be empty')),
-  target: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(MAX_PATH_LENGTH)
-    .superRefine((target, ctx) => {
-      const problem = mountTargetProblem(target);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-  readOnly: z.boolean().optional(),
-  options: shortText(1024).optional(),
-  fsType: shortText(32).optional(),
-  formatIfEmpty: z.boolean().optional(),
-});
+export const mountSchema = z
+  .strictObject({
+    type: z.enum(['cfs', 'oss', 'disk']),
+    source: shortText(MAX_PATH_LENGTH).pipe(z.string().min(1, 'must not be empty')),
+    target: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(MAX_PATH_LENGTH)
+      .superRefine((target, ctx) => {
+        const problem = mountTargetProblem(target);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    readOnly: z.boolean().optional(),
+    options: shortText(1024).optional(),
+    fsType: shortText(32).optional(),
+    formatIfEmpty: z.boolean().optional(),
+  })
+  .meta({ id: 'Mount' });
 
 export const dependencySchema = z.union(
   [
@@ -128,26 +131,32 @@ const taskBodyShape = {
   mounts: z.array(mountSchema).max(MAX_MOUNTS, `must list at most ${MAX_MOUNTS} mounts`).optional(),
 };
 
-export const taskSpecSchema = z.strictObject({
-  name: nameSchema,
-  template: nameSchema.optional(),
-  dependsOn: z.array(dependencySchema).optional(),
-  ...taskBodyShape,
-});
+export const taskSpecSchema = z
+  .strictObject({
+    name: nameSchema,
+    template: nameSchema.optional(),
+    dependsOn: z.array(dependencySchema).optional(),
+    ...taskBodyShape,
+  })
+  .meta({ id: 'TaskSpec' });
 
-export const jobSpecSchema = z.strictObject({
-  name: shortText(128).pipe(z.string().min(1, 'must not be empty')),
-  priority: z.number().int('must be a whole number').min(-1_000_000).max(1_000_000).default(0),
-  clientToken: shortText(128).pipe(z.string().min(1, 'must not be empty')).optional(),
-  description: z.string().max(4096).optional(),
-  tasks: z.array(taskSpecSchema).min(1, 'must list at least one task'),
-});
+export const jobSpecSchema = z
+  .strictObject({
+    name: shortText(128).pipe(z.string().min(1, 'must not be empty')),
+    priority: z.number().int('must be a whole number').min(-1_000_000).max(1_000_000).default(0),
+    clientToken: shortText(128).pipe(z.string().min(1, 'must not be empty')).optional(),
+    description: z.string().max(4096).optional(),
+    tasks: z.array(taskSpecSchema).min(1, 'must list at least one task'),
+  })
+  .meta({ id: 'JobSpec' });
 
-export const templateSpecSchema = z.strictObject({
-  name: nameSchema,
-  description: z.string().max(4096).optional(),
-  ...taskBodyShape,
-});
+export const templateSpecSchema = z
+  .strictObject({
+    name: nameSchema,
+    description: z.string().max(4096).optional(),
+    ...taskBodyShape,
+  })
+  .meta({ id: 'TemplateSpec' });
 
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;

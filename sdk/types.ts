@@ -3,7 +3,7 @@
  * (yet) define. Resource shapes themselves come from protocol/api.ts and are not repeated here.
  */
 import type { JobState } from '../protocol/states.js';
-import type { EventKind, User } from '../protocol/api.js';
+import type { EventKind } from '../protocol/api.js';
 
 export interface ClientOptions {
   /** Base URL of a controller, e.g. `http://127.0.0.1:8080`. */
@@ -51,27 +51,7 @@ export interface EventQuery {
   retryMs?: number;
 }
 
-/** `POST /v1/users` returns the new user and their first token, shown only this once. */
-export interface CreatedUser {
-  user: User;
-  token: string;
-}
+export type { Bucket, CreatedUser, ObjectEntry } from '../protocol/api.js';
 
 /** Schedules: the shapes are protocol/schedule.ts's; `ScheduleSpec` is what create takes. */
 export type { Schedule, ScheduleDetail, ScheduleRun, CreateSchedule as ScheduleSpec } from '../protocol/schedule.js';
-
-/** A bucket of the object store (`GET /v1/oss`). */
-export interface Bucket {
-  name: string;
-  url: string;
-  createdAt: string;
-}
-
-/** An object of the object store (`GET /v1/oss/{bucket}`, `PUT /v1/oss/{bucket}/{key}`). */
-export interface ObjectEntry {
-  url: string;
-  key: string;
-  size: number;
-  lastModified: string;
-  sha256?: string;
-}

@@ -1,5 +1,5 @@
 /** The HTTP API: one hono app, resources mounted as sub-apps, one error handler. */
-import { Hono } from 'hono';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { attemptIsActive } from '../attempts/active.js';
 import { createMiddleware } from 'hono/factory';
 import { requireToken, type AppEnv } from './auth.js';
@@ -19,13 +19,14 @@ import { ossRoutes } from './oss.js';
 import { signedRoutes } from './signed.js';
 import { LocalObjectStore, SIGNED_PATH } from '../storage/local-store.js';
 import { openApiDocument } from './openapi.js';
+import { serve } from './route.js';
 import { scheduleRoutes } from './schedules.js';
 import { templateRoutes } from './templates.js';
 import { auditRoutes, tokenRoutes, userRoutes } from './users.js';
 import { consoleRoutes } from './console.js';
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   const metrics = deps.metrics ?? createMetrics();
   app.onError(errorHandler(deps.log, metrics));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
@@ -35,7 +36,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps.readiness ?? readinessCheck({ store: deps.store, lastPassAt: () => Date.now() })));
   app.route('/metrics', metricsRoutes(deps, metrics));
 
-  const v1 = new Hono<AppEnv>();
+  // Before /v1's token check: the document describes the API and holds no data. Made at the first
+  // request, once every route below is mounted (and so documented).
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/v1/openapi.json',
+      operationId: 'getOpenApiDocument',
+      summary: 'This document',
+      tags: ['Operations'],
+      security: [],
+      responses: {
+        200: {
+          description: 'The OpenAPI 3.1 document',
+          content: { 'application/json': { schema: z.looseObject({}) } },
+        },
+      },
+    },
+    (c) => c.json((document ??= openApiDocument(app))),
+  );
+
+  const v1 = new OpenAPIHono<AppEnv>();
   // Printable parameters before the token is looked up; the token before any of the body is read,
   // so a stranger is refused with 401 without the controller reading what it sends.
   const limit = limitBody();
@@ -55,8 +78,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       return limit(c, next);
     }),
   );
-  const openapi = openApiDocument();
-  v1.get('/openapi.json', (c) => c.json(openapi));
   v1.route('/jobs', jobRoutes(deps));
   v1.route('/templates', templateRoutes(deps));
   v1.route('/compute-environments', environmentRoutes(deps));

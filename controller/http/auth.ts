@@ -1,5 +1,6 @@
 /**
- * Bearer-token authentication: every route but /healthz knows who is calling (access/tokens.ts).
+ * Bearer-token authentication: every route but the probes, /v1/openapi.json and signed URLs knows
+ * who is calling (access/tokens.ts).
  * Refusals are audited per address at a bounded rate (access/audit.ts `RefusalAudit`).
  */
 import { getConnInfo } from '@hono/node-server/conninfo';

@@ -1,6 +1,7 @@
 /** /v1/events: state changes as server-sent events, resumable with `?since=` or `Last-Event-ID`. */
-import { Hono, type Context } from 'hono';
-import { ENVIRONMENT_EVENTS, EVENT_KINDS, type EventKind } from '../../protocol/api.js';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ENVIRONMENT_EVENTS, EVENT_KINDS, eventSchema, type EventKind } from '../../protocol/api.js';
 import { BatchError } from '../../protocol/errors.js';
 import { RUN_OUTCOMES } from '../../protocol/schedule.js';
 import { INSTANCE_STATES, JOB_STATES, NODE_STATES, TASK_STATES } from '../../protocol/states.js';
@@ -9,6 +10,8 @@ import { resolveSince } from '../events/read.js';
 import type { AppEnv } from './auth.js';
 import { queryEnum } from './body.js';
 import type { AppDeps } from './deps.js';
+import { booleanText } from './params.js';
+import { serve } from './route.js';
 
 /** Every state an event can carry, for validating `state=`. */
 const EVENT_STATES = new Set<string>([
@@ -22,35 +25,62 @@ const EVENT_STATES = new Set<string>([
 ]);
 
 export function eventRoutes(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
 
-  app.get('/', async (c) => {
-    const caller = c.get('caller');
-    const filter: EventFilter = {};
-    if (!caller.admin) filter.ownerId = caller.id;
-    const job = c.req.query('job');
-    if (job !== undefined && job !== '') {
-      if (job.length > 128) throw new BatchError('VALIDATION', 'job: at most 128 characters (a job id)', 'job');
-      filter.jobId = job;
-    }
-    const kinds = listParam(c, 'kind', EVENT_KINDS);
-    if (kinds) filter.kinds = kinds as EventKind[];
-    const states = listParam(c, 'state', [...EVENT_STATES]);
-    if (states) filter.states = states;
-    const follow = queryEnum(c, 'follow', ['true', 'false', '1', '0'] as const, 'true')!;
-    const sinceId = eventId(c);
-    const since = sinceId === undefined ? undefined : await resolveSince(deps.store, sinceId);
-    const sub = await deps.events.subscribe(caller, filter, since, follow === 'true' || follow === '1');
-    return new Response(sub.body, {
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        // nginx buffers responses unless told not to: a stream must reach the client as it comes.
-        'x-accel-buffering': 'no',
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/',
+      operationId: 'streamEvents',
+      summary: 'State changes as server-sent events',
+      description:
+        'Each event: `id:` its id, `event:` its kind, `data:` the Event as JSON. Resumes after `since` (or the ' +
+        '`Last-Event-ID` header); 410 when that is past retention.',
+      tags: ['Events'],
+      request: {
+        query: z.object({
+          job: z.string().max(128).optional().describe("only this job's events"),
+          kind: z
+            .string()
+            .optional()
+            .describe(`comma-separated: ${EVENT_KINDS.join(', ')}`),
+          state: z.string().optional().describe('comma-separated states'),
+          since: z.number().int().min(0).optional().describe('resume after this event id'),
+          follow: booleanText(true, '`false`: end at the present instead of waiting for more'),
+        }),
+        headers: z.object({ 'last-event-id': z.string().optional().describe('as `since`; `since` wins') }),
       },
-    });
-  });
+      responses: { 200: { description: 'The stream', content: { 'text/event-stream': { schema: eventSchema } } } },
+    },
+    async (c) => {
+      const caller = c.get('caller');
+      const filter: EventFilter = {};
+      if (!caller.admin) filter.ownerId = caller.id;
+      const job = c.req.query('job');
+      if (job !== undefined && job !== '') {
+        if (job.length > 128) throw new BatchError('VALIDATION', 'job: at most 128 characters (a job id)', 'job');
+        filter.jobId = job;
+      }
+      const kinds = listParam(c, 'kind', EVENT_KINDS);
+      if (kinds) filter.kinds = kinds as EventKind[];
+      const states = listParam(c, 'state', [...EVENT_STATES]);
+      if (states) filter.states = states;
+      const follow = queryEnum(c, 'follow', ['true', 'false', '1', '0'] as const, 'true')!;
+      const sinceId = eventId(c);
+      const since = sinceId === undefined ? undefined : await resolveSince(deps.store, sinceId);
+      const sub = await deps.events.subscribe(caller, filter, since, follow === 'true' || follow === '1');
+      return new Response(sub.body, {
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          // nginx buffers responses unless told not to: a stream must reach the client as it comes.
+          'x-accel-buffering': 'no',
+        },
+      });
+    },
+  );
 
   return app;
 }

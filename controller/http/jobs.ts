@@ -1,6 +1,9 @@
 /** /v1/jobs: submit, list, get, stop, restart, delete; instances and logs below a job's tasks. */
-import { Hono, type Context } from 'hono';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { instanceSchema, jobSchema } from '../../protocol/api.js';
 import { BatchError, notFound } from '../../protocol/errors.js';
+import { jobSpecSchema } from '../../protocol/spec.js';
 import { JOB_STATES } from '../../protocol/states.js';
 import { listInstances } from '../jobs/instances.js';
 import { deleteJob } from '../jobs/remove.js';
@@ -13,9 +16,20 @@ import { logStream, findAttempt } from '../logs/read.js';
 import type { AppEnv } from './auth.js';
 import { queryEnum, queryInt, readJson } from './body.js';
 import type { AppDeps } from './deps.js';
+import { booleanText, limit, numberCursor, ownerAll, pathOf } from './params.js';
+import { json, list, noContent, serve } from './route.js';
+
+const tags = ['Jobs'];
+const jobPath = pathOf('id');
+const taskPath = pathOf('id', 'task');
+const instancePath = z.object({
+  id: z.string().min(1),
+  task: z.string().min(1),
+  index: z.number().int().min(0).describe('the instance index, from 0'),
+});
 
 export function jobRoutes(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
 
   const visibleJob = async (c: Context<AppEnv>) => {
     const id = c.req.param('id')!;
@@ -32,96 +46,222 @@ export function jobRoutes(deps: AppDeps) {
     return { job, task: name };
   };
 
-  app.post('/', async (c) => {
-    const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
-    if (result.created) {
-      // A new job needs placing, not reconciling: its stored states are already right.
-      deps.scheduler.wake('job-submitted', []);
-      // Its tasks may need nodes made for them.
-      deps.pools?.wake();
-      logJobSubmitted(deps.log, result.job, c.get('caller').name);
-      return c.json(result.job, 201);
-    }
-    const caller = c.get('caller');
-    return c.json(await getJob(deps.store, result.jobId, caller.id, caller.admin), 200);
-  });
+  serve(
+    app,
+    {
+      method: 'post',
+      path: '/',
+      operationId: 'submitJob',
+      summary: 'Submit a job',
+      description: 'Idempotent with `clientToken`: submitting it again answers 200 with the job it made.',
+      tags,
+      request: { body: { required: true, content: { 'application/json': { schema: jobSpecSchema } } } },
+      responses: { 200: json(jobSchema, 'The job this clientToken made before'), 201: json(jobSchema, 'The job') },
+    },
+    async (c) => {
+      const result = await submitJob(deps.store, c.get('caller'), await readJson(c), deps.defaultEnvironment);
+      if (result.created) {
+        // A new job needs placing, not reconciling: its stored states are already right.
+        deps.scheduler.wake('job-submitted', []);
+        // Its tasks may need nodes made for them.
+        deps.pools?.wake();
+        logJobSubmitted(deps.log, result.job, c.get('caller').name);
+        return c.json(result.job, 201);
+      }
+      const caller = c.get('caller');
+      return c.json(await getJob(deps.store, result.jobId, caller.id, caller.admin), 200);
+    },
+  );
 
-  app.get('/', async (c) => {
-    const caller = c.get('caller');
-    const all = c.req.query('owner') === 'all';
-    if (all && !caller.admin)
-      throw new BatchError('FORBIDDEN', "owner=all: only an admin may list every user's jobs", 'owner');
-    const cursor = c.req.query('cursor');
-    const options: { limit: number; cursor?: number; state?: string } = { limit: queryInt(c, 'limit', 50, 1, 1000) };
-    if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
-    const state = queryEnum(c, 'state', JOB_STATES);
-    if (state) options.state = state;
-    return c.json(await listJobs(deps.store, all ? undefined : caller.id, options));
-  });
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/',
+      operationId: 'listJobs',
+      summary: 'List jobs, newest first',
+      tags,
+      request: {
+        query: z.object({
+          limit: limit(50, 1000),
+          cursor: numberCursor,
+          state: z.enum(JOB_STATES).optional().describe('only jobs in this state'),
+          owner: ownerAll,
+        }),
+      },
+      responses: { 200: json(list(jobSchema), 'A page of jobs') },
+    },
+    async (c) => {
+      const caller = c.get('caller');
+      const all = c.req.query('owner') === 'all';
+      if (all && !caller.admin)
+        throw new BatchError('FORBIDDEN', "owner=all: only an admin may list every user's jobs", 'owner');
+      const cursor = c.req.query('cursor');
+      const options: { limit: number; cursor?: number; state?: string } = { limit: queryInt(c, 'limit', 50, 1, 1000) };
+      if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
+      const state = queryEnum(c, 'state', JOB_STATES);
+      if (state) options.state = state;
+      return c.json(await listJobs(deps.store, all ? undefined : caller.id, options));
+    },
+  );
 
-  app.get('/:id', async (c) => c.json(await visibleJob(c)));
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/{id}',
+      operationId: 'getJob',
+      summary: 'Get a job with per-task counts',
+      tags,
+      request: { params: jobPath },
+      responses: { 200: json(jobSchema, 'The job') },
+    },
+    async (c) => c.json(await visibleJob(c)),
+  );
 
   // Commands write intent; the answer shows the states the scheduler's next pass derived from it.
-  app.post('/:id/stop', async (c) => {
-    const job = await visibleJob(c);
-    if (await stopJob(deps.store, job.id)) await deps.scheduler.settle('job-stopped', [job.id]);
-    return c.json(await visibleJob(c));
-  });
+  serve(
+    app,
+    {
+      method: 'post',
+      path: '/{id}/stop',
+      operationId: 'stopJob',
+      summary: 'Stop a job',
+      tags,
+      request: { params: jobPath },
+      responses: { 200: json(jobSchema, 'The job, as the scheduler left it') },
+    },
+    async (c) => {
+      const job = await visibleJob(c);
+      if (await stopJob(deps.store, job.id)) await deps.scheduler.settle('job-stopped', [job.id]);
+      return c.json(await visibleJob(c));
+    },
+  );
 
-  app.post('/:id/restart', async (c) => {
-    const job = await visibleJob(c);
-    await restartJob(deps.store, job.id);
-    await deps.scheduler.settle('job-restarted', [job.id]);
-    return c.json(await visibleJob(c));
-  });
+  serve(
+    app,
+    {
+      method: 'post',
+      path: '/{id}/restart',
+      operationId: 'restartJob',
+      summary: 'Rerun what did not succeed',
+      tags,
+      request: { params: jobPath },
+      responses: { 200: json(jobSchema, 'The job, as the scheduler left it') },
+    },
+    async (c) => {
+      const job = await visibleJob(c);
+      await restartJob(deps.store, job.id);
+      await deps.scheduler.settle('job-restarted', [job.id]);
+      return c.json(await visibleJob(c));
+    },
+  );
 
-  app.delete('/:id', async (c) => {
-    const job = await visibleJob(c);
-    await deleteJob(deps.store, job.id, job.state);
-    return c.body(null, 204);
-  });
+  serve(
+    app,
+    {
+      method: 'delete',
+      path: '/{id}',
+      operationId: 'deleteJob',
+      summary: 'Delete a finished job and its logs',
+      tags,
+      request: { params: jobPath },
+      responses: noContent,
+    },
+    async (c) => {
+      const job = await visibleJob(c);
+      await deleteJob(deps.store, job.id, job.state);
+      return c.body(null, 204);
+    },
+  );
 
-  app.get('/:id/tasks/:task/instances', async (c) => {
-    const { job, task } = await taskOf(c);
-    const cursor = c.req.query('cursor');
-    const options: { limit: number; cursor?: number } = { limit: queryInt(c, 'limit', 100, 1, 1000) };
-    if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
-    return c.json(await listInstances(deps.store, job.id, task, options));
-  });
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/{id}/tasks/{task}/instances',
+      operationId: 'listInstances',
+      summary: "A task's instances with their attempts",
+      tags,
+      request: { params: taskPath, query: z.object({ limit: limit(100, 1000), cursor: numberCursor }) },
+      responses: { 200: json(list(instanceSchema), 'A page of instances') },
+    },
+    async (c) => {
+      const { job, task } = await taskOf(c);
+      const cursor = c.req.query('cursor');
+      const options: { limit: number; cursor?: number } = { limit: queryInt(c, 'limit', 100, 1, 1000) };
+      if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
+      return c.json(await listInstances(deps.store, job.id, task, options));
+    },
+  );
 
-  app.get('/:id/tasks/:task/instances/:index', async (c) => {
-    const { job, task } = await taskOf(c);
-    const index = Number(c.req.param('index'));
-    if (!Number.isInteger(index) || index < 0)
-      throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
-    const found = await listInstances(deps.store, job.id, task, { limit: 1, index });
-    if (found.items.length === 0) throw notFound('instance', `${job.id}/${task}/${index}`);
-    return c.json(found.items[0]);
-  });
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/{id}/tasks/{task}/instances/{index}',
+      operationId: 'getInstance',
+      summary: 'One instance with its attempts',
+      tags,
+      request: { params: instancePath },
+      responses: { 200: json(instanceSchema, 'The instance') },
+    },
+    async (c) => {
+      const { job, task } = await taskOf(c);
+      const index = Number(c.req.param('index'));
+      if (!Number.isInteger(index) || index < 0)
+        throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
+      const found = await listInstances(deps.store, job.id, task, { limit: 1, index });
+      if (found.items.length === 0) throw notFound('instance', `${job.id}/${task}/${index}`);
+      return c.json(found.items[0]);
+    },
+  );
 
-  app.get('/:id/tasks/:task/instances/:index/logs', async (c) => {
-    const { job, task } = await taskOf(c);
-    const index = Number(c.req.param('index'));
-    if (!Number.isInteger(index) || index < 0)
-      throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
-    const stream = queryEnum(c, 'stream', ['stdout', 'stderr'] as const, 'stdout')!;
-    const follow = queryEnum(c, 'follow', ['true', 'false', '1', '0'] as const, 'false')!;
-    const attemptParam = c.req.query('attempt');
-    const target: { jobId: string; task: string; index: number; attempt?: number } = { jobId: job.id, task, index };
-    if (attemptParam) target.attempt = queryInt(c, 'attempt', 1, 1, 1_000_000);
-    const found = await findAttempt(deps.store, job.id, task, index, target.attempt);
-    if (!found) throw notFound('instance', `${job.id}/${task}/${index}`);
-    if (target.attempt !== undefined && found.attemptId === undefined)
-      throw notFound('attempt', `${job.id}/${task}/${index}/${target.attempt}`);
-    const body = logStream(deps.store, deps.logBus, target, stream, follow === 'true' || follow === '1');
-    return new Response(body, {
-      headers: {
-        'content-type': 'text/plain; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/{id}/tasks/{task}/instances/{index}/logs',
+      operationId: 'getInstanceLog',
+      summary: "An attempt's log",
+      description: 'The whole log so far; with `follow`, the stream stays open and ends with the attempt.',
+      tags,
+      request: {
+        params: instancePath,
+        query: z.object({
+          stream: z.enum(['stdout', 'stderr']).default('stdout'),
+          follow: booleanText(false, 'keep the response open and send lines as they come'),
+          attempt: z.number().int().min(1).max(1_000_000).optional().describe('default: the latest attempt'),
+        }),
       },
-    });
-  });
+      responses: {
+        200: { description: 'The log text', content: { 'text/plain': { schema: z.string() } } },
+      },
+    },
+    async (c) => {
+      const { job, task } = await taskOf(c);
+      const index = Number(c.req.param('index'));
+      if (!Number.isInteger(index) || index < 0)
+        throw new BatchError('VALIDATION', 'index: must be a whole number >= 0', 'index');
+      const stream = queryEnum(c, 'stream', ['stdout', 'stderr'] as const, 'stdout')!;
+      const follow = queryEnum(c, 'follow', ['true', 'false', '1', '0'] as const, 'false')!;
+      const attemptParam = c.req.query('attempt');
+      const target: { jobId: string; task: string; index: number; attempt?: number } = { jobId: job.id, task, index };
+      if (attemptParam) target.attempt = queryInt(c, 'attempt', 1, 1, 1_000_000);
+      const found = await findAttempt(deps.store, job.id, task, index, target.attempt);
+      if (!found) throw notFound('instance', `${job.id}/${task}/${index}`);
+      if (target.attempt !== undefined && found.attemptId === undefined)
+        throw notFound('attempt', `${job.id}/${task}/${index}/${target.attempt}`);
+      const body = logStream(deps.store, deps.logBus, target, stream, follow === 'true' || follow === '1');
+      return new Response(body, {
+        headers: {
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        },
+      });
+    },
+  );
 
   return app;
 }
