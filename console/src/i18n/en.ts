@@ -112,6 +112,7 @@ export const en = {
   'log.stderr': 'Standard error',
   'log.live': 'Following live',
   'log.empty': '(no output)',
+  'log.setupLine': 'Batch setup:',
   'log.truncated': 'Showing the last {shown} of {total}. Download it for the whole log.',
 
   'templates.title': 'Task templates',

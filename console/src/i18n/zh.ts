@@ -109,6 +109,7 @@ export const zh: Dictionary = {
   'log.stderr': '标准错误',
   'log.live': '实时跟踪中',
   'log.empty': '（无输出）',
+  'log.setupLine': 'Batch 准备：',
   'log.truncated': '仅显示最后 {shown}（共 {total}）。下载可获得完整日志。',
 
   'templates.title': '任务模板',
