@@ -15,6 +15,7 @@ import { parseOptions, UsageError, USAGE, type BenchOptions } from './options.js
 import { printJsonLines, printTable, writeResults, type Results } from './report.js';
 import type { Scenario } from './scenario.js';
 import { agentFootprint } from './scenarios/agent-footprint.js';
+import { consoleRender } from './scenarios/console-render.js';
 import { dispatch } from './scenarios/dispatch.js';
 import { eventFanout } from './scenarios/event-fanout.js';
 import { eventsFollow } from './scenarios/events-follow.js';
@@ -35,6 +36,7 @@ const SCENARIOS: Scenario[] = [
   fleetSize,
   agentFootprint,
   provision,
+  consoleRender,
   growth,
 ];
 

@@ -112,6 +112,7 @@ export const en = {
   'log.stderr': 'Standard error',
   'log.live': 'Following live',
   'log.empty': '(no output)',
+  'log.setupLine': 'Batch setup:',
   'log.truncated': 'Showing the last {shown} of {total}. Download it for the whole log.',
 
   'templates.title': 'Task templates',
@@ -243,6 +244,9 @@ export const en = {
   'nodes.cpuUse': 'CPU {n}%',
   'nodes.memoryUse': 'memory {used} of {total} MiB',
   'nodes.diskFree': 'disk {free} of {total} MiB free',
+  'nodes.cpuHistory': 'CPU {now}% now, {min}–{max}% over the last {count} heartbeats',
+  'nodes.memoryHistory': 'Memory used {now} MiB now, {min}–{max} MiB over the last {count} heartbeats',
+  'nodes.diskHistory': 'Disk used {now} MiB now, {min}–{max} MiB over the last {count} heartbeats',
   'nodes.heartbeat': 'Last heartbeat',
   'nodes.drain': 'Drain',
   'nodes.undrain': 'Undrain',

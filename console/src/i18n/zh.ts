@@ -109,6 +109,7 @@ export const zh: Dictionary = {
   'log.stderr': '标准错误',
   'log.live': '实时跟踪中',
   'log.empty': '（无输出）',
+  'log.setupLine': 'Batch 准备：',
   'log.truncated': '仅显示最后 {shown}（共 {total}）。下载可获得完整日志。',
 
   'templates.title': '任务模板',
@@ -240,6 +241,9 @@ export const zh: Dictionary = {
   'nodes.cpuUse': 'CPU {n}%',
   'nodes.memoryUse': '内存 {used}/{total} MiB',
   'nodes.diskFree': '磁盘可用 {free}/{total} MiB',
+  'nodes.cpuHistory': 'CPU 当前 {now}%，最近 {count} 次心跳在 {min}–{max}% 之间',
+  'nodes.memoryHistory': '内存当前已用 {now} MiB，最近 {count} 次心跳在 {min}–{max} MiB 之间',
+  'nodes.diskHistory': '磁盘当前已用 {now} MiB，最近 {count} 次心跳在 {min}–{max} MiB 之间',
   'nodes.heartbeat': '最近心跳',
   'nodes.drain': '排空',
   'nodes.undrain': '取消排空',

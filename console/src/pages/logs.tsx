@@ -1,6 +1,10 @@
-/** The stdout or stderr of one attempt: live while it runs, only the tail rendered, downloadable whole. */
+/**
+ * The stdout or stderr of one attempt: live while it runs, only the tail rendered, downloadable
+ * whole; the agent's setup lines (in stderr) are marked apart from the command's output.
+ */
 import { useEffect, useRef } from 'react';
 import { ErrorMessage } from '../components/error-message.js';
+import { LogText } from '../components/log-text.js';
 import { PageTitle } from '../components/page-title.js';
 import { StateBadge } from '../components/state-badge.js';
 import { formatBytes } from '../format.js';
@@ -111,7 +115,7 @@ export function LogsPage({ jobId, task, index }: { jobId: string; task: string; 
           aria-label={t(`log.${stream}`)}
           data-testid="log-output"
         >
-          {tail.text || (tail.done ? t('log.empty') : '')}
+          {tail.text ? <LogText text={tail.text} /> : tail.done ? t('log.empty') : ''}
         </pre>
       )}
     </section>

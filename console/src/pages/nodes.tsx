@@ -1,10 +1,15 @@
-/** Nodes: state, environment, labels, capacity in use and the agent's metrics; drain and undrain. */
+/**
+ * Nodes: state, environment, labels, capacity in use and the agent's metrics with their recent
+ * history (kept while the page is open); drain and undrain.
+ */
 import type { Node } from '../../../sdk/index.js';
 import { ErrorMessage } from '../components/error-message.js';
+import { NodeMetricsCharts } from '../components/node-metrics-charts.js';
 import { PageTitle } from '../components/page-title.js';
 import { StateBadge } from '../components/state-badge.js';
 import { formatTime } from '../format.js';
 import { useI18n, type Translate } from '../i18n/i18n.js';
+import { useMetricsHistory } from '../metrics-history.js';
 import { useAction, useApi } from '../use-api.js';
 
 export function NodesPage() {
@@ -36,6 +41,7 @@ function metricsText(node: Node, t: Translate): string {
 export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChanged: () => void }) {
   const { t, locale } = useI18n();
   const action = useAction();
+  const history = useMetricsHistory(nodes);
   return (
     <>
       <ErrorMessage error={action.error} />
@@ -78,7 +84,10 @@ export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChan
                   memTotal: node.capacity.memoryMiB,
                 })}
               </td>
-              <td>{metricsText(node, t)}</td>
+              <td>
+                {metricsText(node, t)}
+                <NodeMetricsCharts samples={history.get(node.id) ?? []} />
+              </td>
               <td>{formatTime(node.lastHeartbeatAt, locale)}</td>
               <td>
                 {node.state === 'READY' && (
