@@ -136,3 +136,25 @@ export class HostCpuWindow {
     return total > 0 ? ((end.busy - this.start.busy) / total) * 100 : 0;
   }
 }
+
+/**
+ * CPU seconds of the programs a controller ran: its own waited-for children, and its provider
+ * program runner (a child process whose command line names program-helper.js) with the
+ * programs that one ran.
+ */
+export function programCpuSeconds(controllerPid: number): number {
+  let total = childCpuSeconds(controllerPid) ?? 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== controllerPid || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('program-helper.js'))
+        continue;
+      total += (cpuSeconds(Number(entry)) ?? 0) + (childCpuSeconds(Number(entry)) ?? 0);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return total;
+}

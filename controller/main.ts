@@ -18,6 +18,7 @@ import { configureLogging, createLogger, errorText } from './log.js';
 import { LogBus } from './logs/bus.js';
 import { LocalProvider } from './providers/local.js';
 import { providerRegistry } from './providers/registry.js';
+import { ForkedProgramRunner } from './providers/program-runner.js';
 import { NodePools } from './environments/pool.js';
 import { failAttemptsOfNodes } from './reports/node-failures.js';
 import { CLOSE_CODES } from '../protocol/messages.js';
@@ -188,7 +189,8 @@ async function main(): Promise<void> {
   archiver.start();
   ticker.start();
   const local = new LocalProvider({ dataDir: config.dataDir, controllerUrl: () => url, log: createLogger('local') });
-  const providerFor = providerRegistry(local);
+  const programs = new ForkedProgramRunner(createLogger('providers'));
+  const providerFor = providerRegistry(local, programs);
   pools = new NodePools({
     store,
     clock: systemClock,
@@ -236,6 +238,7 @@ async function main(): Promise<void> {
     events.stop();
     await pools.stop();
     await local.stopAll();
+    programs.stop();
     await batcher.flushed();
     batcher.stop();
     registry.closeAll('controller shutting down');

@@ -25,7 +25,7 @@ import { startController } from '../controller.js';
 import type { Deadline } from '../deadline.js';
 import { figure, type Conditions, type Figure } from '../figures.js';
 import { PgActivitySampler } from '../pg-activity.js';
-import { childCpuSeconds, CpuWindow, HostCpuWindow, percentOfCore, pidsNamed, schedSeconds } from '../proc-stats.js';
+import { CpuWindow, HostCpuWindow, percentOfCore, pidsNamed, programCpuSeconds, schedSeconds } from '../proc-stats.js';
 import { writeProviderScript } from '../provider-script.js';
 import { profiling, scaled, type RunContext, type Scenario } from '../scenario.js';
 import { SimulatorHandle } from '../simulator/handle.js';
@@ -96,7 +96,7 @@ export const provision: Scenario = {
       sampler?.start();
       const windows = {
         controller: new CpuWindow(() => [controller.pid]),
-        programs: childCpuSeconds(controller.pid)!,
+        programs: programCpuSeconds(controller.pid),
         postgres: new CpuWindow(() => pidsNamed('postgres')),
         simulator: new CpuWindow(() => [sim.pid]),
         host: new HostCpuWindow(),
@@ -129,7 +129,7 @@ export const provision: Scenario = {
         controllerCpu: percentOfCore(controllerCpu),
         controllerCpuMsPerNode: (controllerCpu.seconds * 1000) / nodes,
         programsCpu: percentOfCore({
-          seconds: childCpuSeconds(controller.pid)! - windows.programs,
+          seconds: programCpuSeconds(controller.pid) - windows.programs,
           wallMs: controllerCpu.wallMs,
         }),
         postgresCpu: percentOfCore(windows.postgres.read()),

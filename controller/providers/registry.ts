@@ -3,6 +3,7 @@ import type { CommandProviderConfig } from '../../protocol/api.js';
 import { CommandProvider } from './command.js';
 import type { LocalProvider } from './local.js';
 import type { NodeProvider } from './provider.js';
+import type { ProgramRunner } from './program-runner.js';
 
 export interface ProviderSettings {
   name: string;
@@ -10,7 +11,10 @@ export interface ProviderSettings {
   providerConfig: { command?: CommandProviderConfig };
 }
 
-export function providerRegistry(local: LocalProvider): (env: ProviderSettings) => NodeProvider | undefined {
+export function providerRegistry(
+  local: LocalProvider,
+  runner: ProgramRunner,
+): (env: ProviderSettings) => NodeProvider | undefined {
   const commands = new Map<string, { key: string; provider: CommandProvider }>();
   return (env) => {
     if (env.provider === 'local') return local;
@@ -18,7 +22,7 @@ export function providerRegistry(local: LocalProvider): (env: ProviderSettings) 
     const key = JSON.stringify(env.providerConfig.command);
     let entry = commands.get(env.name);
     if (entry?.key !== key) {
-      entry = { key, provider: new CommandProvider(env.name, env.providerConfig.command) };
+      entry = { key, provider: new CommandProvider(env.name, env.providerConfig.command, runner) };
       commands.set(env.name, entry);
     }
     return entry.provider;
