@@ -12,7 +12,10 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandProviderConfig } from '../protocol/api.js';
+
+const BATCH_CREATE = fileURLToPath(new URL('./provider-batch-create.js', import.meta.url));
 
 const SCRIPT = `#!/bin/sh
 # Written by the bench (bench/provider-script.ts). $1: the spool dir, $2: create | delete | list.
@@ -65,7 +68,11 @@ esac
 `;
 
 /** Writes the script and the spool dirs under `dir`; returns the environment's `command` config. */
-export function writeProviderScript(dir: string): {
+export function writeProviderScript(
+  dir: string,
+  /** One create run per round of nodes (a Node program) instead of one sh run per node. */
+  batch = false,
+): {
   spoolDir: string;
   command: Omit<CommandProviderConfig, 'timeoutSeconds'>;
 } {
@@ -76,5 +83,18 @@ export function writeProviderScript(dir: string): {
   writeFileSync(script, SCRIPT);
   chmodSync(script, 0o755);
   const argv = (action: string) => ['/bin/sh', script, spoolDir, action];
-  return { spoolDir, command: { create: argv('create'), delete: argv('delete'), list: argv('list') } };
+  if (batch)
+    return {
+      spoolDir,
+      command: {
+        create: [process.execPath, BATCH_CREATE, spoolDir],
+        delete: argv('delete'),
+        list: argv('list'),
+        batchCreate: true,
+      },
+    };
+  return {
+    spoolDir,
+    command: { create: argv('create'), delete: argv('delete'), list: argv('list'), batchCreate: false },
+  };
 }

@@ -22,7 +22,7 @@ import { eventsFollow } from './scenarios/events-follow.js';
 import { fleetSize } from './scenarios/fleet-size.js';
 import { growth } from './scenarios/growth.js';
 import { logs } from './scenarios/logs.js';
-import { provision } from './scenarios/provision.js';
+import { provision, provisionBatch } from './scenarios/provision.js';
 import { realProcesses } from './scenarios/real-processes.js';
 import { startLatency } from './scenarios/start-latency.js';
 
@@ -36,6 +36,7 @@ const SCENARIOS: Scenario[] = [
   fleetSize,
   agentFootprint,
   provision,
+  provisionBatch,
   consoleRender,
   growth,
 ];

@@ -128,6 +128,11 @@ export const commandProviderSchema = z
     create: argv,
     delete: argv,
     list: argv.optional(),
+    /**
+     * `create` gets every node of a round in one call (`{ action, nodes: [...] }`, answering
+     * `{ hosts: [{ nodeId, providerId }] }`), as Slurm's ResumeProgram gets a host list.
+     */
+    batchCreate: z.boolean().default(false),
     timeoutSeconds: z.number().int().min(1).max(3600, 'must be at most 3600').default(300),
   })
   .meta({ id: 'CommandProvider' });

@@ -37,165 +37,178 @@ const POLL_MS = 50;
 /** The controller's default BATCH_PROVIDER_CONCURRENCY, stated rather than assumed. */
 const DEFAULT_CONCURRENCY = 32;
 
-export const provision: Scenario = {
-  id: 'provision',
-  title: 'Provision and drain simulated nodes through the command provider',
-  stores: ['postgres'],
-  byDefault: true,
-  timeoutS: (scale) => Math.max(90, Math.round(240 * scale)),
-  async run(ctx: RunContext): Promise<Figure[]> {
-    const store = ctx.store!;
-    const nodes = scaled(1000, ctx.options.scale, 50);
-    const concurrency = Number(process.env.BATCH_PROVIDER_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+export const provision = provisionScenario(false);
+/** The same through a batch create: one program run per round of nodes instead of one per node. */
+export const provisionBatch = provisionScenario(true);
 
-    const workDir = mkdtempSync(path.join(os.tmpdir(), 'batch-bench-provision-'));
-    ctx.cleanup.add(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
-    const { spoolDir, command } = writeProviderScript(workDir);
+function provisionScenario(batch: boolean): Scenario {
+  return {
+    id: batch ? 'provision-batch' : 'provision',
+    title: batch
+      ? 'Provision and drain simulated nodes through the command provider, one create run per round'
+      : 'Provision and drain simulated nodes through the command provider',
+    stores: ['postgres'],
+    byDefault: true,
+    timeoutS: (scale) => Math.max(90, Math.round(240 * scale)),
+    async run(ctx: RunContext): Promise<Figure[]> {
+      const store = ctx.store!;
+      const nodes = scaled(1000, ctx.options.scale, 50);
+      const concurrency = Number(process.env.BATCH_PROVIDER_CONCURRENCY ?? DEFAULT_CONCURRENCY);
 
-    // The yardstick: how fast this host spawns a shell right now, as many at a time as the controller may.
-    ctx.log(`raw spawn rate: ${nodes} × /bin/sh -c true, ${concurrency} at a time`);
-    const rawSpawn = await ctx.deadline.race(spawnRate('/bin/sh', ['-c', 'true'], nodes, concurrency));
+      const workDir = mkdtempSync(path.join(os.tmpdir(), 'batch-bench-provision-'));
+      ctx.cleanup.add(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
+      const { spoolDir, command } = writeProviderScript(workDir, batch);
 
-    const controller = await startController(ctx.cleanup, ctx.deadline, {
-      store,
-      keep: ctx.options.keep,
-      ...profiling(ctx),
-    });
-    const client = controller.client;
-    const sim = await SimulatorHandle.startSpool(ctx.cleanup, ctx.deadline, {
-      dir: spoolDir,
-      cpu: 4,
-      validate: ctx.options.validate,
-    });
-    await client.createEnvironment({
-      name: ENVIRONMENT,
-      type: 'managed',
-      provider: 'command',
-      desiredNodes: 0,
-      command: { ...command, timeoutSeconds: 60 },
-    });
-    // The pool's first pass over the new environment also lists its hosts (then once a minute): let it pass.
-    await ctx.deadline.sleep(1500);
+      // The yardstick: how fast this host spawns a shell right now, as many at a time as the controller may.
+      ctx.log(`raw spawn rate: ${nodes} × /bin/sh -c true, ${concurrency} at a time`);
+      const rawSpawn = await ctx.deadline.race(spawnRate('/bin/sh', ['-c', 'true'], nodes, concurrency));
 
-    /**
-     * One scale call and the wait for its end. `handedOver`: the simulator's count of the requests
-     * this phase makes (creates or deletes), so the moment the controller's last program call
-     * reached the simulator is known apart from the end (calls vs. what follows them).
-     */
-    const phase = async (
-      desired: number,
-      done: (states: Record<string, number>) => boolean,
-      handedOver: (c: SimCounters) => number,
-      what: () => string,
-    ) => {
-      // --profile: what PostgreSQL's sessions were doing, and waiting for, during the phase.
-      const sampler =
-        ctx.options.profile && controller.databaseUrl
-          ? new PgActivitySampler(controller.databaseUrl, { waits: true })
-          : undefined;
-      sampler?.start();
-      const windows = {
-        controller: new CpuWindow(() => [controller.pid]),
-        programs: programCpuSeconds(controller.pid),
-        postgres: new CpuWindow(() => pidsNamed('postgres')),
-        simulator: new CpuWindow(() => [sim.pid]),
-        host: new HostCpuWindow(),
-        sched: schedSeconds(controller.pid),
+      const controller = await startController(ctx.cleanup, ctx.deadline, {
+        store,
+        keep: ctx.options.keep,
+        ...profiling(ctx),
+      });
+      const client = controller.client;
+      const sim = await SimulatorHandle.startSpool(ctx.cleanup, ctx.deadline, {
+        dir: spoolDir,
+        cpu: 4,
+        validate: ctx.options.validate,
+      });
+      await client.createEnvironment({
+        name: ENVIRONMENT,
+        type: 'managed',
+        provider: 'command',
+        desiredNodes: 0,
+        command: { ...command, timeoutSeconds: 60 },
+      });
+      // The pool's first pass over the new environment also lists its hosts (then once a minute): let it pass.
+      await ctx.deadline.sleep(1500);
+
+      /**
+       * One scale call and the wait for its end. `handedOver`: the simulator's count of the requests
+       * this phase makes (creates or deletes), so the moment the controller's last program call
+       * reached the simulator is known apart from the end (calls vs. what follows them).
+       */
+      const phase = async (
+        desired: number,
+        done: (states: Record<string, number>) => boolean,
+        handedOver: (c: SimCounters) => number,
+        what: () => string,
+      ) => {
+        // --profile: what PostgreSQL's sessions were doing, and waiting for, during the phase.
+        const sampler =
+          ctx.options.profile && controller.databaseUrl
+            ? new PgActivitySampler(controller.databaseUrl, { waits: true })
+            : undefined;
+        sampler?.start();
+        const windows = {
+          controller: new CpuWindow(() => [controller.pid]),
+          programs: programCpuSeconds(controller.pid),
+          postgres: new CpuWindow(() => pidsNamed('postgres')),
+          simulator: new CpuWindow(() => [sim.pid]),
+          host: new HostCpuWindow(),
+          sched: schedSeconds(controller.pid),
+        };
+        const startedAt = wallNow();
+        await client.scaleEnvironment(ENVIRONMENT, desired);
+        const target = handedOver(await sim.counters()) + nodes;
+        let callsDoneAt: number | undefined;
+        await ctx.deadline.poll(
+          async () => {
+            const [env, counters] = await Promise.all([client.getEnvironment(ENVIRONMENT), sim.counters()]);
+            if (callsDoneAt === undefined && handedOver(counters) >= target) callsDoneAt = wallNow();
+            return done(env.nodes) ? true : undefined;
+          },
+          POLL_MS,
+          what,
+        );
+        const endedAt = wallNow();
+        const seconds = (endedAt - startedAt) / 1000;
+        const controllerCpu = windows.controller.read();
+        if (sampler) {
+          ctx.log(`PostgreSQL sessions while scaling to ${desired} (share of 20 ms samples):`);
+          for (const s of await sampler.stop(10))
+            ctx.log(`  ${(s.share * 100).toFixed(0).padStart(4)} %  ${s.statement}`);
+        }
+        return {
+          seconds,
+          rate: nodes / seconds,
+          controllerCpu: percentOfCore(controllerCpu),
+          controllerCpuMsPerNode: (controllerCpu.seconds * 1000) / nodes,
+          programsCpu: percentOfCore({
+            seconds: programCpuSeconds(controller.pid) - windows.programs,
+            wallMs: controllerCpu.wallMs,
+          }),
+          postgresCpu: percentOfCore(windows.postgres.read()),
+          simulatorCpu: percentOfCore(windows.simulator.read()),
+          machineBusy: windows.host.percentOfMachine(),
+          // The controller's main thread (its event loop) runnable but waiting for a CPU, as a share of the phase.
+          controllerRunqueueWait: waitedShare(windows.sched, schedSeconds(controller.pid), seconds),
+          // When the simulator had every request of the phase (the last program call had run), from the scale call.
+          callsSeconds: ((callsDoneAt ?? endedAt) - startedAt) / 1000,
+        };
       };
-      const startedAt = wallNow();
-      await client.scaleEnvironment(ENVIRONMENT, desired);
-      const target = handedOver(await sim.counters()) + nodes;
-      let callsDoneAt: number | undefined;
-      await ctx.deadline.poll(
-        async () => {
-          const [env, counters] = await Promise.all([client.getEnvironment(ENVIRONMENT), sim.counters()]);
-          if (callsDoneAt === undefined && handedOver(counters) >= target) callsDoneAt = wallNow();
-          return done(env.nodes) ? true : undefined;
+
+      let seen: Record<string, number> = {};
+      ctx.log(`scaling ${ENVIRONMENT} from 0 to ${nodes} nodes (provider concurrency ${concurrency})`);
+      const up = await phase(
+        nodes,
+        (states) => {
+          seen = states;
+          return (states.READY ?? 0) >= nodes;
         },
-        POLL_MS,
-        what,
+        (c) => c.created,
+        () => `scaling up: ${JSON.stringify(seen)}`,
       );
-      const endedAt = wallNow();
-      const seconds = (endedAt - startedAt) / 1000;
-      const controllerCpu = windows.controller.read();
-      if (sampler) {
-        ctx.log(`PostgreSQL sessions while scaling to ${desired} (share of 20 ms samples):`);
-        for (const s of await sampler.stop(10))
-          ctx.log(`  ${(s.share * 100).toFixed(0).padStart(4)} %  ${s.statement}`);
-      }
-      return {
-        seconds,
-        rate: nodes / seconds,
-        controllerCpu: percentOfCore(controllerCpu),
-        controllerCpuMsPerNode: (controllerCpu.seconds * 1000) / nodes,
-        programsCpu: percentOfCore({
-          seconds: programCpuSeconds(controller.pid) - windows.programs,
-          wallMs: controllerCpu.wallMs,
-        }),
-        postgresCpu: percentOfCore(windows.postgres.read()),
-        simulatorCpu: percentOfCore(windows.simulator.read()),
-        machineBusy: windows.host.percentOfMachine(),
-        // The controller's main thread (its event loop) runnable but waiting for a CPU, as a share of the phase.
-        controllerRunqueueWait: waitedShare(windows.sched, schedSeconds(controller.pid), seconds),
-        // When the simulator had every request of the phase (the last program call had run), from the scale call.
-        callsSeconds: ((callsDoneAt ?? endedAt) - startedAt) / 1000,
+      ctx.log(
+        `up: ${nodes} READY in ${up.seconds.toFixed(2)} s (${up.rate.toFixed(0)} nodes/s), the last create call at ${up.callsSeconds.toFixed(2)} s`,
+      );
+      await checkUp(client, sim, nodes, ctx.deadline);
+
+      ctx.log(`scaling ${ENVIRONMENT} from ${nodes} to 0`);
+      const down = await phase(
+        0,
+        (states) => {
+          seen = states;
+          return Object.values(states).every((n) => n === 0);
+        },
+        (c) => c.deleted,
+        () => `scaling down: ${JSON.stringify(seen)} not TERMINATED yet`,
+      );
+      ctx.log(
+        `down: ${nodes} TERMINATED in ${down.seconds.toFixed(2)} s (${down.rate.toFixed(0)} nodes/s), the last delete call at ${down.callsSeconds.toFixed(2)} s`,
+      );
+      await checkDown(client, sim, nodes, ctx.deadline);
+
+      const conditions: Conditions = {
+        store,
+        nodes,
+        providerConcurrency: concurrency,
+        program: batch ? 'batch create (one Node run per round) + sh delete' : 'sh script + cat',
       };
-    };
-
-    let seen: Record<string, number> = {};
-    ctx.log(`scaling ${ENVIRONMENT} from 0 to ${nodes} nodes (provider concurrency ${concurrency})`);
-    const up = await phase(
-      nodes,
-      (states) => {
-        seen = states;
-        return (states.READY ?? 0) >= nodes;
-      },
-      (c) => c.created,
-      () => `scaling up: ${JSON.stringify(seen)}`,
-    );
-    ctx.log(
-      `up: ${nodes} READY in ${up.seconds.toFixed(2)} s (${up.rate.toFixed(0)} nodes/s), the last create call at ${up.callsSeconds.toFixed(2)} s`,
-    );
-    await checkUp(client, sim, nodes, ctx.deadline);
-
-    ctx.log(`scaling ${ENVIRONMENT} from ${nodes} to 0`);
-    const down = await phase(
-      0,
-      (states) => {
-        seen = states;
-        return Object.values(states).every((n) => n === 0);
-      },
-      (c) => c.deleted,
-      () => `scaling down: ${JSON.stringify(seen)} not TERMINATED yet`,
-    );
-    ctx.log(
-      `down: ${nodes} TERMINATED in ${down.seconds.toFixed(2)} s (${down.rate.toFixed(0)} nodes/s), the last delete call at ${down.callsSeconds.toFixed(2)} s`,
-    );
-    await checkDown(client, sim, nodes, ctx.deadline);
-
-    const conditions: Conditions = { store, nodes, providerConcurrency: concurrency, program: 'sh script + cat' };
-    const name = (what: string) => `provision.${store}.${what}`;
-    const target = { op: '>=', value: 200 } as const;
-    const both = (key: Exclude<keyof typeof up, 'rate'>, what: string, unit: string): Figure[] => [
-      figure(name(`${what}_up`), up[key], unit, conditions),
-      figure(name(`${what}_down`), down[key], unit, conditions),
-    ];
-    return [
-      figure(name('up_rate'), up.rate, 'nodes/s (0 → READY)', conditions, { target }),
-      figure(name('down_rate'), down.rate, 'nodes/s (READY → TERMINATED)', conditions, { target }),
-      ...both('seconds', 'seconds', 's'),
-      ...both('callsSeconds', 'program_calls_seconds', 's until the last program call reached the simulator'),
-      ...both('controllerCpu', 'controller_cpu', '% of a core'),
-      ...both('controllerCpuMsPerNode', 'controller_cpu_per_node', 'ms of CPU per node'),
-      ...both('programsCpu', 'provider_programs_cpu', '% of a core'),
-      ...both('postgresCpu', 'postgres_cpu', '% of a core'),
-      ...both('simulatorCpu', 'simulator_cpu', '% of a core'),
-      ...both('controllerRunqueueWait', 'controller_runqueue_wait', '% of the phase (main thread waiting for a CPU)'),
-      ...both('machineBusy', 'machine_busy', '% of the machine'),
-      figure(name('raw_spawn_rate'), rawSpawn, 'spawns/s (/bin/sh -c true, before the run)', conditions),
-    ];
-  },
-};
+      const name = (what: string) => `${batch ? 'provision_batch' : 'provision'}.${store}.${what}`;
+      const target = { op: '>=', value: 200 } as const;
+      const both = (key: Exclude<keyof typeof up, 'rate'>, what: string, unit: string): Figure[] => [
+        figure(name(`${what}_up`), up[key], unit, conditions),
+        figure(name(`${what}_down`), down[key], unit, conditions),
+      ];
+      return [
+        figure(name('up_rate'), up.rate, 'nodes/s (0 → READY)', conditions, { target }),
+        figure(name('down_rate'), down.rate, 'nodes/s (READY → TERMINATED)', conditions, { target }),
+        ...both('seconds', 'seconds', 's'),
+        ...both('callsSeconds', 'program_calls_seconds', 's until the last program call reached the simulator'),
+        ...both('controllerCpu', 'controller_cpu', '% of a core'),
+        ...both('controllerCpuMsPerNode', 'controller_cpu_per_node', 'ms of CPU per node'),
+        ...both('programsCpu', 'provider_programs_cpu', '% of a core'),
+        ...both('postgresCpu', 'postgres_cpu', '% of a core'),
+        ...both('simulatorCpu', 'simulator_cpu', '% of a core'),
+        ...both('controllerRunqueueWait', 'controller_runqueue_wait', '% of the phase (main thread waiting for a CPU)'),
+        ...both('machineBusy', 'machine_busy', '% of the machine'),
+        figure(name('raw_spawn_rate'), rawSpawn, 'spawns/s (/bin/sh -c true, before the run)', conditions),
+      ];
+    },
+  };
+}
 
 /** Every node READY with its host's providerId; every host an agent that registered, none refused. */
 async function checkUp(client: BatchClient, sim: SimulatorHandle, nodes: number, deadline: Deadline): Promise<void> {

@@ -134,10 +134,23 @@ export class Spool {
     this.fleet.addNode(node);
     // For `list`: which node this host was created for.
     await writeFile(path.join(this.options.dir, 'hosts', id), nodeId).catch(() => undefined);
-    node.connect().catch(() => {
-      // Refused or closed before its welcome: a node that never came up (the harness sees it in the counters).
-      counters.spoolErrors += 1;
-    });
+    // Refused or closed before its welcome (a thousand hosts booting at once from one address
+    // pass the gateway's limit on connections not yet authenticated): tried again with backoff,
+    // as a real agent does; one that never comes up shows in the counters.
+    void (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await node.connect();
+          return;
+        } catch {
+          if (attempt >= 8 || !this.hosts.has(id)) {
+            counters.spoolErrors += 1;
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** Math.min(attempt, 4) * (0.5 + Math.random())));
+        }
+      }
+    })();
   }
 
   private delete(id: string): void {

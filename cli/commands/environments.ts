@@ -27,6 +27,7 @@ interface CreateOptions {
   deleteCommand?: string;
   listCommand?: string;
   commandTimeout?: number;
+  batchCreate?: boolean;
   shared?: boolean;
 }
 
@@ -64,6 +65,7 @@ function environmentSpec(name: string, options: CreateOptions): CreateEnvironmen
     spec.command = { create: argv(options.createCommand), delete: argv(options.deleteCommand) };
     if (options.listCommand !== undefined) spec.command.list = argv(options.listCommand);
     if (options.commandTimeout !== undefined) spec.command.timeoutSeconds = options.commandTimeout;
+    if (options.batchCreate) spec.command.batchCreate = true;
   }
   return spec;
 }
@@ -103,6 +105,7 @@ export function registerEnvironments(program: Command): void {
     .option('--delete-command <CMD>', 'command provider: the program that deletes a host')
     .option('--list-command <CMD>', 'command provider: the program that lists hosts (adoption after a restart)')
     .option('--command-timeout <SECONDS>', 'command provider: timeout of each program (default 300)', parsePositive)
+    .option('--batch-create', 'command provider: one create run gets every node of a round (a host list, as Slurm)')
     .option('--shared', 'let every user run tasks on it')
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const ctx = contextOf(command);

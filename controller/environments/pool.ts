@@ -24,7 +24,7 @@ import { canMoveTo, stateIn, stateValue } from '../db/state-sql.js';
 import { errorText, type Logger } from '../log.js';
 import { quotaLimit } from '../quotas.js';
 import { loadReadyGroups } from '../scheduler/snapshot.js';
-import { ProviderError, type NodeProvider, type ProvidedHost } from '../providers/provider.js';
+import { ProviderError, type CreateRequest, type NodeProvider, type ProvidedHost } from '../providers/provider.js';
 import { renderUserData } from '../providers/user-data.js';
 import { insertProvisioningNodes } from './node-rows.js';
 import { planPool, type PoolDemand, type PoolNode } from './pool-plan.js';
@@ -82,6 +82,8 @@ interface NodeRow {
   idle_since: string | null;
 }
 
+/** The most nodes one batch create asks for. */
+const BATCH_CREATE_MAX = 500;
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000];
 const ADOPT_EVERY_MS = 60_000;
 
@@ -270,30 +272,46 @@ export class NodePools {
       quotaLimit(env.quotas, 'nodesPerEnvironment'),
       this.deps.config.bootTimeoutMs + 60_000,
     );
+    const request = (node: (typeof made)[number]): CreateRequest => ({
+      nodeId: node.id,
+      name: node.name,
+      environment: env.name,
+      template: env.template,
+      controllerUrl: this.deps.controllerUrl(),
+      registrationToken: node.registrationToken,
+      userData: renderUserData(this.deps.controllerUrl(), node.registrationToken, env.template),
+    });
+    for (const node of made) this.inFlight.add(node.id);
+    const many = provider.createMany?.bind(provider);
+    if (many) {
+      // One call for the round, in parts of at most BATCH_CREATE_MAX nodes.
+      for (let i = 0; i < made.length; i += BATCH_CREATE_MAX) {
+        const part = made.slice(i, i + BATCH_CREATE_MAX);
+        this.enqueue(async () => {
+          try {
+            const hosts = await many(part.map(request), AbortSignal.timeout(this.timeoutOf(env)));
+            const byNode = new Map(hosts.map((h) => [h.nodeId, h.providerId]));
+            await this.recordHosts(
+              env,
+              part.filter((n) => byNode.has(n.id)).map((n) => ({ id: n.id, providerId: byNode.get(n.id)! })),
+            );
+            for (const n of part.filter((x) => !byNode.has(x.id)))
+              await this.createFailed(env, n.id, n.name, 'create named no host for it');
+          } catch (err) {
+            this.deps.log.debug(`${env.name}: create of ${part.length} node(s) failed: ${errorText(err)}`);
+            for (const n of part) await this.createFailed(env, n.id, n.name, providerWords(err));
+          } finally {
+            for (const n of part) this.inFlight.delete(n.id);
+          }
+        });
+      }
+      return;
+    }
     for (const node of made) {
-      this.inFlight.add(node.id);
       this.enqueue(async () => {
-        const signal = AbortSignal.timeout(this.timeoutOf(env));
         try {
-          const userData = renderUserData(this.deps.controllerUrl(), node.registrationToken, env.template);
-          const host = await provider.create(
-            {
-              nodeId: node.id,
-              name: node.name,
-              environment: env.name,
-              template: env.template,
-              controllerUrl: this.deps.controllerUrl(),
-              registrationToken: node.registrationToken,
-              userData,
-            },
-            signal,
-          );
-          // The agent may have registered already: the id is kept whatever the state.
-          await this.deps.store.db.execute(
-            sql`UPDATE nodes SET provider_id = ${host.providerId} WHERE id = ${node.id}`,
-          );
-          this.failures.delete(env.id);
-          this.deps.log.info(`node ${node.name} (${node.id}) of ${env.name}: created as ${host.providerId}`);
+          const host = await provider.create(request(node), AbortSignal.timeout(this.timeoutOf(env)));
+          await this.recordHosts(env, [{ id: node.id, providerId: host.providerId }]);
         } catch (err) {
           this.deps.log.debug(`node ${node.name}: create failed: ${errorText(err)}`);
           await this.createFailed(env, node.id, node.name, providerWords(err));
@@ -302,6 +320,21 @@ export class NodePools {
         }
       });
     }
+  }
+
+  /** The provider's names of created hosts (kept whatever the node's state: its agent may have registered already). */
+  private async recordHosts(
+    env: PoolEnvironmentRow,
+    hosts: readonly { id: string; providerId: string }[],
+  ): Promise<void> {
+    if (hosts.length === 0) return;
+    await this.deps.store.db.execute(sql`
+      UPDATE nodes n SET provider_id = r.provider_id
+      FROM jsonb_to_recordset(${JSON.stringify(hosts.map((h) => ({ id: h.id, provider_id: h.providerId })))}::jsonb)
+        AS r(id text, provider_id text)
+      WHERE n.id = r.id`);
+    this.failures.delete(env.id);
+    for (const h of hosts) this.deps.log.info(`node ${h.id} of ${env.name}: created as ${h.providerId}`);
   }
 
   private async createFailed(env: PoolEnvironmentRow, nodeId: string, name: string, why: string): Promise<void> {

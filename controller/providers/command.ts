@@ -7,6 +7,8 @@
  *                   registrationToken, userData }          stdout { "providerId": "…" }
  *   delete  stdin { action, providerId, environment }     stdout ignored
  *   list    stdin { action, environment }   stdout { "hosts": [{ "providerId", "nodeId"? }] }
+ *   create, with batchCreate: stdin { action, nodes: [ …as above… ] }
+ *                              stdout { "hosts": [{ "nodeId", "providerId" }] }
  *
  * A non-zero exit, a signal, bad JSON or the timeout is a ProviderError carrying the end of the
  * program's stderr. How a program is run (its own process group, killed whole at the timeout,
@@ -22,7 +24,31 @@ export class CommandProvider implements NodeProvider {
     private readonly environment: string,
     private readonly config: CommandProviderConfig,
     private readonly runner: ProgramRunner = inProcessRunner,
-  ) {}
+  ) {
+    if (config.batchCreate) this.createMany = (requests, signal) => this.createBatch(requests, signal);
+  }
+
+  private async createBatch(requests: readonly CreateRequest[], signal: AbortSignal): Promise<ProvidedHost[]> {
+    const out = await this.run(this.config.create, { action: 'create', nodes: requests }, signal);
+    const hosts = (out as { hosts?: unknown } | null)?.hosts;
+    if (!Array.isArray(hosts)) throw new ProviderError('create printed no "hosts" array');
+    const asked = new Set(requests.map((r) => r.nodeId));
+    return hosts.flatMap((h: unknown) => {
+      const host = h as { providerId?: unknown; nodeId?: unknown } | null;
+      const providerId = host?.providerId;
+      const nodeId = host?.nodeId;
+      const ok =
+        typeof providerId === 'string' &&
+        providerId.length > 0 &&
+        providerId.length <= 512 &&
+        typeof nodeId === 'string' &&
+        asked.has(nodeId);
+      return ok ? [{ providerId, nodeId }] : [];
+    });
+  }
+
+  /** With `batchCreate`: one program run for a round of nodes. */
+  readonly createMany?: (requests: readonly CreateRequest[], signal: AbortSignal) => Promise<ProvidedHost[]>;
 
   async create(request: CreateRequest, signal: AbortSignal): Promise<ProvidedHost> {
     const out = await this.run(this.config.create, { action: 'create', ...request }, signal);

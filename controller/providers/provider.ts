@@ -37,6 +37,11 @@ export interface ProvidedHost {
 
 export interface NodeProvider {
   create(request: CreateRequest, signal: AbortSignal): Promise<ProvidedHost>;
+  /**
+   * Optional: several hosts in one call (a cloud's batch API, one program run). A node whose
+   * host is missing from the answer failed to be created.
+   */
+  createMany?(requests: readonly CreateRequest[], signal: AbortSignal): Promise<ProvidedHost[]>;
   delete(providerId: string, signal: AbortSignal): Promise<void>;
   list(signal: AbortSignal): Promise<ProvidedHost[]>;
 }
