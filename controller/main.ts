@@ -215,6 +215,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `Batch controller ${BATCH_VERSION} is running`,
+      `  Console:      ${url}/   (sign in with the admin token)`,
       `  API:          ${url}/v1   (OpenAPI: ${url}/v1/openapi.json)`,
       `  Admin token:  ${token}`,
       `  Local nodes:  ${config.localNodes} agent process(es) in ${config.dataDir}/local-nodes`,
