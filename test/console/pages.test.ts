@@ -102,6 +102,10 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
   await signIn(page, controller.token);
 
   t.test('a failed instance shows its failure reason', async (t) => {
+    await visit(page, `/jobs/${failed.id}`);
+    const reasons = page.getByRole('list', { name: 'Why instances of a failed' });
+    await reasons.waitFor();
+    t.equal(await reasons.textContent(), '3 × the command exited non-zero (exit code 3)', 'on the job page, counted');
     await visit(page, `/jobs/${failed.id}/tasks/a`);
     const cell = page.locator('.instance-grid .cell[data-index="1"]');
     await cell.waitFor();
