@@ -309,6 +309,11 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       ['console-test'],
       'the upload claimed the bucket',
     );
+    // After a reload the form is empty, but the bucket is listed and lists its objects.
+    await page.reload();
+    await page.getByRole('button', { name: 'List the objects in console-test' }).click();
+    await page.getByRole('row', { name: /in\/hello\.txt/ }).waitFor();
+    t.equal(await page.getByLabel('Bucket').inputValue(), 'console-test', 'the form follows the choice');
   });
 
   t.test('the jobs list: pages of 20, filtered by state and by name', async (t) => {

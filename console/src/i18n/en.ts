@@ -294,6 +294,8 @@ export const en = {
   'oss.prefix': 'Prefix',
   'oss.list': 'List',
   'oss.upload': 'Upload a file here',
+  'oss.yourBuckets': 'Your buckets',
+  'oss.listBucket': 'List the objects in {bucket}',
   'oss.key': 'Key',
   'oss.size': 'Size',
   'oss.modified': 'Modified',

@@ -291,6 +291,8 @@ export const zh: Dictionary = {
   'oss.prefix': '前缀',
   'oss.list': '列出',
   'oss.upload': '上传文件到此处',
+  'oss.yourBuckets': '你的存储桶',
+  'oss.listBucket': '列出 {bucket} 中的对象',
   'oss.key': '键',
   'oss.size': '大小',
   'oss.modified': '修改时间',
