@@ -433,13 +433,18 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await page.getByRole('button', { name: 'Create' }).click();
     const row = page.getByRole('row', { name: /pool-a/ });
     await row.waitFor();
+    t.equal(await page.getByLabel('Environment', { exact: true }).inputValue(), '', 'the form is cleared');
     await row.getByLabel('Desired nodes of pool-a').fill('2');
     await row.getByRole('button', { name: 'Scale' }).click();
     await waitFor('the scale', async () => (await client.getEnvironment('pool-a')).desiredNodes === 2, {
       timeoutMs: 10_000,
     });
+    await row.getByRole('button', { name: 'Show nodes' }).click();
+    const panel = page.getByRole('heading', { name: 'Nodes of pool-a' });
+    await panel.waitFor();
     await row.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Delete' }).click();
+    await panel.waitFor({ state: 'detached' });
     await row.waitFor({ state: 'detached' });
     t.notOk(
       (await client.listEnvironments()).items.some((e) => e.name === 'pool-a'),
