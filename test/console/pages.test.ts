@@ -125,7 +125,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     const dialog = page.getByRole('alertdialog');
     t.match(await dialog.textContent(), 'Stop job "sleeper"?', 'asks first');
-    await dialog.getByRole('button', { name: 'Yes, Stop' }).click();
+    await dialog.getByRole('button', { name: 'Yes, stop' }).click();
     await page.locator('.page-title .badge.st-STOPPED').waitFor({ timeout: 30_000 });
     t.equal((await client.getJob(sleeper.id)).state, 'STOPPED');
   });
@@ -396,7 +396,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await waitFinished(client, once.id);
     await visit(page, `/jobs/${once.id}`);
     await page.getByRole('button', { name: 'Restart', exact: true }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Restart' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, restart' }).click();
     await waitFor('a second attempt', async () => (await client.getInstance(once.id, 'a', 0)).attempts.length === 2, {
       timeoutMs: 30_000,
       intervalMs: 100,
@@ -419,7 +419,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       .getByRole('row', { name: /scratch/ })
       .getByRole('button', { name: 'Delete' })
       .click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete' }).click();
     await page.getByRole('row', { name: /scratch/ }).waitFor({ state: 'detached' });
     t.same(
       (await client.listTemplates()).items.map((tpl) => tpl.name),
@@ -443,7 +443,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     const panel = page.getByRole('heading', { name: 'Nodes of pool-a' });
     await panel.waitFor();
     await row.getByRole('button', { name: 'Delete' }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete' }).click();
     await panel.waitFor({ state: 'detached' });
     await row.waitFor({ state: 'detached' });
     t.notOk(
