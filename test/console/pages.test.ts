@@ -159,6 +159,18 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       ],
     });
     t.teardown(() => client.stopJob(wide.id));
+    // The edge's label fits between the boxes it joins, not hidden under them.
+    await visit(page, `/jobs/${wide.id}`);
+    const label = page.locator('.react-flow__edge-text');
+    await label.waitFor();
+    t.equal(await label.textContent(), 'on success · whole task');
+    const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+    const [first, many, text] = await Promise.all([
+      box('.react-flow__node[data-id="first"]'),
+      box('.react-flow__node[data-id="many"]'),
+      box('.react-flow__edge-text'),
+    ]);
+    t.ok(first.x + first.width <= text.x && text.x + text.width <= many.x, 'the edge label is between the boxes');
     await visit(page, `/jobs/${wide.id}/tasks/many`);
     await page.locator('.instance-grid .cell[data-index="99"]').waitFor();
     t.equal(await page.locator('.instance-grid .cell').count(), 100);
