@@ -403,6 +403,35 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     t.same(own.problems, []);
   });
 
+  t.test('signed in on a later page, Back shows the earlier page signed in', async (t) => {
+    const own = await openConsole(browser, controller.url);
+    await own.page.goto(`/jobs/${failed.id}/tasks/a`);
+    await own.page.getByLabel('API token').waitFor();
+    await own.page.goto(`/jobs/${failed.id}`);
+    await own.page.getByLabel('API token').fill(controller.token);
+    await own.page.getByRole('button', { name: 'Sign in' }).click();
+    await own.page.locator('.page-title .badge.st-FAILED').waitFor();
+    await own.page.goBack();
+    await own.page.locator('.instance-grid .cell').first().waitFor();
+    t.equal(await own.page.getByLabel('API token').count(), 0, 'no sign-in form');
+    t.match(own.page.url(), /\/tasks\/a$/);
+    // Playwright's Chromium keeps no back-forward cache, which restores a page as it was left (a
+    // sign-in form): here the tab signs out, and a restore of this page is played by hand.
+    await own.page.evaluate(() => {
+      sessionStorage.removeItem('batch.token');
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    });
+    await own.page.getByLabel('API token').waitFor();
+    await own.page.evaluate((token) => {
+      sessionStorage.setItem('batch.token', token);
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    }, controller.token);
+    await own.page.locator('.instance-grid .cell').first().waitFor();
+    t.pass("a page restored from the cache takes the tab's current session");
+    t.same(own.problems, []);
+    await own.page.context().close();
+  });
+
   t.test('a failed job restarts from its page', async (t) => {
     const once = await client.submitJob({ name: 'fails-once', tasks: [{ name: 'a', command: 'exit 1' }] });
     await waitFinished(client, once.id);
