@@ -26,7 +26,8 @@ export function layoutDag(
   edges: readonly { from: string; to: string }[],
 ): Map<string, { x: number; y: number }> {
   const graph = new layoutLibrary.graphlib.Graph();
-  graph.setGraph({ rankdir: 'LR', nodesep: 30, ranksep: 80 });
+  // Wide enough between ranks for an edge's condition ("on failure · same instance") to show whole.
+  graph.setGraph({ rankdir: 'LR', nodesep: 30, ranksep: 190 });
   graph.setDefaultEdgeLabel(() => ({}));
   for (const id of nodes) graph.setNode(id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const edge of edges) graph.setEdge(edge.from, edge.to);

@@ -3,7 +3,7 @@
  * URL or localStorage), and one BatchClient built from it. A 401 from any call ends the session
  * and returns to sign-in with the reason.
  */
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiRequestError, BatchClient } from '../../sdk/index.js';
 import type { MessageKey } from './i18n/en.js';
 
@@ -34,6 +34,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [token, setToken] = useState(() => sessionStorage.getItem(TOKEN_KEY));
   const [admin, setAdmin] = useState(() => sessionStorage.getItem(ADMIN_KEY) === 'true');
   const [endedBecause, setEndedBecause] = useState<MessageKey | undefined>(undefined);
+
+  // Back or Forward may restore an earlier page of this tab from the browser's cache as it was
+  // left: a sign-in form although the tab has signed in since (or a page after a sign-out). The
+  // tab's sessionStorage is current, so the restored page takes its session from there.
+  useEffect(() => {
+    const onPageShow = (event: PageTransitionEvent) => {
+      if (!event.persisted) return;
+      setAdmin(sessionStorage.getItem(ADMIN_KEY) === 'true');
+      setToken(sessionStorage.getItem(TOKEN_KEY));
+    };
+    window.addEventListener('pageshow', onPageShow);
+    return () => {
+      window.removeEventListener('pageshow', onPageShow);
+    };
+  }, []);
 
   const signOut = useCallback((reason?: MessageKey) => {
     sessionStorage.removeItem(TOKEN_KEY);

@@ -102,6 +102,10 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
   await signIn(page, controller.token);
 
   t.test('a failed instance shows its failure reason', async (t) => {
+    await visit(page, `/jobs/${failed.id}`);
+    const reasons = page.getByRole('list', { name: 'Why instances of a failed' });
+    await reasons.waitFor();
+    t.equal(await reasons.textContent(), '3 × the command exited non-zero (exit code 3)', 'on the job page, counted');
     await visit(page, `/jobs/${failed.id}/tasks/a`);
     const cell = page.locator('.instance-grid .cell[data-index="1"]');
     await cell.waitFor();
@@ -121,7 +125,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     const dialog = page.getByRole('alertdialog');
     t.match(await dialog.textContent(), 'Stop job "sleeper"?', 'asks first');
-    await dialog.getByRole('button', { name: 'Yes, Stop' }).click();
+    await dialog.getByRole('button', { name: 'Yes, stop' }).click();
     await page.locator('.page-title .badge.st-STOPPED').waitFor({ timeout: 30_000 });
     t.equal((await client.getJob(sleeper.id)).state, 'STOPPED');
   });
@@ -155,6 +159,18 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       ],
     });
     t.teardown(() => client.stopJob(wide.id));
+    // The edge's label fits between the boxes it joins, not hidden under them.
+    await visit(page, `/jobs/${wide.id}`);
+    const label = page.locator('.react-flow__edge-text');
+    await label.waitFor();
+    t.equal(await label.textContent(), 'on success · whole task');
+    const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+    const [first, many, text] = await Promise.all([
+      box('.react-flow__node[data-id="first"]'),
+      box('.react-flow__node[data-id="many"]'),
+      box('.react-flow__edge-text'),
+    ]);
+    t.ok(first.x + first.width <= text.x && text.x + text.width <= many.x, 'the edge label is between the boxes');
     await visit(page, `/jobs/${wide.id}/tasks/many`);
     await page.locator('.instance-grid .cell[data-index="99"]').waitFor();
     t.equal(await page.locator('.instance-grid .cell').count(), 100);
@@ -305,6 +321,11 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       ['console-test'],
       'the upload claimed the bucket',
     );
+    // After a reload the form is empty, but the bucket is listed and lists its objects.
+    await page.reload();
+    await page.getByRole('button', { name: 'List the objects in console-test' }).click();
+    await page.getByRole('row', { name: /in\/hello\.txt/ }).waitFor();
+    t.equal(await page.getByLabel('Bucket').inputValue(), 'console-test', 'the form follows the choice');
   });
 
   t.test('the jobs list: pages of 20, filtered by state and by name', async (t) => {
@@ -382,12 +403,41 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     t.same(own.problems, []);
   });
 
+  t.test('signed in on a later page, Back shows the earlier page signed in', async (t) => {
+    const own = await openConsole(browser, controller.url);
+    await own.page.goto(`/jobs/${failed.id}/tasks/a`);
+    await own.page.getByLabel('API token').waitFor();
+    await own.page.goto(`/jobs/${failed.id}`);
+    await own.page.getByLabel('API token').fill(controller.token);
+    await own.page.getByRole('button', { name: 'Sign in' }).click();
+    await own.page.locator('.page-title .badge.st-FAILED').waitFor();
+    await own.page.goBack();
+    await own.page.locator('.instance-grid .cell').first().waitFor();
+    t.equal(await own.page.getByLabel('API token').count(), 0, 'no sign-in form');
+    t.match(own.page.url(), /\/tasks\/a$/);
+    // Playwright's Chromium keeps no back-forward cache, which restores a page as it was left (a
+    // sign-in form): here the tab signs out, and a restore of this page is played by hand.
+    await own.page.evaluate(() => {
+      sessionStorage.removeItem('batch.token');
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    });
+    await own.page.getByLabel('API token').waitFor();
+    await own.page.evaluate((token) => {
+      sessionStorage.setItem('batch.token', token);
+      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    }, controller.token);
+    await own.page.locator('.instance-grid .cell').first().waitFor();
+    t.pass("a page restored from the cache takes the tab's current session");
+    t.same(own.problems, []);
+    await own.page.context().close();
+  });
+
   t.test('a failed job restarts from its page', async (t) => {
     const once = await client.submitJob({ name: 'fails-once', tasks: [{ name: 'a', command: 'exit 1' }] });
     await waitFinished(client, once.id);
     await visit(page, `/jobs/${once.id}`);
     await page.getByRole('button', { name: 'Restart', exact: true }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Restart' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, restart' }).click();
     await waitFor('a second attempt', async () => (await client.getInstance(once.id, 'a', 0)).attempts.length === 2, {
       timeoutMs: 30_000,
       intervalMs: 100,
@@ -410,7 +460,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       .getByRole('row', { name: /scratch/ })
       .getByRole('button', { name: 'Delete' })
       .click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete' }).click();
     await page.getByRole('row', { name: /scratch/ }).waitFor({ state: 'detached' });
     t.same(
       (await client.listTemplates()).items.map((tpl) => tpl.name),
@@ -424,13 +474,18 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await page.getByRole('button', { name: 'Create' }).click();
     const row = page.getByRole('row', { name: /pool-a/ });
     await row.waitFor();
+    t.equal(await page.getByLabel('Environment', { exact: true }).inputValue(), '', 'the form is cleared');
     await row.getByLabel('Desired nodes of pool-a').fill('2');
     await row.getByRole('button', { name: 'Scale' }).click();
     await waitFor('the scale', async () => (await client.getEnvironment('pool-a')).desiredNodes === 2, {
       timeoutMs: 10_000,
     });
+    await row.getByRole('button', { name: 'Show nodes' }).click();
+    const panel = page.getByRole('heading', { name: 'Nodes of pool-a' });
+    await panel.waitFor();
     await row.getByRole('button', { name: 'Delete' }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, Delete' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Yes, delete' }).click();
+    await panel.waitFor({ state: 'detached' });
     await row.waitFor({ state: 'detached' });
     t.notOk(
       (await client.listEnvironments()).items.some((e) => e.name === 'pool-a'),

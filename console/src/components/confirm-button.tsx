@@ -2,6 +2,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../i18n/i18n.js';
 
+/** "Yes, stop", not "Yes, Stop": the button's label continues the sentence. */
+const lowerFirst = (label: string) => label.charAt(0).toLocaleLowerCase() + label.slice(1);
+
 export function ConfirmButton({
   label,
   question,
@@ -65,7 +68,7 @@ export function ConfirmButton({
                   void onConfirm();
                 }}
               >
-                {t('action.confirm', { action: label })}
+                {t('action.confirm', { action: lowerFirst(label) })}
               </button>
             </div>
           </div>

@@ -49,6 +49,15 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
+/** `{n} job` or `{n} jobs`: the `.one` or `.other` form of a message, chosen by the count. */
+export function plural(
+  t: Translate,
+  base: 'admin.usageJobs' | 'admin.usageEnvironments' | 'admin.usageSchedules',
+  n: number,
+): string {
+  return t(n === 1 ? `${base}.one` : `${base}.other`, { n });
+}
+
 export function useI18n(): I18n {
   const i18n = useContext(I18nContext);
   if (!i18n) throw new Error('useI18n outside I18nProvider');

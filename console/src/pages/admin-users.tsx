@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { User } from '../../../sdk/index.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { ShownOnce } from '../components/shown-once.js';
-import { useT } from '../i18n/i18n.js';
+import { plural, useT } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/en.js';
 import { useAction, useApi } from '../use-api.js';
 
@@ -58,9 +58,9 @@ export function AdminUsers() {
               <td>{user.admin ? t('admin.admin') : t('admin.member')}</td>
               <td>
                 {t('admin.usageText', {
-                  jobs: user.usage.jobs,
-                  envs: user.usage.computeEnvironments,
-                  schedules: user.usage.schedules,
+                  jobs: plural(t, 'admin.usageJobs', user.usage.jobs),
+                  envs: plural(t, 'admin.usageEnvironments', user.usage.computeEnvironments),
+                  schedules: plural(t, 'admin.usageSchedules', user.usage.schedules),
                 })}
               </td>
               <td>

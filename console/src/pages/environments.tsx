@@ -18,6 +18,8 @@ export function EnvironmentsPage() {
   const [open, setOpen] = useState<string | undefined>(undefined);
   const [token, setToken] = useState<{ environment: string; token: string } | undefined>(undefined);
   const action = useAction();
+  // The nodes panel closes when its environment is deleted (here or elsewhere).
+  const shown = environments.data?.items.some((env) => env.name === open) ? open : undefined;
   return (
     <section>
       <PageTitle title={t('environments.title')} />
@@ -97,7 +99,11 @@ export function EnvironmentsPage() {
                     question={t('environments.confirmDelete', { name: env.name })}
                     danger
                     onConfirm={async () => {
-                      await action.run((c) => c.deleteEnvironment(env.name));
+                      const deleted = await action.run(async (c) => {
+                        await c.deleteEnvironment(env.name);
+                        return true;
+                      });
+                      if (deleted && open === env.name) setOpen(undefined);
                       environments.reload();
                     }}
                   />
@@ -107,10 +113,13 @@ export function EnvironmentsPage() {
           ))}
         </tbody>
       </table>
-      {open && (
+      {shown && (
         <>
-          <h2>{t('environments.nodesOf', { name: open })}</h2>
-          <NodeTable nodes={(nodes.data?.items ?? []).filter((n) => n.environment === open)} onChanged={nodes.reload} />
+          <h2>{t('environments.nodesOf', { name: shown })}</h2>
+          <NodeTable
+            nodes={(nodes.data?.items ?? []).filter((n) => n.environment === shown)}
+            onChanged={nodes.reload}
+          />
         </>
       )}
       <CreateForm onCreated={environments.reload} />
@@ -201,21 +210,23 @@ function createRequest(draft: CreateDraft): CreateEnvironment {
   return spec;
 }
 
+const EMPTY_DRAFT: CreateDraft = {
+  name: '',
+  type: 'managed',
+  provider: 'local',
+  desiredNodes: '1',
+  maxNodes: '',
+  idleTimeoutSeconds: '',
+  cpu: '',
+  createCommand: '',
+  deleteCommand: '',
+  listCommand: '',
+  shared: false,
+};
+
 function CreateForm({ onCreated }: { onCreated: () => void }) {
   const t = useT();
-  const [draft, setDraft] = useState<CreateDraft>({
-    name: '',
-    type: 'managed',
-    provider: 'local',
-    desiredNodes: '1',
-    maxNodes: '',
-    idleTimeoutSeconds: '',
-    cpu: '',
-    createCommand: '',
-    deleteCommand: '',
-    listCommand: '',
-    shared: false,
-  });
+  const [draft, setDraft] = useState<CreateDraft>(EMPTY_DRAFT);
   const action = useAction();
   const problems = problemsByField(action.error);
   const text = (field: keyof CreateDraft, label: string, id: string) => (
@@ -243,7 +254,10 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
         void action
           .run((c) => c.createEnvironment(createRequest(draft)))
           .then((created) => {
-            if (created) onCreated();
+            if (!created) return;
+            // Cleared, so the next environment does not start from this one's name.
+            setDraft(EMPTY_DRAFT);
+            onCreated();
           });
       }}
     >

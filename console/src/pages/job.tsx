@@ -5,6 +5,7 @@ import { JobActions } from '../components/job-actions.js';
 import { JobDag } from '../components/job-dag.js';
 import { PageTitle } from '../components/page-title.js';
 import { StateBadge } from '../components/state-badge.js';
+import { TaskFailures } from '../components/task-failures.js';
 import { formatDuration, formatTime } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Link, pathOf, useRouter } from '../router.js';
@@ -74,6 +75,7 @@ export function JobPage({ id }: { id: string }) {
             <th scope="col">{t('jobs.instances')}</th>
             <th scope="col">{t('task.template')}</th>
             <th scope="col">{t('task.command')}</th>
+            <th scope="col">{t('job.failures')}</th>
           </tr>
         </thead>
         <tbody>
@@ -92,6 +94,13 @@ export function JobPage({ id }: { id: string }) {
               <td>{task.template ?? '—'}</td>
               <td>
                 <code>{task.command}</code>
+              </td>
+              <td>
+                {(task.counts.FAILED ?? 0) > 0 ? (
+                  <TaskFailures jobId={job.id} task={task.name} failed={task.counts.FAILED ?? 0} />
+                ) : (
+                  '—'
+                )}
               </td>
             </tr>
           ))}

@@ -34,7 +34,7 @@ function metricsText(node: Node, t: Translate): string {
   if (m.memoryUsedMiB !== undefined && m.memoryTotalMiB !== undefined)
     parts.push(t('nodes.memoryUse', { used: m.memoryUsedMiB, total: m.memoryTotalMiB }));
   if (m.diskFreeMiB !== undefined && m.diskTotalMiB !== undefined)
-    parts.push(t('nodes.diskFree', { free: m.diskFreeMiB, total: m.diskTotalMiB }));
+    parts.push(t('nodes.diskUse', { used: m.diskTotalMiB - m.diskFreeMiB, total: m.diskTotalMiB }));
   return parts.join(' · ');
 }
 

@@ -89,6 +89,35 @@ export function OssPage() {
         </label>
       </form>
       {buckets.data?.items.length === 0 && <p className="hint">{t('oss.noBuckets')}</p>}
+      {buckets.data && buckets.data.items.length > 0 && (
+        <>
+          <h2>{t('oss.yourBuckets')}</h2>
+          <ul className="bucket-list">
+            {buckets.data.items.map((b) => (
+              <li key={b.name}>
+                <button
+                  type="button"
+                  className={`link${shown?.bucket === b.name ? ' current' : ''}`}
+                  aria-label={t('oss.listBucket', { bucket: b.name })}
+                  aria-pressed={shown?.bucket === b.name}
+                  onClick={() => {
+                    setBucket(b.name);
+                    setPrefix('');
+                    setShown({ bucket: b.name, prefix: '' });
+                  }}
+                >
+                  {b.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {shown && (
+        <h2>
+          <code>{`oss://${shown.bucket}/${shown.prefix}`}</code>
+        </h2>
+      )}
       {objects.data && (
         <table>
           <thead>
