@@ -7,6 +7,10 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config.js';
+import { isProcessOf } from './process-check.js';
+
+/** What the lock's holder must be running (not another process that got a dead controller's pid). */
+const CONTROLLER_PROGRAM = /batch-controller|controller[\\/]main\.js/;
 
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
@@ -22,7 +26,7 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isController(holder))
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessOf(holder, CONTROLLER_PROGRAM))
         throw new ConfigError(
           `BATCH_DATA_DIR=${dataDir}: another controller (pid ${holder}) uses this data dir; stop it, or give this one a data dir of its own (several controllers share a PostgreSQL database through BATCH_DATABASE_URL, never a data dir)`,
         );
@@ -30,19 +34,4 @@ export function lockDataDir(dataDir: string): () => void {
     }
   }
   throw new ConfigError(`BATCH_DATA_DIR=${dataDir}: could not take ${file}`);
-}
-
-/** A live process that is a controller (not another one that got a dead controller's pid). */
-function isController(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    return /batch-controller|controller[\\/]main\.js/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    // No /proc (not Linux): a live pid is taken at its word.
-    return true;
-  }
 }

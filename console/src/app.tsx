@@ -1,5 +1,6 @@
 /** The shell: sign-in when there is no session, else the navigation and the page the path names. */
 import type { ReactNode } from 'react';
+import { LanguageSelect } from './components/language-select.js';
 import { useI18n } from './i18n/i18n.js';
 import type { MessageKey } from './i18n/en.js';
 import { AdminPage } from './pages/admin.js';
@@ -79,7 +80,7 @@ export function App() {
 }
 
 function Header({ admin, path, onSignOut }: { admin: boolean; path: string; onSignOut: () => void }) {
-  const { t, locale, setLocale } = useI18n();
+  const { t } = useI18n();
   return (
     <header className="top">
       <Link to="/jobs" className="brand">
@@ -96,18 +97,7 @@ function Header({ admin, path, onSignOut }: { admin: boolean; path: string; onSi
         })}
       </nav>
       <div className="top-right">
-        <label>
-          <span className="visually-hidden">{t('language.label')}</span>
-          <select
-            value={locale}
-            onChange={(event) => {
-              setLocale(event.target.value === 'zh' ? 'zh' : 'en');
-            }}
-          >
-            <option value="en">English</option>
-            <option value="zh">简体中文</option>
-          </select>
-        </label>
+        <LanguageSelect labelHidden />
         <button type="button" onClick={onSignOut}>
           {t('action.signOut')}
         </button>

@@ -19,8 +19,6 @@ import { countedEnvironments } from './counted.js';
 import { lockKey } from '../db/locks.js';
 import { quotaLimit } from '../quotas.js';
 
-export { AUTO_PREFIX, autoEnvironmentName } from './auto-name.js';
-
 /** A task whose environment is a name (or the default): what is stored and placed. */
 export type NamedTask = Omit<ResolvedTask, 'computeEnvironment'> & { computeEnvironment?: string };
 

@@ -142,22 +142,21 @@ export async function createEnvironment(
  * is named and `unmanaged` (hand-joined nodes) when none is; `manual` is the old name of `none`.
  */
 function environmentShape(caller: Caller, body: CreateEnvironmentRequest) {
-  // `--type managed --provider manual` was how hand-joined environments were made: still so.
   if (body.type === 'managed' && body.provider === 'none')
     throw new BatchError(
       'VALIDATION',
       'provider: a managed environment needs a provider that makes its nodes (local or command); for nodes that join by hand, use type unmanaged',
       'provider',
     );
-  const named: ProviderName | undefined = body.provider === 'manual' ? 'none' : body.provider;
-  const provider: ProviderName = named ?? (body.type === 'managed' || body.type === 'auto' ? 'local' : 'none');
-  // `--type managed --provider manual` was how hand-joined environments were made.
+  // `manual` is the old name of `none`, and `--type managed --provider manual` the old way to make
+  // a hand-joined environment: still so.
+  const provider: ProviderName =
+    body.provider === 'manual'
+      ? 'none'
+      : (body.provider ?? (body.type === 'managed' || body.type === 'auto' ? 'local' : 'none'));
+  const legacyHandJoined = body.type === 'managed' && body.provider === 'manual';
   const effectiveType: EnvironmentType =
-    body.type === undefined || (body.type === 'managed' && provider === 'none')
-      ? provider === 'none'
-        ? 'unmanaged'
-        : 'managed'
-      : body.type;
+    body.type === undefined || legacyHandJoined ? (provider === 'none' ? 'unmanaged' : 'managed') : body.type;
   if (effectiveType !== 'unmanaged' && provider === 'none')
     throw new BatchError(
       'VALIDATION',

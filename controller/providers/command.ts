@@ -81,7 +81,8 @@ export class CommandProvider implements NodeProvider {
       signal,
     );
     const tail = outcome.stderrTail ? `: ${outcome.stderrTail}` : '';
-    if (signal.aborted && outcome.failure === `${program} was cancelled`)
+    // The signal is the call's deadline: a cancel is its timeout, said as such.
+    if (outcome.cancelled)
       throw new ProviderError(`${program} did not finish within its timeout (${this.config.timeoutSeconds} s)${tail}`);
     if (outcome.failure) throw new ProviderError(`${outcome.failure}${tail}`);
     if (outcome.code !== 0)

@@ -26,8 +26,11 @@ import type { NodeTemplate } from '../../protocol/api.js';
 import type { Logger } from '../log.js';
 import type { CreateRequest, NodeProvider, ProvidedHost } from './provider.js';
 import { ProviderError } from './provider.js';
+import { alive, isProcessOf } from '../process-check.js';
 
 const AGENT_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../agent/main.js');
+/** What an adopted pid must be running: a batch agent (guards against a recycled pid). */
+const AGENT_PROGRAM = /batch-agent|agent[\\/]main\.js/;
 const RESTART_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** How long a deleted host's agent has to stop its instances before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -253,7 +256,7 @@ function inherited(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 function runningAgent(dir: string): number | undefined {
   try {
     const pid = Number(readFileSync(path.join(dir, 'agent.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && alive(pid) && isAgentProcess(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isProcessOf(pid, AGENT_PROGRAM) ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -265,22 +268,4 @@ async function stopProcess(pid: number, graceMs: number, signal: AbortSignal): P
   const deadline = Date.now() + graceMs;
   while (alive(pid) && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Guards against a recycled pid: only adopt a process that is really a batch agent. */
-function isAgentProcess(pid: number): boolean {
-  try {
-    return /batch-agent|agent[\\/]main\.js/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return process.platform !== 'linux';
-  }
 }

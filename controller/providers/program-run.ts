@@ -19,6 +19,8 @@ export interface ProgramOutcome {
   stderrTail: string;
   /** Why it was stopped or could not run (timeout, too much output, not found). */
   failure?: string;
+  /** Stopped because the caller cancelled it (its own deadline, usually). */
+  cancelled?: boolean;
 }
 
 export interface ProgramRequest {
@@ -54,7 +56,9 @@ export function runProgram(request: ProgramRequest, cancel?: AbortSignal): Promi
     const timer = setTimeout(() => {
       stop(`${program} did not finish within its timeout (${Math.round(request.timeoutMs / 1000)} s)`);
     }, request.timeoutMs);
+    let cancelled = false;
     const onCancel = () => {
+      cancelled = true;
       stop(`${program} was cancelled`);
     };
     cancel?.addEventListener('abort', onCancel, { once: true });
@@ -82,6 +86,7 @@ export function runProgram(request: ProgramRequest, cancel?: AbortSignal): Promi
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderrTail: stderr.toString('utf8').trim(),
         ...(failure !== undefined ? { failure } : {}),
+        ...(cancelled ? { cancelled } : {}),
       });
     });
   });

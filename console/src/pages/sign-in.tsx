@@ -2,11 +2,12 @@
 import { useState } from 'react';
 import { ApiRequestError } from '../../../sdk/index.js';
 import { ErrorMessage } from '../components/error-message.js';
+import { LanguageSelect } from '../components/language-select.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useSessionState } from '../session.js';
 
 export function SignInPage() {
-  const { t, locale, setLocale } = useI18n();
+  const { t } = useI18n();
   const { signIn, endedBecause } = useSessionState();
   const [token, setToken] = useState('');
   const [error, setError] = useState<unknown>(undefined);
@@ -58,18 +59,7 @@ export function SignInPage() {
         <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
           {t('action.signIn')}
         </button>
-        <label className="language">
-          <span>{t('language.label')}</span>
-          <select
-            value={locale}
-            onChange={(event) => {
-              setLocale(event.target.value === 'zh' ? 'zh' : 'en');
-            }}
-          >
-            <option value="en">English</option>
-            <option value="zh">简体中文</option>
-          </select>
-        </label>
+        <LanguageSelect className="language" />
       </form>
     </main>
   );
