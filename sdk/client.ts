@@ -18,7 +18,7 @@ import type {
   TokenInfo,
   User,
 } from '../protocol/api.js';
-import type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
+import type { JobSpec, JobSpecInput, TemplateSpec } from '../protocol/spec.js';
 import { ConnectionError } from './errors.js';
 import { paginate } from './paginate.js';
 import { serverSentEvents } from './server-sent-events.js';
@@ -75,6 +75,11 @@ export class BatchClient {
 
   getJob(id: string): Promise<Job> {
     return this.http.json('GET', jobPath(id));
+  }
+
+  /** The job's spec as it was submitted (templates named, not expanded). */
+  getJobSpec(id: string): Promise<JobSpec> {
+    return this.http.json('GET', `${jobPath(id)}/spec`);
   }
 
   stopJob(id: string): Promise<Job> {

@@ -35,4 +35,4 @@ export type {
   TokenInfo,
   User,
 } from '../protocol/api.js';
-export type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
+export type { JobSpec, JobSpecInput, TemplateSpec } from '../protocol/spec.js';

@@ -11,6 +11,7 @@ import { restartJob } from '../jobs/restart.js';
 import { stopJob } from '../jobs/stop.js';
 import { logJobSubmitted } from '../jobs/submitted-log.js';
 import { submitJob } from '../jobs/submit.js';
+import { getJobSpec } from '../jobs/spec.js';
 import { getJob, listJobs } from '../jobs/view.js';
 import { logStream, findAttempt } from '../logs/read.js';
 import type { AppEnv } from './auth.js';
@@ -117,6 +118,29 @@ export function jobRoutes(deps: AppDeps) {
       responses: { 200: json(jobSchema, 'The job') },
     },
     async (c) => c.json(await visibleJob(c)),
+  );
+
+  serve(
+    app,
+    {
+      method: 'get',
+      path: '/{id}/spec',
+      operationId: 'getJobSpec',
+      summary: "Get a job's spec as it was submitted",
+      description:
+        'What was posted to `POST /v1/jobs`, as validated: templates named, not expanded; only the ' +
+        "job's `priority` default filled in (`GET /v1/jobs/{id}` shows the tasks as they run).",
+      tags,
+      request: { params: jobPath },
+      responses: { 200: json(jobSpecSchema, 'The job spec') },
+    },
+    async (c) => {
+      const id = c.req.param('id');
+      const caller = c.get('caller');
+      const spec = await getJobSpec(deps.store, id, caller.id, caller.admin);
+      if (!spec) throw notFound('job', id);
+      return c.json(spec);
+    },
   );
 
   // Commands write intent; the answer shows the states the scheduler's next pass derived from it.

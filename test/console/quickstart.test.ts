@@ -88,6 +88,22 @@ t.test('the quick start, end to end in the console', { skip: unavailable ?? fals
   t.equal(await page.locator('.react-flow__node.st-SUCCEEDED').count(), 2, 'both tasks are green in the DAG');
   t.match(await page.locator('.react-flow__node', { hasText: 'hello' }).first().textContent(), '2/2 done');
   await screenshot(page, 'job-succeeded');
+  t.same(
+    JSON.parse((await page.getByTestId('job-spec').textContent()) ?? ''),
+    { ...(preview as object), priority: 0 },
+    'the job page shows the spec the builder posted (and the default priority)',
+  );
+
+  // The DAG is reachable by keyboard: Tab reaches a task's name, Enter opens that task.
+  let tabs = 0;
+  while (!(await page.evaluate(() => document.activeElement?.classList.contains('dag-task-link') ?? false))) {
+    if (++tabs > 60) throw new Error('Tab never reached a task in the DAG');
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForURL(new RegExp(`/jobs/${jobId}/tasks/[^/]+$`));
+  await page.goBack();
+  await page.locator('.react-flow__node.st-SUCCEEDED').nth(1).waitFor();
 
   // An instance's attempts, then its stdout.
   await page.getByRole('row', { name: /hello/ }).getByRole('link', { name: 'hello' }).click();

@@ -1,6 +1,8 @@
 /**
  * A job's DAG: one box per task, coloured by its state, with its instance counts; edges say their
- * condition. Read-only; clicking a task opens its instances.
+ * condition. Read-only; clicking a task opens its instances. Each task's name is a link, so the
+ * keyboard reaches every task with Tab and opens it with Enter (xyflow's own node focus only
+ * selects, and selection is off here).
  */
 import { Background, Controls, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
 import { useMemo } from 'react';
@@ -8,7 +10,7 @@ import type { Job } from '../../../sdk/index.js';
 import { layoutDag } from '../dag-layout.js';
 import { useT } from '../i18n/i18n.js';
 import { useFlowLabels } from './flow-labels.js';
-import { pathOf, useRouter } from '../router.js';
+import { Link, pathOf, useRouter } from '../router.js';
 import { edgeLabel, type Condition } from './edge-label.js';
 
 export function JobDag({ job }: { job: Job }) {
@@ -35,11 +37,15 @@ export function JobDag({ job }: { job: Job }) {
     targetPosition: Position.Left,
     draggable: false,
     connectable: false,
+    // The link inside is the tab stop; a focusable box around it would be a second, silent one.
+    focusable: false,
     ariaLabel: t('dag.taskLabel', { name: task.name, state: t(`state.${task.state}`) }),
     data: {
       label: (
         <div>
-          <strong>{task.name}</strong>
+          <Link to={pathOf('jobs', job.id, 'tasks', task.name)} className="dag-task-link">
+            <strong>{task.name}</strong>
+          </Link>
           <div>{t(`state.${task.state}`)}</div>
           <div className="dag-counts">
             {t('dag.counts', {
@@ -74,7 +80,9 @@ export function JobDag({ job }: { job: Job }) {
         elementsSelectable={false}
         proOptions={{ hideAttribution: true }}
         ariaLabelConfig={flowLabels}
-        onNodeClick={(_event, node) => {
+        onNodeClick={(event, node) => {
+          // A click on the name's link has navigated already.
+          if (event.target instanceof Element && event.target.closest('a')) return;
           navigate(pathOf('jobs', job.id, 'tasks', node.id));
         }}
       >

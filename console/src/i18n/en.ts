@@ -83,7 +83,7 @@ export const en = {
   'job.failuresOf': 'Why instances of {task} failed',
   'job.failureCount': '{count} × {reason}',
   'job.failureUnknown': 'no reason recorded',
-  'job.spec': 'Spec as stored',
+  'job.spec': 'Spec as submitted',
   'dag.taskLabel': 'Task {name}: {state}',
   'dag.counts': '{done}/{total} done · {running} running · {failed} failed',
 

@@ -80,7 +80,7 @@ export const zh: Dictionary = {
   'job.failuresOf': '{task} 的实例失败原因',
   'job.failureCount': '{count} × {reason}',
   'job.failureUnknown': '未记录原因',
-  'job.spec': '已保存的作业定义',
+  'job.spec': '提交的作业定义',
   'dag.taskLabel': '任务 {name}：{state}',
   'dag.counts': '完成 {done}/{total} · 运行 {running} · 失败 {failed}',
 

@@ -1,4 +1,4 @@
-/** One job: its DAG coloured by state, counts, its tasks, its spec as stored; live while it runs. */
+/** One job: its DAG coloured by state, counts, its tasks, its spec as submitted; live while it runs. */
 import { CountsBar, CountsLegend } from '../components/counts-bar.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { JobActions } from '../components/job-actions.js';
@@ -26,6 +26,8 @@ export function JobPage({ id }: { id: string }) {
     while: (j) => !FINISHED_JOB.has(j.state),
   });
   useJobEvents(id, job !== undefined && !FINISHED_JOB.has(job.state), reload);
+  // The spec never changes after submit: read once, not polled.
+  const { data: spec } = useApi(`job spec ${id}`, (c) => c.getJobSpec(id));
   if (!job) return <ErrorMessage error={error} />;
   return (
     <section>
@@ -107,23 +109,8 @@ export function JobPage({ id }: { id: string }) {
         </tbody>
       </table>
       <h2>{t('job.spec')}</h2>
-      <pre className="json" tabIndex={0}>
-        {JSON.stringify(
-          {
-            name: job.name,
-            priority: job.priority,
-            tasks: job.tasks.map(({ name, template, command, instances, computeEnvironment, dependsOn }) => ({
-              name,
-              template,
-              command,
-              instances,
-              computeEnvironment,
-              dependsOn,
-            })),
-          },
-          null,
-          2,
-        )}
+      <pre className="json" tabIndex={0} data-testid="job-spec">
+        {spec ? JSON.stringify(spec, null, 2) : '…'}
       </pre>
     </section>
   );
