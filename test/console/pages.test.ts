@@ -388,6 +388,15 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       t.same(await seriousAxeViolations(page), [], `${path} (zh)`);
       await screenshot(page, `zh-${name}`);
     }
+    // An API error's headline is in the reader's language; the server's own words follow it.
+    await visit(page, '/jobs/j-nosuchjob');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    t.match(
+      await alert.textContent(),
+      /^未找到（控制器返回 404：job "j-nosuchjob" not found）$/,
+      'an API error in Chinese',
+    );
     await page.getByRole('combobox', { name: '语言' }).selectOption('en');
   });
 
