@@ -12,17 +12,25 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** CPU seconds (user + system) the process has used so far; undefined once it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name, so `fields[0]` is field 3 (state) in
+ * proc(5)'s numbering; undefined once the process is gone. The command name (field 2) is in
+ * parentheses and may hold spaces: count from the last ')'.
+ */
+function statFields(pid: number | string): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** CPU seconds (user + system) the process has used so far; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields && (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
 /**
@@ -30,14 +38,8 @@ export function cpuSeconds(pid: number): number | undefined {
  * (cutime + cstime): the programs a controller ran, such as a provider's; undefined once it is gone.
  */
 export function childCpuSeconds(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / clockTicks();
+  const fields = statFields(pid);
+  return fields && (Number(fields[13]) + Number(fields[14])) / clockTicks();
 }
 
 /**
@@ -147,8 +149,7 @@ export function programCpuSeconds(controllerPid: number): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(entry)?.[1]);
       if (ppid !== controllerPid || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('program-helper.js'))
         continue;
       total += (cpuSeconds(Number(entry)) ?? 0) + (childCpuSeconds(Number(entry)) ?? 0);
