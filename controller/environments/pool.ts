@@ -154,20 +154,26 @@ export class NodePools {
     if (envs.length === 0) return;
     const byId = new Map(envs.map((e) => [e.id, e]));
 
-    // Idle clocks of auto environments' nodes: set when a node has no active attempt, cleared when it has.
-    await store.db.execute(sql`
-      UPDATE nodes n SET idle_since = CASE WHEN b.busy THEN NULL ELSE now() END
-      FROM (SELECT n2.id, EXISTS (SELECT 1 FROM attempts a WHERE a.node_id = n2.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}) AS busy
-            FROM nodes n2 JOIN compute_environments e ON e.id = n2.environment_id
-            WHERE e.type = 'auto' AND ${stateIn('nodes', ['READY'], 'n2')}) b
-      WHERE n.id = b.id AND (b.busy = (n.idle_since IS NOT NULL))`);
-
+    // Each node with whether it runs work; in the same statement, the idle clocks of auto
+    // environments' READY nodes are set when they have no active attempt and cleared when they have.
     const nodes = await store.rows<NodeRow>(sql`
-      SELECT n.id, n.environment_id, n.state, n.desired, n.provider_id, n.provisioned, n.created_at, n.idle_since,
-             EXISTS (SELECT 1 FROM attempts a WHERE a.node_id = n.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}) AS busy
-      FROM nodes n
-      WHERE NOT ${stateIn('nodes', ['TERMINATED'], 'n')}
-        AND n.environment_id IN (SELECT jsonb_array_elements_text(${JSON.stringify([...byId.keys()])}::jsonb))`);
+      WITH b AS (
+        SELECT n.id, n.environment_id, n.state, n.desired, n.provider_id, n.provisioned, n.created_at, n.idle_since,
+               EXISTS (SELECT 1 FROM attempts a WHERE a.node_id = n.id AND ${stateIn('attempts', ACTIVE_ATTEMPT_STATES, 'a')}) AS busy
+        FROM nodes n
+        WHERE NOT ${stateIn('nodes', ['TERMINATED'], 'n')}
+          AND n.environment_id IN (SELECT jsonb_array_elements_text(${JSON.stringify([...byId.keys()])}::jsonb))
+      ),
+      clocked AS (
+        UPDATE nodes n SET idle_since = CASE WHEN b.busy THEN NULL ELSE now() END
+        FROM b JOIN compute_environments e ON e.id = b.environment_id
+        WHERE n.id = b.id AND e.type = 'auto' AND ${stateIn('nodes', ['READY'], 'n')}
+          AND b.busy = (n.idle_since IS NOT NULL)
+        RETURNING n.id, n.idle_since
+      )
+      SELECT b.id, b.environment_id, b.state, b.desired, b.provider_id, b.provisioned, b.created_at, b.busy,
+             CASE WHEN c.id IS NULL THEN b.idle_since ELSE c.idle_since END AS idle_since
+      FROM b LEFT JOIN clocked c ON c.id = b.id`);
     const autoIds = new Set(envs.filter((e) => e.type === 'auto').map((e) => e.id));
     const demand = new Map<string, PoolDemand[]>();
     if (autoIds.size > 0) {
