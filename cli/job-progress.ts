@@ -8,6 +8,7 @@ import { formatCounts } from './views/counts.js';
 import { totalInstances } from './views/jobs.js';
 import { writeChunk } from './output.js';
 import { stripControls } from './terminal-text.js';
+import { truncateToWidth } from './text-width.js';
 
 const CLEAR_LINE = '\r\x1b[2K';
 
@@ -42,6 +43,6 @@ export class ProgressPrinter {
   /** A line wider than the terminal wraps, and `\r` then redraws only its last part. */
   private fitted(line: string): string {
     const width = this.stream.columns;
-    return width && line.length >= width ? line.slice(0, width - 1) : line;
+    return width ? truncateToWidth(line, width - 1) : line;
   }
 }
