@@ -9,6 +9,7 @@ import { resolveConnection, type ConnectionSettings } from './connection.js';
 import { MissingTokenError, UsageError } from './errors.js';
 import { formatDocument, printLine } from './output.js';
 import { stripControls } from './terminal-text.js';
+import { loadTextWidth } from './text-width.js';
 
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -43,19 +44,21 @@ export class CliContext {
   }
 
   /** Prints what the API returned: as its document, as ids (`-q`), or as the text for people. */
-  show<T>(data: T, text: (wide: boolean) => string, ids: (data: T) => readonly string[]): void {
-    process.stdout.write(this.render(data, text, ids));
+  async show<T>(data: T, text: (wide: boolean) => string, ids: (data: T) => readonly string[]): Promise<void> {
+    process.stdout.write(await this.render(data, text, ids));
   }
 
   /** What `show` prints, ending in a newline; what came from the server is shown, not obeyed. */
-  render<T>(data: T, text: (wide: boolean) => string, ids: (data: T) => readonly string[]): string {
+  async render<T>(data: T, text: (wide: boolean) => string, ids: (data: T) => readonly string[]): Promise<string> {
     if (this.structured) return formatDocument(this.output as 'json' | 'yaml', data);
-    const lines = this.quiet
-      ? ids(data)
+    if (this.quiet)
+      return stripControls(
+        ids(data)
           .map((id) => `${id}\n`)
-          .join('')
-      : `${text(this.output === 'wide')}\n`;
-    return stripControls(lines);
+          .join(''),
+      );
+    await loadTextWidth();
+    return stripControls(`${text(this.output === 'wide')}\n`);
   }
 
   /** For a verb whose answer has no body (a delete): a sentence, or the id with `-q`, or nothing. */

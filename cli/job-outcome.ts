@@ -23,7 +23,7 @@ export async function awaitOutcome(ctx: CliContext, job: Job, options: { follow:
   });
   await logs?.finish();
   await progress.finish();
-  if (ctx.structured) process.stdout.write(formatDocument(ctx.output as 'json' | 'yaml', final));
+  if (ctx.structured) process.stdout.write(await formatDocument(ctx.output as 'json' | 'yaml', final));
   if (final.state === 'SUCCEEDED') return;
   human.write(await failureHints(ctx, final));
   throw new JobNotSucceededError(final.id, final.state);

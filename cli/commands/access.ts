@@ -23,7 +23,7 @@ export function registerAccess(program: Command): void {
       const ctx = contextOf(command);
       const created = await ctx.api.createUser(options.admin ? { name, admin: true } : { name });
       if (ctx.structured) {
-        ctx.show(created, String, () => []);
+        await ctx.show(created, String, () => []);
         return;
       }
       process.stderr.write(
@@ -38,7 +38,7 @@ export function registerAccess(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await collectAll((cursor) => ctx.api.listUsers({ cursor }));
-      ctx.show(
+      await ctx.show(
         page,
         () => usersTable(page.items),
         (p) => p.items.map((u) => u.name),
@@ -62,7 +62,7 @@ export function registerAccess(program: Command): void {
           ? (await collectAll((cursor) => ctx.api.listUsers({ cursor }))).items.find((u) => u.name === name)
           : await ctx.api.updateUserQuotas(name, quotas);
       if (user === undefined) throw new CliError(`user ${name} not found`, EXIT.failed);
-      ctx.show(
+      await ctx.show(
         user,
         () =>
           Object.entries(user.quotas)
@@ -83,7 +83,7 @@ export function registerAccess(program: Command): void {
       .action(async (name: string, _options: unknown, command: Command) => {
         const ctx = contextOf(command);
         const user = verb === 'disable' ? await ctx.api.disableUser(name) : await ctx.api.enableUser(name);
-        ctx.show(
+        await ctx.show(
           user,
           () => `user ${user.name} ${user.disabled ? 'disabled' : 'enabled'}`,
           (u) => [u.name],
@@ -116,7 +116,7 @@ export function registerAccess(program: Command): void {
         ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
       });
       // The token alone, so `$(batchctl tokens create)` is it; -q too prints the secret, not the id.
-      if (ctx.structured) ctx.show(token, String, () => []);
+      if (ctx.structured) await ctx.show(token, String, () => []);
       else printLine(token.token);
     });
 
@@ -127,7 +127,7 @@ export function registerAccess(program: Command): void {
     .action(async (options: { user?: string }, command: Command) => {
       const ctx = contextOf(command);
       const page = await ctx.api.listTokens(options.user !== undefined ? { user: options.user } : {});
-      ctx.show(
+      await ctx.show(
         page,
         () => tokensTable(page.items),
         (p) => p.items.map((t) => t.id),
@@ -155,7 +155,7 @@ export function registerAccess(program: Command): void {
         limit: options.limit ?? 100,
         ...(options.action !== undefined ? { action: options.action } : {}),
       });
-      ctx.show(
+      await ctx.show(
         page,
         () => auditTable(page.items),
         (p) => p.items.map((e) => String(e.id)),

@@ -111,7 +111,7 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const ctx = contextOf(command);
       const env = await ctx.api.createEnvironment(environmentSpec(name, options));
-      ctx.show(
+      await ctx.show(
         env,
         () =>
           `created compute environment ${env.name} (${env.type}, provider ${env.provider}${env.type === 'managed' ? `, ${env.desiredNodes} desired nodes` : ''})`,
@@ -131,7 +131,7 @@ export function registerEnvironments(program: Command): void {
       const ctx = contextOf(command);
       const render = async () => {
         const page = await collectAll((cursor) => ctx.api.listEnvironments({ cursor, all: options.all === true }));
-        return ctx.render(
+        return await ctx.render(
           page,
           (wide) => environmentsTable(page.items, Date.now(), { wide }),
           (p) => p.items.map((e) => e.name),
@@ -148,11 +148,15 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const env = await ctx.api.getEnvironment(name);
-      if (ctx.structured || ctx.quiet) ctx.show(env, String, (e) => [e.name]);
-      else {
-        const nodes = await collectAll((cursor) => ctx.api.listNodes({ cursor, environment: name, all: true }));
-        printLine(environmentView(env, nodes.items));
-      }
+      const forPeople = !ctx.structured && !ctx.quiet;
+      const nodes = forPeople
+        ? (await collectAll((cursor) => ctx.api.listNodes({ cursor, environment: name, all: true }))).items
+        : [];
+      await ctx.show(
+        env,
+        () => environmentView(env, nodes),
+        (e) => [e.name],
+      );
     });
 
   envs
@@ -164,7 +168,7 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, desired: number, options: { force?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const env = await ctx.api.scaleEnvironment(name, desired, { force: options.force === true });
-      ctx.show(
+      await ctx.show(
         env,
         () => `compute environment ${env.name}: ${env.desiredNodes} desired nodes`,
         (e) => [e.name],
@@ -193,7 +197,7 @@ export function registerEnvironments(program: Command): void {
         ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
         ...(options.uses !== undefined ? { maxUses: options.uses } : {}),
       });
-      if (ctx.structured) ctx.show(registration, String, () => []);
+      if (ctx.structured) await ctx.show(registration, String, () => []);
       else printLine(registration.token);
     });
 
@@ -204,7 +208,7 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await ctx.api.listRegistrationTokens(name);
-      ctx.show(
+      await ctx.show(
         page,
         () => registrationTokensTable(page.items),
         (p) => p.items.map((t) => t.id),

@@ -43,7 +43,7 @@ export function registerEvents(program: Command): void {
         ...(options.state ? { state: options.state.split(',') } : {}),
       });
       for await (const event of events) {
-        printLine(eventText(ctx, event));
+        printLine(await eventText(ctx, event));
         if (follow && options.job && event.kind === 'job' && isFinished(event.state)) return;
       }
     });
@@ -57,8 +57,8 @@ function isFinished(state: string): boolean {
  * -o json: one event per line (JSON Lines), each exactly the API's `data:` object; -o yaml: one
  * YAML document per event; -q: event ids.
  */
-function eventText(ctx: CliContext, event: BatchEvent): string {
+async function eventText(ctx: CliContext, event: BatchEvent): Promise<string> {
   if (ctx.output === 'json') return JSON.stringify(event);
-  if (ctx.output === 'yaml') return `---\n${formatDocument('yaml', event).trimEnd()}`;
+  if (ctx.output === 'yaml') return `---\n${(await formatDocument('yaml', event)).trimEnd()}`;
   return ctx.quiet ? String(event.id) : eventLine(event);
 }

@@ -35,7 +35,7 @@ export function registerInstances(program: Command): void {
           options.limit !== undefined
             ? await ctx.api.listInstances(jobId, task, { limit: options.limit })
             : await collectAll((cursor) => ctx.api.listInstances(jobId, task, { cursor }));
-        return ctx.render(
+        return await ctx.render(
           page,
           (wide) =>
             options.attempts

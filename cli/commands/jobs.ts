@@ -46,7 +46,7 @@ export function registerJobs(program: Command): void {
           options.limit !== undefined
             ? await ctx.api.listJobs({ ...query, limit: options.limit })
             : await collectAll((cursor) => ctx.api.listJobs({ ...query, cursor }));
-        return ctx.render(
+        return await ctx.render(
           page,
           (wide) => jobsTable(page.items, Date.now(), { owners, wide }),
           (p) => p.items.map((j) => j.id),
@@ -70,7 +70,7 @@ export function registerJobs(program: Command): void {
         return;
       }
       const reasons = ctx.structured || ctx.quiet ? new Map() : await pendingReasons(ctx.api, job);
-      ctx.show(
+      await ctx.show(
         job,
         () => jobStatusView(job, reasons),
         (j) => [j.id],
@@ -128,7 +128,7 @@ function registerJobChange(
     .action(async (jobId: string, _options: unknown, command: Command) => {
       const ctx: CliContext = contextOf(command);
       const job = await change(ctx.api, jobId);
-      ctx.show(
+      await ctx.show(
         job,
         () => sentence(job),
         (j) => [j.id],

@@ -18,7 +18,7 @@ export function registerNodes(program: Command): void {
       const ctx = contextOf(command);
       const render = async () => {
         const page = await collectAll((cursor) => ctx.api.listNodes({ cursor, all: options.all === true }));
-        return ctx.render(
+        return await ctx.render(
           page,
           (wide) => nodesTable(page.items, Date.now(), { wide }),
           (p) => p.items.map((n) => n.id),
@@ -41,7 +41,7 @@ export function registerNodes(program: Command): void {
         if (!(err instanceof ApiRequestError && err.code === 'NOT_FOUND')) throw err;
         return remove(await nodeIdByName(ctx.api, ref, err));
       });
-      ctx.show(
+      await ctx.show(
         node,
         () =>
           options.force
@@ -67,7 +67,7 @@ export function registerNodes(program: Command): void {
           if (!(err instanceof ApiRequestError && err.code === 'NOT_FOUND')) throw err;
           return change(await nodeIdByName(ctx.api, ref, err));
         });
-        ctx.show(
+        await ctx.show(
           node,
           () => `node ${node.id} ${node.state}`,
           (n) => [n.id],

@@ -52,7 +52,7 @@ export function registerOss(program: Command): void {
         const sha256 = await sha256Of(src);
         const body = Readable.toWeb(createReadStream(src)) as ReadableStream<Uint8Array>;
         const entry = await ctx.api.putObject(target, body, { sha256 });
-        if (ctx.structured || ctx.quiet) ctx.show(entry, String, (e) => [e.url]);
+        if (ctx.structured || ctx.quiet) await ctx.show(entry, String, (e) => [e.url]);
         else printLine(`uploaded ${src} to ${entry.url} (${entry.size} bytes, sha256 ${entry.sha256 ?? sha256})`);
         return;
       }
@@ -65,7 +65,7 @@ export function registerOss(program: Command): void {
         await rm(partial, { force: true });
         throw err;
       }
-      ctx.show(
+      await ctx.show(
         { url: src, file },
         () => `downloaded ${src} to ${file}`,
         (d) => [d.file],
@@ -80,7 +80,7 @@ export function registerOss(program: Command): void {
       const ctx = contextOf(command);
       if (url === undefined) {
         const buckets = await ctx.api.listBuckets();
-        ctx.show(
+        await ctx.show(
           buckets,
           () =>
             formatTable(
@@ -94,7 +94,7 @@ export function registerOss(program: Command): void {
       if (!isOss(url)) throw new UsageError(`oss ls: "${url}" is not an oss:// URL`);
       const list = await collectAll<ObjectEntry>((cursor) => ctx.api.listObjects(url, cursor ? { cursor } : {}));
       const rows = list.items.map((o) => [o.url, String(o.size), formatTime(o.lastModified)]);
-      ctx.show(
+      await ctx.show(
         list,
         () => formatTable(['OBJECT', { header: 'SIZE', align: 'right' }, 'MODIFIED'], rows),
         (p) => p.items.map((o) => o.url),

@@ -16,7 +16,7 @@ export function registerSchedules(program: Command): void {
       const ctx = contextOf(command);
       const spec = (await readSpecFile(options.file)) as unknown as ScheduleSpec;
       const schedule = await ctx.api.createSchedule(spec);
-      ctx.show(
+      await ctx.show(
         schedule,
         () => `created schedule ${schedule.name} (${schedule.cron}); next run ${schedule.nextRunAt ?? '-'}`,
         (s) => [s.name],
@@ -29,7 +29,7 @@ export function registerSchedules(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await collectAll((cursor) => ctx.api.listSchedules({ cursor }));
-      ctx.show(
+      await ctx.show(
         page,
         () => schedulesTable(page.items),
         (p) => p.items.map((s) => s.name),
@@ -43,7 +43,7 @@ export function registerSchedules(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const schedule = await ctx.api.getSchedule(name);
-      ctx.show(
+      await ctx.show(
         schedule,
         () => scheduleView(schedule),
         (s) => [s.name],
@@ -61,7 +61,7 @@ export function registerSchedules(program: Command): void {
       .action(async (name: string, _options: unknown, command: Command) => {
         const ctx = contextOf(command);
         const schedule = verb === 'pause' ? await ctx.api.pauseSchedule(name) : await ctx.api.resumeSchedule(name);
-        ctx.show(
+        await ctx.show(
           schedule,
           () => `${verb === 'pause' ? 'paused' : 'resumed'} schedule ${name}`,
           (s) => [s.name],

@@ -35,7 +35,7 @@ the job as it ended. Progress and --follow output then go to stderr.
       const waiting = options.wait === true || options.follow === true;
       if (ctx.quiet) printLine(job.id);
       else if (!ctx.structured) printLine(`submitted job ${job.id} (${job.name})`);
-      else if (!waiting) ctx.show(job, String, () => []);
+      else if (!waiting) await ctx.show(job, String, () => []);
       if (waiting) await awaitOutcome(ctx, job, { follow: options.follow === true });
     });
 }

@@ -4,7 +4,6 @@ import { ApiRequestError, collectAll, type TemplateSpec } from '../../sdk/index.
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { readSpecFile } from '../spec-file.js';
-import { templatesTable, templateView } from '../views/templates.js';
 
 export function registerTemplates(program: Command): void {
   const templates = program
@@ -30,7 +29,7 @@ export function registerTemplates(program: Command): void {
         template = await ctx.api.replaceTemplate(spec.name, spec);
         verb = 'replaced';
       }
-      ctx.show(
+      await ctx.show(
         template,
         () => `${verb} template ${template.name}`,
         (t) => [t.name],
@@ -43,7 +42,8 @@ export function registerTemplates(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await collectAll((cursor) => ctx.api.listTemplates({ cursor }));
-      ctx.show(
+      const { templatesTable } = await import('../views/templates.js'); // with yaml: loaded when used
+      await ctx.show(
         page,
         () => templatesTable(page.items),
         (p) => p.items.map((t) => t.name),
@@ -57,7 +57,8 @@ export function registerTemplates(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const template = await ctx.api.getTemplate(name);
-      ctx.show(
+      const { templateView } = await import('../views/templates.js');
+      await ctx.show(
         template,
         () => templateView(template),
         (t) => [t.name],

@@ -1,10 +1,13 @@
 import t from 'tap';
 import { formatTable } from '../../cli/table.js';
-import { displayWidth, truncateToWidth } from '../../cli/text-width.js';
+import { displayWidth, loadTextWidth, truncateToWidth } from '../../cli/text-width.js';
 import { jobsTable } from '../../cli/views/jobs.js';
 import { job } from '../support/api-fixtures.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00.000Z');
+
+// What CliContext.render does before it renders text for people.
+t.before(loadTextWidth);
 
 /** The display column at which `word` starts on each line (the lines that have it). */
 function startsOf(table: string, word: RegExp): number[] {
