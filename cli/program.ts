@@ -1,5 +1,5 @@
 /** The `batchctl` command tree (SPEC §6). Each verb group lives in its own file under commands/. */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { BATCH_VERSION } from '../protocol/version.js';
 import { registerAccess } from './commands/access.js';
 import { registerEnvironments } from './commands/environments.js';
@@ -12,6 +12,7 @@ import { registerSchedules } from './commands/schedules.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerTemplates } from './commands/templates.js';
 import { DEFAULT_URL } from './connection.js';
+import { completionScript, SHELLS, type Shell } from './completion.js';
 import { OUTPUT_FORMATS } from './context.js';
 import { EXIT_CODES_HELP } from './errors.js';
 
@@ -44,5 +45,24 @@ export function createProgram(): Command {
   registerEvents(program);
   registerAccess(program);
   registerOss(program);
+  registerCompletion(program);
   return program;
+}
+
+function registerCompletion(program: Command): void {
+  program
+    .command('completion')
+    .description('print a shell completion script for verbs and flags (docs/cli.md says how to install it)')
+    .addArgument(new Argument('<SHELL>', 'the shell').choices(SHELLS))
+    .addHelpText(
+      'after',
+      `
+bash:        source <(batchctl completion bash)        (add it to ~/.bashrc)
+zsh:         source <(batchctl completion zsh)         (add it to ~/.zshrc)
+PowerShell:  batchctl completion powershell | Out-String | Invoke-Expression   (add it to $PROFILE)
+`,
+    )
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(program, shell));
+    });
 }
