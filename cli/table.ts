@@ -13,8 +13,11 @@ export interface Column {
 }
 
 const GAP = 2;
-/** A shrunk column keeps at least this many columns (or its header's width). */
-const MIN_SHRUNK = 6;
+/**
+ * A shrunk column keeps at least this many columns (or its header's width), so short cells
+ * (states, "3m ago") are never cut: only long text (names, messages) gives way.
+ */
+const MIN_SHRUNK = 10;
 
 /** The width tables must fit: the terminal's; none when stdout is not a terminal. */
 export function terminalWidth(): number | undefined {

@@ -49,6 +49,7 @@ t.test('a table wider than the terminal shrinks its widest shrinkable column wit
   const narrow = formatTable(columns, rows, 30);
   t.match(narrow, /^ID {3}STATE {4}NAME/, 'the first column and short ones keep their width');
   t.match(narrow, /\nj-1 {2}RUNNING/, 'the id is never cut');
+  t.match(narrow, /\nj-2 {2}PENDING {2}short {2}/, 'short cells (states, names of a few letters) are never cut');
 });
 
 t.test('right-aligned figures are never cut; a table that cannot shrink enough stays as it is', async (t) => {
