@@ -23,6 +23,21 @@ export function parseDuration(value: string): number {
   return Number(m[1]) * UNIT_SECONDS[m[2] || 's']!;
 }
 
+/**
+ * `--since`: a duration back from now (`90s`, `30m`, `2h`, `7d`) or an ISO 8601 time, as the ISO
+ * time the API takes. A time without an offset is the local time, as people mean it.
+ */
+export function parseSince(value: string, now = Date.now()): string {
+  if (/^\d+[smhd]$/.test(value.trim())) return new Date(now - parseDuration(value) * 1000).toISOString();
+  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(at)) {
+    throw new InvalidArgumentError(
+      'must be a duration such as 30m, 2h or 7d, or an ISO time such as 2026-11-30T02:00Z',
+    );
+  }
+  return new Date(at).toISOString();
+}
+
 /** `name=value` pairs of whole numbers, as quota overrides: `jobs=500 runningInstances=50`. */
 export function parseQuota(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const m = /^([A-Za-z]+)=(\d+)$/.exec(value);

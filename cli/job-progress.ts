@@ -8,6 +8,7 @@ import { formatCounts } from './views/counts.js';
 import { totalInstances } from './views/jobs.js';
 import { writeChunk } from './output.js';
 import { stripControls } from './terminal-text.js';
+import { loadTextWidth, truncateToWidth } from './text-width.js';
 
 const CLEAR_LINE = '\r\x1b[2K';
 
@@ -22,6 +23,7 @@ export class ProgressPrinter {
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   async update(job: Job): Promise<void> {
+    await loadTextWidth();
     const line = stripControls(progressLine(job));
     if (line === this.last) return;
     this.last = line;
@@ -30,6 +32,7 @@ export class ProgressPrinter {
 
   /** Prints lines above the progress line (which a terminal then redraws below them). */
   async printAbove(lines: string): Promise<void> {
+    await loadTextWidth();
     if (!this.stream.isTTY) return writeChunk(this.stream, lines);
     await writeChunk(this.stream, CLEAR_LINE + lines + this.fitted(this.last));
   }
@@ -42,6 +45,6 @@ export class ProgressPrinter {
   /** A line wider than the terminal wraps, and `\r` then redraws only its last part. */
   private fitted(line: string): string {
     const width = this.stream.columns;
-    return width && line.length >= width ? line.slice(0, width - 1) : line;
+    return width ? truncateToWidth(line, width - 1) : line;
   }
 }

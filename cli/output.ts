@@ -1,9 +1,13 @@
-/** Writing to stdout: JSON documents, lines, and raw bytes with backpressure. */
+/** Writing to stdout: JSON and YAML documents, lines, and raw bytes with backpressure. */
 import { once } from 'node:events';
 import { stripControls } from './terminal-text.js';
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** The API's document as `-o json` or `-o yaml` asks; YAML is the same data, not a view of it. */
+export async function formatDocument(format: 'json' | 'yaml', value: unknown): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
+  // Loaded when asked for (it costs a fifth of batchctl's start-up), like string-width.
+  const { stringify } = await import('yaml');
+  return stringify(value, { aliasDuplicateObjects: false });
 }
 
 /** A line for people: whatever came from the server in it is shown, not obeyed (terminal-text.ts). */

@@ -1,5 +1,5 @@
 /** The `batchctl` command tree (SPEC §6). Each verb group lives in its own file under commands/. */
-import { Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { BATCH_VERSION } from '../protocol/version.js';
 import { registerAccess } from './commands/access.js';
 import { registerEnvironments } from './commands/environments.js';
@@ -12,6 +12,9 @@ import { registerSchedules } from './commands/schedules.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerTemplates } from './commands/templates.js';
 import { DEFAULT_URL } from './connection.js';
+import { completionScript, SHELLS, type Shell } from './completion.js';
+import { OUTPUT_FORMATS } from './context.js';
+import { EXIT_CODES_HELP } from './errors.js';
 
 export function createProgram(): Command {
   const program = new Command('batchctl');
@@ -21,16 +24,16 @@ export function createProgram(): Command {
     .version(BATCH_VERSION)
     .option('--url <URL>', `controller URL (default: $BATCH_URL, else ${DEFAULT_URL})`)
     .option('--token <TOKEN>', 'API token (default: $BATCH_TOKEN)')
-    .option('--json', "print the API's JSON for the resource instead of a table")
+    .option('--json', "print the API's JSON for the resource instead of a table (the same as -o json)")
+    .addOption(
+      new Option('-o, --output <FORMAT>', "table; wide (more columns); json or yaml (the API's document)").choices(
+        OUTPUT_FORMATS,
+      ),
+    )
+    .option('-q, --quiet', 'print only ids (names for templates, environments, schedules), one per line')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride()
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 ok; 1 the request failed or the job did not succeed; 2 usage error;
-3 the controller cannot be reached; 4 missing or rejected token.
-`,
-    );
+    .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nEvery verb, with examples: docs/cli.md\n`);
 
   registerSubmit(program);
   registerJobs(program);
@@ -42,5 +45,24 @@ Exit codes: 0 ok; 1 the request failed or the job did not succeed; 2 usage error
   registerEvents(program);
   registerAccess(program);
   registerOss(program);
+  registerCompletion(program);
   return program;
+}
+
+function registerCompletion(program: Command): void {
+  program
+    .command('completion')
+    .description('print a shell completion script for verbs and flags (docs/cli.md says how to install it)')
+    .addArgument(new Argument('<SHELL>', 'the shell').choices(SHELLS))
+    .addHelpText(
+      'after',
+      `
+bash:        source <(batchctl completion bash)        (add it to ~/.bashrc)
+zsh:         source <(batchctl completion zsh)         (add it to ~/.zshrc)
+PowerShell:  batchctl completion powershell | Out-String | Invoke-Expression   (add it to $PROFILE)
+`,
+    )
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(program, shell));
+    });
 }

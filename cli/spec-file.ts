@@ -4,7 +4,6 @@
  * CLI older than the controller never rejects a field the controller accepts.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { UsageError } from './errors.js';
 
 export async function readSpecFile(path: string): Promise<Record<string, unknown>> {
@@ -16,6 +15,7 @@ export async function readSpecFile(path: string): Promise<Record<string, unknown
           const { code, message } = error as NodeJS.ErrnoException;
           throw new UsageError(`cannot read ${label}: ${code === 'ENOENT' ? 'no such file' : message}`);
         });
+  const { parseDocument } = await import('yaml'); // loaded when a file is read, not at start-up
   const document = parseDocument(text, { prettyErrors: true });
   const problem = document.errors[0];
   if (problem) throw new UsageError(`${label} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);

@@ -65,7 +65,8 @@ export class BatchClient {
   }
 
   listJobs(query: JobQuery = {}): Promise<List<Job>> {
-    return this.http.json('GET', '/v1/jobs', { query: { ...query } });
+    const state = typeof query.state === 'string' ? query.state : query.state?.join(',');
+    return this.http.json('GET', '/v1/jobs', { query: { ...query, state } });
   }
 
   /** Every job matching `query`, page after page. */

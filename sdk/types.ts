@@ -21,9 +21,14 @@ export interface PageQuery {
 }
 
 export interface JobQuery extends PageQuery {
-  state?: JobState;
-  /** `all`: every user's jobs (admins only; others get 403). */
-  owner?: 'all';
+  /** Only jobs in this state, or in any of these. */
+  state?: JobState | readonly JobState[];
+  /** A user's name, or `all` for every user's jobs (admins only; others get 403). */
+  owner?: string;
+  /** Only jobs whose name contains this text (case-insensitive). */
+  name?: string;
+  /** Only jobs created at or after this ISO 8601 time. */
+  since?: string;
 }
 
 export interface LogOptions {

@@ -8,7 +8,7 @@ import { collectAll } from '../../sdk/index.js';
 import { parseDuration, parsePositive, parseQuota } from '../arguments.js';
 import { contextOf } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
-import { printJson, printLine } from '../output.js';
+import { printLine } from '../output.js';
 import { auditTable, tokensTable, usersTable } from '../views/users.js';
 
 export function registerAccess(program: Command): void {
@@ -22,8 +22,8 @@ export function registerAccess(program: Command): void {
     .action(async (name: string, options: { admin?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const created = await ctx.api.createUser(options.admin ? { name, admin: true } : { name });
-      if (ctx.json) {
-        printJson(created);
+      if (ctx.structured) {
+        await ctx.show(created, String, () => []);
         return;
       }
       process.stderr.write(
@@ -38,8 +38,11 @@ export function registerAccess(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await collectAll((cursor) => ctx.api.listUsers({ cursor }));
-      if (ctx.json) printJson(page);
-      else printLine(usersTable(page.items));
+      await ctx.show(
+        page,
+        () => usersTable(page.items),
+        (p) => p.items.map((u) => u.name),
+      );
     });
 
   users
@@ -59,13 +62,14 @@ export function registerAccess(program: Command): void {
           ? (await collectAll((cursor) => ctx.api.listUsers({ cursor }))).items.find((u) => u.name === name)
           : await ctx.api.updateUserQuotas(name, quotas);
       if (user === undefined) throw new CliError(`user ${name} not found`, EXIT.failed);
-      if (ctx.json) printJson(user);
-      else
-        printLine(
+      await ctx.show(
+        user,
+        () =>
           Object.entries(user.quotas)
             .map(([k, v]) => `${k}=${v}`)
             .join(' '),
-        );
+        (u) => [u.name],
+      );
     });
 
   for (const [verb, description] of [
@@ -79,8 +83,11 @@ export function registerAccess(program: Command): void {
       .action(async (name: string, _options: unknown, command: Command) => {
         const ctx = contextOf(command);
         const user = verb === 'disable' ? await ctx.api.disableUser(name) : await ctx.api.enableUser(name);
-        if (ctx.json) printJson(user);
-        else printLine(`user ${user.name} ${user.disabled ? 'disabled' : 'enabled'}`);
+        await ctx.show(
+          user,
+          () => `user ${user.name} ${user.disabled ? 'disabled' : 'enabled'}`,
+          (u) => [u.name],
+        );
       });
   }
 
@@ -92,7 +99,7 @@ export function registerAccess(program: Command): void {
     .action(async (name: string, options: { force?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.deleteUser(name, { force: options.force === true });
-      if (!ctx.json) printLine(`deleted user ${name}`);
+      ctx.done(`deleted user ${name}`, name);
     });
 
   const tokens = program.command('tokens').description('API tokens');
@@ -108,7 +115,8 @@ export function registerAccess(program: Command): void {
         ...(options.name !== undefined ? { name: options.name } : {}),
         ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
       });
-      if (ctx.json) printJson(token);
+      // The token alone, so `$(batchctl tokens create)` is it; -q too prints the secret, not the id.
+      if (ctx.structured) await ctx.show(token, String, () => []);
       else printLine(token.token);
     });
 
@@ -119,8 +127,11 @@ export function registerAccess(program: Command): void {
     .action(async (options: { user?: string }, command: Command) => {
       const ctx = contextOf(command);
       const page = await ctx.api.listTokens(options.user !== undefined ? { user: options.user } : {});
-      if (ctx.json) printJson(page);
-      else printLine(tokensTable(page.items));
+      await ctx.show(
+        page,
+        () => tokensTable(page.items),
+        (p) => p.items.map((t) => t.id),
+      );
     });
 
   tokens
@@ -130,7 +141,7 @@ export function registerAccess(program: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.revokeToken(id);
-      if (!ctx.json) printLine(`revoked token ${id}`);
+      ctx.done(`revoked token ${id}`, id);
     });
 
   program
@@ -144,7 +155,10 @@ export function registerAccess(program: Command): void {
         limit: options.limit ?? 100,
         ...(options.action !== undefined ? { action: options.action } : {}),
       });
-      if (ctx.json) printJson(page);
-      else printLine(auditTable(page.items));
+      await ctx.show(
+        page,
+        () => auditTable(page.items),
+        (p) => p.items.map((e) => String(e.id)),
+      );
     });
 }

@@ -6,8 +6,9 @@ import { collectAll, type CreateEnvironment } from '../../sdk/index.js';
 import { parseCount, parseDuration, parsePositive } from '../arguments.js';
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
-import { printJson, printLine } from '../output.js';
+import { printLine } from '../output.js';
 import { environmentsTable, environmentView } from '../views/environments.js';
+import { watchList } from '../watch.js';
 import { registrationTokensTable } from '../views/users.js';
 
 interface CreateOptions {
@@ -110,22 +111,34 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const ctx = contextOf(command);
       const env = await ctx.api.createEnvironment(environmentSpec(name, options));
-      if (ctx.json) printJson(env);
-      else
-        printLine(
+      await ctx.show(
+        env,
+        () =>
           `created compute environment ${env.name} (${env.type}, provider ${env.provider}${env.type === 'managed' ? `, ${env.desiredNodes} desired nodes` : ''})`,
-        );
+        (e) => [e.name],
+      );
     });
 
   envs
     .command('list')
     .description('list compute environments')
     .option('--all', 'auto environments with no nodes too')
-    .action(async (options: { all?: boolean }, command: Command) => {
+    .option(
+      '-w, --watch',
+      'keep the list on screen and redraw it when an environment or its nodes change (Ctrl-C ends)',
+    )
+    .action(async (options: { all?: boolean; watch?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const page = await collectAll((cursor) => ctx.api.listEnvironments({ cursor, all: options.all === true }));
-      if (ctx.json) printJson(page);
-      else printLine(environmentsTable(page.items));
+      const render = async () => {
+        const page = await collectAll((cursor) => ctx.api.listEnvironments({ cursor, all: options.all === true }));
+        return await ctx.render(
+          page,
+          (wide) => environmentsTable(page.items, Date.now(), { wide }),
+          (p) => p.items.map((e) => e.name),
+        );
+      };
+      if (options.watch) await watchList(ctx, { events: { kind: ['environment', 'node'] } }, render);
+      else process.stdout.write(await render());
     });
 
   envs
@@ -135,11 +148,15 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const env = await ctx.api.getEnvironment(name);
-      if (ctx.json) printJson(env);
-      else {
-        const nodes = await collectAll((cursor) => ctx.api.listNodes({ cursor, environment: name, all: true }));
-        printLine(environmentView(env, nodes.items));
-      }
+      const forPeople = !ctx.structured && !ctx.quiet;
+      const nodes = forPeople
+        ? (await collectAll((cursor) => ctx.api.listNodes({ cursor, environment: name, all: true }))).items
+        : [];
+      await ctx.show(
+        env,
+        () => environmentView(env, nodes),
+        (e) => [e.name],
+      );
     });
 
   envs
@@ -151,8 +168,11 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, desired: number, options: { force?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const env = await ctx.api.scaleEnvironment(name, desired, { force: options.force === true });
-      if (ctx.json) printJson(env);
-      else printLine(`compute environment ${env.name}: ${env.desiredNodes} desired nodes`);
+      await ctx.show(
+        env,
+        () => `compute environment ${env.name}: ${env.desiredNodes} desired nodes`,
+        (e) => [e.name],
+      );
     });
 
   envs
@@ -162,7 +182,7 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.deleteEnvironment(name);
-      if (!ctx.json) printLine(`deleting compute environment ${name}: its nodes finish their work and go`);
+      ctx.done(`deleting compute environment ${name}: its nodes finish their work and go`, name);
     });
 
   envs
@@ -177,7 +197,7 @@ export function registerEnvironments(program: Command): void {
         ...(options.ttl !== undefined ? { ttlSeconds: options.ttl } : {}),
         ...(options.uses !== undefined ? { maxUses: options.uses } : {}),
       });
-      if (ctx.json) printJson(registration);
+      if (ctx.structured) await ctx.show(registration, String, () => []);
       else printLine(registration.token);
     });
 
@@ -188,8 +208,11 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await ctx.api.listRegistrationTokens(name);
-      if (ctx.json) printJson(page);
-      else printLine(registrationTokensTable(page.items));
+      await ctx.show(
+        page,
+        () => registrationTokensTable(page.items),
+        (p) => p.items.map((t) => t.id),
+      );
     });
 
   envs
@@ -200,6 +223,6 @@ export function registerEnvironments(program: Command): void {
     .action(async (name: string, id: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.revokeRegistrationToken(name, id);
-      if (!ctx.json) printLine(`revoked registration token ${id} of ${name}`);
+      ctx.done(`revoked registration token ${id} of ${name}`, id);
     });
 }

@@ -1,10 +1,10 @@
 /** `events [-f] [--job ID] [--kind K] [--state S] [--since ID]`: state changes, as they happen. */
 import type { Command } from 'commander';
-import type { EventKind } from '../../protocol/api.js';
+import type { BatchEvent, EventKind } from '../../protocol/api.js';
 import { FINISHED_JOB_STATES } from '../../protocol/states.js';
 import { parseCount } from '../arguments.js';
-import { contextOf } from '../context.js';
-import { printLine } from '../output.js';
+import { contextOf, type CliContext } from '../context.js';
+import { formatDocument, printLine } from '../output.js';
 import { eventLine } from '../views/events.js';
 
 interface EventsOptions {
@@ -42,9 +42,8 @@ export function registerEvents(program: Command): void {
         ...(options.kind ? { kind: options.kind.split(',') as EventKind[] } : {}),
         ...(options.state ? { state: options.state.split(',') } : {}),
       });
-      // --json: one event per line (JSON Lines), each exactly the API's `data:` object.
       for await (const event of events) {
-        printLine(ctx.json ? JSON.stringify(event) : eventLine(event));
+        printLine(await eventText(ctx, event));
         if (follow && options.job && event.kind === 'job' && isFinished(event.state)) return;
       }
     });
@@ -52,4 +51,14 @@ export function registerEvents(program: Command): void {
 
 function isFinished(state: string): boolean {
   return (FINISHED_JOB_STATES as readonly string[]).includes(state);
+}
+
+/**
+ * -o json: one event per line (JSON Lines), each exactly the API's `data:` object; -o yaml: one
+ * YAML document per event; -q: event ids.
+ */
+async function eventText(ctx: CliContext, event: BatchEvent): Promise<string> {
+  if (ctx.output === 'json') return JSON.stringify(event);
+  if (ctx.output === 'yaml') return `---\n${(await formatDocument('yaml', event)).trimEnd()}`;
+  return ctx.quiet ? String(event.id) : eventLine(event);
 }

@@ -3,8 +3,15 @@ import type { Command } from 'commander';
 import { collectAll } from '../../sdk/index.js';
 import { parseCount, parsePositive } from '../arguments.js';
 import { contextOf } from '../context.js';
-import { printJson, printLine, writeChunk } from '../output.js';
-import { instancesTable } from '../views/instances.js';
+import { writeChunk } from '../output.js';
+import { attemptsTable, instancesTable } from '../views/instances.js';
+import { watchList } from '../watch.js';
+
+interface InstancesOptions {
+  limit?: number;
+  attempts?: boolean;
+  watch?: boolean;
+}
 
 interface LogsOptions {
   stderr?: boolean;
@@ -15,18 +22,30 @@ interface LogsOptions {
 export function registerInstances(program: Command): void {
   program
     .command('instances')
-    .description("list a task's instances: state, pending reason, and what the last attempt did")
+    .description("list a task's instances: state, pending reason, and what the last attempt did (or every attempt)")
     .argument('<JOB>', 'job id')
     .argument('<TASK>', 'task name')
     .option('--limit <N>', 'show at most one page of N instances', parsePositive)
-    .action(async (jobId: string, task: string, options: { limit?: number }, command: Command) => {
+    .option('--attempts', 'one row per attempt: node, state, exit code, failure reason, start, end, duration')
+    .option('-w, --watch', 'keep the list on screen and redraw it when an instance changes (Ctrl-C ends)')
+    .action(async (jobId: string, task: string, options: InstancesOptions, command: Command) => {
       const ctx = contextOf(command);
-      const page =
-        options.limit !== undefined
-          ? await ctx.api.listInstances(jobId, task, { limit: options.limit })
-          : await collectAll((cursor) => ctx.api.listInstances(jobId, task, { cursor }));
-      if (ctx.json) printJson(page);
-      else printLine(instancesTable(page.items));
+      const render = async () => {
+        const page =
+          options.limit !== undefined
+            ? await ctx.api.listInstances(jobId, task, { limit: options.limit })
+            : await collectAll((cursor) => ctx.api.listInstances(jobId, task, { cursor }));
+        return await ctx.render(
+          page,
+          (wide) =>
+            options.attempts
+              ? attemptsTable(page.items, Date.now(), { wide })
+              : instancesTable(page.items, Date.now(), { wide }),
+          (p) => p.items.map((i) => String(i.index)),
+        );
+      };
+      if (options.watch) await watchList(ctx, { events: { job: jobId, kind: 'instance' } }, render);
+      else process.stdout.write(await render());
     });
 
   program

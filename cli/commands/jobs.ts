@@ -1,56 +1,88 @@
 /** `jobs`, `status JOB`, `stop JOB`, `restart JOB`, `delete JOB`. */
 import type { Command } from 'commander';
 import { JOB_STATES, type JobState } from '../../protocol/states.js';
-import { collectAll, type BatchClient, type Job } from '../../sdk/index.js';
-import { contextOf } from '../context.js';
-import { printJson, printLine } from '../output.js';
-import { parsePositive } from '../arguments.js';
+import { collectAll, type BatchClient, type Job, type JobQuery } from '../../sdk/index.js';
+import { parsePositive, parseSince } from '../arguments.js';
+import { contextOf, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { awaitOutcome } from '../job-outcome.js';
+import { watchList } from '../watch.js';
 import { jobStatusView, type PendingReasons } from '../views/job-status.js';
 import { jobsTable } from '../views/jobs.js';
+
+interface JobsOptions {
+  limit?: number;
+  state?: string[];
+  name?: string;
+  owner?: string;
+  since?: string;
+  all?: boolean;
+  watch?: boolean;
+}
 
 export function registerJobs(program: Command): void {
   program
     .command('jobs')
     .description('list jobs, newest first (all pages unless --limit)')
     .option('--limit <N>', 'show at most one page of N jobs', parsePositive)
-    .option('--state <STATE>', `only jobs in this state (${JOB_STATES.join(', ')})`)
+    .option(
+      '--state <STATE>',
+      `only jobs in these states: repeat it or separate with commas (${JOB_STATES.join(', ')})`,
+      collectStates,
+    )
+    .option('--name <TEXT>', 'only jobs whose name contains TEXT (case-insensitive)')
+    .option('--owner <USER>', "only this user's jobs (admins only, for another user)")
+    .option('--since <WHEN>', 'only jobs created in the last DURATION (30m, 2h, 7d) or since an ISO time', (v) =>
+      parseSince(v),
+    )
     .option('-A, --all', "every user's jobs, with their owner (admins only)")
-    .action(async (options: { limit?: number; state?: string; all?: boolean }, command: Command) => {
+    .option('-w, --watch', 'keep the list on screen and redraw it when a job changes (Ctrl-C ends)')
+    .action(async (options: JobsOptions, command: Command) => {
       const ctx = contextOf(command);
-      const query = { state: parseJobState(options.state), ...(options.all ? { owner: 'all' as const } : {}) };
-      const page =
-        options.limit !== undefined
-          ? await ctx.api.listJobs({ ...query, limit: options.limit })
-          : await collectAll((cursor) => ctx.api.listJobs({ ...query, cursor }));
-      if (ctx.json) printJson(page);
-      else printLine(jobsTable(page.items, Date.now(), { owners: options.all === true }));
+      const query = jobQuery(options);
+      const owners = options.all === true || options.owner !== undefined;
+      const render = async () => {
+        const page =
+          options.limit !== undefined
+            ? await ctx.api.listJobs({ ...query, limit: options.limit })
+            : await collectAll((cursor) => ctx.api.listJobs({ ...query, cursor }));
+        return await ctx.render(
+          page,
+          (wide) => jobsTable(page.items, Date.now(), { owners, wide }),
+          (p) => p.items.map((j) => j.id),
+        );
+      };
+      if (options.watch) await watchList(ctx, { events: { kind: ['job', 'task'] } }, render);
+      else process.stdout.write(await render());
     });
 
   program
     .command('status')
     .description('show a job: its state, and per task the instances in each state and why any are pending')
     .argument('<JOB>', 'job id')
-    .action(async (jobId: string, _options: unknown, command: Command) => {
+    .option('--wait', 'show live progress until the job ends; exit 5 if it FAILED, 6 if it was STOPPED')
+    .option('--follow', "like --wait, and stream each instance's stdout as it is written")
+    .action(async (jobId: string, options: { wait?: boolean; follow?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const job = await ctx.api.getJob(jobId);
-      if (ctx.json) {
-        printJson(job);
+      if (options.wait || options.follow) {
+        await awaitOutcome(ctx, job, { follow: options.follow === true });
         return;
       }
-      printLine(jobStatusView(job, await pendingReasons(ctx.api, job)));
+      const reasons = ctx.structured || ctx.quiet ? new Map() : await pendingReasons(ctx.api, job);
+      await ctx.show(
+        job,
+        () => jobStatusView(job, reasons),
+        (j) => [j.id],
+      );
     });
 
   registerJobChange(
     program,
     'stop',
-    'stop a job: pending instances become STOPPED, running ones are killed',
+    'stop a job: pending instances become STOPPED, running ones are killed (a finished job is left as it is)',
     (api, id) => api.stopJob(id),
-    // a job that ended before the stop is left as it was, and that is no error
-    (job) =>
-      job.state === 'SUCCEEDED' || job.state === 'FAILED'
-        ? `job ${job.id} had already finished: ${job.state}`
-        : undefined,
+    stopSentence,
   );
   registerJobChange(
     program,
@@ -66,9 +98,19 @@ export function registerJobs(program: Command): void {
     .action(async (jobId: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.deleteJob(jobId);
-      // The API answers 204 with no body, so --json prints nothing.
-      if (!ctx.json) printLine(`deleted job ${jobId}`);
+      // The API answers 204 with no body, so -o json prints nothing.
+      ctx.done(`deleted job ${jobId}`, jobId);
     });
+}
+
+/**
+ * What `stop` says. The controller answers with the job as its scheduler left it after deriving
+ * the stop (STOPPING while attempts are being killed, STOPPED when nothing was running); a job
+ * that had ended before is returned unchanged, which is no error (as AWS Batch's TerminateJob).
+ */
+export function stopSentence(job: Job): string {
+  if (job.state === 'SUCCEEDED' || job.state === 'FAILED') return `job ${job.id} already ${job.state}; nothing to stop`;
+  return `job ${job.id} ${job.state}`;
 }
 
 /** A verb that changes a job and prints it as the API returned it. */
@@ -77,27 +119,41 @@ function registerJobChange(
   verb: string,
   description: string,
   change: (api: BatchClient, id: string) => Promise<Job>,
-  explain: (job: Job) => string | undefined = () => undefined,
+  sentence: (job: Job) => string = (job) => `job ${job.id} ${job.state}`,
 ): void {
   program
     .command(verb)
     .description(description)
     .argument('<JOB>', 'job id')
     .action(async (jobId: string, _options: unknown, command: Command) => {
-      const ctx = contextOf(command);
+      const ctx: CliContext = contextOf(command);
       const job = await change(ctx.api, jobId);
-      if (ctx.json) printJson(job);
-      else printLine(explain(job) ?? `job ${job.id} ${job.state}`);
+      await ctx.show(
+        job,
+        () => sentence(job),
+        (j) => [j.id],
+      );
     });
 }
 
-function parseJobState(value: string | undefined): JobState | undefined {
-  if (value === undefined) return undefined;
-  const state = value.toUpperCase();
-  if (!(JOB_STATES as readonly string[]).includes(state)) {
-    throw new UsageError(`--state must be one of ${JOB_STATES.join(', ')}`);
-  }
-  return state as JobState;
+/** `--state RUNNING --state pending,failed`: each value checked, case-insensitive. */
+function collectStates(value: string, previous: string[] = []): string[] {
+  const states = value.split(',').map((s) => s.trim().toUpperCase());
+  const unknown = states.find((s) => !(JOB_STATES as readonly string[]).includes(s));
+  if (unknown !== undefined) throw new UsageError(`--state: "${unknown}" is not one of ${JOB_STATES.join(', ')}`);
+  return [...previous, ...states];
+}
+
+function jobQuery(options: JobsOptions): JobQuery {
+  if (options.all && options.owner !== undefined)
+    throw new UsageError('give --owner USER or -A (every user), not both');
+  const query: JobQuery = {};
+  if (options.state) query.state = options.state as JobState[];
+  if (options.name !== undefined) query.name = options.name;
+  if (options.since !== undefined) query.since = options.since;
+  if (options.all) query.owner = 'all';
+  else if (options.owner !== undefined) query.owner = options.owner;
+  return query;
 }
 
 /** Pending reasons live on instances, so list the instances of tasks that have pending ones. */

@@ -3,19 +3,30 @@ import type { Command } from 'commander';
 import { ApiRequestError, collectAll, type BatchClient } from '../../sdk/index.js';
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
-import { printJson, printLine } from '../output.js';
 import { nodesTable } from '../views/nodes.js';
+import { watchList } from '../watch.js';
+
+const NODE_POLL_MS = 5000;
 
 export function registerNodes(program: Command): void {
   const nodes = program
     .command('nodes')
     .description('list nodes: state, capacity and what is allocated of it, load, last heartbeat')
     .option('--all', 'TERMINATED nodes too (kept for the retention period)')
-    .action(async (options: { all?: boolean }, command: Command) => {
+    .option('-w, --watch', 'keep the list on screen and redraw it when a node or its metrics change (Ctrl-C ends)')
+    .action(async (options: { all?: boolean; watch?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const page = await collectAll((cursor) => ctx.api.listNodes({ cursor, all: options.all === true }));
-      if (ctx.json) printJson(page);
-      else printLine(nodesTable(page.items));
+      const render = async () => {
+        const page = await collectAll((cursor) => ctx.api.listNodes({ cursor, all: options.all === true }));
+        return await ctx.render(
+          page,
+          (wide) => nodesTable(page.items, Date.now(), { wide }),
+          (p) => p.items.map((n) => n.id),
+        );
+      };
+      // Heartbeats and metrics change without events: read them again as often as agents send them.
+      if (options.watch) await watchList(ctx, { events: { kind: 'node' }, pollMs: NODE_POLL_MS }, render);
+      else process.stdout.write(await render());
     });
 
   nodes
@@ -30,13 +41,14 @@ export function registerNodes(program: Command): void {
         if (!(err instanceof ApiRequestError && err.code === 'NOT_FOUND')) throw err;
         return remove(await nodeIdByName(ctx.api, ref, err));
       });
-      if (ctx.json) printJson(node);
-      else
-        printLine(
+      await ctx.show(
+        node,
+        () =>
           options.force
             ? `node ${node.id} ${node.state}: deleted now; its running instances are re-queued`
             : `node ${node.id} ${node.state}: it takes no new work and goes once its running instances have finished`,
-        );
+        (n) => [n.id],
+      );
     });
 
   for (const [verb, description] of [
@@ -55,8 +67,11 @@ export function registerNodes(program: Command): void {
           if (!(err instanceof ApiRequestError && err.code === 'NOT_FOUND')) throw err;
           return change(await nodeIdByName(ctx.api, ref, err));
         });
-        if (ctx.json) printJson(node);
-        else printLine(`node ${node.id} ${node.state}`);
+        await ctx.show(
+          node,
+          () => `node ${node.id} ${node.state}`,
+          (n) => [n.id],
+        );
       });
   }
 }

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { collectAll, type ObjectEntry } from '../../sdk/index.js';
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
-import { printJson, printLine } from '../output.js';
+import { printLine } from '../output.js';
 import { formatTable } from '../table.js';
 import { formatTime } from '../time.js';
 
@@ -52,7 +52,7 @@ export function registerOss(program: Command): void {
         const sha256 = await sha256Of(src);
         const body = Readable.toWeb(createReadStream(src)) as ReadableStream<Uint8Array>;
         const entry = await ctx.api.putObject(target, body, { sha256 });
-        if (ctx.json) printJson(entry);
+        if (ctx.structured || ctx.quiet) await ctx.show(entry, String, (e) => [e.url]);
         else printLine(`uploaded ${src} to ${entry.url} (${entry.size} bytes, sha256 ${entry.sha256 ?? sha256})`);
         return;
       }
@@ -65,8 +65,11 @@ export function registerOss(program: Command): void {
         await rm(partial, { force: true });
         throw err;
       }
-      if (ctx.json) printJson({ url: src, file });
-      else printLine(`downloaded ${src} to ${file}`);
+      await ctx.show(
+        { url: src, file },
+        () => `downloaded ${src} to ${file}`,
+        (d) => [d.file],
+      );
     });
 
   oss
@@ -77,22 +80,24 @@ export function registerOss(program: Command): void {
       const ctx = contextOf(command);
       if (url === undefined) {
         const buckets = await ctx.api.listBuckets();
-        if (ctx.json) printJson(buckets);
-        else
-          printLine(
+        await ctx.show(
+          buckets,
+          () =>
             formatTable(
               ['BUCKET', 'CREATED'],
               buckets.items.map((b) => [b.url, formatTime(b.createdAt)]),
             ),
-          );
+          (p) => p.items.map((b) => b.url),
+        );
         return;
       }
       if (!isOss(url)) throw new UsageError(`oss ls: "${url}" is not an oss:// URL`);
       const list = await collectAll<ObjectEntry>((cursor) => ctx.api.listObjects(url, cursor ? { cursor } : {}));
-      if (ctx.json) printJson(list);
-      else {
-        const rows = list.items.map((o) => [o.url, String(o.size), formatTime(o.lastModified)]);
-        printLine(formatTable(['OBJECT', { header: 'SIZE', align: 'right' }, 'MODIFIED'], rows));
-      }
+      const rows = list.items.map((o) => [o.url, String(o.size), formatTime(o.lastModified)]);
+      await ctx.show(
+        list,
+        () => formatTable(['OBJECT', { header: 'SIZE', align: 'right' }, 'MODIFIED'], rows),
+        (p) => p.items.map((o) => o.url),
+      );
     });
 }

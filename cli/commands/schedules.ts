@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { collectAll, type ScheduleSpec } from '../../sdk/index.js';
 import { contextOf } from '../context.js';
-import { printJson, printLine } from '../output.js';
 import { readSpecFile } from '../spec-file.js';
 import { schedulesTable, scheduleView } from '../views/schedules.js';
 
@@ -17,8 +16,11 @@ export function registerSchedules(program: Command): void {
       const ctx = contextOf(command);
       const spec = (await readSpecFile(options.file)) as unknown as ScheduleSpec;
       const schedule = await ctx.api.createSchedule(spec);
-      if (ctx.json) printJson(schedule);
-      else printLine(`created schedule ${schedule.name} (${schedule.cron}); next run ${schedule.nextRunAt ?? '-'}`);
+      await ctx.show(
+        schedule,
+        () => `created schedule ${schedule.name} (${schedule.cron}); next run ${schedule.nextRunAt ?? '-'}`,
+        (s) => [s.name],
+      );
     });
 
   schedules
@@ -27,8 +29,11 @@ export function registerSchedules(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await collectAll((cursor) => ctx.api.listSchedules({ cursor }));
-      if (ctx.json) printJson(page);
-      else printLine(schedulesTable(page.items));
+      await ctx.show(
+        page,
+        () => schedulesTable(page.items),
+        (p) => p.items.map((s) => s.name),
+      );
     });
 
   schedules
@@ -38,8 +43,11 @@ export function registerSchedules(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const schedule = await ctx.api.getSchedule(name);
-      if (ctx.json) printJson(schedule);
-      else printLine(scheduleView(schedule));
+      await ctx.show(
+        schedule,
+        () => scheduleView(schedule),
+        (s) => [s.name],
+      );
     });
 
   for (const [verb, description] of [
@@ -53,8 +61,11 @@ export function registerSchedules(program: Command): void {
       .action(async (name: string, _options: unknown, command: Command) => {
         const ctx = contextOf(command);
         const schedule = verb === 'pause' ? await ctx.api.pauseSchedule(name) : await ctx.api.resumeSchedule(name);
-        if (ctx.json) printJson(schedule);
-        else printLine(`${verb === 'pause' ? 'paused' : 'resumed'} schedule ${name}`);
+        await ctx.show(
+          schedule,
+          () => `${verb === 'pause' ? 'paused' : 'resumed'} schedule ${name}`,
+          (s) => [s.name],
+        );
       });
   }
 
@@ -65,6 +76,6 @@ export function registerSchedules(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.deleteSchedule(name);
-      if (!ctx.json) printLine(`deleted schedule ${name}`);
+      ctx.done(`deleted schedule ${name}`, name);
     });
 }

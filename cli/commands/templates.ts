@@ -3,9 +3,7 @@ import type { Command } from 'commander';
 import { ApiRequestError, collectAll, type TemplateSpec } from '../../sdk/index.js';
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
-import { printJson, printLine } from '../output.js';
 import { readSpecFile } from '../spec-file.js';
-import { templatesTable, templateView } from '../views/templates.js';
 
 export function registerTemplates(program: Command): void {
   const templates = program
@@ -31,8 +29,11 @@ export function registerTemplates(program: Command): void {
         template = await ctx.api.replaceTemplate(spec.name, spec);
         verb = 'replaced';
       }
-      if (ctx.json) printJson(template);
-      else printLine(`${verb} template ${template.name}`);
+      await ctx.show(
+        template,
+        () => `${verb} template ${template.name}`,
+        (t) => [t.name],
+      );
     });
 
   templates
@@ -41,8 +42,12 @@ export function registerTemplates(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const page = await collectAll((cursor) => ctx.api.listTemplates({ cursor }));
-      if (ctx.json) printJson(page);
-      else printLine(templatesTable(page.items));
+      const { templatesTable } = await import('../views/templates.js'); // with yaml: loaded when used
+      await ctx.show(
+        page,
+        () => templatesTable(page.items),
+        (p) => p.items.map((t) => t.name),
+      );
     });
 
   templates
@@ -52,8 +57,12 @@ export function registerTemplates(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       const template = await ctx.api.getTemplate(name);
-      if (ctx.json) printJson(template);
-      else printLine(templateView(template));
+      const { templateView } = await import('../views/templates.js');
+      await ctx.show(
+        template,
+        () => templateView(template),
+        (t) => [t.name],
+      );
     });
 
   templates
@@ -63,6 +72,6 @@ export function registerTemplates(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
       await ctx.api.deleteTemplate(name);
-      if (!ctx.json) printLine(`deleted template ${name}`);
+      ctx.done(`deleted template ${name}`, name);
     });
 }

@@ -4,27 +4,60 @@ import { formatTable } from '../table.js';
 import { formatTime } from '../time.js';
 import { keyValues } from './key-values.js';
 
-export function environmentsTable(envs: readonly ComputeEnvironment[], now = Date.now()): string {
+/** `wide` adds the auto environments' limits and the node template. */
+export function environmentsTable(
+  envs: readonly ComputeEnvironment[],
+  now = Date.now(),
+  options: { wide?: boolean } = {},
+): string {
   if (envs.length === 0) return 'No compute environments.';
+  const wide = options.wide === true;
   return formatTable(
-    ['NAME', 'TYPE', 'PROVIDER', { header: 'DESIRED', align: 'right' }, 'NODES', 'SHARED', 'OWNER', 'CREATED'],
+    [
+      'NAME',
+      'TYPE',
+      'PROVIDER',
+      { header: 'DESIRED', align: 'right' },
+      ...(wide
+        ? [
+            { header: 'MAX', align: 'right' as const },
+            { header: 'IDLE TIMEOUT', align: 'right' as const },
+          ]
+        : []),
+      'NODES',
+      'SHARED',
+      'OWNER',
+      'CREATED',
+      ...(wide ? ['NODE TEMPLATE'] : []),
+    ],
     envs.map((env) => [
       env.name,
       env.type,
       env.provider,
       String(env.desiredNodes),
+      ...(wide
+        ? [
+            env.maxNodes === null ? '-' : String(env.maxNodes),
+            env.idleTimeoutSeconds === null ? '-' : `${env.idleTimeoutSeconds}s`,
+          ]
+        : []),
       formatNodeCounts(env.nodes),
       env.shared ? 'yes' : 'no',
       env.owner,
       formatTime(env.createdAt, now),
+      ...(wide ? [formatTemplate(env.template) || '-'] : []),
     ]),
   );
 }
 
-export function environmentView(env: ComputeEnvironment, nodes: readonly Node[] = [], now = Date.now()): string {
-  const template = Object.entries(env.template)
+function formatTemplate(template: ComputeEnvironment['template']): string {
+  return Object.entries(template)
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ');
+}
+
+export function environmentView(env: ComputeEnvironment, nodes: readonly Node[] = [], now = Date.now()): string {
+  const template = formatTemplate(env.template);
   const lines = keyValues([
     ['name', env.name],
     ['type', env.type],

@@ -6,10 +6,12 @@ import type { Node } from '../../sdk/index.js';
 import { formatTable } from '../table.js';
 import { formatTime } from '../time.js';
 
-export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
+/** `wide` adds labels, the agent's version, the provider's id, the creation time and the message. */
+export function nodesTable(nodes: readonly Node[], now = Date.now(), options: { wide?: boolean } = {}): string {
   if (nodes.length === 0) return 'No nodes.';
+  const wide = options.wide === true;
   // Why a node is as it is (a provider's error, a scale-in, a boot timeout), when any says.
-  const messages = nodes.some((n) => n.message);
+  const messages = wide || nodes.some((n) => n.message);
   const table = formatTable(
     [
       'ID',
@@ -24,6 +26,7 @@ export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
       { header: 'DISK FREE MiB', align: 'right' },
       { header: 'LOAD', align: 'right' },
       'HEARTBEAT',
+      ...(wide ? ['LABELS', 'AGENT', 'PROVIDER ID', 'CREATED'] : []),
       ...(messages ? ['MESSAGE'] : []),
     ],
     nodes.map((node) => [
@@ -39,6 +42,16 @@ export function nodesTable(nodes: readonly Node[], now = Date.now()): string {
       metric(node, 'diskFreeMiB', String),
       metric(node, 'load1', (load) => load.toFixed(2)),
       formatTime(node.lastHeartbeatAt, now),
+      ...(wide
+        ? [
+            Object.entries(node.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',') || '-',
+            node.agentVersion ?? '-',
+            node.providerId ?? '-',
+            formatTime(node.createdAt, now),
+          ]
+        : []),
       ...(messages ? [node.message ?? ''] : []),
     ]),
   );

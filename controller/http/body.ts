@@ -81,3 +81,39 @@ export function queryEnum<T extends string>(
   }
   return raw as T;
 }
+
+/** Values of `allowed`, comma-separated or the parameter repeated; none given is undefined. */
+export function queryEnumList<T extends string>(c: Context, name: string, allowed: readonly T[]): T[] | undefined {
+  const values = (c.req.queries(name) ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
+  if (values.length === 0) return undefined;
+  const unknown = values.find((v) => !(allowed as readonly string[]).includes(v));
+  if (unknown !== undefined) {
+    throw new BatchError('VALIDATION', `${name}: "${unknown}" is not one of ${allowed.join(', ')}`, name);
+  }
+  return [...new Set(values)] as T[];
+}
+
+/** Free text of at most `max` characters; empty is undefined. */
+export function queryText(c: Context, name: string, max: number): string | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > max) throw new BatchError('VALIDATION', `${name}: must be at most ${max} characters`, name);
+  return raw;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO 8601 time with its offset (`2026-11-30T02:00:00Z`); empty is undefined. */
+export function queryTime(c: Context, name: string): Date | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === '') return undefined;
+  const at = ISO_TIME.test(raw) ? new Date(raw) : undefined;
+  if (at === undefined || Number.isNaN(at.getTime())) {
+    throw new BatchError(
+      'VALIDATION',
+      `${name}: must be an ISO 8601 time with an offset, e.g. 2026-11-30T02:00:00Z`,
+      name,
+    );
+  }
+  return at;
+}

@@ -12,15 +12,17 @@ import { stopJob } from '../jobs/stop.js';
 import { logJobSubmitted } from '../jobs/submitted-log.js';
 import { submitJob } from '../jobs/submit.js';
 import { getJobSpec } from '../jobs/spec.js';
-import { getJob, listJobs } from '../jobs/view.js';
+import { getJob, listJobs, type JobListOptions } from '../jobs/view.js';
 import { logStream, findAttempt } from '../logs/read.js';
 import type { AppEnv } from './auth.js';
-import { queryEnum, queryInt, readJson } from './body.js';
+import { queryEnum, queryEnumList, queryInt, queryText, queryTime, readJson } from './body.js';
 import type { AppDeps } from './deps.js';
-import { booleanText, limit, numberCursor, ownerAll, pathOf } from './params.js';
+import { booleanText, enumList, limit, numberCursor, pathOf } from './params.js';
 import { json, list, noContent, serve } from './route.js';
 
 const tags = ['Jobs'];
+/** Job names are at most this long (protocol/spec.ts), so a longer filter could match nothing. */
+const MAX_NAME_QUERY = 128;
 const jobPath = pathOf('id');
 const taskPath = pathOf('id', 'task');
 const instancePath = z.object({
@@ -86,23 +88,40 @@ export function jobRoutes(deps: AppDeps) {
         query: z.object({
           limit: limit(50, 1000),
           cursor: numberCursor,
-          state: z.enum(JOB_STATES).optional().describe('only jobs in this state'),
-          owner: ownerAll,
+          state: enumList(JOB_STATES, 'only jobs in these states: one, or several comma-separated (or repeated)'),
+          owner: z
+            .string()
+            .min(1)
+            .max(MAX_NAME_QUERY)
+            .optional()
+            .describe("a user's name, or `all` for every user's jobs (admins only, except your own name)"),
+          name: z
+            .string()
+            .min(1)
+            .max(MAX_NAME_QUERY)
+            .optional()
+            .describe('only jobs whose name contains this text (case-insensitive)'),
+          since: z.iso.datetime({ offset: true }).optional().describe('only jobs created at or after this time'),
         }),
       },
       responses: { 200: json(list(jobSchema), 'A page of jobs') },
     },
     async (c) => {
       const caller = c.get('caller');
-      const all = c.req.query('owner') === 'all';
-      if (all && !caller.admin)
-        throw new BatchError('FORBIDDEN', "owner=all: only an admin may list every user's jobs", 'owner');
       const cursor = c.req.query('cursor');
-      const options: { limit: number; cursor?: number; state?: string } = { limit: queryInt(c, 'limit', 50, 1, 1000) };
+      const options: JobListOptions = { limit: queryInt(c, 'limit', 50, 1, 1000) };
       if (cursor) options.cursor = queryInt(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
-      const state = queryEnum(c, 'state', JOB_STATES);
-      if (state) options.state = state;
-      return c.json(await listJobs(deps.store, all ? undefined : caller.id, options));
+      const states = queryEnumList(c, 'state', JOB_STATES);
+      if (states) options.states = states;
+      const name = queryText(c, 'name', MAX_NAME_QUERY);
+      if (name) options.nameContains = name;
+      const since = queryTime(c, 'since');
+      if (since) options.createdSince = since;
+      const owner = queryText(c, 'owner', MAX_NAME_QUERY) ?? caller.name;
+      if (owner !== caller.name && !caller.admin)
+        throw new BatchError('FORBIDDEN', `owner=${owner}: only an admin may list other users' jobs`, 'owner');
+      if (owner !== 'all') options.owner = owner === caller.name ? { id: caller.id } : { name: owner };
+      return c.json(await listJobs(deps.store, options));
     },
   );
 

@@ -21,3 +21,11 @@ export const booleanText = (fallback: boolean, description: string) =>
     .describe(description);
 
 export const ownerAll = z.enum(['all']).optional().describe("`all`: every user's (admin only)");
+
+/** One value of `values`, or several comma-separated: `state=RUNNING,PENDING`. */
+export const enumList = (values: readonly string[], description: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^(${values.join('|')})(,(${values.join('|')}))*$`))
+    .optional()
+    .describe(description);

@@ -1,5 +1,5 @@
 /** Builds the API's job resources (SPEC §6) with per-task and per-job counts. */
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, ilike, inArray, lt, sql } from 'drizzle-orm';
 import type { Job, TaskView } from '../../protocol/api.js';
 import type { ResolvedTask } from '../../protocol/spec.js';
 import type { JobState, TaskState } from '../../protocol/states.js';
@@ -144,24 +144,34 @@ async function readJob(store: Database, jobId: string, callerId: string, admin: 
   return (await buildJobs(store, [row]))[0];
 }
 
-/** The caller's jobs, newest first; `cursor` is the `seq` to continue below. */
-export function listJobs(
-  store: Database,
-  ownerId: string | undefined,
-  options: { limit: number; cursor?: number; state?: string },
-): Promise<{ items: Job[]; next?: string }> {
-  return store.readConsistent((view) => readJobs(view, ownerId, options));
+export interface JobListOptions {
+  limit: number;
+  /** The `seq` to continue below. */
+  cursor?: number;
+  /** One user's jobs (by id when known, else by name); absent: everyone's. */
+  owner?: { id: string } | { name: string };
+  states?: readonly JobState[];
+  /** Case-insensitive substring of the name. */
+  nameContains?: string;
+  createdSince?: Date;
 }
 
-async function readJobs(
-  store: Database,
-  ownerId: string | undefined,
-  options: { limit: number; cursor?: number; state?: string },
-): Promise<{ items: Job[]; next?: string }> {
+/**
+ * Jobs newest first, filtered. One statement: an owner's list walks `jobs_owner_seq_idx` from
+ * the newest and stops after a page of matches; state, name and time filter the rows it meets.
+ */
+export function listJobs(store: Database, options: JobListOptions): Promise<{ items: Job[]; next?: string }> {
+  return store.readConsistent((view) => readJobs(view, options));
+}
+
+async function readJobs(store: Database, options: JobListOptions): Promise<{ items: Job[]; next?: string }> {
   const where = [];
-  if (ownerId) where.push(eq(jobs.ownerId, ownerId));
+  const owner = options.owner;
+  if (owner) where.push('id' in owner ? eq(jobs.ownerId, owner.id) : eq(users.name, owner.name));
   if (options.cursor !== undefined) where.push(lt(jobs.seq, options.cursor));
-  if (options.state) where.push(eq(jobs.state, options.state));
+  if (options.states) where.push(inArray(jobs.state, [...options.states]));
+  if (options.nameContains) where.push(ilike(jobs.name, `%${escapeLike(options.nameContains)}%`));
+  if (options.createdSince) where.push(gte(jobs.createdAt, options.createdSince));
   const rows = await selectJobs(store)
     .where(and(...where))
     .orderBy(desc(jobs.seq))
@@ -170,4 +180,9 @@ async function readJobs(
   const out: { items: Job[]; next?: string } = { items: await buildJobs(store, page) };
   if (rows.length > options.limit) out.next = String(page[page.length - 1]!.seq);
   return out;
+}
+
+/** `%`, `_` and `\\` in a LIKE pattern match literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -31,7 +31,7 @@ t.test('on a terminal the line is redrawn in place and ended once', async (t) =>
 t.test('on a terminal a line wider than the screen is cut, so \\r can redraw it', async (t) => {
   const { stream, writes } = fakeStream(true, 20);
   await new ProgressPrinter(stream).update(running);
-  t.equal(writes[0], '\r\x1b[2Kjob j-1234 RUNNING ');
+  t.equal(writes[0], '\r\x1b[2Kjob j-1234 RUNNING…', 'cut to the width less one, so the cursor stays on the line');
 });
 
 t.test('elsewhere a new line is printed only when it changes', async (t) => {

@@ -139,7 +139,7 @@ t.test('jobs --limit asks for one page and --json prints it exactly, next includ
 
   const badState = await runBatchctl(['jobs', '--state', 'DONE'], { url: server.url });
   t.equal(badState.code, 2);
-  t.match(badState.stderr, /--state must be one of PENDING, RUNNING/);
+  t.match(badState.stderr, /--state: "DONE" is not one of PENDING, RUNNING/);
 });
 
 t.test('status shows the header, a task table with counts per state, and pending reasons', async (t) => {
@@ -215,5 +215,5 @@ t.test('stop of a job that already finished says so and succeeds', async (t) => 
   server.route('POST /v1/jobs/j-1234/stop', { json: job({ state: 'SUCCEEDED' }) });
   const stop = await runBatchctl(['stop', 'j-1234'], { url: server.url });
   t.equal(stop.code, 0);
-  t.equal(stop.stdout, 'job j-1234 had already finished: SUCCEEDED\n');
+  t.equal(stop.stdout, 'job j-1234 already SUCCEEDED; nothing to stop\n');
 });

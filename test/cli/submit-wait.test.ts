@@ -41,14 +41,33 @@ t.test('submit --wait prints a line per change and exits 0 when the job SUCCEEDE
   t.equal(server.requestsTo('GET /v1/jobs/j-1234').length, 3);
 });
 
-t.test('submit --wait exits 1 when the job FAILED, with a hint per failed task', async (t) => {
-  const server = await serve(t, [running, failed]);
+t.test('submit --wait exits 5 when the job FAILED, naming failure reasons with counts per failed task', async (t) => {
+  const failedThree = job({ state: 'FAILED', tasks: [task({ state: 'FAILED', instances: 3, counts: { FAILED: 3 } })] });
+  const server = await serve(t, [running, failedThree]);
+  const ended = (index: number, failureReason: 'EXIT_CODE' | 'TIMEOUT') =>
+    instance({ index, state: 'FAILED', attempts: [{ ...failedAttempt('n-1', 1), failureReason }] });
+  server.route('GET /v1/jobs/j-1234/tasks/hello/instances', {
+    json: { items: [ended(0, 'EXIT_CODE'), ended(1, 'TIMEOUT'), ended(2, 'EXIT_CODE')] },
+  });
   const dir = t.testdir({ 'job.yaml': SPEC });
   const result = await runBatchctl(['submit', '-f', join(dir, 'job.yaml'), '--wait'], { url: server.url });
-  t.equal(result.code, 1);
-  t.match(result.stdout, /job j-1234 FAILED {2}SUCCEEDED 1 {2}FAILED 1 \/ 2\n/);
-  t.match(result.stdout, /task hello: 1 FAILED; see: batchctl instances j-1234 hello\n$/);
+  t.equal(result.code, 5, 'FAILED has an exit code of its own');
+  t.match(result.stdout, /job j-1234 FAILED {2}FAILED 3 \/ 3\n/);
+  t.match(
+    result.stdout,
+    /task hello: FAILED 3 \(2× EXIT_CODE, 1× TIMEOUT\); see: batchctl instances j-1234 hello --attempts\n$/,
+  );
   t.equal(result.stderr, 'batchctl: job j-1234 ended FAILED\n');
+});
+
+t.test('submit --wait exits 6 when the job was STOPPED; -q prints only the id on stdout', async (t) => {
+  const stopped = job({ state: 'STOPPED', tasks: [task({ state: 'STOPPED', counts: { STOPPED: 2 } })] });
+  const server = await serve(t, [stopped]);
+  const dir = t.testdir({ 'job.yaml': SPEC });
+  const result = await runBatchctl(['submit', '-f', join(dir, 'job.yaml'), '--wait', '-q'], { url: server.url });
+  t.equal(result.code, 6);
+  t.equal(result.stdout, 'j-1234\n', 'progress went to stderr');
+  t.match(result.stderr, /job j-1234 STOPPED {2}STOPPED 2 \/ 2\n/);
 });
 
 t.test('submit --wait --json prints only the final job on stdout, progress on stderr', async (t) => {
@@ -60,7 +79,7 @@ t.test('submit --wait --json prints only the final job on stdout, progress on st
   t.match(result.stderr, /job j-1234 SUCCEEDED/);
 });
 
-t.test('submit --follow prints the stdout of each finished instance, prefixed [task/index]', async (t) => {
+t.test('submit --follow streams the stdout of each instance that started, prefixed [task/index]', async (t) => {
   const server = await serve(t, [running, failed]);
   const done = (index: number, state: 'SUCCEEDED' | 'FAILED') =>
     instance({ index, state, attempts: [{ ...failedAttempt('n-1', state === 'FAILED' ? 3 : 0), state }] });
@@ -72,12 +91,15 @@ t.test('submit --follow prints the stdout of each finished instance, prefixed [t
   server.route('GET /v1/jobs/j-1234/tasks/hello/instances/1/logs', { text: 'hello from 1\n' });
   const dir = t.testdir({ 'job.yaml': SPEC });
   const result = await runBatchctl(['submit', '-f', join(dir, 'job.yaml'), '--follow'], { url: server.url });
-  t.equal(result.code, 1);
+  t.equal(result.code, 5);
   t.match(result.stdout, /\[hello\/0\] hello from 0\n\[hello\/0\] second line\n(.|\n)*\[hello\/1\] hello from 1\n/);
   t.equal(
     server.requestsTo('GET /v1/jobs/j-1234/tasks/hello/instances/0/logs').length,
     1,
     'each instance printed once',
   );
-  t.equal(server.requestsTo('GET /v1/jobs/j-1234/tasks/hello/instances/0/logs')[0]!.query.get('stream'), 'stdout');
+  const query = server.requestsTo('GET /v1/jobs/j-1234/tasks/hello/instances/0/logs')[0]!.query;
+  t.equal(query.get('stream'), 'stdout');
+  t.equal(query.get('follow'), 'true', 'followed: lines come as they are written, not once the attempt ended');
+  t.equal(query.get('attempt'), '1', 'the attempt that was seen, so a retry is read on its own');
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { formatTable } from '../../cli/table.js';
+import { loadTextWidth } from '../../cli/text-width.js';
 import { formatTime } from '../../cli/time.js';
 import { progressLine } from '../../cli/job-progress.js';
 import { formatCounts } from '../../cli/views/counts.js';
@@ -8,6 +9,9 @@ import { nodesTable } from '../../cli/views/nodes.js';
 import { failedAttempt, instance, job, node, task } from '../support/api-fixtures.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00.000Z');
+
+// What CliContext.render does before it renders text for people.
+t.before(loadTextWidth);
 
 t.test('formatTable aligns columns, right-aligns numbers on request, leaves no trailing spaces', async (t) => {
   const table = formatTable(

@@ -79,6 +79,11 @@ t.test('stop and delete follow the job lifecycle', async (t) => {
   t.equal(stopped.status, 200);
   t.same(stopped.body.counts, { STOPPED: 3 }, 'pending instances stop at once');
   t.same(api.wakes, ['job-submitted', 'job-stopped']);
+  const again = await api.request('POST', `/v1/jobs/${id}/stop`);
+  t.equal(again.status, 200, 'stopping a finished job is no error (as TerminateJob): stop JOB && delete JOB works');
+  t.same(again.body, stopped.body, 'the job is answered unchanged');
+  t.same(api.wakes, ['job-submitted', 'job-stopped'], 'and nothing was asked of the scheduler');
+  t.equal((await api.request('DELETE', `/v1/jobs/${id}`)).status, 204);
 });
 
 t.test('pagination of jobs and instances', async (t) => {

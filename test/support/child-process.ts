@@ -70,6 +70,11 @@ export class NodeProcess {
   kill(): void {
     this.child.kill('SIGKILL');
   }
+
+  /** Sends a signal, as a terminal's Ctrl-C (SIGINT) does. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
 }
 
 export function runNode(
