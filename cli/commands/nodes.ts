@@ -13,11 +13,13 @@ export function registerNodes(program: Command): void {
     .command('nodes')
     .description('list nodes: state, capacity and what is allocated of it, load, last heartbeat')
     .option('--all', 'TERMINATED nodes too (kept for the retention period)')
+    .option('--env <NAME>', "only this compute environment's nodes")
     .option('-w, --watch', 'keep the list on screen and redraw it when a node or its metrics change (Ctrl-C ends)')
-    .action(async (options: { all?: boolean; watch?: boolean }, command: Command) => {
+    .action(async (options: { all?: boolean; env?: string; watch?: boolean }, command: Command) => {
       const ctx = contextOf(command);
+      const query = { all: options.all === true, ...(options.env ? { environment: options.env } : {}) };
       const render = async () => {
-        const page = await collectAll((cursor) => ctx.api.listNodes({ cursor, all: options.all === true }));
+        const page = await collectAll((cursor) => ctx.api.listNodes({ cursor, ...query }));
         return await ctx.render(
           page,
           (wide) => nodesTable(page.items, Date.now(), { wide }),
