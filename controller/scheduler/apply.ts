@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import {
   ACTIVE_ATTEMPT_STATES,
   FINISHED_JOB_STATES,
+  FINISHED_TASK_STATES,
   RESTARTABLE_INSTANCE_STATES,
   STARTED_JOB_STATES,
   type JobState,
@@ -98,8 +99,10 @@ export async function applyReconcile(store: Database, plan: ReconcilePlan): Prom
     const stopped = plan.stops.length > 0 ? await applyStops(tx, plan.stops) : { kills: [], instances: 0 };
     if (plan.tasks.length > 0) {
       const rows = plan.tasks.map((t) => ({ job: t.jobId, task: t.task, prev: t.from, next: t.to }));
+      // A finished task waits for nothing: its last pending reason would outlive it (and its event).
       await tx.db.execute(sql`
-        UPDATE tasks t SET state = r.next
+        UPDATE tasks t SET state = r.next,
+               pending_reason = CASE WHEN r.next IN (${literalList(FINISHED_TASK_STATES)}) THEN NULL ELSE t.pending_reason END
         FROM jsonb_to_recordset(${json(rows)}) AS r(job text, task text, prev text, next text)
         WHERE t.job_id = r.job AND t.name = r.task AND t.state = r.prev
           AND ${transitionAllowed('tasks', sql`r.next`, 't')}`);
