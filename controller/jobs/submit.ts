@@ -26,6 +26,7 @@ import { claimBuckets } from '../storage/buckets.js';
 import { bucketsOfTask } from '../storage/task-objects.js';
 import { jobs, templates } from '../db/schema.js';
 import { quotaLimit } from '../quotas.js';
+import { localNodeSize } from '../providers/local.js';
 import { canEverPlace } from '../scheduler/place.js';
 import { newId } from '../secrets.js';
 import { nameEnvironments, type NamedTask } from '../environments/auto.js';
@@ -285,16 +286,9 @@ async function resolveEnvironments(
     const nodesCan =
       envNodes.length > 0 &&
       canEverPlace({ environmentId: env.id, resources: task.resources, nodeSelector: task.nodeSelector }, envNodes);
-    // Nodes its provider will make are of its template: a task bigger than that never runs.
-    const made = env.provider === 'none' ? undefined : templateHolds(env.template, env.provider, task.resources);
-    if (!nodesCan && made === false) {
-      const { cpu, memoryMiB, gpu } = env.template;
-      throw new BatchError(
-        'UNPLACEABLE',
-        `task "${task.name}": the nodes of environment "${envName}" are made with cpu ${cpu ?? 'any'}, memoryMiB ${memoryMiB ?? 'any'}, gpu ${gpu ?? 0}; it needs cpu ${task.resources.cpu}, memoryMiB ${task.resources.memoryMiB}, gpu ${task.resources.gpu}`,
-        `tasks[${index}].resources`,
-      );
-    }
+    // Nodes its provider will make are of its template's size: a task bigger than that never runs.
+    const size = env.provider === 'none' ? {} : madeNodeSize(env.template, env.provider);
+    const made = sizeHolds(size, task.resources);
     // With no node registered yet nothing is known about capacity; nodes may still join. A
     // template that sizes its nodes' cpu speaks for the nodes still to be made.
     if (!(made === true && env.template.cpu !== undefined) && envNodes.length > 0 && !nodesCan) {
@@ -306,25 +300,45 @@ async function resolveEnvironments(
         `tasks[${index}].resources`,
       );
     }
+    // No node yet (or none that fits): the size of those to be made decides.
+    if (!nodesCan && made === false) {
+      const { cpu, memoryMiB, gpu } = size;
+      throw new BatchError(
+        'UNPLACEABLE',
+        `task "${task.name}": the nodes of environment "${envName}" are made with cpu ${cpu ?? 'any'}, memoryMiB ${memoryMiB ?? 'any'}, gpu ${gpu ?? 0}; it needs cpu ${task.resources.cpu}, memoryMiB ${task.resources.memoryMiB}, gpu ${task.resources.gpu}`,
+        `tasks[${index}].resources`,
+      );
+    }
     out.set(task.name, env.id);
   });
   return out;
 }
 
 /**
- * Whether a node made from `template` could hold one instance needing `resources`; undefined
- * when the template does not say (the size is known once the node registers). A local node
- * offers GPUs only when its template says so.
+ * The size of the nodes an environment's provider makes, as far as it is known before one exists:
+ * the template's cpu, memoryMiB and gpu; for the local provider, which makes nodes on this host,
+ * the host fills in what the template leaves out. Unknown parts are undefined.
  */
-function templateHolds(
-  template: NodeTemplate,
-  provider: string,
+function madeNodeSize(template: NodeTemplate, provider: string): Partial<Record<'cpu' | 'memoryMiB' | 'gpu', number>> {
+  if (provider === 'local') return localNodeSize(template);
+  const size: Partial<Record<'cpu' | 'memoryMiB' | 'gpu', number>> = {};
+  if (template.cpu !== undefined) size.cpu = template.cpu;
+  if (template.memoryMiB !== undefined) size.memoryMiB = template.memoryMiB;
+  if (template.gpu !== undefined) size.gpu = template.gpu;
+  return size;
+}
+
+/**
+ * Whether a node of `size` could hold one instance needing `resources`; undefined when nothing
+ * of its size is known (it is once the node registers).
+ */
+function sizeHolds(
+  size: Partial<Record<'cpu' | 'memoryMiB' | 'gpu', number>>,
   resources: { cpu: number; memoryMiB: number; gpu: number },
 ): boolean | undefined {
-  const gpu = template.gpu ?? (provider === 'local' ? 0 : undefined);
-  if (template.cpu === undefined && template.memoryMiB === undefined && gpu === undefined) return undefined;
-  if (template.cpu !== undefined && resources.cpu > template.cpu + 1e-9) return false;
-  if (template.memoryMiB !== undefined && resources.memoryMiB > template.memoryMiB) return false;
-  if (gpu !== undefined && resources.gpu > gpu) return false;
+  if (size.cpu === undefined && size.memoryMiB === undefined && size.gpu === undefined) return undefined;
+  if (size.cpu !== undefined && resources.cpu > size.cpu + 1e-9) return false;
+  if (size.memoryMiB !== undefined && resources.memoryMiB > size.memoryMiB) return false;
+  if (size.gpu !== undefined && resources.gpu > size.gpu) return false;
   return true;
 }

@@ -7,6 +7,7 @@
  * which also starts the agent of a host whose process is gone, as a rebooted machine would.
  * A graceful controller shutdown stops them (`stopAll`).
  */
+import { availableParallelism, totalmem } from 'node:os';
 import { spawn } from 'node:child_process';
 import {
   closeSync,
@@ -213,6 +214,19 @@ export class LocalProvider implements NodeProvider {
       if (this.hosts.get(host.nodeId) === host && !this.stopping) this.launch(host);
     }, delay);
   }
+}
+
+/**
+ * The size of a node the local provider makes from `template`: what the template says, else what
+ * its agent will detect on this very host (the agent's own defaults: every CPU, all memory), and
+ * GPUs only when the template asks for them. Submit uses it to refuse a task no node can hold.
+ */
+export function localNodeSize(template: NodeTemplate): { cpu: number; memoryMiB: number; gpu: number } {
+  return {
+    cpu: template.cpu ?? availableParallelism(),
+    memoryMiB: template.memoryMiB ?? Math.floor(totalmem() / (1024 * 1024)),
+    gpu: template.gpu ?? 0,
+  };
 }
 
 /** What the node template says about the host, as the agent's own settings. */

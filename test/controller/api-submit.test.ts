@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { freshDatabase } from '../support/postgres.js';
@@ -245,6 +246,28 @@ for (const store of ['pglite', 'postgres'] as const) {
     t.equal(fits.status, 201);
   });
 }
+
+t.test('a task bigger than the local nodes an environment will make is rejected before any exists', async (t) => {
+  const api = await makeApi(t);
+  const env = await api.request('POST', '/v1/compute-environments', { name: 'grow', type: 'auto', provider: 'local' });
+  t.equal(env.status, 201, JSON.stringify(env.body));
+  const tooBig = await api.request('POST', '/v1/jobs', {
+    name: 'j',
+    tasks: [{ name: 'a', command: 'x', computeEnvironment: 'grow', resources: { cpu: availableParallelism() + 1 } }],
+  });
+  t.equal(tooBig.status, 422);
+  t.equal(tooBig.body.error.code, 'UNPLACEABLE');
+  t.match(
+    tooBig.body.error.message,
+    `made with cpu ${availableParallelism()}`,
+    "the host's size, as its agents will offer",
+  );
+  const fits = await api.request('POST', '/v1/jobs', {
+    name: 'j',
+    tasks: [{ name: 'a', command: 'x', computeEnvironment: 'grow', resources: { cpu: 1 } }],
+  });
+  t.equal(fits.status, 201);
+});
 
 t.test('the same clientToken returns the same job', async (t) => {
   const api = await makeApi(t);
