@@ -12,6 +12,40 @@ export interface ClientOptions {
   token?: string;
   /** Replaces the global fetch (tests, proxies, a browser's fetch with credentials). */
   fetch?: typeof fetch;
+  /**
+   * How long a call may take, retries and their waits included, before it throws
+   * `RequestTimeoutError`; for a stream (logs, events, objects), until its response begins.
+   * Default: no limit (an upload of a large object may take long). Each call may override it.
+   */
+  timeoutMs?: number;
+  /** Retries of idempotent requests (see `RetryOptions`); `false` turns them off. */
+  retries?: Partial<RetryOptions> | false;
+}
+
+/**
+ * Which failures are retried: a connection failure (no answer) and the answers 429, 502, 503
+ * and 504, and only for requests that are safe to send twice — GET, PUT and DELETE, the few POSTs
+ * that set a state (stop, drain, scale…), and `submitJob` with a `clientToken`. A POST that would
+ * act twice is never retried. Waits grow exponentially with full jitter; a `Retry-After` answer
+ * is waited out instead, unless it asks for longer than `maxMs` (then the error is thrown).
+ */
+export interface RetryOptions {
+  /** Tries in all, the first included (default 3; 1 = no retry). */
+  attempts: number;
+  /** The first wait's upper bound; each retry doubles it (default 200 ms). */
+  baseMs: number;
+  /** No wait is longer (default 5000 ms). */
+  maxMs: number;
+}
+
+/** What every method accepts as its last argument: an abort signal and overrides for this call. */
+export interface CallOptions {
+  /** Aborts the call; it then rejects with the signal's reason (an `AbortError` by default). */
+  signal?: AbortSignal;
+  /** Overrides the client's `timeoutMs` for this call (`0`: no limit). */
+  timeoutMs?: number;
+  /** Overrides the client's retries for this call. */
+  retries?: Partial<RetryOptions> | false;
 }
 
 export interface PageQuery {
@@ -26,13 +60,12 @@ export interface JobQuery extends PageQuery {
   owner?: 'all';
 }
 
-export interface LogOptions {
+export interface LogOptions extends CallOptions {
   stream?: 'stdout' | 'stderr';
   /** Keep the response open and stream new output until the attempt ends. */
   follow?: boolean;
   /** 1-based attempt number; the controller defaults to the latest. */
   attempt?: number;
-  signal?: AbortSignal;
 }
 
 export interface EventQuery {
@@ -47,6 +80,8 @@ export interface EventQuery {
   /** false: stop at the present instead of following (default true). */
   follow?: boolean;
   signal?: AbortSignal;
+  /** Called each time a stream opens (the first time and after every reconnect). */
+  onOpen?: () => void;
   /** Wait before reconnecting after a dropped connection (default 1000 ms). */
   retryMs?: number;
 }
