@@ -37,6 +37,7 @@ import type {
   Schedule,
   ScheduleDetail,
   ScheduleSpec,
+  SubmittedJob,
 } from './types.js';
 
 export class BatchClient {
@@ -61,10 +62,20 @@ export class BatchClient {
 
   // --- jobs ------------------------------------------------------------------------------------
 
-  /** Submits a job. With a `clientToken` used before, returns that earlier job instead. */
-  submitJob(spec: JobSpecInput, call: CallOptions = {}): Promise<Job> {
+  /**
+   * Submits a job. With a `clientToken` used before for the same spec, returns that earlier job;
+   * `created` tells which (the controller answers 201 or 200). The same token with a different
+   * spec fails with 409 `IDEMPOTENT_PARAMETER_MISMATCH`.
+   */
+  async submitJob(spec: JobSpecInput, call: CallOptions = {}): Promise<SubmittedJob> {
     // With a clientToken a resend cannot make a second job: that is what the token is for.
-    return this.http.json('POST', '/v1/jobs', { body: spec, ...call, idempotent: spec.clientToken !== undefined });
+    const [status, job] = await this.http.jsonWithStatus<Job>('POST', '/v1/jobs', {
+      body: spec,
+      ...call,
+      idempotent: spec.clientToken !== undefined,
+    });
+    // Not enumerable: the result is still exactly the API's job when printed or serialized.
+    return Object.defineProperty(job, 'created', { value: status === 201, enumerable: false }) as SubmittedJob;
   }
 
   listJobs(query: JobQuery = {}, call: CallOptions = {}): Promise<List<Job>> {

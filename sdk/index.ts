@@ -18,6 +18,7 @@ export type {
   ScheduleDetail,
   ScheduleRun,
   ScheduleSpec,
+  SubmittedJob,
 } from './types.js';
 export type {
   Attempt,

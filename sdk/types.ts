@@ -3,7 +3,7 @@
  * (yet) define. Resource shapes themselves come from protocol/api.ts and are not repeated here.
  */
 import type { JobState } from '../protocol/states.js';
-import type { EventKind } from '../protocol/api.js';
+import type { EventKind, Job } from '../protocol/api.js';
 
 export interface ClientOptions {
   /** Base URL of a controller, e.g. `http://127.0.0.1:8080`. */
@@ -47,6 +47,13 @@ export interface CallOptions {
   /** Overrides the client's retries for this call. */
   retries?: Partial<RetryOptions> | false;
 }
+
+/**
+ * What `submitJob` resolves with: the job, plus whether this call created it (`false`: the job an
+ * earlier submit with the same `clientToken` made). `created` is not enumerable, so the value
+ * serializes as the API's job and nothing else.
+ */
+export type SubmittedJob = Job & { readonly created: boolean };
 
 export interface PageQuery {
   limit?: number;

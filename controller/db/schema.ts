@@ -211,6 +211,11 @@ export const jobs = pgTable(
     restartsRequested: integer('restarts_requested').notNull().default(0),
     restartsApplied: integer('restarts_applied').notNull().default(0),
     clientToken: text('client_token'),
+    /**
+     * sha256 of the submitted spec's canonical JSON (jobs/spec-hash.ts): a resubmit with the same
+     * clientToken must carry the same spec. Null for jobs submitted before it was kept.
+     */
+    specHash: text('spec_hash'),
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     startedAt: at('started_at'),
