@@ -19,11 +19,11 @@ import type {
   User,
 } from '../protocol/api.js';
 import type { JobSpecInput, TemplateSpec } from '../protocol/spec.js';
-import { ApiRequestError, ConnectionError, RequestTimeoutError } from './errors.js';
 import { paginate } from './paginate.js';
-import { isRetryableStatus } from './retry.js';
+import { isTransient } from './retry.js';
 import { serverSentEvents } from './server-sent-events.js';
 import { segment, Transport } from './transport.js';
+import { waitForJob, type WaitOptions } from './wait-for-job.js';
 import type {
   Bucket,
   CallOptions,
@@ -187,6 +187,16 @@ export class BatchClient {
       });
       if (signal?.aborted) return;
     }
+  }
+
+  /**
+   * Resolves with the job once it has finished (SUCCEEDED, FAILED or STOPPED), or met `until`.
+   * Follows the job's events, so it hears of the end at once, and reconnects across controller
+   * restarts; polls besides (`pollMs`). Throws `WaitTimeoutError` (naming the job and its last
+   * state) after `timeoutMs`; an API error such as 404 (the job was deleted) ends the wait.
+   */
+  waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
+    return waitForJob(this, id, options);
   }
 
   // --- templates -------------------------------------------------------------------------------
@@ -441,15 +451,6 @@ export class BatchClient {
   deleteSchedule(name: string, call: CallOptions = {}): Promise<void> {
     return this.http.empty('DELETE', schedulePath(name), call);
   }
-}
-
-/** A failure that a later reconnect may not meet: no answer, no answer in time, or "not now". */
-function isTransient(error: unknown): boolean {
-  return (
-    error instanceof ConnectionError ||
-    error instanceof RequestTimeoutError ||
-    (error instanceof ApiRequestError && isRetryableStatus(error.status))
-  );
 }
 
 const objectPath = (bucket: string, key: string) =>

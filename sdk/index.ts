@@ -2,6 +2,7 @@
 export { BatchClient, parseOssUrl } from './client.js';
 export { ApiRequestError, ConnectionError, RequestTimeoutError, WaitTimeoutError, type ErrorDetail } from './errors.js';
 export { collectAll, paginate } from './paginate.js';
+export type { WaitOptions } from './wait-for-job.js';
 export { serverSentEvents, type ServerSentEvent } from './server-sent-events.js';
 export type {
   Bucket,

@@ -2,6 +2,7 @@
  * When a failed request is tried again, and after how long (`RetryOptions` in types.ts says
  * which requests qualify). Pure: the transport does the waiting.
  */
+import { ApiRequestError, ConnectionError, RequestTimeoutError } from './errors.js';
 import type { RetryOptions } from './types.js';
 
 export const DEFAULT_RETRIES: RetryOptions = { attempts: 3, baseMs: 200, maxMs: 5000 };
@@ -11,6 +12,15 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUSES.has(status);
+}
+
+/** A failure that a later try may not meet: no answer, no answer in time, or "not now". */
+export function isTransient(error: unknown): boolean {
+  return (
+    error instanceof ConnectionError ||
+    error instanceof RequestTimeoutError ||
+    (error instanceof ApiRequestError && isRetryableStatus(error.status))
+  );
 }
 
 /** The policy in force: the call's override over the client's, over the defaults. */
