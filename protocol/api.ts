@@ -74,6 +74,23 @@ export const jobSchema = z
   })
   .meta({ id: 'Job' });
 
+/**
+ * A node's last heartbeat figures (README, "Node metrics"). `at` is when the agent measured, as
+ * an ISO time like every time in the API; the agent sends epoch milliseconds on its own wire
+ * (protocol/messages.ts `metricsSchema`), and the controller converts when it answers.
+ */
+export const nodeMetricsSchema = z
+  .object({
+    cpuPercent: z.number(),
+    memoryUsedMiB: z.number(),
+    memoryTotalMiB: z.number(),
+    load1: z.number(),
+    diskFreeMiB: z.number(),
+    diskTotalMiB: z.number(),
+    at: timestamp,
+  })
+  .meta({ id: 'NodeMetrics' });
+
 export const nodeSchema = z
   .object({
     id: z.string(),
@@ -85,7 +102,7 @@ export const nodeSchema = z
     allocated: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
     /** The GPUs the agent detected and offers (`capacity.gpu` of them). */
     gpus: z.array(z.object({ index: z.number().int(), model: z.string(), memoryMiB: z.number().int().optional() })),
-    metrics: z.record(z.string(), z.number()).nullable(),
+    metrics: nodeMetricsSchema.nullable(),
     agentVersion: z.string().nullable(),
     lastHeartbeatAt: timestamp.nullable(),
     createdAt: timestamp,

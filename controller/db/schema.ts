@@ -21,6 +21,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { CommandProviderConfig, EnvironmentType, NodeIntent, NodeTemplate } from '../../protocol/api.js';
+import type { NodeMetrics } from '../../protocol/messages.js';
 import { ACTIVE_ATTEMPT_STATES, ACTIVE_JOB_STATES } from '../../protocol/states.js';
 import { stateIn, stateValue } from './state-sql.js';
 
@@ -178,7 +179,8 @@ export const nodes = pgTable(
     gpu: integer('gpu').notNull().default(0),
     /** The GPUs its agent detected and offers (model, memory), as its hello said. */
     gpus: jsonb('gpus').$type<{ index: number; model: string; memoryMiB?: number }[]>().notNull().default([]),
-    metrics: jsonb('metrics').$type<Record<string, number>>(),
+    /** The last heartbeat's figures as the agent sent them (`at` in epoch ms; the API shows ISO). */
+    metrics: jsonb('metrics').$type<NodeMetrics>(),
     credentialHash: text('credential_hash').notNull(),
     agentVersion: text('agent_version'),
     protocolVersion: integer('protocol_version'),
