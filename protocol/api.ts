@@ -17,6 +17,7 @@ import { shortText } from './limits.js';
 import { idleTimeoutSecondsSchema, nodeTemplateSchema } from './node-template.js';
 export { nodeTemplateSchema } from './node-template.js';
 import { nameSchema } from './spec.js';
+import { metricFigures } from './node-metrics.js';
 
 const timestamp = z.string().describe('ISO-8601 time');
 const counts = z.record(z.string(), z.number().int()).describe('instances per state');
@@ -75,21 +76,10 @@ export const jobSchema = z
   .meta({ id: 'Job' });
 
 /**
- * A node's last heartbeat figures (README, "Node metrics"). `at` is when the agent measured, as
- * an ISO time like every time in the API; the agent sends epoch milliseconds on its own wire
- * (protocol/messages.ts `metricsSchema`), and the controller converts when it answers.
+ * A node's last heartbeat figures. `at` is when the agent measured, as an ISO time; the agent
+ * sends epoch milliseconds on its own wire (protocol/messages.ts), the controller converts.
  */
-export const nodeMetricsSchema = z
-  .object({
-    cpuPercent: z.number(),
-    memoryUsedMiB: z.number(),
-    memoryTotalMiB: z.number(),
-    load1: z.number(),
-    diskFreeMiB: z.number(),
-    diskTotalMiB: z.number(),
-    at: timestamp,
-  })
-  .meta({ id: 'NodeMetrics' });
+export const nodeMetricsSchema = z.object({ ...metricFigures, at: timestamp }).meta({ id: 'NodeMetrics' });
 
 export const nodeSchema = z
   .object({

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { createServer, type AddressInfo } from 'node:net';
 import { ApiRequestError, BatchClient, ConnectionError } from '../../sdk/index.js';
-import { FakeHttpServer, startFakeHttpServer } from '../support/fake-http-server.js';
+import { startFakeHttpServer, type FakeHttpServer } from '../support/fake-http-server.js';
 import { job } from '../support/api-fixtures.js';
+import type { Teardown } from '../support/tmp.js';
 import { backoffMs, retryAfterMs } from '../../sdk/retry.js';
 
 /** The error a call fails with, for t.match (tap's `rejects` types want a message or a class). */
@@ -107,10 +107,8 @@ t.test('retries: false, on the client or on one call, sends once', async (t) => 
 });
 
 t.test('a refused connection is retried: a controller that comes up in between answers', async (t) => {
-  const port = await freePort();
-  const server = new FakeHttpServer();
+  const { server, port } = await notYetListening(t);
   server.route('GET /v1/jobs/j-1', { json: job({ id: 'j-1' }) });
-  t.teardown(() => server.close());
   let tries = 0;
   const client = new BatchClient({
     url: `http://127.0.0.1:${port}`,
@@ -128,7 +126,7 @@ t.test('a refused connection is retried: a controller that comes up in between a
 });
 
 t.test('a refused connection is not retried for a POST without clientToken', async (t) => {
-  const url = `http://127.0.0.1:${await freePort()}`;
+  const url = `http://127.0.0.1:${(await notYetListening(t)).port}`;
   let tries = 0;
   const client = new BatchClient({
     url,
@@ -176,10 +174,10 @@ t.test('backoff grows exponentially up to maxMs, with full jitter; Retry-After r
   t.equal(retryAfterMs('Mon, 30 Nov 2026 00:00:03 GMT', now), 3000);
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+/** A server that is not listening yet, and the port it will listen on when told to. */
+async function notYetListening(t: Teardown): Promise<{ server: FakeHttpServer; port: number }> {
+  const server = await startFakeHttpServer(t);
+  const port = Number(new URL(server.url).port);
+  await server.close();
+  return { server, port };
 }
