@@ -75,4 +75,4 @@ check-postgres:
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2 && pg_isready -h 127.0.0.1 -p 5432; }
 
 clean:
-	rm -rf dist node_modules/.install-stamp
+	rm -rf dist sdk/dist node_modules/.install-stamp
