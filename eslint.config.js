@@ -8,7 +8,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', '.cache/', '.data/', 'bench/results/', 'controller/db/migrations/'],
+    ignores: [
+      'dist/',
+      'sdk/dist/',
+      'node_modules/',
+      '.cache/',
+      '.data/',
+      'bench/results/',
+      'controller/db/migrations/',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

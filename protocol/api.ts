@@ -17,6 +17,7 @@ import { shortText } from './limits.js';
 import { idleTimeoutSecondsSchema, nodeTemplateSchema } from './node-template.js';
 export { nodeTemplateSchema } from './node-template.js';
 import { nameSchema } from './spec.js';
+import { metricFigures } from './node-metrics.js';
 
 const timestamp = z.string().describe('ISO-8601 time');
 const counts = z.record(z.string(), z.number().int()).describe('instances per state');
@@ -74,6 +75,12 @@ export const jobSchema = z
   })
   .meta({ id: 'Job' });
 
+/**
+ * A node's last heartbeat figures. `at` is when the agent measured, as an ISO time; the agent
+ * sends epoch milliseconds on its own wire (protocol/messages.ts), the controller converts.
+ */
+export const nodeMetricsSchema = z.object({ ...metricFigures, at: timestamp }).meta({ id: 'NodeMetrics' });
+
 export const nodeSchema = z
   .object({
     id: z.string(),
@@ -85,7 +92,7 @@ export const nodeSchema = z
     allocated: z.object({ cpu: z.number(), memoryMiB: z.number(), gpu: z.number() }),
     /** The GPUs the agent detected and offers (`capacity.gpu` of them). */
     gpus: z.array(z.object({ index: z.number().int(), model: z.string(), memoryMiB: z.number().int().optional() })),
-    metrics: z.record(z.string(), z.number()).nullable(),
+    metrics: nodeMetricsSchema.nullable(),
     agentVersion: z.string().nullable(),
     lastHeartbeatAt: timestamp.nullable(),
     createdAt: timestamp,

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'GONE', // no longer retained: an event stream resumed from before the retention window (410)
   'CONFLICT',
+  'IDEMPOTENT_PARAMETER_MISMATCH', // a clientToken used before with a different job spec (409)
   'TOO_LARGE', // a request body over its limit (413)
   'TOO_MANY_REQUESTS', // a limit on how often or how many at once (429)
   'UNPLACEABLE', // no node of the environment could ever run the task (422)

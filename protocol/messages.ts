@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { labelsSchema, shortText } from './limits.js';
+import { metricFigures } from './node-metrics.js';
 import { FAILURE_REASONS } from './states.js';
 
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -54,15 +55,7 @@ const gpuDevice = z.object({
 const stream = z.enum(['stdout', 'stderr']);
 const reportedState = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'STOPPED']);
 
-export const metricsSchema = z.object({
-  cpuPercent: z.number(),
-  memoryUsedMiB: z.number(),
-  memoryTotalMiB: z.number(),
-  load1: z.number(),
-  diskFreeMiB: z.number(),
-  diskTotalMiB: z.number(),
-  at: z.number(),
-});
+export const metricsSchema = z.object({ ...metricFigures, at: z.number() });
 export type NodeMetrics = z.infer<typeof metricsSchema>;
 
 // ---------------------------------------------------------------------------------------------

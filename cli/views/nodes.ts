@@ -59,7 +59,11 @@ export function nodesTable(nodes: readonly Node[], now = Date.now(), options: { 
 }
 
 /** A figure of the node's last heartbeat, or '-' when it has not sent one (or not this one). */
-function metric(node: Node, name: string, format: (value: number) => string): string {
+function metric(
+  node: Node,
+  name: Exclude<keyof NonNullable<Node['metrics']>, 'at'>,
+  format: (value: number) => string,
+): string {
   // A gone node's last figures are history, not its load.
   if (node.state === 'TERMINATED') return '-';
   const value = node.metrics?.[name];

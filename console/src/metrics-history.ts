@@ -22,8 +22,9 @@ export interface MetricsSample {
 export type MetricsHistory = ReadonlyMap<string, readonly MetricsSample[]>;
 
 function sampleOf(metrics: Node['metrics']): MetricsSample | undefined {
-  const at = metrics?.at;
-  if (!metrics || at === undefined) return undefined;
+  // The API gives an ISO time; as a number it orders samples and places them on the chart.
+  const at = metrics ? Date.parse(metrics.at) : NaN;
+  if (!metrics || Number.isNaN(at)) return undefined;
   return {
     at,
     cpuPercent: metrics.cpuPercent,

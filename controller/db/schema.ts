@@ -21,6 +21,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { CommandProviderConfig, EnvironmentType, NodeIntent, NodeTemplate } from '../../protocol/api.js';
+import type { NodeMetrics } from '../../protocol/messages.js';
 import { ACTIVE_ATTEMPT_STATES, ACTIVE_JOB_STATES } from '../../protocol/states.js';
 import { stateIn, stateValue } from './state-sql.js';
 
@@ -178,7 +179,8 @@ export const nodes = pgTable(
     gpu: integer('gpu').notNull().default(0),
     /** The GPUs its agent detected and offers (model, memory), as its hello said. */
     gpus: jsonb('gpus').$type<{ index: number; model: string; memoryMiB?: number }[]>().notNull().default([]),
-    metrics: jsonb('metrics').$type<Record<string, number>>(),
+    /** The last heartbeat's figures as the agent sent them (`at` in epoch ms; the API shows ISO). */
+    metrics: jsonb('metrics').$type<NodeMetrics>(),
     credentialHash: text('credential_hash').notNull(),
     agentVersion: text('agent_version'),
     protocolVersion: integer('protocol_version'),
@@ -211,6 +213,11 @@ export const jobs = pgTable(
     restartsRequested: integer('restarts_requested').notNull().default(0),
     restartsApplied: integer('restarts_applied').notNull().default(0),
     clientToken: text('client_token'),
+    /**
+     * sha256 of the submitted spec's canonical JSON (jobs/spec-hash.ts): a resubmit with the same
+     * clientToken must carry the same spec. Null for jobs submitted before it was kept.
+     */
+    specHash: text('spec_hash'),
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     startedAt: at('started_at'),

@@ -56,7 +56,9 @@ export function jobRoutes(deps: AppDeps) {
       path: '/',
       operationId: 'submitJob',
       summary: 'Submit a job',
-      description: 'Idempotent with `clientToken`: submitting it again answers 200 with the job it made.',
+      description:
+        'Idempotent with `clientToken`: submitting the same spec again answers 200 with the job it made; ' +
+        'a different spec with a used token answers 409 `IDEMPOTENT_PARAMETER_MISMATCH`.',
       tags,
       request: { body: { required: true, content: { 'application/json': { schema: jobSpecSchema } } } },
       responses: { 200: json(jobSchema, 'The job this clientToken made before'), 201: json(jobSchema, 'The job') },

@@ -2,7 +2,9 @@
  * Submitting a job: every rule is checked before anything is written (schema, templates, DAG,
  * quotas, environments, placeability), then the job, its tasks and all their instances are
  * inserted by one statement (in a transaction with the bucket claims, when the job names
- * buckets). The same `clientToken` from the same owner returns the first job.
+ * buckets). The same `clientToken` from the same owner returns the first job — if the spec is
+ * the same too (`spec-hash.ts`); a different spec under a used token is refused, as AWS answers
+ * IdempotentParameterMismatch, instead of silently handing back a job that is not the one asked for.
  */
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { BatchError } from '../../protocol/errors.js';
@@ -29,6 +31,7 @@ import { quotaLimit } from '../quotas.js';
 import { localNodeSize } from '../providers/local.js';
 import { canEverPlace } from '../scheduler/place.js';
 import { newId } from '../secrets.js';
+import { specHash } from './spec-hash.js';
 import { nameEnvironments, type NamedTask } from '../environments/auto.js';
 
 export type SubmitResult =
@@ -44,8 +47,9 @@ export async function submitJob(
   configuredDefault: string | undefined,
 ): Promise<SubmitResult> {
   const parsed = parseOrThrow(jobSpecSchema, body);
+  const hash = specHash(parsed);
   if (parsed.clientToken !== undefined) {
-    const existing = await findByClientToken(store, caller.id, parsed.clientToken);
+    const existing = await findByClientToken(store, caller.id, parsed.clientToken, hash);
     if (existing) return { jobId: existing, created: false };
   }
   const { spec, tasks: written } = checkJobSpec(
@@ -68,7 +72,7 @@ export async function submitJob(
 
   const jobId = newId('j');
   const jobsLimit = quotaLimit(caller.quotas, 'jobs');
-  const insert = insertJob(jobId, caller.id, jobsLimit, spec, resolved, environmentIds);
+  const insert = insertJob(jobId, caller.id, jobsLimit, spec, hash, resolved, environmentIds);
   let createdMs: number;
   try {
     // One statement is atomic on its own; a transaction is only needed to claim buckets first.
@@ -85,7 +89,7 @@ export async function submitJob(
     if (err instanceof BatchError) throw err;
     // Two submits with the same clientToken raced: the unique index let one through.
     if (spec.clientToken !== undefined && isUniqueViolation(err, 'jobs_client_token_idx')) {
-      const existing = await findByClientToken(store, caller.id, spec.clientToken);
+      const existing = await findByClientToken(store, caller.id, spec.clientToken, hash);
       if (existing) return { jobId: existing, created: false };
     }
     throw err;
@@ -143,6 +147,7 @@ function insertJob(
   ownerId: string,
   jobsLimit: number,
   spec: JobSpec,
+  hash: string,
   resolved: readonly NamedTask[],
   environmentIds: ReadonlyMap<string, string>,
 ): SQL {
@@ -160,9 +165,9 @@ function insertJob(
       UPDATE users SET job_count = job_count + 1 WHERE id = ${ownerId} AND job_count < ${jobsLimit} RETURNING id
     ),
     job AS (
-      INSERT INTO jobs (id, owner_id, name, priority, state, client_token, spec)
+      INSERT INTO jobs (id, owner_id, name, priority, state, client_token, spec, spec_hash)
       SELECT ${jobId}, slot.id, ${spec.name}, ${spec.priority}, ${stateValue('jobs', 'PENDING')},
-             ${spec.clientToken ?? null}, ${JSON.stringify(spec)}::jsonb
+             ${spec.clientToken ?? null}, ${JSON.stringify(spec)}::jsonb, ${hash}
       FROM slot
       RETURNING id, created_at
     ),
@@ -183,11 +188,27 @@ function insertJob(
     SELECT (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM job`;
 }
 
-async function findByClientToken(store: Database, ownerId: string, clientToken: string): Promise<string | undefined> {
+/**
+ * The job this owner submitted with `clientToken`, if any; a different spec under the token is
+ * refused. Jobs stored before specs were hashed (no hash) are returned whatever the spec.
+ */
+async function findByClientToken(
+  store: Database,
+  ownerId: string,
+  clientToken: string,
+  hash: string,
+): Promise<string | undefined> {
   const [row] = await store.db
-    .select({ id: jobs.id })
+    .select({ id: jobs.id, specHash: jobs.specHash })
     .from(jobs)
     .where(and(eq(jobs.ownerId, ownerId), eq(jobs.clientToken, clientToken)));
+  if (row?.specHash && row.specHash !== hash) {
+    throw new BatchError(
+      'IDEMPOTENT_PARAMETER_MISMATCH',
+      `clientToken "${clientToken}" was used for job ${row.id} with a different spec; use a new clientToken for a different job, or resubmit the same spec`,
+      'clientToken',
+    );
+  }
   return row?.id;
 }
 

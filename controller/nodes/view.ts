@@ -1,6 +1,7 @@
 /** Nodes as the API shows them: the hosts of the environments the caller can see, with load. */
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Node } from '../../protocol/api.js';
+import type { NodeMetrics } from '../../protocol/messages.js';
 import { notFound } from '../../protocol/errors.js';
 import { ACTIVE_ATTEMPT_STATES, type NodeState } from '../../protocol/states.js';
 import type { Caller } from '../access/caller.js';
@@ -49,7 +50,7 @@ async function load(
     capacity: { cpu: node.cpu, memoryMiB: node.memoryMiB, gpu: node.gpu },
     allocated,
     gpus: node.gpus,
-    metrics: node.metrics ?? null,
+    metrics: metricsView(node.metrics),
     agentVersion: node.agentVersion,
     lastHeartbeatAt: node.lastHeartbeatAt ? node.lastHeartbeatAt.toISOString() : null,
     createdAt: node.createdAt.toISOString(),
@@ -94,4 +95,11 @@ export async function findNode(store: Database, caller: Caller, id: string): Pro
 
 export async function getNode(store: Database, caller: Caller, id: string): Promise<Node> {
   return strip(await findNode(store, caller, id));
+}
+
+/** The stored heartbeat figures as the API shows them: `at` as an ISO time, like every API time. */
+function metricsView(stored: NodeMetrics | null): Node['metrics'] {
+  // A row written by an agent that sent no usable time shows no figures rather than failing the list.
+  if (!stored || !Number.isFinite(stored.at)) return null;
+  return { ...stored, at: new Date(stored.at).toISOString() };
 }

@@ -5,7 +5,7 @@ import { HISTORY_SAMPLES, withLatestSamples, type MetricsHistory } from '../../c
 
 /** Only what the history reads of a node. */
 function node(id: string, at: number | undefined, cpuPercent = 10): Node {
-  return { id, metrics: at === undefined ? null : { at, cpuPercent } } as unknown as Node;
+  return { id, metrics: at === undefined ? null : { at: new Date(at).toISOString(), cpuPercent } } as unknown as Node;
 }
 
 const empty: MetricsHistory = new Map();

@@ -280,6 +280,37 @@ t.test('the same clientToken returns the same job', async (t) => {
   t.equal(list.body.items.length, 1);
 });
 
+for (const store of ['pglite', 'postgres'] as const) {
+  t.test(`a clientToken reused with a different spec is refused with 409 (${store})`, async (t) => {
+    const api = await makeApi(t, store === 'postgres' ? { databaseUrl: await freshDatabase(t) } : {});
+    const spec = { name: 'nightly', clientToken: 'n-1', tasks: [{ name: 'a', command: 'echo a' }] };
+    const first = await api.request('POST', '/v1/jobs', spec);
+    t.equal(first.status, 201);
+
+    // The same spec, its keys in another order.
+    const same = await api.request('POST', '/v1/jobs', {
+      tasks: [{ command: 'echo a', name: 'a' }],
+      clientToken: 'n-1',
+      name: 'nightly',
+    });
+    t.equal(same.status, 200);
+    t.equal(same.body.id, first.body.id);
+
+    const other = await api.request('POST', '/v1/jobs', { ...spec, tasks: [{ name: 'a', command: 'echo b' }] });
+    t.equal(other.status, 409);
+    t.equal(other.body.error.code, 'IDEMPOTENT_PARAMETER_MISMATCH');
+    t.equal(other.body.error.field, 'clientToken');
+    t.match(other.body.error.message, `clientToken "n-1" was used for job ${first.body.id} with a different spec`);
+    t.equal((await api.request('GET', '/v1/jobs')).body.items.length, 1, 'nothing was stored');
+
+    // A job stored before specs were hashed keeps the old behaviour: the token alone decides.
+    await api.store.rows(sql`UPDATE jobs SET spec_hash = NULL`);
+    const old = await api.request('POST', '/v1/jobs', { ...spec, tasks: [{ name: 'a', command: 'echo b' }] });
+    t.equal(old.status, 200);
+    t.equal(old.body.id, first.body.id);
+  });
+}
+
 t.test('concurrent submits with one clientToken make one job (PostgreSQL: a real race)', async (t) => {
   const api = await makeApi(t, { databaseUrl: await freshDatabase(t) });
   const spec = {

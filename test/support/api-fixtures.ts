@@ -71,7 +71,7 @@ export function node(overrides: Partial<Node> = {}): Node {
       load1: 0.5,
       diskFreeMiB: 1,
       diskTotalMiB: 2,
-      at: 0,
+      at: '1970-01-01T00:00:00.000Z',
     },
     agentVersion: '0.1.0',
     lastHeartbeatAt: CREATED,

@@ -62,13 +62,13 @@ export class FakeHttpServer {
     return this.requests.filter((r) => `${r.method} ${r.path}` === methodAndPath);
   }
 
-  async listen(): Promise<void> {
+  /** Listens on `port` (default: any free one). */
+  async listen(port = 0): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', resolve);
+      this.server.listen(port, '127.0.0.1', resolve);
     });
-    const { port } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {

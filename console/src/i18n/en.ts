@@ -50,6 +50,7 @@ export const en = {
   'error.code.TOO_LARGE': 'Too large',
   'error.code.TOO_MANY_REQUESTS': 'Too many requests; try again shortly',
   'error.code.UNPLACEABLE': 'No node of the environment could ever run it',
+  'error.code.IDEMPOTENT_PARAMETER_MISMATCH': 'This clientToken was already used for a different job',
   'error.code.INTERNAL': 'The controller failed',
   'error.connection': 'The controller cannot be reached. Is it running?',
   'error.unexpected': 'Something went wrong: {message}',

@@ -47,6 +47,7 @@ export const zh: Dictionary = {
   'error.code.TOO_LARGE': '内容过大',
   'error.code.TOO_MANY_REQUESTS': '请求过多，请稍后再试',
   'error.code.UNPLACEABLE': '该计算环境中没有节点能够运行它',
+  'error.code.IDEMPOTENT_PARAMETER_MISMATCH': '此 clientToken 已用于另一个不同的作业',
   'error.code.INTERNAL': '控制器内部出错',
   'error.connection': '无法连接控制器。它在运行吗？',
   'error.unexpected': '出错了：{message}',

@@ -29,13 +29,11 @@ export function NodesPage() {
 function metricsText(node: Node, t: Translate): string {
   const m = node.metrics;
   if (!m) return '—';
-  const parts: string[] = [];
-  if (m.cpuPercent !== undefined) parts.push(t('nodes.cpuUse', { n: m.cpuPercent }));
-  if (m.memoryUsedMiB !== undefined && m.memoryTotalMiB !== undefined)
-    parts.push(t('nodes.memoryUse', { used: m.memoryUsedMiB, total: m.memoryTotalMiB }));
-  if (m.diskFreeMiB !== undefined && m.diskTotalMiB !== undefined)
-    parts.push(t('nodes.diskUse', { used: m.diskTotalMiB - m.diskFreeMiB, total: m.diskTotalMiB }));
-  return parts.join(' · ');
+  return [
+    t('nodes.cpuUse', { n: m.cpuPercent }),
+    t('nodes.memoryUse', { used: m.memoryUsedMiB, total: m.memoryTotalMiB }),
+    t('nodes.diskUse', { used: m.diskTotalMiB - m.diskFreeMiB, total: m.diskTotalMiB }),
+  ].join(' · ');
 }
 
 export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChanged: () => void }) {
