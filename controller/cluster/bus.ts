@@ -1,0 +1,107 @@
+/**
+ * Word between controllers sharing one PostgreSQL database, by `NOTIFY` on one channel. A
+ * message is a hint, never the truth: it names what changed (nodes whose attempts' intent
+ * changed, nodes to disconnect, work ready to place) and the receiver reads the tables. A lost
+ * message (the listening connection dropped, a controller died mid-way) is healed by the
+ * periodic checks that read the same tables (`held-nodes.ts`, the scheduler's tick), and after
+ * every (re)subscription the receiver catches up at once.
+ *
+ * On PGlite there is one controller and nobody to tell: `publish` does nothing.
+ */
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { errorText, type Logger } from '../log.js';
+
+export const CLUSTER_CHANNEL = 'batch_cluster';
+
+const messageSchema = z.discriminatedUnion('kind', [
+  /** The attempts on these nodes have new intent (a stop): whoever holds a node, tell it. */
+  z.object({ kind: z.literal('nodes'), nodes: z.array(z.string()) }),
+  /** These nodes' connections must end (declared lost, terminated), wherever they are held. */
+  z.object({ kind: z.literal('close'), nodes: z.array(z.string()), code: z.number().int(), reason: z.string() }),
+  /** Work became ready to place (a submit, a restart, re-queued attempts): run a pass. */
+  z.object({ kind: z.literal('work') }),
+]);
+export type ClusterMessage = z.infer<typeof messageSchema>;
+
+/** Node ids per notification: NOTIFY payloads must stay under 8000 bytes. */
+const NODES_PER_MESSAGE = 200;
+
+export interface ClusterHandlers {
+  message(message: ClusterMessage): void;
+  /** After every (re)subscription: messages sent while not listening are lost, catch up. */
+  listening(): void;
+}
+
+export class ClusterBus {
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly store: Database,
+    private readonly self: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Whether anyone else may be listening (PostgreSQL: other controllers may share it). */
+  get shared(): boolean {
+    return this.store.listen !== undefined;
+  }
+
+  async start(handlers: ClusterHandlers): Promise<void> {
+    if (!this.store.listen) return;
+    this.unlisten = await this.store.listen(
+      CLUSTER_CHANNEL,
+      (payload) => {
+        const parsed = parse(payload);
+        if (parsed === undefined) {
+          this.log.warn(`ignored a malformed ${CLUSTER_CHANNEL} notification`);
+          return;
+        }
+        if (parsed.from !== this.self) handlers.message(parsed.message);
+      },
+      () => handlers.listening(),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.().catch(() => undefined);
+  }
+
+  /**
+   * Tells the other controllers; resolves once sent. A failure is logged and not retried: the
+   * receivers' periodic checks find the same change in the tables a few seconds later.
+   */
+  async publish(message: ClusterMessage): Promise<void> {
+    if (!this.shared) return;
+    const parts =
+      message.kind === 'work'
+        ? [message]
+        : chunks(message.nodes, NODES_PER_MESSAGE).map((nodes) => ({ ...message, nodes }));
+    try {
+      for (const part of parts) {
+        const payload = JSON.stringify({ from: this.self, message: part });
+        await this.store.db.execute(sql`SELECT pg_notify(${CLUSTER_CHANNEL}, ${payload})`);
+      }
+    } catch (err) {
+      this.log.warn(`notifying the other controllers failed (their periodic check will catch up): ${errorText(err)}`);
+    }
+  }
+}
+
+const envelopeSchema = z.object({ from: z.string(), message: messageSchema });
+
+function parse(payload: string): z.infer<typeof envelopeSchema> | undefined {
+  try {
+    const checked = envelopeSchema.safeParse(JSON.parse(payload));
+    return checked.success ? checked.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
