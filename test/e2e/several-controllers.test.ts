@@ -1,0 +1,189 @@
+/**
+ * Several controllers on one PostgreSQL database (SPEC §7): controllers killed and restarted
+ * under a running job, a stop through one controller reaching a node connected to another, and
+ * a singleton duty (lost-node detection) taken over when its leaseholder dies.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import t from 'tap';
+import type { Instance } from '../../protocol/api.js';
+import { ADMIN_TOKEN, startAgent, type Agent } from '../support/cluster.js';
+import { sharedTmpDir, type Teardown } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
+import { clientOfAny, postgresAvailable, startControllers, type Member } from './controllers.js';
+import { pidAlive, waitJobFinished, waitReadyNodes } from './fixture.js';
+import { instancesOf, readAttemptLog } from './instances.js';
+
+if (await postgresAvailable()) defineTests();
+else
+  t.plan(0, 'PostgreSQL is not reachable at the test URL: several controllers need it (PGlite is single-controller)');
+
+/** Agents spread over the controllers, each knowing all of them, first its own. */
+async function agentsOver(
+  t: Teardown,
+  members: readonly Member[],
+  count: number,
+  token: string,
+  cpu: number,
+): Promise<Agent[]> {
+  const agents: Agent[] = [];
+  for (let i = 0; i < count; i++) {
+    const urls = members.map((_, j) => members[(i + j) % members.length]!.url);
+    agents.push(
+      await startAgent(t, { controllerUrl: urls.join(','), registrationToken: token, name: `node-${i}`, cpu }),
+    );
+  }
+  return agents;
+}
+
+function defineTests(): void {
+  t.test(
+    'a 2,000-instance job ends SUCCEEDED while a controller is killed every 5 s: each instance once, every log exact',
+    async (t) => {
+      const { members } = await startControllers(t, 3);
+      const client = clientOfAny(
+        members.map((m) => m.url),
+        ADMIN_TOKEN,
+      );
+      const { token } = await client.createRegistrationToken('local');
+      await agentsOver(t, members, 6, token, 2);
+      await waitReadyNodes(client, 6);
+
+      const count = 2000;
+      await client.updateUserQuotas('admin', { instancesPerTask: count });
+      const job = await client.submitJob({
+        name: 'chaos',
+        tasks: [
+          {
+            name: 'echo',
+            instances: count,
+            resources: { cpu: 0.25, memoryMiB: 8 },
+            retries: 0,
+            // A moment of work each, so the job outlives a few of the kills.
+            command: 'echo "instance $BATCH_INSTANCE_INDEX of $BATCH_JOB_ID"; sleep 0.1',
+          },
+        ],
+      });
+
+      let kills = 0;
+      const finished = { now: false };
+      const chaos = (async () => {
+        for (;;) {
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+          if (finished.now) break;
+          const victim = members[Math.floor(Math.random() * members.length)]!;
+          await victim.kill();
+          kills += 1;
+          await victim.restart();
+        }
+      })();
+      const done = await waitJobFinished(client, job.id, 150_000).finally(() => {
+        finished.now = true;
+      });
+      await chaos;
+      t.ok(kills > 0, `${kills} controller(s) killed and restarted while the job ran`);
+      t.equal(done.state, 'SUCCEEDED', 'the job succeeded');
+      t.same(done.counts, { SUCCEEDED: count }, 'every instance succeeded');
+
+      const instances = await instancesOf(client, job.id, 'echo');
+      t.equal(instances.length, count);
+      const twice = instances.filter((i) => i.attempts.filter((a) => a.state === 'SUCCEEDED').length !== 1);
+      t.same(
+        twice.map((i) => i.index),
+        [],
+        'no instance succeeded twice (or never)',
+      );
+      // A second attempt is allowed only after one that the infrastructure failed, never after a success.
+      const rerun = instances.filter((i) => i.attempts.length > 1);
+      const byInfrastructure = (i: Instance) =>
+        i.attempts
+          .filter((a) => a.state !== 'SUCCEEDED')
+          .every((a) => a.failureReason === 'NODE_LOST' || a.failureReason === 'AGENT_ERROR');
+      t.same(
+        rerun.filter((i) => !byInfrastructure(i)).map((i) => i.index),
+        [],
+        'instances ran more than once only after an infrastructure failure',
+      );
+      t.comment(`${rerun.length} instance(s) had more than one attempt`);
+
+      const wrong: number[] = [];
+      const queue = [...instances];
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = queue.pop(); i !== undefined; i = queue.pop()) {
+            const ok = i.attempts.find((a) => a.state === 'SUCCEEDED')!;
+            const text = await readAttemptLog(client, { jobId: job.id, task: 'echo', index: i.index }, ok.attempt);
+            if (text !== `instance ${i.index} of ${job.id}\n`) wrong.push(i.index);
+          }
+        }),
+      );
+      t.same(wrong, [], 'every log is byte-exact');
+    },
+  );
+
+  t.test('a stop through controller A kills a process on a node connected to controller B', async (t) => {
+    const { members } = await startControllers(t, 2);
+    const [a, b] = members as [Member, Member];
+    const viaA = clientOfAny([a.url], ADMIN_TOKEN);
+    const { token } = await viaA.createRegistrationToken('local');
+    // The agent knows only B: whatever A decides must reach it through B.
+    await startAgent(t, { controllerUrl: b.url, registrationToken: token, name: 'node-b', cpu: 2 });
+    await waitReadyNodes(viaA, 1);
+    const marks = sharedTmpDir(t, 'batch-stop-across-');
+    const job = await viaA.submitJob({
+      name: 'across',
+      tasks: [{ name: 'sleepy', instances: 1, command: `echo $$ > ${marks}/pid; exec sleep 300` }],
+    });
+    const pidFile = path.join(marks, 'pid');
+    const pid = await waitFor('the instance to run on the node of B', () =>
+      existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined,
+    );
+    await waitFor('the job to be RUNNING', async () => (await viaA.getJob(job.id)).state === 'RUNNING');
+    const asked = Date.now();
+    await viaA.stopJob(job.id);
+    await waitFor('the process to be killed', () => !pidAlive(pid), { timeoutMs: 30_000, intervalMs: 5 });
+    t.comment(`stop through A to the process on B's node: ${Date.now() - asked} ms`);
+    const done = await waitJobFinished(viaA, job.id, 30_000);
+    t.equal(done.state, 'STOPPED', 'the job is STOPPED');
+  });
+
+  t.test('when the holder of the lost-node lease dies another controller takes the duty over', async (t) => {
+    const { members, databaseUrl } = await startControllers(t, 2, { BATCH_NODE_LOST_AFTER_MS: '5000' });
+    const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    t.teardown(() => db.end({ timeout: 1 }));
+    const holderOf = async (duty: string) => {
+      const [row] = await db<{ holder: string; url: string }[]>`
+      SELECT l.holder, c.url FROM controller_leases l JOIN controllers c ON c.id = l.holder
+      WHERE l.duty = ${duty} AND l.expires_at > now()`;
+      return row;
+    };
+    const first = await waitFor('a controller to hold the lost-nodes lease', () => holderOf('lost-nodes'));
+    const holder = members.find((m) => m.url === first.url)!;
+    const survivor = members.find((m) => m !== holder)!;
+    const client = clientOfAny([survivor.url], ADMIN_TOKEN);
+    const { token } = await client.createRegistrationToken('local');
+    const agents = await agentsOver(t, [holder, survivor], 2, token, 1);
+    await waitReadyNodes(client, 2);
+
+    await holder.kill();
+    const next = await waitFor('another controller to hold the lost-nodes lease', async () => {
+      const row = await holderOf('lost-nodes');
+      return row && row.holder !== first.holder ? row : undefined;
+    });
+    t.equal(next.url, survivor.url, 'the survivor holds the duty');
+
+    // node-0 was on the dead holder and moved over; node-1 was on the survivor all along.
+    const nodes = (await client.listNodes()).items;
+    const victim = nodes.find((n) => n.name === 'node-1')!;
+    await agents[1]!.kill();
+    await waitFor(
+      'the killed agent to be declared LOST',
+      async () => (await client.listNodes()).items.find((n) => n.id === victim.id)?.state === 'LOST',
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    t.pass('the killed agent was declared LOST by the new holder');
+    const alive = (await client.listNodes()).items.find((n) => n.name === 'node-0')!;
+    t.equal(alive.state, 'READY', 'the agent whose controller died moved over and was never LOST');
+  });
+}
