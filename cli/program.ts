@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { BATCH_VERSION } from '../protocol/version.js';
 import { registerAccess } from './commands/access.js';
+import { registerControllers } from './commands/controllers.js';
 import { registerEnvironments } from './commands/environments.js';
 import { registerEvents } from './commands/events.js';
 import { registerInstances } from './commands/instances.js';
@@ -42,5 +43,6 @@ Exit codes: 0 ok; 1 the request failed or the job did not succeed; 2 usage error
   registerEvents(program);
   registerAccess(program);
   registerOss(program);
+  registerControllers(program);
   return program;
 }

@@ -187,8 +187,6 @@ async function main(): Promise<void> {
         return scheduler.settle(reason, jobs);
       },
     },
-    controllerId,
-    leases,
     refusals: new RefusalAudit(store, systemClock, createLogger('audit')),
     clock: systemClock,
     scheduleTicker: ticker,

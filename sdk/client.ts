@@ -6,6 +6,7 @@ import type {
   AuditEvent,
   BatchEvent,
   ComputeEnvironment,
+  ControllerInfo,
   CreateEnvironment,
   Instance,
   Job,
@@ -278,6 +279,11 @@ export class BatchClient {
   /** Admin only. The returned token is shown only this once. */
   createUser(spec: { name: string; admin?: boolean }): Promise<CreatedUser> {
     return this.http.json('POST', '/v1/users', { body: spec });
+  }
+
+  /** Admin only: the controllers sharing the database, the duties each holds, its agents. */
+  listControllers(): Promise<List<ControllerInfo>> {
+    return this.http.json('GET', '/v1/controllers');
   }
 
   listUsers(query: PageQuery = {}): Promise<List<User>> {

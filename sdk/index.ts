@@ -22,6 +22,7 @@ export type {
   AuditEvent,
   BatchEvent,
   ComputeEnvironment,
+  ControllerInfo,
   CreateEnvironment,
   Instance,
   Job,

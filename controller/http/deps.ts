@@ -20,9 +20,6 @@ export interface SchedulerHandle {
 
 export interface AppDeps {
   store: Database;
-  /** This controller's id in `controllers`, and the duties it holds (`GET /v1/controllers`). */
-  controllerId?: string;
-  leases?: { held(): readonly string[] };
   objects: ObjectStore;
   registry: SessionRegistry;
   logBus: LogBus;

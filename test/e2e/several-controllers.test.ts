@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import postgres from 'postgres';
 import t from 'tap';
 import type { Instance } from '../../protocol/api.js';
 import { ADMIN_TOKEN, startAgent, type Agent } from '../support/cluster.js';
@@ -149,15 +148,14 @@ function defineTests(): void {
   });
 
   t.test('when the holder of the lost-node lease dies another controller takes the duty over', async (t) => {
-    const { members, databaseUrl } = await startControllers(t, 2, { BATCH_NODE_LOST_AFTER_MS: '5000' });
-    const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-    t.teardown(() => db.end({ timeout: 1 }));
-    const holderOf = async (duty: string) => {
-      const [row] = await db<{ holder: string; url: string }[]>`
-      SELECT l.holder, c.url FROM controller_leases l JOIN controllers c ON c.id = l.holder
-      WHERE l.duty = ${duty} AND l.expires_at > now()`;
-      return row;
-    };
+    const { members } = await startControllers(t, 2, { BATCH_NODE_LOST_AFTER_MS: '5000' });
+    // As an operator sees it: GET /v1/controllers through any controller that answers.
+    const anyClient = clientOfAny(
+      members.map((m) => m.url),
+      ADMIN_TOKEN,
+    );
+    const holderOf = async (duty: string) =>
+      (await anyClient.listControllers()).items.find((c) => c.state === 'up' && c.leases.includes(duty));
     const first = await waitFor('a controller to hold the lost-nodes lease', () => holderOf('lost-nodes'));
     const holder = members.find((m) => m.url === first.url)!;
     const survivor = members.find((m) => m !== holder)!;
@@ -169,9 +167,14 @@ function defineTests(): void {
     await holder.kill();
     const next = await waitFor('another controller to hold the lost-nodes lease', async () => {
       const row = await holderOf('lost-nodes');
-      return row && row.holder !== first.holder ? row : undefined;
+      return row && row.id !== first.id ? row : undefined;
     });
     t.equal(next.url, survivor.url, 'the survivor holds the duty');
+    await waitFor(
+      'GET /v1/controllers to show both agents on the survivor',
+      async () => (await holderOf('lost-nodes'))?.connectedNodes === 2,
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
 
     // node-0 was on the dead holder and moved over; node-1 was on the survivor all along.
     const nodes = (await client.listNodes()).items;
