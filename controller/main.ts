@@ -18,8 +18,10 @@ import {
   heartbeatController,
   markControllerStopped,
   newControllerId,
+  peersSeenWithin,
   registerController,
 } from './cluster/membership.js';
+import { sharedSetupWarnings } from './cluster/shared-setup.js';
 import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClock } from './gateway/heartbeats.js';
 import { SessionRegistry } from './gateway/registry.js';
 import { attachGateway } from './gateway/server.js';
@@ -216,6 +218,9 @@ async function main(): Promise<void> {
   publicUrl = url;
   const gatewayLog = createLogger('gateway');
   await registerController(store, controllerId, url);
+  if (await peersSeenWithin(store, controllerId, LEASE_TTL_MS))
+    for (const warning of sharedSetupWarnings({ objectStore: objects.kind, localNodes: config.localNodes }))
+      clusterLog.warn(warning, { event: 'cluster.setup' });
   attachGateway(server, {
     store,
     objects,
