@@ -20,6 +20,7 @@ import {
   newControllerId,
   peersSeenWithin,
   registerController,
+  retireDeadControllers,
 } from './cluster/membership.js';
 import { sharedSetupWarnings } from './cluster/shared-setup.js';
 import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClock } from './gateway/heartbeats.js';
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   log.info(`store: ${store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`);
   const controllerId = newControllerId();
   const clusterLog = createLogger('cluster');
+  const retired = await retireDeadControllers(store, controllerId);
+  if (retired.length > 0) clusterLog.info(`took over from controller(s) no longer running: ${retired.join(', ')}`);
   const bus = new ClusterBus(store, controllerId, clusterLog);
   // The singleton duties check their lease before each run; taken before any of them starts.
   // eslint-disable-next-line prefer-const

@@ -7,7 +7,9 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { BATCH_VERSION } from '../../protocol/version.js';
+import { CONTROLLER_PROGRAM } from '../data-dir-lock.js';
 import type { Database } from '../db/client.js';
+import { isProcessOf } from '../process-check.js';
 
 /** A controller not seen for this long is gone; its row is deleted. */
 const FORGET_AFTER_MS = 24 * 3600_000;
@@ -31,6 +33,28 @@ export async function heartbeatController(store: Database, id: string, connected
 
 export async function markControllerStopped(store: Database, id: string): Promise<void> {
   await store.db.execute(sql`UPDATE controllers SET stopped_at = now(), connected_nodes = 0 WHERE id = ${id}`);
+}
+
+/**
+ * Controllers that cannot be running any more, found at start: on PGlite every other one (the
+ * data-dir lock makes this the only controller of its database), on PostgreSQL those of this
+ * host whose process is gone. They are marked stopped and their leases released, so a controller
+ * restarted after a crash takes its duties at once rather than after the old leases expire, and
+ * gives the nodes a fresh grace when it was the only one. Returns their ids.
+ */
+export async function retireDeadControllers(store: Database, self: string): Promise<string[]> {
+  const others = await store.rows<{ id: string; hostname: string; pid: number }>(sql`
+    SELECT id, hostname, pid FROM controllers WHERE id <> ${self} AND stopped_at IS NULL`);
+  const dead = others
+    .filter((c) => store.kind === 'pglite' || (c.hostname === hostname() && !isProcessOf(c.pid, CONTROLLER_PROGRAM)))
+    .map((c) => c.id);
+  if (dead.length === 0) return [];
+  const ids = sql`(SELECT jsonb_array_elements_text(${JSON.stringify(dead)}::jsonb))`;
+  await store.transaction(async (tx) => {
+    await tx.db.execute(sql`UPDATE controllers SET stopped_at = now(), connected_nodes = 0 WHERE id IN ${ids}`);
+    await tx.db.execute(sql`DELETE FROM controller_leases WHERE holder IN ${ids}`);
+  });
+  return dead;
 }
 
 /** Whether any other controller was alive within `ms` (by the database's clock). */

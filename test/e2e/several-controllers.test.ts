@@ -165,10 +165,15 @@ function defineTests(): void {
     await waitReadyNodes(client, 2);
 
     await holder.kill();
-    const next = await waitFor('another controller to hold the lost-nodes lease', async () => {
-      const row = await holderOf('lost-nodes');
-      return row && row.id !== first.id ? row : undefined;
-    });
+    const next = await waitFor(
+      'another controller to hold the lost-nodes lease',
+      async () => {
+        const row = await holderOf('lost-nodes');
+        return row && row.id !== first.id ? row : undefined;
+      },
+      // The lease expires 10 s after its last renewal; the survivor renews every 3 s.
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     t.equal(next.url, survivor.url, 'the survivor holds the duty');
     await waitFor(
       'GET /v1/controllers to show both agents on the survivor',
