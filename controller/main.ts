@@ -221,7 +221,8 @@ async function main(): Promise<void> {
   publicUrl = url;
   const gatewayLog = createLogger('gateway');
   await registerController(store, controllerId, url);
-  if (await peersSeenWithin(store, controllerId, LEASE_TTL_MS))
+  bus.peersUp = await peersSeenWithin(store, controllerId, LEASE_TTL_MS);
+  if (bus.peersUp)
     for (const warning of sharedSetupWarnings({ objectStore: objects.kind, localNodes: config.localNodes }))
       clusterLog.warn(warning, { event: 'cluster.setup' });
   attachGateway(server, {
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
   const membership = setInterval(() => {
     void (async () => {
       await heartbeatController(store, controllerId, registry.connected().size);
+      bus.peersUp = await peersSeenWithin(store, controllerId, LEASE_TTL_MS);
       if (leases.holds('retention')) await forgetGoneControllers(store);
     })().catch((err: unknown) => clusterLog.warn(`controller heartbeat failed: ${errorText(err)}`));
   }, RENEW_EVERY_MS);

@@ -36,6 +36,12 @@ export interface ClusterHandlers {
 
 export class ClusterBus {
   private unlisten: (() => Promise<void>) | undefined;
+  /**
+   * Whether another controller was up at the last look (membership heartbeat, every few
+   * seconds): a lone controller on PostgreSQL then sends nothing, and its submit path is what
+   * it was. A peer that started since catches up by its periodic checks and its first LISTEN.
+   */
+  peersUp = true;
 
   constructor(
     private readonly store: Database,
@@ -73,7 +79,7 @@ export class ClusterBus {
    * receivers' periodic checks find the same change in the tables a few seconds later.
    */
   async publish(message: ClusterMessage): Promise<void> {
-    if (!this.shared) return;
+    if (!this.shared || !this.peersUp) return;
     const parts =
       message.kind === 'work'
         ? [message]

@@ -60,7 +60,7 @@ function defineTests(): void {
             resources: { cpu: 0.25, memoryMiB: 8 },
             retries: 0,
             // A moment of work each, so the job outlives a few of the kills.
-            command: 'echo "instance $BATCH_INSTANCE_INDEX of $BATCH_JOB_ID"; sleep 0.1',
+            command: 'echo "instance $BATCH_INSTANCE_INDEX of $BATCH_JOB_ID"; sleep 0.25',
           },
         ],
       });
