@@ -258,6 +258,7 @@ async function main(): Promise<void> {
     void (async () => {
       await heartbeatController(store, controllerId, registry.connected().size);
       bus.peersUp = await peersSeenWithin(store, controllerId, LEASE_TTL_MS);
+      await bus.checkListening();
       if (leases.holds('retention')) await forgetGoneControllers(store);
     })().catch((err: unknown) => clusterLog.warn(`controller heartbeat failed: ${errorText(err)}`));
   }, RENEW_EVERY_MS);

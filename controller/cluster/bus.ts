@@ -22,8 +22,14 @@ const messageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('close'), nodes: z.array(z.string()), code: z.number().int(), reason: z.string() }),
   /** Work became ready to place (a submit, a restart, re-queued attempts): run a pass. */
   z.object({ kind: z.literal('work') }),
+  /** A controller's note to itself: its LISTEN connection still hears (`checkListening`). */
+  z.object({ kind: z.literal('ping') }),
 ]);
-export type ClusterMessage = z.infer<typeof messageSchema>;
+type AnyMessage = z.infer<typeof messageSchema>;
+export type ClusterMessage = Exclude<AnyMessage, { kind: 'ping' }>;
+
+/** Own pings not heard for this long: the LISTEN connection is gone, subscribe again. */
+const DEAF_AFTER_MS = 10_000;
 
 /** Node ids per notification: NOTIFY payloads must stay under 8000 bytes. */
 const NODES_PER_MESSAGE = 200;
@@ -36,6 +42,8 @@ export interface ClusterHandlers {
 
 export class ClusterBus {
   private unlisten: (() => Promise<void>) | undefined;
+  private handlers: ClusterHandlers | undefined;
+  private lastHeardSelf = Date.now();
   /**
    * Whether another controller was up at the last look (membership heartbeat, every few
    * seconds): a lone controller on PostgreSQL then sends nothing, and its submit path is what
@@ -55,7 +63,31 @@ export class ClusterBus {
   }
 
   async start(handlers: ClusterHandlers): Promise<void> {
-    if (!this.store.listen) return;
+    this.handlers = handlers;
+    await this.subscribe();
+  }
+
+  /**
+   * Called every few seconds: sends this controller a ping through the database and, when its
+   * pings have not come back for a while, subscribes again. postgres.js re-subscribes after a
+   * dropped connection by itself, but gives up if the database refuses that one attempt (it is
+   * down for longer); this is what brings the subscription back after such an outage.
+   */
+  async checkListening(): Promise<void> {
+    if (!this.store.listen || !this.handlers) return;
+    if (Date.now() - this.lastHeardSelf > DEAF_AFTER_MS) {
+      this.log.warn(`no word on ${CLUSTER_CHANNEL} for ${DEAF_AFTER_MS / 1000} s; subscribing again`);
+      await this.unlisten?.().catch(() => undefined);
+      this.unlisten = undefined;
+      await this.subscribe();
+      this.lastHeardSelf = Date.now();
+    }
+    await this.send({ kind: 'ping' });
+  }
+
+  private async subscribe(): Promise<void> {
+    const handlers = this.handlers;
+    if (!this.store.listen || !handlers) return;
     this.unlisten = await this.store.listen(
       CLUSTER_CHANNEL,
       (payload) => {
@@ -64,7 +96,10 @@ export class ClusterBus {
           this.log.warn(`ignored a malformed ${CLUSTER_CHANNEL} notification`);
           return;
         }
-        if (parsed.from !== this.self) handlers.message(parsed.message);
+        const { from, message } = parsed;
+        if (message.kind === 'ping') {
+          if (from === this.self) this.lastHeardSelf = Date.now();
+        } else if (from !== this.self) handlers.message(message);
       },
       () => handlers.listening(),
     );
@@ -80,17 +115,21 @@ export class ClusterBus {
    */
   async publish(message: ClusterMessage): Promise<void> {
     if (!this.shared || !this.peersUp) return;
-    const parts =
-      message.kind === 'work'
-        ? [message]
-        : chunks(message.nodes, NODES_PER_MESSAGE).map((nodes) => ({ ...message, nodes }));
     try {
-      for (const part of parts) {
-        const payload = JSON.stringify({ from: this.self, message: part });
-        await this.store.db.execute(sql`SELECT pg_notify(${CLUSTER_CHANNEL}, ${payload})`);
-      }
+      await this.send(message);
     } catch (err) {
       this.log.warn(`notifying the other controllers failed (their periodic check will catch up): ${errorText(err)}`);
+    }
+  }
+
+  private async send(message: AnyMessage): Promise<void> {
+    const parts =
+      message.kind === 'work' || message.kind === 'ping'
+        ? [message]
+        : chunks(message.nodes, NODES_PER_MESSAGE).map((nodes) => ({ ...message, nodes }));
+    for (const part of parts) {
+      const payload = JSON.stringify({ from: this.self, message: part });
+      await this.store.db.execute(sql`SELECT pg_notify(${CLUSTER_CHANNEL}, ${payload})`);
     }
   }
 }
