@@ -37,6 +37,8 @@ async function agentsOver(
 }
 
 function defineTests(): void {
+  // Three tests of real controllers and agents, the first about a minute of chaos: room on a slow machine.
+  t.setTimeout(6 * 60_000);
   t.test(
     'a 2,000-instance job ends SUCCEEDED while a controller is killed every 5 s: each instance once, every log exact',
     async (t) => {
