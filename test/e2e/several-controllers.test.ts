@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import postgres from 'postgres';
 import t from 'tap';
 import type { Instance } from '../../protocol/api.js';
 import { ADMIN_TOKEN, startAgent, type Agent } from '../support/cluster.js';
@@ -40,9 +41,9 @@ function defineTests(): void {
   // Three tests of real controllers and agents, the first about a minute of chaos: room on a slow machine.
   t.setTimeout(6 * 60_000);
   t.test(
-    'a 2,000-instance job ends SUCCEEDED while a controller is killed every 5 s: each instance once, every log exact',
+    'a 2,000-instance job ends SUCCEEDED while a controller is killed every 5 s: each instance once, every log exact, each schedule tick once',
     async (t) => {
-      const { members } = await startControllers(t, 3);
+      const { members, databaseUrl } = await startControllers(t, 3);
       const client = clientOfAny(
         members.map((m) => m.url),
         ADMIN_TOKEN,
@@ -50,6 +51,13 @@ function defineTests(): void {
       const { token } = await client.createRegistrationToken('local');
       await agentsOver(t, members, 6, token, 2);
       await waitReadyNodes(client, 6);
+      // A singleton duty with records of its own: a schedule ticking every second through the chaos.
+      await client.createSchedule({
+        name: 'every-second',
+        cron: '* * * * * *',
+        overlap: 'allow',
+        job: { name: 'tick', tasks: [{ name: 'a', command: 'true', resources: { cpu: 0.01, memoryMiB: 1 } }] },
+      });
 
       const count = 2000;
       await client.updateUserQuotas('admin', { instancesPerTask: count });
@@ -120,6 +128,29 @@ function defineTests(): void {
         }),
       );
       t.same(wrong, [], 'every log is byte-exact');
+
+      await client.pauseSchedule('every-second');
+      const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+      t.teardown(() => db.end({ timeout: 1 }));
+      // A tick claimed by a controller killed before it finished is finished by the next holder.
+      const runs = await waitFor(
+        'every claimed tick to be finished',
+        async () => {
+          const rows = await db<{ tick: number; outcome: string | null; missed: number; job_id: string | null }[]>`
+            SELECT extract(epoch FROM r.tick_at)::float8 AS tick, r.outcome, r.missed, r.job_id
+            FROM schedule_runs r JOIN schedules s ON s.id = r.schedule_id WHERE s.name = 'every-second'
+            ORDER BY r.tick_at`;
+          return rows.every((r) => r.outcome !== null) ? rows : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
+      const span = runs.at(-1)!.tick - runs[0]!.tick + 1;
+      const accounted = runs.reduce((n, r) => n + (r.outcome === 'MISSED' ? r.missed : 1 + r.missed), 0);
+      t.equal(accounted, span, `each of ${span} ticks run or counted missed exactly once, across ${kills} kills`);
+      const submitted = runs.filter((r) => r.job_id !== null).map((r) => r.job_id);
+      const [jobs] = await db<{ n: number }[]>`SELECT count(*)::int AS n FROM jobs WHERE name = 'tick'`;
+      t.equal(jobs!.n, submitted.length, 'one job per submitted tick, none twice');
+      t.equal(new Set(submitted).size, submitted.length, 'no job for two ticks');
     },
   );
 
