@@ -12,15 +12,15 @@ import { openDatabase } from './db/client.js';
 import { underStartupLock } from './db/startup-lock.js';
 import { ClusterBus } from './cluster/bus.js';
 import { HeldNodes } from './cluster/held-nodes.js';
-import { LEASE_TTL_MS, Leases, RENEW_EVERY_MS } from './cluster/leases.js';
+import { LEASE_TTL_MS, Leases } from './cluster/leases.js';
+import { peerHandlers } from './cluster/handlers.js';
 import {
-  forgetGoneControllers,
-  heartbeatController,
   markControllerStopped,
   newControllerId,
   peersSeenWithin,
   registerController,
   retireDeadControllers,
+  startMembership,
 } from './cluster/membership.js';
 import { sharedSetupWarnings } from './cluster/shared-setup.js';
 import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClock } from './gateway/heartbeats.js';
@@ -35,7 +35,7 @@ import { providerRegistry } from './providers/registry.js';
 import { ForkedProgramRunner } from './providers/program-runner.js';
 import { NodePools } from './environments/pool.js';
 import { failAttemptsOfNodes } from './reports/node-failures.js';
-import { assertNever, CLOSE_CODES } from '../protocol/messages.js';
+import { CLOSE_CODES } from '../protocol/messages.js';
 import { gatewayDelivery } from './gateway/delivery.js';
 import { LogArchiver } from './logs/archive.js';
 import { openObjectStore } from './storage/open-store.js';
@@ -254,37 +254,17 @@ async function main(): Promise<void> {
       }
     })().catch((err: unknown) => livenessLog.error(`liveness check failed: ${errorText(err)}`));
   }, 1000);
-  const membership = setInterval(() => {
-    void (async () => {
-      await heartbeatController(store, controllerId, registry.connected().size);
-      bus.peersUp = await peersSeenWithin(store, controllerId, LEASE_TTL_MS);
-      await bus.checkListening();
-      if (leases.holds('retention')) await forgetGoneControllers(store);
-    })().catch((err: unknown) => clusterLog.warn(`controller heartbeat failed: ${errorText(err)}`));
-  }, RENEW_EVERY_MS);
-
-  await bus.start({
-    message: (message) => {
-      switch (message.kind) {
-        case 'nodes':
-          held.sync(message.nodes).catch((err: unknown) => clusterLog.warn(`delivering intent: ${errorText(err)}`));
-          return;
-        case 'close':
-          for (const id of message.nodes) registry.get(id)?.close(message.code, message.reason);
-          return;
-        case 'work':
-          scheduler.wake('peer-work', []);
-          return;
-        default:
-          assertNever(message);
-      }
-    },
-    // (Re)subscribed: what was said meanwhile is lost; the tables say it again.
-    listening: () => {
-      held.sync().catch((err: unknown) => clusterLog.warn(`delivering intent: ${errorText(err)}`));
-      scheduler.wake('peer-work', []);
-    },
+  const stopMembership = startMembership({
+    store,
+    id: controllerId,
+    bus,
+    leases,
+    connectedNodes: () => registry.connected().size,
+    log: clusterLog,
   });
+  await bus.start(
+    peerHandlers({ held, registry, wakeScheduler: (reason, jobs) => scheduler.wake(reason, jobs), log: clusterLog }),
+  );
   held.start();
   scheduler.start();
   archiver.start();
@@ -348,7 +328,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     log.info(`${signal}: shutting down`);
     clearInterval(liveness);
-    clearInterval(membership);
+    stopMembership();
     held.stop();
     await bus.stop();
     scheduler.stop();

@@ -9,7 +9,10 @@ import { sql } from 'drizzle-orm';
 import { BATCH_VERSION } from '../../protocol/version.js';
 import { CONTROLLER_PROGRAM } from '../data-dir-lock.js';
 import type { Database } from '../db/client.js';
+import { errorText, type Logger } from '../log.js';
 import { isProcessOf } from '../process-check.js';
+import type { ClusterBus } from './bus.js';
+import { LEASE_TTL_MS, RENEW_EVERY_MS, type Leases } from './leases.js';
 
 /** A controller not seen for this long is gone; its row is deleted. */
 const FORGET_AFTER_MS = 24 * 3600_000;
@@ -63,6 +66,30 @@ export async function peersSeenWithin(store: Database, id: string, ms: number): 
     SELECT count(*)::int AS n FROM controllers
     WHERE id <> ${id} AND stopped_at IS NULL AND last_seen_at > now() - make_interval(secs => ${ms / 1000})`);
   return (row?.n ?? 0) > 0;
+}
+
+/**
+ * Every RENEW_EVERY_MS: this controller's heartbeat (with its agents), whether others are up
+ * (the bus notifies only then), whether its LISTEN still hears, and — for the `retention`
+ * leaseholder — forgetting controllers long gone. Returns what stops it.
+ */
+export function startMembership(deps: {
+  store: Database;
+  id: string;
+  bus: ClusterBus;
+  leases: Leases;
+  connectedNodes: () => number;
+  log: Logger;
+}): () => void {
+  const timer = setInterval(() => {
+    void (async () => {
+      await heartbeatController(deps.store, deps.id, deps.connectedNodes());
+      deps.bus.peersUp = await peersSeenWithin(deps.store, deps.id, LEASE_TTL_MS);
+      await deps.bus.checkListening();
+      if (deps.leases.holds('retention')) await forgetGoneControllers(deps.store);
+    })().catch((err: unknown) => deps.log.warn(`controller heartbeat failed: ${errorText(err)}`));
+  }, RENEW_EVERY_MS);
+  return () => clearInterval(timer);
 }
 
 /** Retention: rows of controllers not seen for a day. Idempotent. */
