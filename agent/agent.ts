@@ -64,7 +64,7 @@ export class Agent {
     });
     this.#heartbeats = new Heartbeats({ agentDir: config.dir, outbox: this.#outbox, running: () => this.#running() });
     this.#connection = new Connection({
-      endpoint: config.endpoint,
+      endpoints: config.endpoints,
       registrationToken: config.registrationToken,
       registrationTokenFile: config.registrationTokenFile,
       credentials,
@@ -88,7 +88,7 @@ export class Agent {
 
   start(): void {
     log(
-      `batch-agent starting: node "${this.#config.name}", controller ${this.#config.endpoint}, dir ${this.#config.dir}`,
+      `batch-agent starting: node "${this.#config.name}", controller ${this.#config.endpoints.join(', ')}, dir ${this.#config.dir}`,
     );
     this.#connection.start();
   }

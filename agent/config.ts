@@ -17,10 +17,13 @@ import { EXIT_BAD_CONFIG, EXIT_OK } from './exit-codes.js';
 import { DEFAULT_UNZIP_LIMITS, type UnzipLimits } from './staging/unzip.js';
 
 export interface AgentConfig {
-  /** The URL as the operator wrote it, for log lines. */
+  /** The URLs as the operator wrote them, for log lines. */
   controllerUrl: string;
-  /** The WebSocket endpoint derived from it: ws(s)://host[/prefix]/v1/agent. */
-  endpoint: string;
+  /**
+   * The WebSocket endpoints derived from them, ws(s)://host[/prefix]/v1/agent, in the order
+   * given: several controllers sharing one database, tried in turn when one goes away.
+   */
+  endpoints: string[];
   registrationToken: string | undefined;
   /** Where the token came from, when from a file: removed once the node has its credential. */
   registrationTokenFile: string | undefined;
@@ -66,9 +69,12 @@ function program(): Command {
     )
     .helpOption('-h, --help', 'show this help')
     .addOption(
-      new Option('--controller-url <url>', 'controller URL, http(s):// or ws(s)://, optionally with a path prefix').env(
-        'BATCH_CONTROLLER_URL',
-      ),
+      new Option(
+        '--controller-url <url>',
+        'controller URL, http(s):// or ws(s)://, optionally with a path prefix; several controllers sharing one database: repeat the flag or separate URLs with commas, and the agent moves to the next when one goes away',
+      )
+        .env('BATCH_CONTROLLER_URL')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .addOption(
       new Option(
@@ -163,7 +169,7 @@ export function loadConfig(argv: readonly string[]): ConfigOutcome {
 }
 
 interface RawOptions {
-  controllerUrl?: string;
+  controllerUrl?: string[];
   registrationToken?: string;
   registrationTokenFile?: string;
   dir: string;
@@ -182,15 +188,22 @@ interface RawOptions {
 }
 
 function resolveConfig(raw: RawOptions): AgentConfig {
-  const controllerUrl = nonEmpty(raw.controllerUrl);
-  if (controllerUrl === undefined) throw new ConfigError('--controller-url / BATCH_CONTROLLER_URL is required');
-  let endpoint: string;
-  try {
-    endpoint = agentEndpoint(controllerUrl);
-  } catch (err) {
-    if (err instanceof InvalidControllerUrlError)
-      throw new ConfigError(`--controller-url / BATCH_CONTROLLER_URL: ${err.message}`);
-    throw err;
+  const urls = (raw.controllerUrl ?? [])
+    .flatMap((u) => u.split(','))
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (urls.length === 0) throw new ConfigError('--controller-url / BATCH_CONTROLLER_URL is required');
+  const controllerUrl = urls.join(',');
+  const endpoints: string[] = [];
+  for (const url of urls) {
+    try {
+      const endpoint = agentEndpoint(url);
+      if (!endpoints.includes(endpoint)) endpoints.push(endpoint);
+    } catch (err) {
+      if (err instanceof InvalidControllerUrlError)
+        throw new ConfigError(`--controller-url / BATCH_CONTROLLER_URL: ${err.message}`);
+      throw err;
+    }
   }
   const tokenFile = nonEmpty(raw.registrationTokenFile);
   if (tokenFile !== undefined && nonEmpty(raw.registrationToken) !== undefined)
@@ -209,7 +222,7 @@ function resolveConfig(raw: RawOptions): AgentConfig {
   return {
     logLevel,
     controllerUrl,
-    endpoint,
+    endpoints,
     registrationToken,
     registrationTokenFile: tokenFile === undefined || tokenFile === '-' ? undefined : resolve(tokenFile),
     taskIsolation: raw.taskIsolation,

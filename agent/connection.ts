@@ -6,6 +6,10 @@
  *
  * A frame that fails to decode ends the connection, not the agent: the next connection starts
  * from a clean state and everything unacknowledged is sent again.
+ *
+ * With several endpoints (controllers sharing one database), a connection that fails or drops
+ * makes the next attempt go to the next endpoint in turn; the agent stays with one that works.
+ * Whichever controller it reaches, the session is the same: hello, welcome, resync.
  */
 import { rm } from 'node:fs/promises';
 import WebSocket, { type RawData } from 'ws';
@@ -45,7 +49,8 @@ export interface SessionEvents {
 }
 
 export interface ConnectionOptions {
-  endpoint: string;
+  /** Tried in turn; at least one. */
+  endpoints: readonly string[];
   registrationToken: string | undefined;
   /** The file the token was read from: removed once the credential is stored (it is spent). */
   registrationTokenFile?: string | undefined;
@@ -82,6 +87,8 @@ export class Connection {
   readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
   #credential: NodeCredential | undefined;
   #link: Link | undefined;
+  /** Index into `endpoints` of the one used now. */
+  #current = 0;
   #nodeId = '';
   #retryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -93,6 +100,10 @@ export class Connection {
 
   start(): void {
     this.#connect();
+  }
+
+  get #endpoint(): string {
+    return this.#opts.endpoints[this.#current]!;
   }
 
   /** Stops reconnecting and closes the socket politely; resolves once it is closed. */
@@ -117,7 +128,7 @@ export class Connection {
 
   #connect(): void {
     if (this.#stopped) return;
-    const socket = new WebSocket(this.#opts.endpoint, {
+    const socket = new WebSocket(this.#endpoint, {
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
@@ -164,10 +175,10 @@ export class Connection {
     if (this.#stopped) return;
     const delay = this.#backoff.next();
     const why = link.failure ?? `closed with code ${code}${reason === '' ? '' : ` (${reason})`}`;
-    const what = wasOpen
-      ? `lost the connection to ${this.#opts.endpoint}`
-      : `could not connect to ${this.#opts.endpoint}`;
-    log(`${what}: ${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    const what = wasOpen ? `lost the connection to ${this.#endpoint}` : `could not connect to ${this.#endpoint}`;
+    this.#current = (this.#current + 1) % this.#opts.endpoints.length;
+    const next = this.#opts.endpoints.length > 1 ? ` with ${this.#endpoint}` : '';
+    log(`${what}: ${why}; retrying${next} in ${(delay / 1000).toFixed(1)} s`);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 
@@ -259,7 +270,7 @@ export class Connection {
     this.#backoff.reset();
     if (welcome.credential !== undefined) this.#store({ nodeId: welcome.nodeId, credential: welcome.credential });
     log(
-      `connected to ${this.#opts.endpoint} as node ${welcome.nodeId} (controller ${welcome.controllerVersion}, protocol ${welcome.protocolVersion})`,
+      `connected to ${this.#endpoint} as node ${welcome.nodeId} (controller ${welcome.controllerVersion}, protocol ${welcome.protocolVersion})`,
     );
     this.#opts.outbox.attach(link.socket);
     this.#startPings(link, welcome.heartbeatIntervalMs);

@@ -47,6 +47,8 @@ export interface ControllerOptions {
   keep?: boolean;
   /** Write a V8 CPU profile of the controller into this directory when it exits. */
   cpuProfileDir?: string;
+  /** Share this PostgreSQL database (another controller's) instead of a fresh one. */
+  databaseUrl?: string;
 }
 
 export async function startController(
@@ -72,7 +74,7 @@ export async function startController(
   };
   delete env.NODE_OPTIONS;
   delete env.BATCH_DATABASE_URL;
-  if (options.store === 'postgres') env.BATCH_DATABASE_URL = await freshDatabase(cleanup);
+  if (options.store === 'postgres') env.BATCH_DATABASE_URL = options.databaseUrl ?? (await freshDatabase(cleanup));
   mkdirSync(dataDir, { recursive: true });
   const logFile = path.join(dataDir, 'controller.log');
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];

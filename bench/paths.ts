@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CONTROLLER_MAIN = path.join(ROOT, 'dist/controller/main.js');
+export const AGENT_MAIN = path.join(ROOT, 'dist/agent/main.js');
 export const SIMULATOR_MAIN = path.join(ROOT, 'dist/bench/simulator.js');
 export const AGENT_BINARY = path.join(ROOT, 'dist/agent/linux-x64/batch-agent');
 export const RESULTS_DIR = path.join(ROOT, 'bench/results');

@@ -24,6 +24,7 @@ import { growth } from './scenarios/growth.js';
 import { logs } from './scenarios/logs.js';
 import { provision, provisionBatch } from './scenarios/provision.js';
 import { realProcesses } from './scenarios/real-processes.js';
+import { severalControllers } from './scenarios/several-controllers.js';
 import { startLatency } from './scenarios/start-latency.js';
 
 const SCENARIOS: Scenario[] = [
@@ -38,6 +39,7 @@ const SCENARIOS: Scenario[] = [
   provision,
   provisionBatch,
   consoleRender,
+  severalControllers,
   growth,
 ];
 

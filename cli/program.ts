@@ -2,6 +2,7 @@
 import { Argument, Command, Option } from 'commander';
 import { BATCH_VERSION } from '../protocol/version.js';
 import { registerAccess } from './commands/access.js';
+import { registerControllers } from './commands/controllers.js';
 import { registerEnvironments } from './commands/environments.js';
 import { registerEvents } from './commands/events.js';
 import { registerInstances } from './commands/instances.js';
@@ -45,6 +46,7 @@ export function createProgram(): Command {
   registerEvents(program);
   registerAccess(program);
   registerOss(program);
+  registerControllers(program);
   registerCompletion(program);
   return program;
 }

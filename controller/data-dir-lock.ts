@@ -10,7 +10,7 @@ import { ConfigError } from './config.js';
 import { isProcessOf } from './process-check.js';
 
 /** What the lock's holder must be running (not another process that got a dead controller's pid). */
-const CONTROLLER_PROGRAM = /batch-controller|controller[\\/]main\.js/;
+export const CONTROLLER_PROGRAM = /batch-controller|controller[\\/]main\.js/;
 
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });

@@ -9,6 +9,20 @@ import { ConfigError, readConfig } from './config.js';
 import { secureDataDir } from './data-dir.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { openDatabase } from './db/client.js';
+import { underStartupLock } from './db/startup-lock.js';
+import { ClusterBus } from './cluster/bus.js';
+import { HeldNodes } from './cluster/held-nodes.js';
+import { LEASE_TTL_MS, Leases } from './cluster/leases.js';
+import { peerHandlers } from './cluster/handlers.js';
+import {
+  markControllerStopped,
+  newControllerId,
+  peersSeenWithin,
+  registerController,
+  retireDeadControllers,
+  startMembership,
+} from './cluster/membership.js';
+import { sharedSetupWarnings } from './cluster/shared-setup.js';
 import { detectLostNodes, flushHeartbeats, HeartbeatTracker, restartHeartbeatClock } from './gateway/heartbeats.js';
 import { SessionRegistry } from './gateway/registry.js';
 import { attachGateway } from './gateway/server.js';
@@ -46,12 +60,30 @@ async function main(): Promise<void> {
   const unlockDataDir = lockDataDir(config.dataDir);
   configureLogging(config.logLevel);
   const log = createLogger('controller');
-  const store = await openDatabase({
-    dataDir: config.dataDir,
-    ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+  // Several controllers may start at once on one PostgreSQL: one migrates and sets up at a time.
+  const { store, boot } = await underStartupLock(config.databaseUrl, async () => {
+    const opened = await openDatabase({
+      dataDir: config.dataDir,
+      ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+    });
+    return { store: opened, boot: await bootstrap(opened, config) };
   });
   log.info(`store: ${store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`);
-  const boot = await bootstrap(store, config);
+  const controllerId = newControllerId();
+  const clusterLog = createLogger('cluster');
+  const retired = await retireDeadControllers(store, controllerId);
+  if (retired.length > 0) clusterLog.info(`took over from controller(s) no longer running: ${retired.join(', ')}`);
+  const bus = new ClusterBus(store, controllerId, clusterLog);
+  // The singleton duties check their lease before each run; taken before any of them starts.
+  // eslint-disable-next-line prefer-const
+  let duties: { gained(duty: string): void } | undefined;
+  const leases = new Leases({
+    store,
+    holder: controllerId,
+    clock: systemClock,
+    log: clusterLog,
+    gained: (duty) => duties?.gained(duty),
+  });
 
   const registry = new SessionRegistry();
   const logBus = new LogBus();
@@ -63,11 +95,16 @@ async function main(): Promise<void> {
   log.info(
     `object storage: ${objects.kind === 's3' ? `S3-compatible at ${config.oss?.endpoint ?? `AWS ${config.oss?.region}`}` : `local directory in ${config.dataDir}/objects`}`,
   );
-  const archiver = new LogArchiver(store, objects, createLogger('logs'));
+  const archiver = new LogArchiver(store, objects, createLogger('logs'), 2000, () => leases.holds('log-archive'));
   const metrics = createMetrics();
   registerStateGauges(metrics, { store, connectedAgents: () => registry.connected().size });
   // Started before the API serves: a stream opened at once must find the reader's position.
-  const events = new EventHub(store, { ...config.events, log: createLogger('events') });
+  const events = new EventHub(store, {
+    ...config.events,
+    log: createLogger('events'),
+    mayPurge: () => leases.holds('retention'),
+  });
+  await leases.start();
   await events.start();
   // Assigned once the report batcher it is woken by exists (the two need each other).
   // eslint-disable-next-line prefer-const
@@ -87,14 +124,23 @@ async function main(): Promise<void> {
     },
     metrics,
   );
-  const delivery = gatewayDelivery(registry, batcher, objects, {
+  const gateway = gatewayDelivery(registry, batcher, objects, {
     ...(config.oss ? { oss: config.oss } : {}),
     ...(config.ossMount ? { ossMount: config.ossMount } : {}),
+  });
+  // Kills reach nodes held by other controllers through them (cluster/held-nodes.ts).
+  const held = new HeldNodes({
+    store,
+    registry,
+    bus,
+    clock: systemClock,
+    log: clusterLog,
+    prepare: (attempts) => gateway.prepare(attempts),
   });
   const pass = schedulingPass({
     store,
     connectedNodes: () => registry.connected(),
-    delivery,
+    delivery: { starts: (attempts) => gateway.starts(attempts), kills: (kills) => held.kills(kills) },
     log: createLogger('jobs'),
   });
   scheduler = new SchedulerLoop({
@@ -102,6 +148,8 @@ async function main(): Promise<void> {
     runPass: async (request) => {
       const report = await pass(request);
       void events.wake();
+      // Ready work may fit nodes held by other controllers: they place it now, not at their tick.
+      if (report.madeReady) void bus.publish({ kind: 'work' });
       // Nodes the pass made TERMINATING are for the pools to delete now, not at their next second.
       if (report.changed.nodes > 0) pools?.wake();
       return report;
@@ -117,9 +165,10 @@ async function main(): Promise<void> {
     log: createLogger('schedules'),
     scheduler,
     defaultEnvironment: config.defaultEnvironment,
+    active: () => leases.holds('schedules'),
   });
-  // The controller was away, not the nodes: their grace period starts now.
-  await restartHeartbeatClock(store);
+  // The controller was away, not the nodes: their grace period starts now (unless others were not).
+  await restartHeartbeatClock(store, controllerId, LEASE_TTL_MS);
   // Started once the server listens (their agents need the URL); the API may wake them first.
   // eslint-disable-next-line prefer-const
   let pools: NodePools | undefined;
@@ -132,7 +181,17 @@ async function main(): Promise<void> {
     events,
     log: createLogger('http'),
     defaultEnvironment: config.defaultEnvironment,
-    scheduler,
+    scheduler: {
+      // A submit placed here may as well be placed on nodes of the other controllers.
+      wake: (reason, jobs) => {
+        scheduler.wake(reason, jobs);
+        if (reason === 'job-submitted') void bus.publish({ kind: 'work' });
+      },
+      settle: (reason, jobs) => {
+        if (reason === 'job-submitted') void bus.publish({ kind: 'work' });
+        return scheduler.settle(reason, jobs);
+      },
+    },
     refusals: new RefusalAudit(store, systemClock, createLogger('audit')),
     clock: systemClock,
     scheduleTicker: ticker,
@@ -161,10 +220,15 @@ async function main(): Promise<void> {
   const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   publicUrl = url;
   const gatewayLog = createLogger('gateway');
+  await registerController(store, controllerId, url);
+  bus.peersUp = await peersSeenWithin(store, controllerId, LEASE_TTL_MS);
+  if (bus.peersUp)
+    for (const warning of sharedSetupWarnings({ objectStore: objects.kind, localNodes: config.localNodes }))
+      clusterLog.warn(warning, { event: 'cluster.setup' });
   attachGateway(server, {
     store,
     objects,
-    delivery,
+    delivery: gateway,
     batcher,
     registry,
     heartbeats,
@@ -179,12 +243,29 @@ async function main(): Promise<void> {
   const livenessLog = createLogger('liveness');
   const liveness = setInterval(() => {
     void (async () => {
+      // Every controller writes the heartbeats of its own nodes; one judges silence.
       await flushHeartbeats(store, heartbeats);
+      if (!leases.holds('lost-nodes')) return;
       const lost = await detectLostNodes(store, config.nodeLostAfterMs, batcher, registry, livenessLog);
-      if (lost.length > 0) scheduler.wake('nodes-lost');
+      if (lost.length > 0) {
+        scheduler.wake('nodes-lost');
+        await bus.publish({ kind: 'close', nodes: lost, code: CLOSE_CODES.LOST, reason: 'declared lost' });
+        await bus.publish({ kind: 'work' });
+      }
     })().catch((err: unknown) => livenessLog.error(`liveness check failed: ${errorText(err)}`));
   }, 1000);
-
+  const stopMembership = startMembership({
+    store,
+    id: controllerId,
+    bus,
+    leases,
+    connectedNodes: () => registry.connected().size,
+    log: clusterLog,
+  });
+  await bus.start(
+    peerHandlers({ held, registry, wakeScheduler: (reason, jobs) => scheduler.wake(reason, jobs), log: clusterLog }),
+  );
+  held.start();
   scheduler.start();
   archiver.start();
   ticker.start();
@@ -202,8 +283,22 @@ async function main(): Promise<void> {
     failAttempts: async (nodeIds, why) => {
       await failAttemptsOfNodes(store, batcher, nodeIds, () => why);
     },
-    disconnect: (nodeId) => registry.get(nodeId)?.close(CLOSE_CODES.TERMINATED, 'node terminated'),
+    disconnect: (nodeId) => {
+      const link = registry.get(nodeId);
+      if (link) link.close(CLOSE_CODES.TERMINATED, 'node terminated');
+      else
+        void bus.publish({ kind: 'close', nodes: [nodeId], code: CLOSE_CODES.TERMINATED, reason: 'node terminated' });
+    },
+    active: () => leases.holds('node-pools'),
   });
+  duties = {
+    // A duty just taken over starts now rather than at its next tick.
+    gained: (duty) => {
+      if (duty === 'node-pools') pools.wake();
+      else if (duty === 'schedules') ticker.wake();
+      else if (duty === 'log-archive') archiver.wake();
+    },
+  };
   pools.start();
 
   const token =
@@ -233,6 +328,9 @@ async function main(): Promise<void> {
     shuttingDown = true;
     log.info(`${signal}: shutting down`);
     clearInterval(liveness);
+    stopMembership();
+    held.stop();
+    await bus.stop();
     scheduler.stop();
     archiver.stop();
     await ticker.stop();
@@ -246,6 +344,11 @@ async function main(): Promise<void> {
     server.close();
     await flushHeartbeats(store, heartbeats).catch((err: unknown) =>
       log.warn(`last heartbeats not written: ${errorText(err)}`),
+    );
+    // A successor takes the duties at its next renewal instead of after the leases expire.
+    await leases.stop();
+    await markControllerStopped(store, controllerId).catch((err: unknown) =>
+      log.warn(`controller row not marked stopped: ${errorText(err)}`),
     );
     await store.close();
     unlockDataDir();

@@ -362,6 +362,22 @@ export const objectEntrySchema = z
   })
   .meta({ id: 'ObjectEntry' });
 
+/** A controller sharing the database (`GET /v1/controllers`, admin). */
+export const controllerSchema = z
+  .object({
+    id: z.string().describe('new at every start of the process'),
+    hostname: z.string(),
+    pid: z.number().int(),
+    url: z.string().describe('where it serves the API and the agent gateway'),
+    version: z.string(),
+    state: z.enum(['up', 'stopped', 'silent']).describe('silent: not heard from for over 10 s (crashed?)'),
+    connectedNodes: z.number().int().describe('agents connected to it, at its last heartbeat'),
+    leases: z.array(z.string()).describe('the singleton duties it holds: lost-nodes, node-pools, schedules, …'),
+    startedAt: timestamp,
+    lastSeenAt: timestamp,
+  })
+  .meta({ id: 'Controller' });
+
 export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next: z.string().optional() });
 }
@@ -391,6 +407,7 @@ export type BatchEvent = z.infer<typeof eventSchema>;
 export type CreatedUser = z.infer<typeof createdUserSchema>;
 export type Bucket = z.infer<typeof bucketSchema>;
 export type ObjectEntry = z.infer<typeof objectEntrySchema>;
+export type ControllerInfo = z.infer<typeof controllerSchema>;
 export interface List<T> {
   items: T[];
   next?: string;

@@ -6,6 +6,7 @@ import type {
   AuditEvent,
   BatchEvent,
   ComputeEnvironment,
+  ControllerInfo,
   CreateEnvironment,
   Instance,
   Job,
@@ -332,6 +333,11 @@ export class BatchClient {
   /** Admin only. The returned token is shown only this once. */
   createUser(spec: { name: string; admin?: boolean }, call: CallOptions = {}): Promise<CreatedUser> {
     return this.http.json('POST', '/v1/users', { body: spec, ...call });
+  }
+
+  /** Admin only: the controllers sharing the database, the duties each holds, its agents. */
+  listControllers(call: CallOptions = {}): Promise<List<ControllerInfo>> {
+    return this.http.json('GET', '/v1/controllers', call);
   }
 
   listUsers(query: PageQuery = {}, call: CallOptions = {}): Promise<List<User>> {

@@ -26,6 +26,7 @@ export type {
   AuditEvent,
   BatchEvent,
   ComputeEnvironment,
+  ControllerInfo,
   CreateEnvironment,
   Instance,
   Job,

@@ -40,6 +40,13 @@ export interface Database {
    * Absent on PGlite.
    */
   copyIn?(statement: string, data: Buffer): Promise<void>;
+  /**
+   * PostgreSQL only: `LISTEN channel` on a connection of its own, which postgres.js reconnects
+   * and subscribes again after a failure. `onListen` runs after every (re)subscription: what was
+   * notified while the connection was down is lost, so the caller catches up from the tables.
+   * Absent on PGlite, which has one controller and so no one else to hear from.
+   */
+  listen?(channel: string, onMessage: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -102,5 +109,10 @@ async function openPostgres(url: string): Promise<Database> {
   // or the pool for the database itself. The session is not in drizzle's public types.
   const copy: CopyRunner = (on, statement, data) =>
     copyIn((on as unknown as { session: { client: postgres.Sql } }).session.client, statement, data);
-  return view(db, 'postgres', () => client.end({ timeout: 5 }), copy);
+  const store = view(db, 'postgres', () => client.end({ timeout: 5 }), copy);
+  store.listen = async (channel, onMessage, onListen) => {
+    const subscription = await client.listen(channel, onMessage, onListen);
+    return () => subscription.unlisten();
+  };
+  return store;
 }

@@ -455,3 +455,36 @@ export const events = pgTable(
   // No index on created_at: each one costs every state change a write; retention purges by id.
   (t) => [index('events_xid_id_idx').on(t.xid, t.id)],
 );
+
+/**
+ * The controllers sharing this database (several may, on PostgreSQL): each writes its row at
+ * start and heartbeats it every few seconds, with how many agents are connected to it, so any
+ * controller can say who is there (`GET /v1/controllers`). Rows of controllers gone for long are
+ * deleted by whoever holds the `retention` lease.
+ */
+export const controllers = pgTable('controllers', {
+  id: text('id').primaryKey(),
+  hostname: text('hostname').notNull(),
+  pid: integer('pid').notNull(),
+  url: text('url').notNull(),
+  version: text('version').notNull(),
+  connectedNodes: integer('connected_nodes').notNull().default(0),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  /** Set on a clean shutdown; a crashed controller's row just stops being seen. */
+  stoppedAt: at('stopped_at'),
+});
+
+/**
+ * Who runs each singleton duty (lost-node detection, the node pools, schedules, the log archive,
+ * retention). A lease is taken or renewed by one conditional upsert that succeeds only when the
+ * row is free, expired, or already the caller's; `expires_at` is the database's clock, so the
+ * controllers' clocks need not agree (controller/cluster/README.md).
+ */
+export const controllerLeases = pgTable('controller_leases', {
+  duty: text('duty').primaryKey(),
+  holder: text('holder').notNull(),
+  acquiredAt: timestamp('acquired_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  renewedAt: timestamp('renewed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

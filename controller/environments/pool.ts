@@ -68,6 +68,8 @@ export interface PoolDeps {
   failAttempts: (nodeIds: readonly string[], why: string) => Promise<void>;
   /** Closes the connection of a node that is gone. */
   disconnect: (nodeId: string) => void;
+  /** Whether this controller runs the pools now (it holds their lease); absent: always. */
+  active?: () => boolean;
 }
 
 interface NodeRow {
@@ -140,6 +142,7 @@ export class NodePools {
   }
 
   private async tick(): Promise<void> {
+    if (this.deps.active?.() === false) return;
     const { store } = this.deps;
     // Before anything is read: a wake after this instant is seen by the next pass.
     const now = this.deps.clock.now();

@@ -24,6 +24,8 @@ export interface EventHubOptions {
   heartbeatMs: number;
   retentionHours: number;
   log: Logger;
+  /** Whether this controller purges now (it holds the retention lease); absent: always. */
+  mayPurge?: () => boolean;
 }
 
 const PAGE = 2000;
@@ -181,6 +183,7 @@ export class EventHub {
   }
 
   private async purge(): Promise<void> {
+    if (this.options.mayPurge?.() === false) return;
     try {
       const n = await purgeEvents(this.store, this.options.retentionHours);
       if (n > 0) this.options.log.info(`purged ${n} event(s) older than ${this.options.retentionHours} h`);

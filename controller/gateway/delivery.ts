@@ -1,18 +1,19 @@
 /**
- * Hands the scheduler's decisions to the nodes connected here: starts (each prepared with its
- * signed URLs first; what cannot be staged fails at once) and kills. A node that is not
- * connected right now gets both when it reconnects: resync re-sends SCHEDULED attempts and
- * kills every attempt whose `desired` is stop.
+ * Hands the scheduler's starts to the nodes connected here, each prepared with its signed URLs
+ * first (what cannot be staged fails at once). The scheduler places only onto nodes connected
+ * here; one that went away meanwhile gets its starts when it reconnects (resync re-sends
+ * SCHEDULED attempts). Kills go through `cluster/held-nodes.ts`, since a stop may be for a node
+ * connected to another controller.
  */
 import type { StartAttempt } from '../../protocol/messages.js';
-import type { AttemptDelivery, AttemptKill, StartedAttempt } from '../attempts/started.js';
+import type { AttemptDelivery, StartedAttempt } from '../attempts/started.js';
 import { groupBy } from '../group-by.js';
 import type { ReportBatcher } from '../reports/batcher.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { prepareStart, type StagingConfig } from './prepare-start.js';
 import type { SessionRegistry } from './registry.js';
 
-export interface GatewayDelivery extends AttemptDelivery {
+export interface GatewayDelivery extends Pick<AttemptDelivery, 'starts'> {
   /** Prepared messages for one node without sending them (resync sends them with its others). */
   prepare(attempts: readonly StartedAttempt[]): Promise<StartAttempt[]>;
 }
@@ -52,14 +53,6 @@ export function gatewayDelivery(
           registry.send(nodeId, messages);
         }),
       );
-    },
-    kills(kills: readonly AttemptKill[]) {
-      for (const [nodeId, list] of groupBy(kills, (k) => k.nodeId)) {
-        registry.send(
-          nodeId,
-          list.map((k) => ({ kind: 'killAttempt', attemptId: k.attemptId, reason: 'STOPPED' })),
-        );
-      }
     },
   };
 }

@@ -42,10 +42,15 @@ export async function flushHeartbeats(store: Database, tracker: HeartbeatTracker
 /**
  * At controller start every live node gets a fresh grace period: silence while the controller
  * itself was down says nothing about the nodes, and declaring them lost would re-run their work.
+ * Unless another controller (not `self`) was alive within `peersWithinMs`: then heartbeats were
+ * being recorded all along, and a fresh grace at every restart of one of several controllers
+ * would keep a dead node from ever being declared lost.
  */
-export async function restartHeartbeatClock(store: Database): Promise<void> {
+export async function restartHeartbeatClock(store: Database, self: string, peersWithinMs: number): Promise<void> {
   await store.db.execute(sql`
-    UPDATE nodes SET last_heartbeat_at = now() WHERE ${stateIn('nodes', LIVE_NODE_STATES)} AND last_heartbeat_at IS NOT NULL`);
+    UPDATE nodes SET last_heartbeat_at = now() WHERE ${stateIn('nodes', LIVE_NODE_STATES)} AND last_heartbeat_at IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM controllers c WHERE c.id <> ${self} AND c.stopped_at IS NULL
+                        AND c.last_seen_at > now() - make_interval(secs => ${peersWithinMs / 1000}))`);
 }
 
 /** Marks silent nodes LOST and fails their active attempts. Returns the lost node ids. */

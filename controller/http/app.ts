@@ -24,6 +24,7 @@ import { scheduleRoutes } from './schedules.js';
 import { templateRoutes } from './templates.js';
 import { auditRoutes, tokenRoutes, userRoutes } from './users.js';
 import { consoleRoutes } from './console.js';
+import { controllerRoutes } from './controllers.js';
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   v1.route('/audit', auditRoutes(deps));
   v1.route('/events', eventRoutes(deps));
   v1.route('/oss', ossRoutes(deps));
+  v1.route('/controllers', controllerRoutes(deps));
   app.route('/v1', v1);
   if (deps.objects instanceof LocalObjectStore)
     app.route(

@@ -18,6 +18,7 @@ export const TAGS = [
   { name: 'Audit', description: 'Security events (admin)' },
   { name: 'Events', description: 'State changes as server-sent events' },
   { name: 'Objects', description: 'Object storage through the controller (oss:// URLs)' },
+  { name: 'Controllers', description: 'The controllers sharing the database and the duties each holds (admin)' },
   { name: 'Signed URLs', description: "The local object store's presigned URLs: the signature is the credential" },
   { name: 'Operations', description: 'Probes, metrics and this document' },
 ] as const;

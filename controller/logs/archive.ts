@@ -95,6 +95,8 @@ export class LogArchiver {
     private readonly objects: ObjectStore,
     private readonly log: Logger,
     private readonly intervalMs = 2000,
+    /** Whether this controller archives now (it holds the lease); absent: always. */
+    private readonly active: () => boolean = () => true,
   ) {}
 
   start(): void {
@@ -107,7 +109,7 @@ export class LogArchiver {
   }
 
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.active()) return;
     if (this.running) {
       this.again = true;
       return;

@@ -42,6 +42,8 @@ export interface PassReport {
   touchedJobs: ReadonlySet<string>;
   /** How long the reconcile part took (0 when the pass reconciled nothing): the pacing input. */
   reconcileMs: number;
+  /** Whether it made instances ready to place (released, re-armed): other controllers' nodes may take them. */
+  madeReady?: boolean;
 }
 
 export type RunPass = (request: PassRequest) => Promise<PassReport>;

@@ -111,6 +111,7 @@ export function schedulingPass(deps: PassDeps): RunPass {
       },
       touchedJobs,
       reconcileMs,
+      madeReady: plan.releases.length > 0 || applied.rearmedJobs > 0,
     };
   };
 }

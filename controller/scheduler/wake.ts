@@ -30,6 +30,11 @@ export const WAKE_REASONS = {
   'follow-up': 'paced',
   /** A paced reconcile that was held back is now due. */
   'reconcile-due': 'paced',
+  /**
+   * Another controller on the same database made work ready (a submit, a restart, released or
+   * re-queued instances): the nodes connected here may take it (controller/cluster/).
+   */
+  'peer-work': 'urgent',
 } as const satisfies Record<string, 'urgent' | 'paced'>;
 
 export type WakeReason = keyof typeof WAKE_REASONS;

@@ -49,6 +49,8 @@ export interface TickerDeps {
   /** Woken with the jobs a tick submitted or stopped. */
   scheduler: { wake(reason: WakeReason, jobs?: WakeScope): void };
   defaultEnvironment: string | undefined;
+  /** Whether this controller runs schedules now (it holds their lease); absent: always. */
+  active?: () => boolean;
 }
 
 interface DueRow {
@@ -114,6 +116,7 @@ export class ScheduleTicker {
 
   /** One pass over every due schedule; concurrent calls share one pass and queue one more. */
   async runOnce(): Promise<void> {
+    if (this.deps.active?.() === false) return;
     if (this.running) {
       this.again = true;
       return this.running;
