@@ -18,7 +18,8 @@ export async function readSpecFile(path: string): Promise<Record<string, unknown
   const { parseDocument } = await import('yaml'); // loaded when a file is read, not at start-up
   const document = parseDocument(text, { prettyErrors: true });
   const problem = document.errors[0];
-  if (problem) throw new UsageError(`${label} is not valid YAML or JSON: ${problem.message.split('\n')[0]}`);
+  // The yaml package's message ends with a frame of the lines around the problem: keep it.
+  if (problem) throw new UsageError(`${label} is not valid YAML or JSON: ${problem.message.trimEnd()}`);
   let value: unknown;
   try {
     // A few aliases are handy (a shared env block); many are a "billion laughs" expansion.

@@ -33,6 +33,8 @@ export function registerEvents(program: Command): void {
     .action(async (options: EventsOptions, command: Command) => {
       const ctx = contextOf(command);
       const follow = options.follow === true;
+      // Ctrl-C is how following ends: the reader's choice, not a failure (as with --watch).
+      if (follow) process.once('SIGINT', () => process.exit(0));
       // one job's events: its whole story, and the end of it ends the command
       const since = options.since ?? (follow && !options.job ? undefined : 0);
       const events = ctx.api.events({

@@ -1,6 +1,6 @@
 /** `jobs`, `status JOB`, `stop JOB`, `restart JOB`, `delete JOB`. */
 import type { Command } from 'commander';
-import { JOB_STATES, type JobState } from '../../protocol/states.js';
+import { isJobFinished, JOB_STATES, type JobState } from '../../protocol/states.js';
 import { collectAll, type BatchClient, type Job, type JobQuery } from '../../sdk/index.js';
 import { parsePositive, parseSince } from '../arguments.js';
 import { contextOf, type CliContext } from '../context.js';
@@ -81,8 +81,11 @@ export function registerJobs(program: Command): void {
     program,
     'stop',
     'stop a job: pending instances become STOPPED, running ones are killed (a finished job is left as it is)',
-    (api, id) => api.stopJob(id),
-    stopSentence,
+    async (api, id) => {
+      // A finished job is left as it is (the API answers it unchanged): say so, whatever it ended as.
+      const before = await api.getJob(id);
+      return isJobFinished(before.state) ? { job: before, already: true } : { job: await api.stopJob(id) };
+    },
   );
   registerJobChange(
     program,
@@ -108,18 +111,13 @@ export function registerJobs(program: Command): void {
  * the stop (STOPPING while attempts are being killed, STOPPED when nothing was running); a job
  * that had ended before is returned unchanged, which is no error (as AWS Batch's TerminateJob).
  */
-export function stopSentence(job: Job): string {
-  if (job.state === 'SUCCEEDED' || job.state === 'FAILED') return `job ${job.id} already ${job.state}; nothing to stop`;
-  return `job ${job.id} ${job.state}`;
-}
 
 /** A verb that changes a job and prints it as the API returned it. */
 function registerJobChange(
   program: Command,
   verb: string,
   description: string,
-  change: (api: BatchClient, id: string) => Promise<Job>,
-  sentence: (job: Job) => string = (job) => `job ${job.id} ${job.state}`,
+  change: (api: BatchClient, id: string) => Promise<Job | { job: Job; already?: boolean }>,
 ): void {
   program
     .command(verb)
@@ -127,10 +125,11 @@ function registerJobChange(
     .argument('<JOB>', 'job id')
     .action(async (jobId: string, _options: unknown, command: Command) => {
       const ctx: CliContext = contextOf(command);
-      const job = await change(ctx.api, jobId);
+      const changed = await change(ctx.api, jobId);
+      const { job, already } = 'job' in changed ? changed : { job: changed, already: false };
       await ctx.show(
         job,
-        () => sentence(job),
+        () => (already ? `job ${job.id} already ${job.state}; nothing to ${verb}` : `job ${job.id} ${job.state}`),
         (j) => [j.id],
       );
     });

@@ -34,7 +34,12 @@ the job as it ended. Progress and --follow output then go to stderr.
       const job = await ctx.api.submitJob(spec);
       const waiting = options.wait === true || options.follow === true;
       if (ctx.quiet) printLine(job.id);
-      else if (!ctx.structured) printLine(`submitted job ${job.id} (${job.name})`);
+      else if (!ctx.structured)
+        printLine(
+          job.created
+            ? `submitted job ${job.id} (${job.name})`
+            : `already submitted with this clientToken: job ${job.id} (${job.name}, ${job.state})`,
+        );
       else if (!waiting) await ctx.show(job, String, () => []);
       if (waiting) await awaitOutcome(ctx, job, { follow: options.follow === true });
     });

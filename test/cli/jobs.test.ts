@@ -26,6 +26,14 @@ const JSON_SPEC = JSON.stringify({
   ],
 });
 
+t.test('a submit whose clientToken made a job before says it is that job (200), not a new one', async (t) => {
+  const server = await startFakeHttpServer(t);
+  server.route('POST /v1/jobs', { status: 200, json: job({ state: 'RUNNING' }) });
+  const again = await runBatchctl(['submit', '-f', '-'], { url: server.url, stdin: `clientToken: t-1\n${YAML_SPEC}` });
+  t.equal(again.code, 0, again.stderr);
+  t.equal(again.stdout, 'already submitted with this clientToken: job j-1234 (helloworld, RUNNING)\n');
+});
+
 t.test('submit sends the parsed spec with the bearer token, from YAML, JSON or stdin alike', async (t) => {
   const server = await startFakeHttpServer(t);
   server.route('POST /v1/jobs', { status: 201, json: job() });
@@ -190,6 +198,7 @@ t.test('status shows the header, a task table with counts per state, and pending
 
 t.test('stop, restart and delete call their endpoints', async (t) => {
   const server = await startFakeHttpServer(t);
+  server.route('GET /v1/jobs/j-1234', { json: job({ state: 'RUNNING' }) });
   server.route('POST /v1/jobs/j-1234/stop', { json: job({ state: 'STOPPING' }) });
   server.route('POST /v1/jobs/j-1234/restart', { json: job({ state: 'PENDING' }) });
   server.route('DELETE /v1/jobs/j-1234', { status: 204 });
@@ -206,14 +215,27 @@ t.test('stop, restart and delete call their endpoints', async (t) => {
 
   t.same(
     server.requests.map((r) => `${r.method} ${r.path}`),
-    ['POST /v1/jobs/j-1234/stop', 'POST /v1/jobs/j-1234/restart', 'DELETE /v1/jobs/j-1234', 'DELETE /v1/jobs/j-1234'],
+    [
+      'GET /v1/jobs/j-1234',
+      'POST /v1/jobs/j-1234/stop',
+      'POST /v1/jobs/j-1234/restart',
+      'DELETE /v1/jobs/j-1234',
+      'DELETE /v1/jobs/j-1234',
+    ],
   );
 });
 
-t.test('stop of a job that already finished says so and succeeds', async (t) => {
-  const server = await startFakeHttpServer(t);
-  server.route('POST /v1/jobs/j-1234/stop', { json: job({ state: 'SUCCEEDED' }) });
-  const stop = await runBatchctl(['stop', 'j-1234'], { url: server.url });
-  t.equal(stop.code, 0);
-  t.equal(stop.stdout, 'job j-1234 already SUCCEEDED; nothing to stop\n');
+t.test('stop of a job that already finished says so, whatever it ended as, and succeeds', async (t) => {
+  for (const state of ['SUCCEEDED', 'FAILED', 'STOPPED'] as const) {
+    const server = await startFakeHttpServer(t);
+    server.route('GET /v1/jobs/j-1234', { json: job({ state }) });
+    const stop = await runBatchctl(['stop', 'j-1234'], { url: server.url });
+    t.equal(stop.code, 0);
+    t.equal(stop.stdout, `job j-1234 already ${state}; nothing to stop\n`);
+    t.same(
+      server.requests.map((r) => `${r.method} ${r.path}`),
+      ['GET /v1/jobs/j-1234'],
+      'nothing to send',
+    );
+  }
 });
