@@ -47,3 +47,11 @@ t.test('examples/dag.yaml is a chain of three tasks of 10 instances', async (t) 
     ],
   );
 });
+
+t.test('examples/long-running.yaml is four instances that sleep', async (t) => {
+  const { tasks } = checkJobSpec(await example('long-running.yaml'));
+  t.same(
+    tasks.map((task) => [task.name, task.instances, task.command]),
+    [['sleep', 4, 'sleep 600']],
+  );
+});

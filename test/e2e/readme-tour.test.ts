@@ -70,4 +70,5 @@ t.test("the README's tour runs top to bottom as written", async (t) => {
   t.equal(run.status, 0, 'the tour exits 0');
   t.match(run.stdout, /hello from instance 0 of 2 on n-/, "it showed the instance's stdout");
   t.match(run.stdout, /already SUCCEEDED; nothing to stop/, 'stop of a finished job said so');
+  t.match(run.stdout, /job j-\S+ STOPP(ING|ED)\n/, 'stop of a running job stopped it');
 });
