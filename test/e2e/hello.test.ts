@@ -44,12 +44,12 @@ for (const store of STORES) {
     const json = await runBatchctl(['status', jobId!, '--json'], env);
     t.same(JSON.parse(json.stdout), await client.getJob(jobId!), '--json prints the API resource');
 
-    // A failing job: --wait exits non-zero.
+    // A failing job: --wait exits 5, the code of a job that FAILED (docs/cli.md), not 1 (a failed request).
     const failing = await runBatchctl(['submit', '-f', '-', '--wait'], {
       ...env,
       stdin: 'name: broken\ntasks:\n  - name: a\n    command: exit 3\n',
     });
-    t.equal(failing.code, 1, 'submit --wait exits 1 when the job fails');
+    t.equal(failing.code, 5, 'submit --wait exits 5 when the job FAILED');
     t.match(failing.stdout + failing.stderr, /FAILED/);
 
     // A third node joins by hand with a registration token and takes work.
