@@ -5,6 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiRequestError, BatchClient } from '../../sdk/index.js';
+import { DRAFT_KEY } from './builder/saved-draft.js';
 import type { MessageKey } from './i18n/en.js';
 
 const TOKEN_KEY = 'batch.token';
@@ -53,6 +54,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signOut = useCallback((reason?: MessageKey) => {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(ADMIN_KEY);
+    // The job being built is the user's: the next one to sign in on this tab starts empty.
+    sessionStorage.removeItem(DRAFT_KEY);
     setToken(null);
     setEndedBecause(reason);
   }, []);

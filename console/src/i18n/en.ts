@@ -54,6 +54,7 @@ export const en = {
   'error.connection': 'The controller cannot be reached. Is it running?',
   'error.unexpected': 'Something went wrong: {message}',
   'error.invalidJson': 'This must be valid JSON.',
+  'error.notNumber': 'This must be a number.',
 
   'notFound.title': 'There is no such page',
   'notFound.back': 'Go to the jobs',
@@ -212,6 +213,8 @@ export const en = {
   'builder.preview': 'Request body (posted as shown)',
   'builder.previewInvalid': 'A field cannot be turned into JSON: see the task panel.',
   'builder.submit': 'Submit the job',
+  'builder.newJob': 'New job',
+  'builder.cycle': 'Not connected: {from} → {to} would make a cycle ({to} already leads to {from}).',
   'condition.success': 'on success',
   'condition.failure': 'on failure',
   'condition.any': 'on any end',

@@ -51,6 +51,7 @@ export const zh: Dictionary = {
   'error.connection': '无法连接控制器。它在运行吗？',
   'error.unexpected': '出错了：{message}',
   'error.invalidJson': '此处必须是有效的 JSON。',
+  'error.notNumber': '此处必须是数字。',
 
   'notFound.title': '没有这个页面',
   'notFound.back': '前往作业列表',
@@ -209,6 +210,8 @@ export const zh: Dictionary = {
   'builder.preview': '请求正文（按所示内容提交）',
   'builder.previewInvalid': '有字段无法转换为 JSON：请查看任务面板。',
   'builder.submit': '提交作业',
+  'builder.newJob': '新建作业',
+  'builder.cycle': '未连接：{from} → {to} 会形成环（{to} 已经通向 {from}）。',
   'condition.success': '成功时',
   'condition.failure': '失败时',
   'condition.any': '结束时（不论结果）',
