@@ -23,9 +23,18 @@ t.test(
     const submit = page.getByRole('button', { name: 'Submit the job' });
 
     t.test('added tasks are in view, and a blank one opens its panel', async (t) => {
-      for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Add a task without a template' }).click();
-      await page.getByRole('heading', { name: 'Edit task task-3' }).waitFor();
-      t.pass("the third task's panel is open");
+      const blank = page.getByRole('button', { name: 'Add a task without a template' });
+      t.ok(
+        await blank.evaluate(
+          (b) =>
+            b.scrollWidth <= b.clientWidth &&
+            b.getBoundingClientRect().right <= b.parentElement!.getBoundingClientRect().right,
+        ),
+        'the palette button is whole',
+      );
+      for (let i = 0; i < 7; i++) await page.getByRole('button', { name: 'Add a task without a template' }).click();
+      await page.getByRole('heading', { name: 'Edit task task-7' }).waitFor();
+      t.pass("the last task's panel is open");
       const canvas = (await page.getByTestId('builder-canvas').boundingBox())!;
       // The view is fitted a moment after the add.
       await page.waitForFunction(() => {
@@ -65,6 +74,17 @@ t.test(
       await page.keyboard.press('Delete');
       await page.getByRole('button', { name: 'Dependency task-2 → task-3' }).waitFor({ state: 'detached' });
       t.equal(await page.locator('.react-flow__edge').count(), 1);
+      // Side by side as added, the boxes leave room for the remaining edge's label between them.
+      const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+      const [first, second, label] = await Promise.all([
+        box('.react-flow__node[data-id="t1"]'),
+        box('.react-flow__node[data-id="t2"]'),
+        box('.react-flow__edge-text'),
+      ]);
+      t.ok(
+        first.x + first.width <= label.x && label.x + label.width <= second.x,
+        'the edge label is between the boxes',
+      );
     });
 
     t.test('numbers are checked in the form, not posted as strings', async (t) => {
@@ -87,10 +107,10 @@ t.test(
       await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
       await page.goBack();
       await page.getByLabel('Job name').and(page.locator('[value="kept"]')).waitFor();
-      t.equal(await boxes.count(), 3, 'after Back');
+      t.equal(await boxes.count(), 7, 'after Back');
       await page.reload();
       await page.getByLabel('Job name').and(page.locator('[value="kept"]')).waitFor();
-      t.equal(await boxes.count(), 3, 'after a reload');
+      t.equal(await boxes.count(), 7, 'after a reload');
       t.equal(await page.getByLabel('Priority').inputValue(), '5');
       t.match(
         await page.getByTestId('spec-preview').textContent(),

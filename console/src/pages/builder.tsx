@@ -46,6 +46,8 @@ import { DraftError, draftFromSpec, draftProblems, EMPTY_DRAFT } from '../task-d
 import { useAction, useApi } from '../use-api.js';
 
 const NODE_TYPES: NodeTypes = { task: TaskNodeBox };
+/** A task box's size on the canvas at 100 %, with room for a problem line (styles.css `.task-box`). */
+const BOX_SIZE = { width: 190, height: 100 };
 
 export function BuilderPage() {
   return (
@@ -109,6 +111,21 @@ function Builder() {
     nextId.current = nextTaskNumber(canvas.nodes);
   };
 
+  const canvasRef = useRef<HTMLDivElement>(null);
+  /** Whether a box placed at this flow position is wholly inside the canvas as it is shown. */
+  const inView = (at: { x: number; y: number }) => {
+    const shown = canvasRef.current?.getBoundingClientRect();
+    if (!shown) return false;
+    const topLeft = screenToFlowPosition({ x: shown.left, y: shown.top });
+    const bottomRight = screenToFlowPosition({ x: shown.right, y: shown.bottom });
+    return (
+      at.x >= topLeft.x &&
+      at.y >= topLeft.y &&
+      at.x + BOX_SIZE.width <= bottomRight.x &&
+      at.y + BOX_SIZE.height <= bottomRight.y
+    );
+  };
+
   const addTask = (template: string | undefined, position?: { x: number; y: number }) => {
     const id = `t${nextId.current++}`;
     const count = nodes.length;
@@ -120,19 +137,13 @@ function Builder() {
       overrides: { ...EMPTY_DRAFT },
     };
     if (template) data.template = template;
-    setNodes((current) => [
-      ...current,
-      {
-        id,
-        type: 'task',
-        position: position ?? { x: 40 + 320 * (count % 2), y: 40 + 140 * Math.floor(count / 2) },
-        data,
-      },
-    ]);
+    // Two columns far enough apart for an edge's label between them ("on success · whole task").
+    const at = position ?? { x: 40 + 400 * (count % 2), y: 40 + 140 * Math.floor(count / 2) };
+    setNodes((current) => [...current, { id, type: 'task', position: at, data }]);
     if (position) return;
-    // Added with a button, the box may be placed out of view: show the whole graph, never
-    // zoomed in past 100 %. A task without a template needs its command: its panel opens.
-    setTimeout(() => void fitView({ maxZoom: 1, padding: 0.1 }), 50);
+    // Added with a button, the box may land out of view: then the view is fitted to the whole
+    // graph (never zoomed in past 100 %). In view, the view stays as the user left it.
+    if (!inView(at)) setTimeout(() => void fitView({ maxZoom: 1, padding: 0.1 }), 50);
     if (!template) {
       setEditing(id);
       setSelectedEdge(undefined);
@@ -246,6 +257,7 @@ function Builder() {
         <div
           className="canvas"
           data-testid="builder-canvas"
+          ref={canvasRef}
           onDragOver={(event) => {
             if (event.dataTransfer.types.includes(TEMPLATE_DRAG_TYPE)) {
               event.preventDefault();
