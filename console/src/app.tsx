@@ -16,6 +16,7 @@ import { SignInPage } from './pages/sign-in.js';
 import { TaskPage } from './pages/task.js';
 import { TemplateEditPage } from './pages/template-edit.js';
 import { TemplatesPage } from './pages/templates.js';
+import { TokensPage } from './pages/tokens.js';
 import { Link, matchPath, useRouter } from './router.js';
 import { useSessionState } from './session.js';
 
@@ -40,6 +41,7 @@ const ROUTES: Route[] = [
   { pattern: '/environments', render: () => <EnvironmentsPage /> },
   { pattern: '/nodes', render: () => <NodesPage /> },
   { pattern: '/storage', render: () => <OssPage /> },
+  { pattern: '/tokens', render: () => <TokensPage /> },
   { pattern: '/admin', render: () => <AdminPage /> },
 ];
 
@@ -50,6 +52,7 @@ const NAV: { to: string; label: MessageKey; adminOnly?: boolean }[] = [
   { to: '/environments', label: 'nav.environments' },
   { to: '/nodes', label: 'nav.nodes' },
   { to: '/storage', label: 'nav.storage' },
+  { to: '/tokens', label: 'nav.tokens' },
   { to: '/admin', label: 'nav.admin', adminOnly: true },
 ];
 

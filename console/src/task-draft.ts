@@ -40,10 +40,11 @@ const TEXT_FIELDS = ['command', 'package', 'stdout', 'stderr'] as const;
 /** A form value the console itself cannot turn into JSON (the server never sees it). */
 export class DraftError extends Error {
   constructor(
-    readonly field: DraftField,
-    message: string,
+    /** A task field, or the job's priority. */
+    readonly field: DraftField | 'priority',
+    readonly problem: DraftProblem,
   ) {
-    super(message);
+    super(`${field}: ${problem}`);
   }
 }
 
@@ -65,10 +66,33 @@ function mapToLines(map: Record<string, string> | undefined): string {
     .join('\n');
 }
 
-/** A number as typed; not a number stays a string, so the server names the field and the rule. */
-function toNumber(text: string): number | string {
-  const n = Number(text);
-  return text.trim() !== '' && Number.isFinite(n) ? n : text;
+const NUMERIC_FIELDS = [...NUMBER_FIELDS, 'cpu', 'memoryMiB', 'gpu'] as const;
+
+/** What is wrong with a form value before it is sent: not a number, or not JSON. */
+export type DraftProblem = 'number' | 'JSON';
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fields the console itself cannot turn into the spec: numbers that are not numbers (posted,
+ * they would be strings the server refuses without saying what was typed), JSON that is not JSON.
+ */
+export function draftProblems(draft: TaskDraft): Partial<Record<DraftField, DraftProblem>> {
+  const problems: Partial<Record<DraftField, DraftProblem>> = {};
+  for (const f of NUMERIC_FIELDS) {
+    if (draft[f].trim() !== '' && !Number.isFinite(Number(draft[f]))) problems[f] = 'number';
+  }
+  const environment = draft.computeEnvironment.trim();
+  if (environment.startsWith('{') && !isJson(environment)) problems.computeEnvironment = 'JSON';
+  if (draft.mounts.trim() !== '' && !isJson(draft.mounts)) problems.mounts = 'JSON';
+  return problems;
 }
 
 export function draftFromSpec(spec: Partial<TaskBody>): TaskDraft {
@@ -90,12 +114,14 @@ export function draftFromSpec(spec: Partial<TaskBody>): TaskDraft {
 
 /** Only the fields that are set, in the spec's own shape. */
 export function specFromDraft(draft: TaskDraft): TaskBody {
+  const [problem] = Object.entries(draftProblems(draft));
+  if (problem) throw new DraftError(problem[0] as DraftField, problem[1]);
   const spec: Record<string, unknown> = {};
   for (const f of TEXT_FIELDS) if (draft[f].trim() !== '') spec[f] = draft[f];
-  for (const f of NUMBER_FIELDS) if (draft[f].trim() !== '') spec[f] = toNumber(draft[f]);
+  for (const f of NUMBER_FIELDS) if (draft[f].trim() !== '') spec[f] = Number(draft[f]);
   for (const f of MAP_FIELDS) if (draft[f].trim() !== '') spec[f] = linesToMap(draft[f]);
   const resources: Record<string, unknown> = {};
-  for (const f of ['cpu', 'memoryMiB', 'gpu'] as const) if (draft[f].trim() !== '') resources[f] = toNumber(draft[f]);
+  for (const f of ['cpu', 'memoryMiB', 'gpu'] as const) if (draft[f].trim() !== '') resources[f] = Number(draft[f]);
   if (Object.keys(resources).length > 0) spec.resources = resources;
   if (draft.retryOn.trim() !== '') {
     spec.retryOn = draft.retryOn
@@ -104,21 +130,10 @@ export function specFromDraft(draft: TaskDraft): TaskBody {
       .filter((r) => r !== '');
   }
   const environment = draft.computeEnvironment.trim();
-  if (environment.startsWith('{')) {
-    try {
-      spec.computeEnvironment = JSON.parse(environment) as unknown;
-    } catch {
-      throw new DraftError('computeEnvironment', 'JSON');
-    }
-  } else if (environment !== '') spec.computeEnvironment = draft.computeEnvironment;
+  if (environment.startsWith('{')) spec.computeEnvironment = JSON.parse(environment) as unknown;
+  else if (environment !== '') spec.computeEnvironment = draft.computeEnvironment;
   if (draft.uploadOn !== '') spec.uploadOn = draft.uploadOn;
-  if (draft.mounts.trim() !== '') {
-    try {
-      spec.mounts = JSON.parse(draft.mounts) as unknown;
-    } catch {
-      throw new DraftError('mounts', 'JSON');
-    }
-  }
+  if (draft.mounts.trim() !== '') spec.mounts = JSON.parse(draft.mounts) as unknown;
   return spec;
 }
 

@@ -53,7 +53,11 @@ export function useApi<T>(
       } catch (error) {
         if (cancelled) return;
         if (failed(error)) return;
-        setState((previous) => ({ ...previous, key, error, loading: false }));
+        // A failed poll keeps what it showed; a failed load of something else shows nothing of the
+        // last thing (a bucket's objects under another bucket's heading).
+        setState((previous) =>
+          previous.key === key ? { ...previous, error, loading: false } : { key, error, loading: false },
+        );
         // A passing error (a restarting controller) should not end a live view: keep polling.
         if (optionsRef.current.pollMs !== undefined)
           timer = setTimeout(() => void run(), optionsRef.current.pollMs * 2);

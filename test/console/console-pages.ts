@@ -15,6 +15,7 @@ export function consolePages(jobId: string): { path: string; ready: string; name
     { name: 'environments', path: '/environments', ready: 'tbody tr' },
     { name: 'nodes', path: '/nodes', ready: 'tbody tr' },
     { name: 'storage', path: '/storage', ready: 'main h1' },
+    { name: 'tokens', path: '/tokens', ready: 'tbody tr' },
     { name: 'admin', path: '/admin', ready: 'tbody tr' },
   ];
 }

@@ -97,6 +97,14 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     const attempts = page.locator('.attempts');
     await attempts.getByText('the command exited non-zero').waitFor();
     t.match(await attempts.textContent(), /Failed.*n-\w+3the command exited non-zero/s, 'node, exit code, reason');
+    t.match(await attempts.textContent(), '(the agent reported: exited with code 3)', "the agent's words after");
+    await page.getByRole('link', { name: 'of job fails' }).waitFor();
+    // Picking an instance is a step of its own: Back returns to the task without one.
+    await page.goBack();
+    await attempts.waitFor({ state: 'detached' });
+    t.match(page.url(), /\/tasks\/a$/, 'Back from an instance');
+    await page.goForward();
+    await attempts.waitFor();
     await screenshot(page, 'failed-instance');
   });
 
@@ -116,11 +124,11 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await visit(page, '/builder');
     await page.getByRole('button', { name: 'Add a task without a template' }).click();
     await page.getByRole('button', { name: 'Edit task task' }).click();
-    await page.getByLabel('Instances', { exact: true }).fill('many');
+    await page.getByLabel('Instances', { exact: true }).fill('0');
     await page.getByRole('button', { name: 'Submit the job' }).click();
     t.match(await page.locator('#job-name-error').textContent(), 'must not be empty', 'on the job name');
-    t.match(await page.locator('.field-instances .field-error').textContent(), /must be a number/, 'on the task field');
-    t.match(await page.locator('.task-box.invalid').textContent(), /must be a number/, 'on the task box');
+    t.match(await page.locator('.field-instances .field-error').textContent(), /must be/, 'on the task field');
+    t.match(await page.locator('.task-box.invalid').textContent(), /must be/, 'on the task box');
     await screenshot(page, 'builder-validation');
 
     await page.getByLabel('Job name').fill('no-command');
@@ -308,6 +316,11 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await page.getByRole('button', { name: 'List the objects in console-test' }).click();
     await page.getByRole('row', { name: /in\/hello\.txt/ }).waitFor();
     t.equal(await page.getByLabel('Bucket').inputValue(), 'console-test', 'the form follows the choice');
+    // A bucket that cannot be listed shows why, and none of the last bucket's objects.
+    await page.getByLabel('Bucket').fill('Bad_Bucket!');
+    await page.getByRole('button', { name: 'List', exact: true }).click();
+    await page.getByRole('alert').waitFor();
+    t.equal(await page.getByRole('row', { name: /in\/hello\.txt/ }).count(), 0, 'the listing is cleared');
   });
 
   t.test('the jobs list: pages of 20, filtered by state and by name', async (t) => {
@@ -334,6 +347,21 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       },
     );
     t.match(await page.locator('tbody').textContent(), 'fails');
+    // The filter is in the URL: a reload (or the link) keeps it, and Back leaves it.
+    t.match(page.url(), /\/jobs\?state=FAILED$/);
+    await page.reload();
+    await rows.first().waitFor();
+    t.equal(await page.getByLabel('State').inputValue(), 'FAILED', 'kept by a reload');
+    t.equal(await rows.locator('.badge.st-FAILED').count(), await rows.count());
+    await page.getByLabel('Name contains').fill('no-such-job');
+    await page.getByText('No jobs match these filters.').waitFor();
+    t.match(page.url(), /state=FAILED&name=no-such-job$/);
+    await page.getByLabel('Name contains').fill('');
+    await page.goBack();
+    await waitFor('the unfiltered list', async () => (await page.getByLabel('State').inputValue()) === '', {
+      timeoutMs: 10_000,
+    });
+    t.match(page.url(), /\/jobs$/, 'Back: the unfiltered list');
     await page.getByLabel('State').selectOption({ label: 'Any state' });
     // sleeper is on the second page by now: a name search is not limited to the page shown.
     await page.getByLabel('Name contains').fill('sleep');
@@ -362,6 +390,7 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
       await page.locator(ready).first().waitFor();
       if (name === 'builder-page') {
         // A task on the canvas and its panel open: the builder's fullest state.
+        await page.getByRole('button', { name: '新建作业' }).click();
         await page.getByRole('button', { name: '将 batch-hello 添加到作业' }).click();
         await page.locator('.react-flow__node').dblclick();
         await page.locator('.field-command').waitFor();
@@ -512,6 +541,8 @@ t.test('the console pages in a browser', { skip: unavailable ?? false }, async (
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
     t.equal(await page.evaluate(() => sessionStorage.getItem('batch.token')), null);
+    t.equal(await page.locator('.hint code').first().textContent(), 'make run', 'commands as code');
+    t.notMatch(await page.locator('.hint').first().textContent(), '`', 'no literal backticks');
     t.same(await seriousAxeViolations(page), [], 'the sign-in page passes axe-core');
     await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
     await page.getByRole('heading', { name: '登录 Batch' }).waitFor();

@@ -47,7 +47,8 @@ export function CanvasLists({
             </span>
             <button
               type="button"
-              aria-label={t('builder.editDependency', { from: nameOf(edge.source), to: nameOf(edge.target) })}
+              // The visible "Edit" is part of the name, as WCAG's label-in-name asks.
+              aria-label={t('builder.editDependencyButton', { from: nameOf(edge.source), to: nameOf(edge.target) })}
               onClick={() => {
                 onEditEdge(edge.id);
               }}

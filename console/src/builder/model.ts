@@ -5,7 +5,7 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { JobSpecInput } from '../../../sdk/index.js';
 import type { Condition } from '../components/edge-label.js';
-import { draftFromSpec, specFromDraft, type TaskDraft } from '../task-draft.js';
+import { DraftError, draftFromSpec, specFromDraft, type TaskDraft } from '../task-draft.js';
 import { layoutDag } from '../dag-layout.js';
 
 export interface TaskData extends Record<string, unknown> {
@@ -51,8 +51,8 @@ export function buildSpec(
   });
   const spec: JobSpecInput = { name: jobName, tasks };
   if (priority.trim() !== '') {
-    const n = Number(priority);
-    spec.priority = Number.isFinite(n) ? n : (priority as unknown as number);
+    if (!Number.isFinite(Number(priority))) throw new DraftError('priority', 'number');
+    spec.priority = Number(priority);
   }
   return spec;
 }
@@ -107,4 +107,22 @@ export function canvasFromSpec(spec: unknown): {
 
 export function edgeBetween(source: string, target: string, condition: Condition = DEFAULT_CONDITION): DependencyEdge {
   return { id: `${source}->${target}`, source, target, data: { ...condition } };
+}
+
+/**
+ * Whether an edge source → target would close a cycle: target already leads to source. The
+ * builder refuses such an edge when it is drawn; the server checks again on submit.
+ */
+export function makesCycle(edges: readonly DependencyEdge[], source: string, target: string): boolean {
+  if (source === target) return true;
+  const seen = new Set<string>();
+  const stack = [target];
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    if (at === source) return true;
+    if (seen.has(at)) continue;
+    seen.add(at);
+    for (const e of edges) if (e.source === at) stack.push(e.target);
+  }
+  return false;
 }

@@ -46,9 +46,13 @@ export function AttemptsTable({ jobId, task, instance }: { jobId: string; task: 
                   {attempt.failureReason ? (
                     <span className="failure">{t(`failure.${attempt.failureReason}`)}</span>
                   ) : (
-                    '—'
+                    !attempt.message && '—'
                   )}
-                  {attempt.message && <div className="hint">{attempt.message}</div>}
+                  {/* The reason's code is translated above; the message is the agent's own (English) words,
+                      framed in the reader's language as an API error's message is. */}
+                  {attempt.message && (
+                    <div className="hint">{t('attempt.reportedMessage', { message: attempt.message })}</div>
+                  )}
                 </td>
                 <td>{formatTime(attempt.startedAt, locale)}</td>
                 <td>{formatTime(attempt.endedAt, locale)}</td>

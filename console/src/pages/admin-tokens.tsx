@@ -1,4 +1,7 @@
-/** API tokens: everyone's (admins see all), when each was used; create one for yourself (shown once), revoke any. */
+/**
+ * API tokens, when each was used; create one for yourself (shown once), revoke any listed. The
+ * Admin page lists everyone's; the Tokens page the user's own (what the API lets anyone manage).
+ */
 import { useState } from 'react';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { ErrorMessage } from '../components/error-message.js';
@@ -7,15 +10,15 @@ import { formatTime } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useAction, useApi } from '../use-api.js';
 
-export function AdminTokens() {
+export function AdminTokens({ everyone }: { everyone: boolean }) {
   const { t, locale } = useI18n();
-  const tokens = useApi('tokens', (c) => c.listTokens({ user: '*' }));
+  const tokens = useApi(everyone ? 'tokens-all' : 'tokens-own', (c) => c.listTokens(everyone ? { user: '*' } : {}));
   const action = useAction();
   const [name, setName] = useState('console');
   const [created, setCreated] = useState<string | undefined>(undefined);
   return (
     <>
-      <h2>{t('admin.tokens')}</h2>
+      {everyone && <h2>{t('admin.tokens')}</h2>}
       <ErrorMessage error={tokens.error ?? action.error} />
       {created && (
         <ShownOnce

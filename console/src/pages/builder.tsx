@@ -13,7 +13,7 @@ import {
   useReactFlow,
   type NodeTypes,
 } from '@xyflow/react';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CanvasLists } from '../builder/canvas-lists.js';
 import { DependencyForm } from '../builder/dependency-form.js';
 import { EdgeEditor } from '../builder/edge-editor.js';
@@ -23,12 +23,14 @@ import {
   canvasFromSpec,
   DEFAULT_CONDITION,
   edgeBetween,
+  makesCycle,
   uniqueName,
   type DependencyEdge,
   type TaskData,
   type TaskNode,
 } from '../builder/model.js';
 import { Palette, TEMPLATE_DRAG_TYPE } from '../builder/palette.js';
+import { clearDraft, EMPTY_JOB, loadDraft, nextTaskNumber, saveDraft } from '../builder/saved-draft.js';
 import { readSpecFile } from '../builder/spec-file.js';
 import { placeProblems } from '../builder/problems.js';
 import { TaskEditor } from '../builder/task-editor.js';
@@ -40,10 +42,12 @@ import { problemsByField } from '../field-errors.js';
 import { useT } from '../i18n/i18n.js';
 import { useFlowLabels } from '../components/flow-labels.js';
 import { pathOf, useRouter } from '../router.js';
-import { DraftError, draftFromSpec, EMPTY_DRAFT } from '../task-draft.js';
+import { DraftError, draftFromSpec, draftProblems, EMPTY_DRAFT } from '../task-draft.js';
 import { useAction, useApi } from '../use-api.js';
 
 const NODE_TYPES: NodeTypes = { task: TaskNodeBox };
+/** A task box's size on the canvas at 100 %, with room for a problem line (styles.css `.task-box`). */
+const BOX_SIZE = { width: 190, height: 100 };
 
 export function BuilderPage() {
   return (
@@ -59,15 +63,68 @@ function Builder() {
   const { navigate } = useRouter();
   const { screenToFlowPosition, fitView } = useReactFlow();
   const templates = useApi('templates', (c) => c.listTemplates({ limit: 1000 }));
-  const [jobName, setJobName] = useState('');
-  const [priority, setPriority] = useState('');
-  const [nodes, setNodes, onNodesChange] = useNodesState<TaskNode>([]);
-  const [edges, setEdges, onEdgesChange] = useEdgesState<DependencyEdge>([]);
+  // The job being built survives leaving the page and reloading it (see saved-draft.ts).
+  const [saved] = useState(loadDraft);
+  const [jobName, setJobName] = useState(saved.jobName);
+  const [priority, setPriority] = useState(saved.priority);
+  const [nodes, setNodes, onNodesChange] = useNodesState<TaskNode>(saved.nodes);
+  const [edges, setEdges, onEdgesChange] = useEdgesState<DependencyEdge>(saved.edges);
   const [editing, setEditing] = useState<string | undefined>(undefined);
   const [selectedEdge, setSelectedEdge] = useState<string | undefined>(undefined);
   const [importError, setImportError] = useState<string | undefined>(undefined);
+  const [connectError, setConnectError] = useState<string | undefined>(undefined);
   const submit = useAction();
-  const nextId = useRef(1);
+  const nextId = useRef(nextTaskNumber(saved.nodes));
+
+  useEffect(() => {
+    saveDraft({ jobName, priority, nodes, edges });
+  }, [jobName, priority, nodes, edges]);
+
+  // Delete or Backspace removes the selected edge, as its panel's Remove button does (typing in a
+  // field is left alone).
+  useEffect(() => {
+    if (!selectedEdge) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Delete' && event.key !== 'Backspace') return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      event.preventDefault();
+      setEdges((current) => current.filter((e) => e.id !== selectedEdge));
+      setSelectedEdge(undefined);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [selectedEdge, setEdges]);
+
+  const startOver = (canvas: typeof EMPTY_JOB) => {
+    setJobName(canvas.jobName);
+    setPriority(canvas.priority);
+    setNodes(canvas.nodes);
+    setEdges(canvas.edges);
+    setEditing(undefined);
+    setSelectedEdge(undefined);
+    setConnectError(undefined);
+    setImportError(undefined);
+    submit.clearError();
+    nextId.current = nextTaskNumber(canvas.nodes);
+  };
+
+  const canvasRef = useRef<HTMLDivElement>(null);
+  /** Whether a box placed at this flow position is wholly inside the canvas as it is shown. */
+  const inView = (at: { x: number; y: number }) => {
+    const shown = canvasRef.current?.getBoundingClientRect();
+    if (!shown) return false;
+    const topLeft = screenToFlowPosition({ x: shown.left, y: shown.top });
+    const bottomRight = screenToFlowPosition({ x: shown.right, y: shown.bottom });
+    return (
+      at.x >= topLeft.x &&
+      at.y >= topLeft.y &&
+      at.x + BOX_SIZE.width <= bottomRight.x &&
+      at.y + BOX_SIZE.height <= bottomRight.y
+    );
+  };
 
   const addTask = (template: string | undefined, position?: { x: number; y: number }) => {
     const id = `t${nextId.current++}`;
@@ -80,19 +137,27 @@ function Builder() {
       overrides: { ...EMPTY_DRAFT },
     };
     if (template) data.template = template;
-    setNodes((current) => [
-      ...current,
-      {
-        id,
-        type: 'task',
-        position: position ?? { x: 40 + 320 * (count % 3), y: 40 + 140 * Math.floor(count / 3) },
-        data,
-      },
-    ]);
+    // Two columns far enough apart for an edge's label between them ("on success · whole task").
+    const at = position ?? { x: 40 + 400 * (count % 2), y: 40 + 140 * Math.floor(count / 2) };
+    setNodes((current) => [...current, { id, type: 'task', position: at, data }]);
+    if (position) return;
+    // Added with a button, the box may land out of view: then the view is fitted to the whole
+    // graph (never zoomed in past 100 %). In view, the view stays as the user left it.
+    if (!inView(at)) setTimeout(() => void fitView({ maxZoom: 1, padding: 0.1 }), 50);
+    if (!template) {
+      setEditing(id);
+      setSelectedEdge(undefined);
+    }
   };
 
+  const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.name ?? id;
+
   const connect = (source: string, target: string, condition: Condition = DEFAULT_CONDITION) => {
-    if (source === target) return;
+    if (makesCycle(edges, source, target)) {
+      setConnectError(t('builder.cycle', { from: nameOf(source), to: nameOf(target) }));
+      return;
+    }
+    setConnectError(undefined);
     setEdges((current) =>
       current.some((e) => e.source === source && e.target === target)
         ? current
@@ -111,9 +176,16 @@ function Builder() {
   }
 
   const problems = placeProblems(submit.error);
+  const localErrors = (node: TaskNode | undefined): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(node ? draftProblems(node.data.overrides) : {}).map(([field, problem]) => [
+        field,
+        t(problem === 'JSON' ? 'error.invalidJson' : 'error.notNumber'),
+      ]),
+    );
   const shownNodes = nodes.map((node, index) => {
-    const errors = problems.tasks.get(index);
-    const first = errors && Object.values(errors)[0];
+    const errors = { ...problems.tasks.get(index), ...localErrors(node) };
+    const first = Object.values(errors)[0];
     return first ? { ...node, data: { ...node.data, problem: first } } : node;
   });
   const shownEdges = edges.map((edge) => ({
@@ -124,7 +196,6 @@ function Builder() {
   const editingIndex = nodes.findIndex((n) => n.id === editing);
   const editingNode = nodes[editingIndex];
   const edge = edges.find((e) => e.id === selectedEdge);
-  const nameOf = (id: string) => nodes.find((n) => n.id === id)?.data.name ?? id;
   const templateDraft = (name: string | undefined) => {
     const template = templates.data?.items.find((tpl) => tpl.name === name);
     return template ? draftFromSpec(template.spec) : undefined;
@@ -132,16 +203,7 @@ function Builder() {
 
   const importFile = async (file: File) => {
     try {
-      const canvas = canvasFromSpec(await readSpecFile(file));
-      setJobName(canvas.jobName);
-      setPriority(canvas.priority);
-      setNodes(canvas.nodes);
-      setEdges(canvas.edges);
-      setEditing(undefined);
-      setSelectedEdge(undefined);
-      setImportError(undefined);
-      submit.clearError();
-      nextId.current = canvas.nodes.length + 1;
+      startOver(canvasFromSpec(await readSpecFile(file)));
       setTimeout(() => void fitView(), 50);
     } catch (error) {
       setImportError(t('builder.importFailed', { message: error instanceof Error ? error.message : String(error) }));
@@ -151,6 +213,15 @@ function Builder() {
   return (
     <section className="builder">
       <PageTitle title={t('builder.title')}>
+        <button
+          type="button"
+          onClick={() => {
+            startOver(EMPTY_JOB);
+            clearDraft();
+          }}
+        >
+          {t('builder.newJob')}
+        </button>
         <label className="button">
           {t('builder.import')}
           <input
@@ -173,7 +244,11 @@ function Builder() {
       <JobFields
         name={jobName}
         priority={priority}
-        problems={problems.job}
+        problems={
+          priority.trim() !== '' && !Number.isFinite(Number(priority))
+            ? { ...problems.job, priority: t('error.notNumber') }
+            : problems.job
+        }
         onName={setJobName}
         onPriority={setPriority}
       />
@@ -182,6 +257,7 @@ function Builder() {
         <div
           className="canvas"
           data-testid="builder-canvas"
+          ref={canvasRef}
           onDragOver={(event) => {
             if (event.dataTransfer.types.includes(TEMPLATE_DRAG_TYPE)) {
               event.preventDefault();
@@ -222,6 +298,11 @@ function Builder() {
             <Background />
             <Controls />
           </ReactFlow>
+          {connectError && (
+            <p className="field-error canvas-error" role="alert">
+              {connectError}
+            </p>
+          )}
           {problems.job.tasks && (
             <p className="field-error canvas-error" role="alert">
               {problems.job.tasks}
@@ -234,7 +315,7 @@ function Builder() {
               key={editingNode.id}
               task={editingNode.data}
               inherited={templateDraft(editingNode.data.template)}
-              errors={problems.tasks.get(editingIndex) ?? {}}
+              errors={{ ...problems.tasks.get(editingIndex), ...localErrors(editingNode) }}
               onChange={(data) => {
                 setNodes((current) => current.map((n) => (n.id === editingNode.id ? { ...n, data } : n)));
               }}
@@ -301,7 +382,9 @@ function Builder() {
             void submit
               .run((c) => c.submitJob(body))
               .then((job) => {
-                if (job) navigate(pathOf('jobs', job.id));
+                if (!job) return;
+                clearDraft();
+                navigate(pathOf('jobs', job.id));
               });
           }}
         >

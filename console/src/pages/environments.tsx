@@ -8,18 +8,22 @@ import { ShownOnce } from '../components/shown-once.js';
 import { problemsByField } from '../field-errors.js';
 import { isStateName } from '../i18n/en.js';
 import { useT } from '../i18n/i18n.js';
+import { useSession } from '../session.js';
 import { useAction, useApi } from '../use-api.js';
 import { NodeTable } from './nodes.js';
 
 export function EnvironmentsPage() {
   const t = useT();
+  const { mayManage } = useSession();
   const environments = useApi('environments', (c) => c.listEnvironments({ limit: 1000 }), { pollMs: 5000 });
   const nodes = useApi('nodes', (c) => c.listNodes({ limit: 1000 }), { pollMs: 5000 });
   const [open, setOpen] = useState<string | undefined>(undefined);
   const [token, setToken] = useState<{ environment: string; token: string } | undefined>(undefined);
   const action = useAction();
   // The nodes panel closes when its environment is deleted (here or elsewhere).
-  const shown = environments.data?.items.some((env) => env.name === open) ? open : undefined;
+  const shownEnvironment = environments.data?.items.find((env) => env.name === open);
+  const shown = shownEnvironment?.name;
+  const shownOwner = shownEnvironment?.owner;
   return (
     <section>
       <PageTitle title={t('environments.title')} />
@@ -31,7 +35,12 @@ export function EnvironmentsPage() {
           onDismiss={() => {
             setToken(undefined);
           }}
-        />
+        >
+          <p>{t('environments.agentHint')}</p>
+          <pre className="command" data-testid="agent-command">
+            {`BATCH_CONTROLLER_URL=${window.location.origin} BATCH_REGISTRATION_TOKEN=${token.token} batch-agent`}
+          </pre>
+        </ShownOnce>
       )}
       <table>
         <thead>
@@ -57,8 +66,10 @@ export function EnvironmentsPage() {
               <td>{env.provider}</td>
               <td>{env.owner}</td>
               <td>
-                {env.type === 'managed' ? (
+                {env.type === 'managed' && mayManage(env.owner) ? (
                   <ScaleForm environment={env} onScaled={environments.reload} />
+                ) : env.type === 'managed' ? (
+                  String(env.desiredNodes)
                 ) : env.type === 'auto' ? (
                   `≤ ${String(env.maxNodes ?? '-')}`
                 ) : (
@@ -68,7 +79,7 @@ export function EnvironmentsPage() {
               <td>
                 {Object.entries(env.nodes)
                   .map(([state, n]) => `${n} ${isStateName(state) ? t(`state.${state}`) : state}`)
-                  .join(', ') || '0'}
+                  .join(', ') || '0'}{' '}
                 <button
                   type="button"
                   className="link"
@@ -81,19 +92,21 @@ export function EnvironmentsPage() {
                 </button>
               </td>
               <td className="actions">
-                <button
-                  type="button"
-                  onClick={() => {
-                    void action
-                      .run((c) => c.createRegistrationToken(env.name))
-                      .then((created) => {
-                        if (created) setToken({ environment: env.name, token: created.token });
-                      });
-                  }}
-                >
-                  {t('environments.newToken')}
-                </button>
-                {env.name !== 'local' && !env.deleting && (
+                {mayManage(env.owner) && (
+                  <button
+                    type="button"
+                    onClick={() => {
+                      void action
+                        .run((c) => c.createRegistrationToken(env.name))
+                        .then((created) => {
+                          if (created) setToken({ environment: env.name, token: created.token });
+                        });
+                    }}
+                  >
+                    {t('environments.newToken')}
+                  </button>
+                )}
+                {env.name !== 'local' && !env.deleting && mayManage(env.owner) && (
                   <ConfirmButton
                     label={t('action.delete')}
                     question={t('environments.confirmDelete', { name: env.name })}
@@ -119,6 +132,7 @@ export function EnvironmentsPage() {
           <NodeTable
             nodes={(nodes.data?.items ?? []).filter((n) => n.environment === shown)}
             onChanged={nodes.reload}
+            mayDrain={() => mayManage(shownOwner ?? '')}
           />
         </>
       )}
@@ -133,11 +147,15 @@ function ScaleForm({ environment, onScaled }: { environment: ComputeEnvironment;
   const [force, setForce] = useState(false);
   const action = useAction();
   const id = `scale-${environment.name}`;
+  // Checked here: Number('') is 0 and Number('abc') is posted as null, neither what was meant.
+  const invalid = !isNumber(desired);
   return (
     <form
       className="inline"
+      noValidate
       onSubmit={(event) => {
         event.preventDefault();
+        if (invalid) return;
         void action.run((c) => c.scaleEnvironment(environment.name, Number(desired), { force })).then(onScaled);
       }}
     >
@@ -149,6 +167,8 @@ function ScaleForm({ environment, onScaled }: { environment: ComputeEnvironment;
         className="narrow"
         inputMode="numeric"
         value={desired}
+        aria-invalid={invalid ? true : undefined}
+        aria-describedby={invalid ? `${id}-error` : undefined}
         onChange={(event) => {
           setDesired(event.target.value);
         }}
@@ -163,9 +183,14 @@ function ScaleForm({ environment, onScaled }: { environment: ComputeEnvironment;
         />
         {t('environments.force')}
       </label>
-      <button type="submit" disabled={action.busy}>
+      <button type="submit" disabled={action.busy || invalid}>
         {t('environments.scale')}
       </button>
+      {invalid && (
+        <span className="field-error" id={`${id}-error`} role="alert">
+          {t('error.notNumber')}
+        </span>
+      )}
       <ErrorMessage error={action.error} />
     </form>
   );
@@ -189,6 +214,10 @@ interface CreateDraft {
 const FORM_FIELDS = new Set(['name', 'provider', 'desiredNodes', 'maxNodes', 'idleTimeoutSeconds', 'cpu']);
 
 const words = (line: string) => line.split(/\s+/).filter(Boolean);
+
+const isNumber = (text: string) => text.trim() !== '' && Number.isFinite(Number(text));
+
+const NUMBER_FIELDS = ['desiredNodes', 'maxNodes', 'idleTimeoutSeconds', 'cpu'] as const;
 
 /** The request for what the form holds: only what applies to the type and provider chosen. */
 function createRequest(draft: CreateDraft): CreateEnvironment {
@@ -229,12 +258,22 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
   const [draft, setDraft] = useState<CreateDraft>(EMPTY_DRAFT);
   const action = useAction();
   const problems = problemsByField(action.error);
+  // A number field that is not a number is caught here rather than posted as null.
+  const applies = {
+    desiredNodes: draft.type === 'managed',
+    maxNodes: draft.type === 'auto',
+    idleTimeoutSeconds: draft.type === 'auto',
+    cpu: draft.type !== 'unmanaged',
+  };
+  const notNumbers = NUMBER_FIELDS.filter((f) => applies[f] && draft[f].trim() !== '' && !isNumber(draft[f]));
+  for (const field of notNumbers) problems.set(field, t('error.notNumber'));
   const text = (field: keyof CreateDraft, label: string, id: string) => (
     <div className={`field${problems.has(field) ? ' invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
         value={String(draft[field])}
+        aria-invalid={problems.has(field) ? true : undefined}
         onChange={(event) => {
           setDraft({ ...draft, [field]: event.target.value });
         }}
@@ -251,6 +290,7 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
       className="form"
       onSubmit={(event) => {
         event.preventDefault();
+        if (notNumbers.length > 0) return;
         void action
           .run((c) => c.createEnvironment(createRequest(draft)))
           .then((created) => {

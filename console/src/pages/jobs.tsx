@@ -1,10 +1,10 @@
 /**
  * Jobs: state, priority, owner (admins, with "all users"), times and instances per state, filtered
- * by state (the API's filter) and by name (within the page shown), a page at a time.
+ * by state (the API's filter) and by name (within the page shown), a page at a time. The filters
+ * and the page are in the URL's query, so Back, a reload and a shared link keep them.
  */
-import { useState } from 'react';
 import type { JobQuery } from '../../../sdk/index.js';
-import { JOB_STATES } from '../../../protocol/states.js';
+import { JOB_STATES, type JobState } from '../../../protocol/states.js';
 import { CountsBar } from '../components/counts-bar.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { JobActions } from '../components/job-actions.js';
@@ -12,7 +12,7 @@ import { PageTitle } from '../components/page-title.js';
 import { StateBadge } from '../components/state-badge.js';
 import { formatTime } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
-import { Link, pathOf } from '../router.js';
+import { Link, pathOf, useRouter } from '../router.js';
 import { useSession } from '../session.js';
 import { useApi } from '../use-api.js';
 
@@ -23,14 +23,39 @@ const PAGE_SIZE = 20;
  */
 const NAME_SEARCH_SCOPE = 1000;
 
+interface Filters {
+  state: JobState | '';
+  name: string;
+  everyone: boolean;
+  cursors: string[];
+}
+
+/** The jobs list's URL for these filters: only what is set, so the plain list is `/jobs`. */
+function jobsPath({ state, name, everyone, cursors }: Filters): string {
+  const query = new URLSearchParams();
+  if (state) query.set('state', state);
+  if (name) query.set('name', name);
+  if (everyone) query.set('owner', 'all');
+  for (const cursor of cursors) query.append('cursor', cursor);
+  const search = query.toString();
+  return search ? `/jobs?${search}` : '/jobs';
+}
+
 export function JobsPage() {
   const { t, locale } = useI18n();
   const { admin } = useSession();
-  const [state, setState] = useState<JobQuery['state'] | ''>('');
-  const [name, setName] = useState('');
-  const [everyone, setEveryone] = useState(false);
-  // The cursors of the pages before this one, so "previous" can go back.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const { query: url, navigate } = useRouter();
+  const filters: Filters = {
+    state: (JOB_STATES as readonly string[]).includes(url.get('state') ?? '') ? (url.get('state') as JobState) : '',
+    name: url.get('name') ?? '',
+    everyone: url.get('owner') === 'all',
+    // The cursors of the pages after the first up to this one, so "previous" can go back.
+    cursors: url.getAll('cursor'),
+  };
+  const { state, name, everyone, cursors } = filters;
+  const show = (change: Partial<Filters>, options?: { replace?: boolean }) => {
+    navigate(jobsPath({ ...filters, ...change }), options);
+  };
   const cursor = cursors[cursors.length - 1];
   const needle = name.trim().toLowerCase();
   const query: JobQuery = { limit: needle ? NAME_SEARCH_SCOPE : PAGE_SIZE };
@@ -39,9 +64,6 @@ export function JobsPage() {
   if (cursor && !needle) query.cursor = cursor;
   const jobs = useApi(`jobs ${JSON.stringify(query)}`, (c) => c.listJobs(query), { pollMs: 2000 });
   const shown = (jobs.data?.items ?? []).filter((job) => job.name.toLowerCase().includes(needle));
-  const firstPage = () => {
-    setCursors([undefined]);
-  };
 
   return (
     <section>
@@ -56,8 +78,7 @@ export function JobsPage() {
           <select
             value={state}
             onChange={(event) => {
-              setState(event.target.value as JobQuery['state'] | '');
-              firstPage();
+              show({ state: event.target.value as JobState | '', cursors: [] });
             }}
           >
             <option value="">{t('jobs.anyState')}</option>
@@ -74,7 +95,8 @@ export function JobsPage() {
             type="search"
             value={name}
             onChange={(event) => {
-              setName(event.target.value);
+              // Replaced, not pushed: Back leaves the search rather than undoing it a letter at a time.
+              show({ name: event.target.value, cursors: [] }, { replace: true });
             }}
           />
         </label>
@@ -84,8 +106,7 @@ export function JobsPage() {
               type="checkbox"
               checked={everyone}
               onChange={(event) => {
-                setEveryone(event.target.checked);
-                firstPage();
+                show({ everyone: event.target.checked, cursors: [] });
               }}
             />
             {t('jobs.allUsers')}
@@ -130,26 +151,29 @@ export function JobsPage() {
           ))}
         </tbody>
       </table>
-      {!jobs.loading && shown.length === 0 && <p className="empty">{t('jobs.empty')}</p>}
+      {!jobs.loading && shown.length === 0 && (
+        <p className="empty">{state || needle ? t('jobs.noMatch') : t('jobs.empty')}</p>
+      )}
       {needle ? (
         <p className="hint">{t('jobs.searchScope', { n: NAME_SEARCH_SCOPE })}</p>
       ) : (
         <div className="pager">
           <button
             type="button"
-            disabled={cursors.length === 1}
+            disabled={cursors.length === 0}
             onClick={() => {
-              setCursors(cursors.slice(0, -1));
+              show({ cursors: cursors.slice(0, -1) });
             }}
           >
             {t('action.previous')}
           </button>
-          <span>{t('pager.page', { n: cursors.length })}</span>
+          <span>{t('pager.page', { n: cursors.length + 1 })}</span>
           <button
             type="button"
             disabled={!jobs.data?.next}
             onClick={() => {
-              setCursors([...cursors, jobs.data?.next]);
+              const next = jobs.data?.next;
+              if (next) show({ cursors: [...cursors, next] });
             }}
           >
             {t('action.next')}

@@ -10,16 +10,29 @@ import { StateBadge } from '../components/state-badge.js';
 import { formatTime } from '../format.js';
 import { useI18n, type Translate } from '../i18n/i18n.js';
 import { useMetricsHistory } from '../metrics-history.js';
+import { byEnvironmentAndName } from '../node-order.js';
+import { useSession } from '../session.js';
 import { useAction, useApi } from '../use-api.js';
 
 export function NodesPage() {
   const { t } = useI18n();
+  const { mayManage } = useSession();
   const nodes = useApi('nodes', (c) => c.listNodes({ limit: 1000 }), { pollMs: 5000 });
+  // Who owns each environment: only its owner (or an admin) may drain its nodes.
+  const environments = useApi('environments', (c) => c.listEnvironments({ limit: 1000 }));
+  const owners = new Map((environments.data?.items ?? []).map((env) => [env.name, env.owner]));
   return (
     <section>
       <PageTitle title={t('nodes.title')} />
       <ErrorMessage error={nodes.error} />
-      <NodeTable nodes={nodes.data?.items ?? []} onChanged={nodes.reload} />
+      <NodeTable
+        nodes={nodes.data?.items ?? []}
+        onChanged={nodes.reload}
+        mayDrain={(node) => {
+          const owner = owners.get(node.environment);
+          return owner !== undefined && mayManage(owner);
+        }}
+      />
       {nodes.data?.items.length === 0 && <p className="empty">{t('nodes.empty')}</p>}
     </section>
   );
@@ -36,10 +49,21 @@ function metricsText(node: Node, t: Translate): string {
   ].join(' · ');
 }
 
-export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChanged: () => void }) {
+export function NodeTable({
+  nodes: unsorted,
+  onChanged,
+  mayDrain,
+}: {
+  nodes: readonly Node[];
+  onChanged: () => void;
+  /** Whether the API lets this user drain the node (its environment's owner, or an admin). */
+  mayDrain: (node: Node) => boolean;
+}) {
   const { t, locale } = useI18n();
+  const nodes = [...unsorted].sort(byEnvironmentAndName);
   const action = useAction();
-  const history = useMetricsHistory(nodes);
+  // The props' array, whose identity tells the history a new list arrived (the sorted copy is new each render).
+  const history = useMetricsHistory(unsorted);
   return (
     <>
       <ErrorMessage error={action.error} />
@@ -59,7 +83,7 @@ export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChan
         <tbody>
           {nodes.map((node) => (
             <tr key={node.id}>
-              <td>
+              <td className="nowrap">
                 {node.name}
                 <div className="id">{node.id}</div>
               </td>
@@ -88,7 +112,7 @@ export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChan
               </td>
               <td>{formatTime(node.lastHeartbeatAt, locale)}</td>
               <td>
-                {node.state === 'READY' && (
+                {node.state === 'READY' && mayDrain(node) && (
                   <button
                     type="button"
                     disabled={action.busy}
@@ -99,7 +123,7 @@ export function NodeTable({ nodes, onChanged }: { nodes: readonly Node[]; onChan
                     {t('nodes.drain')}
                   </button>
                 )}
-                {node.state === 'DRAINING' && (
+                {node.state === 'DRAINING' && mayDrain(node) && (
                   <button
                     type="button"
                     disabled={action.busy}

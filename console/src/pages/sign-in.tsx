@@ -1,6 +1,7 @@
 /** Sign in with an API token (from `make run`'s output or `batchctl tokens create`). */
 import { useState } from 'react';
 import { ApiRequestError } from '../../../sdk/index.js';
+import { CodeText } from '../components/code-text.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { LanguageSelect } from '../components/language-select.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -48,7 +49,9 @@ export function SignInPage() {
             setToken(event.target.value);
           }}
         />
-        <p className="hint">{t('signIn.hint')}</p>
+        <p className="hint">
+          <CodeText text={t('signIn.hint')} />
+        </p>
         {refused ? (
           <p className="error" role="alert">
             {t('signIn.refused')}

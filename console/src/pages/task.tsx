@@ -23,6 +23,7 @@ export function TaskPage({ jobId, task }: { jobId: string; task: string }) {
     },
     { pollMs: 2000, while: (list) => list.some((i) => ACTIVE_INSTANCE.has(i.state)) },
   );
+  const job = useApi(`job ${jobId}`, (c) => c.getJob(jobId));
   useJobEvents(jobId, instances.data?.some((i) => ACTIVE_INSTANCE.has(i.state)) ?? false, instances.reload);
   // The picked instance lives in the URL, so a link or the back button keeps it.
   const picked = query.get('instance');
@@ -33,7 +34,7 @@ export function TaskPage({ jobId, task }: { jobId: string; task: string }) {
   return (
     <section>
       <PageTitle title={t('task.title', { task })}>
-        <Link to={pathOf('jobs', jobId)}>{t('task.backToJob')}</Link>
+        <Link to={pathOf('jobs', jobId)}>{t('task.ofJob', { name: job.data?.name ?? jobId })}</Link>
       </PageTitle>
       <ErrorMessage error={instances.error} />
       <CountsLegend counts={counts} />
@@ -42,7 +43,8 @@ export function TaskPage({ jobId, task }: { jobId: string; task: string }) {
           instances={instances.data}
           selected={selected}
           onSelect={(index) => {
-            navigate(`${path}?instance=${index}`, { replace: true });
+            // Pushed: Back from an instance returns to the one before (or to the task page).
+            navigate(`${path}?instance=${index}`);
           }}
         />
       )}

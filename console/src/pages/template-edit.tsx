@@ -33,7 +33,8 @@ function TemplateForm({ name, initial }: { name: string | undefined; initial: Pa
     if (field) fieldErrors[field] ??= message;
     else otherError ??= `${path}: ${message}`;
   }
-  if (localError) fieldErrors[localError.field] = t('error.invalidJson');
+  if (localError)
+    fieldErrors[localError.field] = t(localError.problem === 'JSON' ? 'error.invalidJson' : 'error.notNumber');
 
   const submit = async () => {
     let body;
