@@ -78,7 +78,7 @@ export function schedulingPass(deps: PassDeps): RunPass {
       nodeChanges = await applyNodeChanges(store, reconcileNodes(await loadNodeIntents(store)));
     }
 
-    const nodes = await loadReadyNodes(store, deps.connectedNodes());
+    const { here: nodes, elsewhere } = await loadReadyNodes(store, deps.connectedNodes());
     const groups = await loadReadyGroups(store, placementCap(nodes));
     let started = 0;
     // A stop that stopped nothing new (a STOPPING job waiting for its kills) touched nothing:
@@ -89,7 +89,7 @@ export function schedulingPass(deps: PassDeps): RunPass {
     if (applied.rearmedJobs > 0) for (const id of plan.rearms) touchedJobs.add(id);
     if (groups.length > 0) {
       const quotas = await loadQuotas(store, [...new Set(groups.map((g) => g.ownerId))]);
-      const placement = place(groups, nodes, quotas, await loadProvisioning(store));
+      const placement = place(groups, nodes, quotas, await loadProvisioning(store), elsewhere);
       const attempts = await applyPlacements(store, placement.placements);
       started = attempts.length;
       // Starts go out as soon as the claim commits; pending reasons are not on their path.

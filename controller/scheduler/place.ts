@@ -56,6 +56,11 @@ export function place(
   nodes: readonly NodeSnapshot[],
   quotas: ReadonlyMap<string, OwnerQuota>,
   provisioning: Provisioning = { nodes: new Map(), elastic: new Set() },
+  /**
+   * READY nodes this controller holds no connection to (another controller's, with several):
+   * not placed onto here, but a group one of them could run is not "no matching node".
+   */
+  elsewhere: readonly NodeSnapshot[] = [],
 ): PlacementPlan {
   const coming = (environmentId: string) => (provisioning.nodes.get(environmentId) ?? 0) > 0;
   const free = new Map<string, Resources>(
@@ -74,13 +79,10 @@ export function place(
   const reasons: PlacementPlan['reasons'] = [];
 
   for (const group of [...groups].sort(compareGroups)) {
-    const eligible = nodes.filter(
-      (n) =>
-        n.environmentId === group.environmentId &&
-        matchesSelector(n.labels, group.nodeSelector) &&
-        fits(group.resources, n.capacity),
-    );
+    const eligible = nodes.filter((n) => canRun(group, n));
     if (eligible.length === 0) {
+      // The controller holding such a node places the group and says why it waits.
+      if (elsewhere.some((n) => canRun(group, n))) continue;
       const reason = coming(group.environmentId)
         ? 'PROVISIONING'
         : provisioning.elastic.has(group.environmentId)
@@ -124,6 +126,15 @@ export function place(
     }
   }
   return { placements, reasons };
+}
+
+/** Whether the node could ever run one instance of the group: its environment, labels and size. */
+function canRun(group: ReadyGroup, n: NodeSnapshot): boolean {
+  return (
+    n.environmentId === group.environmentId &&
+    matchesSelector(n.labels, group.nodeSelector) &&
+    fits(group.resources, n.capacity)
+  );
 }
 
 function whyWaiting(

@@ -193,8 +193,14 @@ interface NodeRow {
   used_gpu: number;
 }
 
-/** Nodes that accept new work, with what their active attempts hold. */
-export async function loadReadyNodes(store: Database, connected: ReadonlySet<string>): Promise<NodeSnapshot[]> {
+/**
+ * Nodes that accept new work, with what their active attempts hold: those connected to this
+ * controller (`here`, which it places onto) and the others (`elsewhere`: another controller's).
+ */
+export async function loadReadyNodes(
+  store: Database,
+  connected: ReadonlySet<string>,
+): Promise<{ here: NodeSnapshot[]; elsewhere: NodeSnapshot[] }> {
   const rows = await store.rows<NodeRow>(
     sql`SELECT n.id, n.environment_id, n.labels, n.cpu, n.memory_mib, n.gpu,
                coalesce(sum(a.cpu), 0)::float8 AS used_cpu, coalesce(sum(a.memory_mib), 0)::int AS used_memory_mib,
@@ -204,15 +210,16 @@ export async function loadReadyNodes(store: Database, connected: ReadonlySet<str
         WHERE ${stateIn('nodes', ['READY'], 'n')} AND n.desired = 'run'
         GROUP BY n.id`,
   );
-  return rows
-    .filter((r) => connected.has(r.id))
-    .map((r) => ({
+  const out = { here: [] as NodeSnapshot[], elsewhere: [] as NodeSnapshot[] };
+  for (const r of rows)
+    (connected.has(r.id) ? out.here : out.elsewhere).push({
       id: r.id,
       environmentId: r.environment_id,
       labels: r.labels,
       capacity: { cpu: r.cpu, memoryMiB: r.memory_mib, gpu: r.gpu },
       allocated: { cpu: r.used_cpu, memoryMiB: r.used_memory_mib, gpu: r.used_gpu },
-    }));
+    });
+  return out;
 }
 
 /**

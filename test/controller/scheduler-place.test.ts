@@ -211,6 +211,16 @@ t.test('pending reasons', async (t) => {
     t.same(reasonsOf(plan), { r: 'NO_MATCHING_NODE' });
   });
 
+  t.test("with several controllers: a group only another controller's nodes can run gets no reason here", async (t) => {
+    const here = [node('n1', { env: 'env-a' })];
+    const provisioning = { nodes: new Map<string, number>(), elastic: new Set<string>() };
+    const theirs = place([group('r', { env: 'env-x' })], here, noQuotas, provisioning, [node('n2', { env: 'env-x' })]);
+    t.same(placementsOf(theirs), []);
+    t.same(reasonsOf(theirs), {}, 'the controller holding n2 places it and says why it waits');
+    const nobody = place([group('r', { env: 'env-x' })], here, noQuotas, provisioning, [node('n2', { env: 'env-b' })]);
+    t.same(reasonsOf(nobody), { r: 'NO_MATCHING_NODE' }, 'no node anywhere matches');
+  });
+
   t.test('NO_MATCHING_NODE: no node has the selected labels', async (t) => {
     const plan = place([group('r', { selector: { gpu: 'a100' } })], [node('n1', { labels: { gpu: 't4' } })], noQuotas);
     t.same(reasonsOf(plan), { r: 'NO_MATCHING_NODE' });
