@@ -17,6 +17,8 @@ export interface Bootstrapped {
   /** The admin token to show, when it is known (generated now or kept in the data dir). */
   adminToken?: string;
   adminTokenSource: 'generated' | 'file' | 'env' | 'unknown';
+  /** BATCH_ADMIN_TOKEN was new to an existing database: it became another admin token. */
+  adminTokenAdded: boolean;
 }
 
 export const LOCAL_ENVIRONMENT = 'local';
@@ -27,6 +29,7 @@ export async function bootstrap(store: Database, config: ControllerConfig): Prom
   let [admin] = await db.select().from(users).where(eq(users.name, 'admin'));
   let adminToken: string | undefined;
   let source: Bootstrapped['adminTokenSource'] = 'unknown';
+  let adminTokenAdded = false;
 
   if (!admin) {
     adminToken = config.adminToken ?? newSecret('bat');
@@ -46,10 +49,12 @@ export async function bootstrap(store: Database, config: ControllerConfig): Prom
     // An operator may hand in the admin token on any start; make sure it works.
     adminToken = config.adminToken;
     source = 'env';
-    await db
+    const added = await db
       .insert(apiTokens)
       .values({ id: newId('t'), userId: admin.id, name: 'admin', tokenHash: hashSecret(adminToken) })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ id: apiTokens.id });
+    adminTokenAdded = added.length > 0;
   } else if (existsSync(tokenFile)) {
     adminToken = readFileSync(tokenFile, 'utf8').trim();
     source = 'file';
@@ -70,7 +75,12 @@ export async function bootstrap(store: Database, config: ControllerConfig): Prom
     .onConflictDoUpdate({ target: computeEnvironments.name, set: { desiredNodes: config.localNodes } });
   const [local] = await db.select().from(computeEnvironments).where(eq(computeEnvironments.name, LOCAL_ENVIRONMENT));
 
-  const out: Bootstrapped = { adminId: admin!.id, localEnvironmentId: local!.id, adminTokenSource: source };
+  const out: Bootstrapped = {
+    adminId: admin!.id,
+    localEnvironmentId: local!.id,
+    adminTokenSource: source,
+    adminTokenAdded,
+  };
   if (adminToken) out.adminToken = adminToken;
   return out;
 }

@@ -69,6 +69,10 @@ async function main(): Promise<void> {
     return { store: opened, boot: await bootstrap(opened, config) };
   });
   log.info(`store: ${store.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`);
+  if (boot.adminTokenAdded)
+    log.warn(
+      'BATCH_ADMIN_TOKEN was not a token of this database: it was added as another admin token; the earlier ones still work until revoked (batchctl tokens list, batchctl tokens revoke ID)',
+    );
   const controllerId = newControllerId();
   const clusterLog = createLogger('cluster');
   const retired = await retireDeadControllers(store, controllerId);
@@ -306,7 +310,7 @@ async function main(): Promise<void> {
       ? boot.adminToken
       : boot.adminTokenSource === 'env'
         ? '(the value of BATCH_ADMIN_TOKEN)'
-        : `(see ${config.dataDir}/admin-token)`;
+        : `(made at the database's first start: <data dir>/admin-token of the controller that made it; or set BATCH_ADMIN_TOKEN)`;
   process.stdout.write(
     [
       `Batch controller ${BATCH_VERSION} is running`,

@@ -56,3 +56,28 @@ t.test('agents reconnect to a controller restarted on the same port and keep the
   t.equal((await waitJobFinished(client2, job.id)).state, 'SUCCEEDED');
   t.equal(await readLog(client2, job.id, 'a', 2), 'after 2\n');
 });
+
+t.test(
+  'a restart with a BATCH_ADMIN_TOKEN the database does not know adds it, says so, and keeps the old one',
+  async (t) => {
+    const first = await startController(t, { store: 'pglite' });
+    await first.stop();
+    const other = 'bat_another-admin-token-987654321';
+    const again = await startController(t, {
+      store: 'pglite',
+      dataDir: first.dataDir,
+      env: { BATCH_ADMIN_TOKEN: other },
+    });
+    t.match(again.log(), /BATCH_ADMIN_TOKEN was not a token of this database: it was added as another admin token/);
+    t.notMatch(again.log(), other, 'the token itself is not logged');
+    for (const token of [first.token, other])
+      t.equal((await new BatchClient({ url: again.url, token }).listUsers()).items.length, 1, 'both tokens work');
+    await again.stop();
+    const same = await startController(t, {
+      store: 'pglite',
+      dataDir: first.dataDir,
+      env: { BATCH_ADMIN_TOKEN: other },
+    });
+    t.notMatch(same.log(), /was added as another admin token/, 'a known token adds nothing');
+  },
+);
