@@ -114,7 +114,7 @@ export function registerEnvironments(program: Command): void {
       await ctx.show(
         env,
         () =>
-          `created compute environment ${env.name} (${env.type}, provider ${env.provider}${env.type === 'managed' ? `, ${env.desiredNodes} desired nodes` : ''})`,
+          `created compute environment ${env.name} (${env.type}, provider ${env.provider}${env.type === 'managed' ? `, ${desiredNodes(env.desiredNodes)}` : ''})`,
         (e) => [e.name],
       );
     });
@@ -170,7 +170,7 @@ export function registerEnvironments(program: Command): void {
       const env = await ctx.api.scaleEnvironment(name, desired, { force: options.force === true });
       await ctx.show(
         env,
-        () => `compute environment ${env.name}: ${env.desiredNodes} desired nodes`,
+        () => `compute environment ${env.name}: ${desiredNodes(env.desiredNodes)}`,
         (e) => [e.name],
       );
     });
@@ -226,3 +226,5 @@ export function registerEnvironments(program: Command): void {
       ctx.done(`revoked registration token ${id} of ${name}`, id);
     });
 }
+
+const desiredNodes = (n: number) => `${n} desired node${n === 1 ? '' : 's'}`;

@@ -21,7 +21,7 @@ export function jobsTable(
       'STATE',
       { header: 'PRIORITY', align: 'right' },
       { header: 'TASKS', align: 'right' },
-      { header: 'DONE', align: 'right' },
+      { header: 'SUCCEEDED', align: 'right' },
       ...(wide ? [{ header: 'FAILED', align: 'right' as const }] : []),
       'CREATED',
       ...(wide ? ['STARTED', 'ENDED', 'INSTANCES'] : []),

@@ -119,7 +119,7 @@ t.test('jobs lists every page, passing next back as cursor', async (t) => {
   );
   const lines = result.stdout.trimEnd().split('\n');
   t.equal(lines.length, 3);
-  t.match(lines[0], /^ID\s+NAME\s+STATE\s+PRIORITY\s+TASKS\s+DONE\s+CREATED$/);
+  t.match(lines[0], /^ID\s+NAME\s+STATE\s+PRIORITY\s+TASKS\s+SUCCEEDED\s+CREATED$/);
   t.match(lines[1], /^j-1\s+first\s+RUNNING\s+0\s+1\s+1\/2\s+/);
   t.match(lines[2], /^j-2\s+second\s+SUCCEEDED\s+/);
 

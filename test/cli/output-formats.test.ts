@@ -22,10 +22,10 @@ t.test('-o json is --json, -o yaml the same document, -q the ids, -o wide more c
   t.equal(dashO.stdout, json.stdout);
   t.same(parse(yaml.stdout), page);
   t.equal(quiet.stdout, 'j-1\nj-2\n');
-  t.match(table.stdout, /^ID\s+NAME\s+STATE\s+PRIORITY\s+TASKS\s+DONE\s+CREATED\n/);
+  t.match(table.stdout, /^ID\s+NAME\s+STATE\s+PRIORITY\s+TASKS\s+SUCCEEDED\s+CREATED\n/);
   t.match(
     wide.stdout,
-    /^ID\s+NAME\s+OWNER\s+STATE\s+PRIORITY\s+TASKS\s+DONE\s+FAILED\s+CREATED\s+STARTED\s+ENDED\s+INSTANCES\n/,
+    /^ID\s+NAME\s+OWNER\s+STATE\s+PRIORITY\s+TASKS\s+SUCCEEDED\s+FAILED\s+CREATED\s+STARTED\s+ENDED\s+INSTANCES\n/,
   );
   t.notOk(table.stdout.includes('…'), 'not a terminal: nothing is cut');
   for (const r of [json, dashO, yaml, quiet, wide, table]) t.equal(r.code, 0, r.stderr);
