@@ -33,6 +33,8 @@ export function createProgram(): Command {
     )
     .option('-q, --quiet', 'print only ids (names for templates, environments, schedules), one per line')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    // One prefix for every error batchctl prints: commander's own usage errors say "error: …".
+    .configureOutput({ outputError: (text, write) => write(`batchctl: ${text.replace(/^error: /, '')}`) })
     .exitOverride()
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nEvery verb, with examples: docs/cli.md\n`);
 

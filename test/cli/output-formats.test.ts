@@ -34,7 +34,10 @@ t.test('-o json is --json, -o yaml the same document, -q the ids, -o wide more c
 t.test('a bad -o names the flag and the allowed values; contradictions are usage errors', async (t) => {
   const bad = await runBatchctl(['jobs', '-o', 'xml'], { url: 'http://127.0.0.1:9' });
   t.equal(bad.code, 2);
-  t.match(bad.stderr, /-o, --output <FORMAT>.*'xml' is invalid\. Allowed choices are table, wide, json, yaml/);
+  t.match(
+    bad.stderr,
+    /^batchctl: option '-o, --output <FORMAT>'.*'xml' is invalid\. Allowed choices are table, wide, json, yaml/,
+  );
   const both = await runBatchctl(['jobs', '--json', '-o', 'yaml'], { url: 'http://127.0.0.1:9' });
   t.equal(both.code, 2);
   t.equal(both.stderr, 'batchctl: --json and -o yaml disagree: give one of them\n');
