@@ -320,7 +320,7 @@ async function main(): Promise<void> {
       `  Local nodes:  ${config.localNodes} agent process(es) in ${config.dataDir}/local-nodes`,
       `In another shell:`,
       `  export BATCH_URL=${url} BATCH_TOKEN=${boot.adminToken && boot.adminTokenSource !== 'env' ? boot.adminToken : '<admin token>'}`,
-      `  npx batchctl nodes`,
+      `  batchctl nodes          (batchctl on the PATH: the README's tour; or npx batchctl)`,
       `BATCH_URL=${url}`,
       '',
     ].join('\n'),
