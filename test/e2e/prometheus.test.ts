@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.js';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 
@@ -115,16 +115,4 @@ async function startPrometheus(t: Teardown, target: string): Promise<Prometheus>
       return first === undefined ? undefined : Number(first.value[1]);
     },
   };
-}
-
-/** A loopback port nobody listens on now (the kernel's choice). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
