@@ -340,23 +340,18 @@ async function resolveEnvironments(
  * the template's cpu, memoryMiB and gpu; for the local provider, which makes nodes on this host,
  * the host fills in what the template leaves out. Unknown parts are undefined.
  */
-function madeNodeSize(template: NodeTemplate, provider: string): Partial<Record<'cpu' | 'memoryMiB' | 'gpu', number>> {
-  if (provider === 'local') return localNodeSize(template);
-  const size: Partial<Record<'cpu' | 'memoryMiB' | 'gpu', number>> = {};
-  if (template.cpu !== undefined) size.cpu = template.cpu;
-  if (template.memoryMiB !== undefined) size.memoryMiB = template.memoryMiB;
-  if (template.gpu !== undefined) size.gpu = template.gpu;
-  return size;
+function madeNodeSize(template: NodeTemplate, provider: string): KnownSize {
+  return provider === 'local' ? localNodeSize(template) : template;
 }
+
+/** What is known of a node's size before it registers: any of its cpu, memoryMiB and gpu. */
+type KnownSize = Pick<NodeTemplate, 'cpu' | 'memoryMiB' | 'gpu'>;
 
 /**
  * Whether a node of `size` could hold one instance needing `resources`; undefined when nothing
  * of its size is known (it is once the node registers).
  */
-function sizeHolds(
-  size: Partial<Record<'cpu' | 'memoryMiB' | 'gpu', number>>,
-  resources: { cpu: number; memoryMiB: number; gpu: number },
-): boolean | undefined {
+function sizeHolds(size: KnownSize, resources: { cpu: number; memoryMiB: number; gpu: number }): boolean | undefined {
   if (size.cpu === undefined && size.memoryMiB === undefined && size.gpu === undefined) return undefined;
   if (size.cpu !== undefined && resources.cpu > size.cpu + 1e-9) return false;
   if (size.memoryMiB !== undefined && resources.memoryMiB > size.memoryMiB) return false;
